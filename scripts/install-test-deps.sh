@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives for real: Chromium for the
+# end-to-end tests, OpenSSH for the SSH lab, Nix for parsing generated flakes,
+# network tools for the lab's namespaces, and fonts so screenshots are legible.
+# --no-install-recommends matters: without it wireguard-tools pulls in a kernel.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then
+    exec sudo bash "$0" "$@"
+  fi
+  echo "install-test-deps: needs root to run apt-get; run it as root." >&2
+  exit 2
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "install-test-deps: this script supports Debian/Ubuntu (apt-get) only." >&2
+  echo "Install these by hand: chromium openssh-server openssh-client nix-bin iproute2 iptables iputils-ping" >&2
+  exit 2
+fi
+
+PACKAGES=(
+  chromium
+  fonts-dejavu-core
+  fonts-liberation
+  openssh-server
+  openssh-client
+  nix-bin
+  iproute2
+  iptables
+  iputils-ping
+  procps
+  ca-certificates
+)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+echo "install-test-deps: installed ${PACKAGES[*]}"

@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { appVersion, productName } from '../services/appInfo';
+
+/** Exit codes of every command. */
+export const ExitCode = {
+  /** Everything is fine. */
+  ok: 0,
+  /** The input was read but has problems (for example validation errors). */
+  problems: 1,
+  /** The input or the arguments could not be used at all. */
+  usage: 2,
+  /** The operation itself failed (network, SSH, disk). */
+  failed: 3,
+} as const;
+
+/** Where a command writes; a process in production, buffers in tests. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const help = `${productName} ${appVersion}
+
+Usage: clan-designer [--json] <command> [options]
+       clan-designer --help | --version
+
+Draw a family network, choose a mesh VPN from measured data, generate a Clan configuration and deploy it.
+
+Options:
+  --help, -h     show this help
+  --version, -v  print the version
+  --json         print machine-readable JSON instead of text
+
+Commands:
+  serve          run the app in a browser (same as npm run serve)
+
+Exit codes: 0 ok, 1 the input has problems, 2 unusable input or arguments, 3 the operation failed.
+`;
+
+/** Runs the CLI with the given arguments and returns its exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // Global options come before the command; everything after the command belongs to it.
+  const commandIndex = argv.findIndex((arg) => !arg.startsWith('-'));
+  const globalArgs = commandIndex === -1 ? argv : argv.slice(0, commandIndex);
+  const command = commandIndex === -1 ? undefined : argv[commandIndex];
+  const commandArgs = commandIndex === -1 ? [] : argv.slice(commandIndex + 1);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: globalArgs,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        json: { type: 'boolean' },
+      },
+    }));
+  } catch (cause) {
+    return usageError(io, (cause as Error).message, globalArgs.includes('--json'));
+  }
+  const json = values.json === true;
+
+  if (values.version === true) {
+    io.stdout(json ? `${JSON.stringify({ name: productName, version: appVersion })}\n` : `${appVersion}\n`);
+    return ExitCode.ok;
+  }
+  if (values.help === true || command === undefined || command === 'help') {
+    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['serve'] })}\n`);
+    else io.stdout(help);
+    return command === undefined && values.help !== true ? ExitCode.usage : ExitCode.ok;
+  }
+  if (command === 'serve') {
+    const { runServe } = await import('../serve/runServe');
+    return runServe(commandArgs, io);
+  }
+  return usageError(io, `Unknown command "${command}".`, json);
+}
+
+function usageError(io: CliIo, message: string, json: boolean): number {
+  if (json) io.stdout(`${JSON.stringify({ ok: false, error: { code: 'usage', message } })}\n`);
+  else io.stderr(`${message}\nRun "clan-designer --help" to see the commands.\n`);
+  return ExitCode.usage;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, test } from 'vitest';
+import { requestChannels } from '../../shared/ipc/channels';
+import { createBackend } from '../rpc/createBackend';
+import { isAppUrl } from '../security';
+import { registerIpc, type InvokeEventLike, type IpcMainLike } from './registerIpc';
+
+type Listener = (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>;
+
+function fakeIpcMain(): IpcMainLike & { handlers: Map<string, Listener> } {
+  const handlers = new Map<string, Listener>();
+  return {
+    handlers,
+    handle: (channel, listener) => void handlers.set(channel, listener),
+    removeHandler: (channel) => void handlers.delete(channel),
+  };
+}
+
+const appFile = 'file:///opt/app/resources/app.asar/out/renderer/index.html';
+const trusted = (url: string) => isAppUrl(url, { rendererFileUrl: appFile });
+
+describe('Electron IPC handlers', () => {
+  const { dispatch } = createBackend({ mode: 'electron', log: () => undefined });
+
+  test('registers exactly the contract channels and removes them again', () => {
+    const ipc = fakeIpcMain();
+    const dispose = registerIpc(ipc, dispatch, trusted);
+    expect([...ipc.handlers.keys()].sort()).toEqual([...requestChannels].sort());
+    dispose();
+    expect(ipc.handlers.size).toBe(0);
+  });
+
+  test('answers the app main frame', async () => {
+    const ipc = fakeIpcMain();
+    registerIpc(ipc, dispatch, trusted);
+    const result = (await ipc.handlers.get('app:info.get')!({ senderFrame: { url: appFile, parent: null } }, {})) as { ok: boolean; value: { mode: string } };
+    expect(result.ok).toBe(true);
+    expect(result.value.mode).toBe('electron');
+  });
+
+  test('refuses a sender from another origin, a subframe, or a destroyed frame', async () => {
+    const ipc = fakeIpcMain();
+    registerIpc(ipc, dispatch, trusted);
+    const handler = ipc.handlers.get('app:info.get')!;
+    for (const senderFrame of [{ url: 'https://evil.example/', parent: null }, { url: appFile, parent: {} }, null]) {
+      const result = (await handler({ senderFrame }, {})) as { ok: boolean; error: { code: string } };
+      expect(result.ok).toBe(false);
+      expect(result.error.code).toBe('untrustedSender');
+    }
+  });
+
+  test('refuses malformed arguments before any service runs', async () => {
+    const ipc = fakeIpcMain();
+    registerIpc(ipc, dispatch, trusted);
+    const handler = ipc.handlers.get('app:openExternal')!;
+    const frame = { senderFrame: { url: appFile, parent: null } };
+    const wrongShape = (await handler(frame, { url: ['x'] })) as { error: { code: string } };
+    expect(wrongShape.error.code).toBe('invalidRequest');
+    const twoArgs = (await handler(frame, { url: 'https://github.com' }, 'extra')) as { error: { code: string } };
+    expect(twoArgs.error.code).toBe('invalidRequest');
+  });
+});

@@ -1,0 +1,136 @@
+import { appError, type AppError } from '../../../shared/errors';
+import type { ApiTransport } from '../../../shared/ipc/api';
+import { apiPathOf, type EventChannel, type RequestChannel } from '../../../shared/ipc/channels';
+import { eventContract, requestContract, resultSchemaOf } from '../../../shared/ipc/contract';
+import { err, type Result } from '../../../shared/result';
+
+/** Checks a response from the back end against the contract, so a mismatched back end fails with a code. */
+function checkResponse(channel: RequestChannel, raw: unknown): Result<never, AppError> | Result<unknown, AppError> {
+  const parsed = resultSchemaOf(requestContract[channel].response).safeParse(raw);
+  if (!parsed.success) return err(appError('internalError', { channel, reason: 'response did not match the contract' }));
+  return parsed.data as Result<unknown, AppError>;
+}
+
+/** The desktop transport: calls the functions the preload script put on window.api. */
+export function createElectronTransport(bridge: NonNullable<Window['api']>): ApiTransport {
+  return {
+    invoke: (async (channel: RequestChannel, request: unknown) => {
+      const [namespace, name] = apiPathOf(channel);
+      const fn = bridge[namespace]?.[name] as ((request: unknown) => Promise<unknown>) | undefined;
+      if (fn === undefined) return err(appError('unknownChannel', { channel }));
+      try {
+        return checkResponse(channel, await fn(request));
+      } catch {
+        return err(appError('internalError', { channel, reason: 'the desktop bridge failed' }));
+      }
+    }) as ApiTransport['invoke'],
+    subscribe: ((channel: EventChannel, listener: (payload: unknown) => void) => {
+      const [namespace, name] = apiPathOf(channel);
+      const fn = bridge[namespace]?.[name] as ((cb: (payload: unknown) => void) => () => void) | undefined;
+      if (fn === undefined) return () => undefined;
+      return fn((payload) => {
+        const parsed = eventContract[channel].payload.safeParse(payload);
+        if (parsed.success) listener(parsed.data);
+      });
+    }) as ApiTransport['subscribe'],
+  };
+}
+
+/** Why the serve-mode transport could not reach the back end. */
+export type TransportStatus = 'connected' | 'unauthorized' | 'offline';
+
+/**
+ * The serve-mode transport: the same contract over HTTP. The token travels in the Authorization header, never
+ * in a URL, so it does not end up in server logs or Referer headers.
+ */
+export function createHttpTransport(token: string, onStatus: (status: TransportStatus) => void): ApiTransport {
+  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  let streamStarted = false;
+
+  const startStream = async (): Promise<void> => {
+    // fetch instead of EventSource, because EventSource cannot send the Authorization header.
+    for (;;) {
+      try {
+        const response = await fetch('/api/events', { headers: { Authorization: headers.Authorization } });
+        if (response.status === 401 || response.status === 403) {
+          onStatus('unauthorized');
+          return;
+        }
+        if (!response.ok || response.body === null) throw new Error(`status ${response.status}`);
+        onStatus('connected');
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) !== -1) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.+)$/m.exec(frame)?.[1];
+            const data = /^data: (.+)$/m.exec(frame)?.[1];
+            if (event === undefined || data === undefined) continue;
+            const channel = event as EventChannel;
+            const schema = eventContract[channel]?.payload;
+            if (schema === undefined) continue;
+            const parsed = schema.safeParse(JSON.parse(data));
+            if (!parsed.success) continue;
+            for (const listener of listeners.get(channel) ?? []) listener(parsed.data);
+          }
+        }
+      } catch {
+        // Fall through to the retry below.
+      }
+      onStatus('offline');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  };
+
+  return {
+    invoke: (async (channel: RequestChannel, request: unknown) => {
+      let response: Response;
+      try {
+        response = await fetch(`/api/rpc/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: JSON.stringify(request) });
+      } catch {
+        onStatus('offline');
+        return err(appError('internalError', { channel, reason: 'the server could not be reached' }));
+      }
+      if (response.status === 401 || response.status === 403) {
+        onStatus('unauthorized');
+        return err(appError('untrustedSender', { channel, status: response.status }));
+      }
+      onStatus('connected');
+      try {
+        return checkResponse(channel, await response.json());
+      } catch {
+        return err(appError('internalError', { channel, reason: 'the server answered with something that is not JSON' }));
+      }
+    }) as ApiTransport['invoke'],
+    subscribe: ((channel: EventChannel, listener: (payload: unknown) => void) => {
+      const set = listeners.get(channel) ?? new Set();
+      set.add(listener);
+      listeners.set(channel, set);
+      if (!streamStarted) {
+        streamStarted = true;
+        void startStream();
+      }
+      return () => set.delete(listener);
+    }) as ApiTransport['subscribe'],
+  };
+}
+
+/**
+ * Reads the serve-mode token from the address (#token=...), keeps it for this tab and removes it from the
+ * address bar so it is not shared by accident when someone copies the URL.
+ */
+export function takeServeToken(location: Location, storage: Storage, history: History): string | undefined {
+  const match = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash);
+  if (match !== null) {
+    storage.setItem('clan-designer.token', match[1]!);
+    history.replaceState(history.state, '', location.pathname + location.search);
+    return match[1];
+  }
+  return storage.getItem('clan-designer.token') ?? undefined;
+}

@@ -1,0 +1,76 @@
+import { useEffect } from 'react';
+import { backend } from '../api/backend';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { useConnectionStore } from '../stores/connectionStore';
+import { areas, useUiStore } from '../stores/uiStore';
+import { AboutDialog } from './AboutDialog';
+import { AreaContent } from './Areas';
+import { AreaTabs } from './AreaTabs';
+import { StatusBar } from './StatusBar';
+
+/** Ctrl/Cmd+1..4 switch areas from anywhere in the window. */
+function useAreaShortcuts(): void {
+  const setActiveArea = useUiStore((s) => s.setActiveArea);
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+      const area = areas.find((a) => a.shortcut === event.key);
+      if (area === undefined) return;
+      event.preventDefault();
+      setActiveArea(area.id);
+      document.getElementById(`tab-${area.id}`)?.focus();
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [setActiveArea]);
+}
+
+/** Asks the back end who it is once, which also proves the transport works. */
+function useBackendInfo(): void {
+  useEffect(() => {
+    let cancelled = false;
+    void backend()
+      .invoke('app:info.get', {})
+      .then((result) => {
+        if (cancelled) return;
+        const store = useConnectionStore.getState();
+        if (result.ok) {
+          store.setInfo(result.value);
+          store.setStatus('connected');
+        } else if (result.error.code === 'untrustedSender') store.setStatus('unauthorized');
+        else store.setStatus('offline');
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+}
+
+/** The window: title bar with the four work areas, the open area, and the status bar. */
+export function App() {
+  const activeArea = useUiStore((s) => s.activeArea);
+  const setAboutOpen = useUiStore((s) => s.setAboutOpen);
+  useAreaShortcuts();
+  useBackendInfo();
+  const active = areas.find((a) => a.id === activeArea) ?? areas[0];
+
+  return (
+    <div className="app-shell">
+      <header className="app-header">
+        <h1 className="app-title">Clan Network Designer</h1>
+        <AreaTabs />
+        <span className="header-spacer" />
+        <button type="button" className="header-button" onClick={() => setAboutOpen(true)}>
+          About
+        </button>
+      </header>
+      <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={0}>
+        <ErrorBoundary area={active.label} key={active.id}>
+          <AreaContent area={active.id} />
+        </ErrorBoundary>
+      </main>
+      <StatusBar />
+      <AboutDialog />
+    </div>
+  );
+}

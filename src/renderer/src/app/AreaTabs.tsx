@@ -1,0 +1,53 @@
+import { useRef, type KeyboardEvent } from 'react';
+import { areas, useUiStore, type AreaId } from '../stores/uiStore';
+
+const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
+/** How the modifier of the area shortcuts is written on this platform. */
+export const modifierLabel = isMac ? '⌘' : 'Ctrl+';
+
+/** The four work areas as a tab list: arrows, Home and End move between them, as the ARIA tabs pattern asks. */
+export function AreaTabs() {
+  const active = useUiStore((s) => s.activeArea);
+  const setActiveArea = useUiStore((s) => s.setActiveArea);
+  const refs = useRef(new Map<AreaId, HTMLButtonElement>());
+
+  const focusArea = (index: number) => {
+    const area = areas[(index + areas.length) % areas.length]!;
+    setActiveArea(area.id);
+    refs.current.get(area.id)?.focus();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLButtonElement>, index: number) => {
+    if (event.key === 'ArrowRight' || event.key === 'ArrowDown') focusArea(index + 1);
+    else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') focusArea(index - 1);
+    else if (event.key === 'Home') focusArea(0);
+    else if (event.key === 'End') focusArea(areas.length - 1);
+    else return;
+    event.preventDefault();
+  };
+
+  return (
+    <nav className="area-tabs" role="tablist" aria-label="Work areas">
+      {areas.map((area, index) => (
+        <button
+          key={area.id}
+          ref={(el) => {
+            if (el) refs.current.set(area.id, el);
+            else refs.current.delete(area.id);
+          }}
+          type="button"
+          role="tab"
+          id={`tab-${area.id}`}
+          aria-selected={active === area.id}
+          aria-controls={`panel-${area.id}`}
+          tabIndex={active === area.id ? 0 : -1}
+          title={`${area.label} (${modifierLabel}${area.shortcut})`}
+          onClick={() => setActiveArea(area.id)}
+          onKeyDown={(event) => onKeyDown(event, index)}
+        >
+          {area.label}
+        </button>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,36 @@
+import { describe, expect, test } from 'vitest';
+import { apiPathOf, eventChannels, isEventChannel, isRequestChannel, requestChannels } from './channels';
+import { eventContract, requestContract, resultSchemaOf } from './contract';
+
+describe('the RPC contract', () => {
+  test('the channel lists and the schema tables name the same channels', () => {
+    expect(Object.keys(requestContract).sort()).toEqual([...requestChannels].sort());
+    expect(Object.keys(eventContract).sort()).toEqual([...eventChannels].sort());
+  });
+
+  test('channel names are namespaced and events are named onDidX or onWillX', () => {
+    for (const channel of requestChannels) expect(channel).toMatch(/^[a-z]+:[a-zA-Z.]+$/);
+    for (const channel of eventChannels) expect(channel).toMatch(/^[a-z]+:on(Did|Will)[A-Z]\w+$/);
+  });
+
+  test('each channel maps to one distinct window.api function', () => {
+    expect(apiPathOf('app:info.get')).toEqual(['app', 'infoGet']);
+    const paths = [...requestChannels, ...eventChannels].map((c) => apiPathOf(c).join('.'));
+    expect(new Set(paths).size).toBe(paths.length);
+  });
+
+  test('channel guards accept only contract names', () => {
+    expect(isRequestChannel('app:info.get')).toBe(true);
+    expect(isRequestChannel('app:onDidNotify')).toBe(false);
+    expect(isEventChannel('app:onDidNotify')).toBe(true);
+    expect(isRequestChannel('__proto__')).toBe(false);
+  });
+
+  test('responses are Results whose errors carry a known code', () => {
+    const schema = resultSchemaOf(requestContract['app:openExternal'].response);
+    expect(schema.safeParse({ ok: true, value: { opened: true } }).success).toBe(true);
+    expect(schema.safeParse({ ok: false, error: { code: 'externalUrlNotAllowed' } }).success).toBe(true);
+    expect(schema.safeParse({ ok: false, error: { code: 'madeUp' } }).success).toBe(false);
+    expect(schema.safeParse({ ok: true, value: { opened: 'yes' } }).success).toBe(false);
+  });
+});
