@@ -32,6 +32,18 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        // Benchmarks: run only by `npm run bench:*`, never by `npm test`. They write JSON under bench-results/.
+        extends: true,
+        test: {
+          name: 'bench',
+          include: ['test/bench/**/*.run.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
