@@ -1,4 +1,5 @@
 import type { ApiTransport } from '../../../shared/ipc/api';
+import { setBackend } from '../app/appContext';
 import { useConnectionStore } from '../stores/connectionStore';
 import { createElectronTransport, createHttpTransport, takeServeToken } from './transport';
 
@@ -8,11 +9,13 @@ let transport: ApiTransport | undefined;
 export function initBackend(): { transport: ApiTransport | undefined; needsToken: boolean } {
   if (window.api !== undefined) {
     transport = createElectronTransport(window.api);
+    setBackend(transport);
     return { transport, needsToken: false };
   }
   const token = takeServeToken(window.location, window.sessionStorage, window.history);
   if (token === undefined) return { transport: undefined, needsToken: true };
   transport = createHttpTransport(token, (status) => useConnectionStore.getState().setStatus(status));
+  setBackend(transport);
   return { transport, needsToken: false };
 }
 

@@ -89,10 +89,10 @@ export function createHttpTransport(token: string, onStatus: (status: TransportS
   };
 
   return {
-    invoke: (async (channel: RequestChannel, request: unknown) => {
+    invoke: (async (channel: RequestChannel, request: unknown, options?: { keepalive?: boolean }) => {
       let response: Response;
       try {
-        response = await fetch(`/api/rpc/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: JSON.stringify(request) });
+        response = await fetch(`/api/rpc/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: JSON.stringify(request), keepalive: options?.keepalive === true });
       } catch {
         onStatus('offline');
         return err(appError('internalError', { channel, reason: 'the server could not be reached' }));

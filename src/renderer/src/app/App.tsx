@@ -3,10 +3,20 @@ import { backend } from '../api/backend';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useConnectionStore } from '../stores/connectionStore';
 import { areas, useUiStore } from '../stores/uiStore';
+import { CommandPalette } from '../dialogs/CommandPalette';
+import { ConfirmDialog } from '../dialogs/ConfirmDialog';
+import { MermaidDialog } from '../dialogs/MermaidDialog';
+import { OpenDialog } from '../dialogs/OpenDialog';
+import { SaveAsDialog } from '../dialogs/SaveAsDialog';
+import { WizardDialog } from '../dialogs/WizardDialog';
 import { AboutDialog } from './AboutDialog';
 import { AreaContent } from './Areas';
 import { AreaTabs } from './AreaTabs';
+import { DesignArea } from './DesignArea';
+import { RecoveryBanner } from './RecoveryBanner';
 import { StatusBar } from './StatusBar';
+import { useAutosave, useDocumentTitle } from './useDocumentLifecycle';
+import { useCommandKeys } from './useCommandKeys';
 
 /** Ctrl/Cmd+1..4 switch areas from anywhere in the window. */
 function useAreaShortcuts(): void {
@@ -47,11 +57,29 @@ function useBackendInfo(): void {
 }
 
 /** The window: title bar with the four work areas, the open area, and the status bar. */
+function Dialogs() {
+  const dialog = useUiStore((s) => s.dialog);
+  return (
+    <>
+      {dialog === 'palette' && <CommandPalette />}
+      {dialog === 'wizard' && <WizardDialog />}
+      {dialog === 'mermaid' && <MermaidDialog />}
+      {dialog === 'open' && <OpenDialog />}
+      {dialog === 'saveAs' && <SaveAsDialog />}
+      <ConfirmDialog />
+      <AboutDialog />
+    </>
+  );
+}
+
 export function App() {
   const activeArea = useUiStore((s) => s.activeArea);
   const setAboutOpen = useUiStore((s) => s.setAboutOpen);
   useAreaShortcuts();
   useBackendInfo();
+  useCommandKeys();
+  useDocumentTitle();
+  useAutosave();
   const active = areas.find((a) => a.id === activeArea) ?? areas[0];
 
   return (
@@ -64,13 +92,14 @@ export function App() {
           About
         </button>
       </header>
-      <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={0}>
+      <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={active.id === 'design' ? -1 : 0}>
+        <RecoveryBanner />
         <ErrorBoundary area={active.label} key={active.id}>
-          <AreaContent area={active.id} />
+          {active.id === 'design' ? <DesignArea /> : <AreaContent area={active.id} />}
         </ErrorBoundary>
       </main>
       <StatusBar />
-      <AboutDialog />
+      <Dialogs />
     </div>
   );
 }

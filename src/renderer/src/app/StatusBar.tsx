@@ -1,4 +1,7 @@
+import { useEffect } from 'react';
 import { useConnectionStore } from '../stores/connectionStore';
+import { useDesign } from '../stores/designStore';
+import { useNoticeStore } from '../stores/noticeStore';
 import { areas, useUiStore } from '../stores/uiStore';
 
 const statusText = {
@@ -14,6 +17,15 @@ export function StatusBar() {
   const info = useConnectionStore((s) => s.info);
   const activeArea = useUiStore((s) => s.activeArea);
   const areaLabel = areas.find((a) => a.id === activeArea)?.label ?? '';
+  const fileName = useDesign((s) => s.file.name);
+  const dirty = useDesign((s) => s.design !== s.savedDesign);
+  const notice = useNoticeStore((s) => s.message);
+  const noticeAt = useNoticeStore((s) => s.at);
+  useEffect(() => {
+    if (notice === null) return;
+    const timer = window.setTimeout(() => useNoticeStore.getState().clear(), 6000);
+    return () => window.clearTimeout(timer);
+  }, [notice, noticeAt]);
   const mode = info === undefined ? '' : info.mode === 'serve' ? 'Browser (serve mode)' : 'Desktop';
   return (
     <footer className="status-bar" role="status" aria-live="polite">
@@ -21,8 +33,19 @@ export function StatusBar() {
       <span data-testid="connection-status">{statusText[status]}</span>
       <span className="status-sep" aria-hidden="true" />
       <span>{areaLabel}</span>
+      {notice !== null && (
+        <>
+          <span className="status-sep" aria-hidden="true" />
+          <span className="status-notice" data-testid="notice">
+            {notice}
+          </span>
+        </>
+      )}
       <span className="status-spacer" />
-      <span>No design open</span>
+      <span data-testid="file-status">
+        {fileName === null ? 'Unsaved design' : fileName.replace(/\.clan-design\.json$/, '')}
+        {dirty && <span className="status-dirty"> — edited</span>}
+      </span>
       {mode !== '' && <span className="status-sep" aria-hidden="true" />}
       {mode !== '' && <span>{mode}</span>}
       {info !== undefined && <span>v{info.version}</span>}

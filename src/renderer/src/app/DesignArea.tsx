@@ -1,0 +1,61 @@
+import { Canvas } from '../canvas/Canvas';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { Inspector } from '../panels/Inspector';
+import { Palette } from '../panels/Palette';
+import { ProblemsPanel } from '../panels/ProblemsPanel';
+import { useDesign } from '../stores/designStore';
+import { useUiStore } from '../stores/uiStore';
+import { MenuBar } from './MenuBar';
+
+function EmptyCanvasHint() {
+  const empty = useDesign((s) => Object.keys(s.design.sites).length === 0 && Object.keys(s.design.machines).length === 0);
+  const setDialog = useUiStore((s) => s.setDialog);
+  if (!empty) return null;
+  return (
+    <div className="canvas-hint" role="note">
+      <p>
+        <strong>Start your family network.</strong> Drag a site and some machines from the palette, or let the wizard ask you a few questions.
+      </p>
+      <button type="button" className="primary" onClick={() => setDialog('wizard')}>
+        Set up a family network…
+      </button>
+    </div>
+  );
+}
+
+/** The Design area: menu bar, palette, canvas, inspector and the problems panel. */
+export function DesignArea() {
+  const overlayVisible = useUiStore((s) => s.overlayVisible);
+  const setOverlayVisible = useUiStore((s) => s.setOverlayVisible);
+  const snap = useUiStore((s) => s.snapToGrid);
+  const setSnap = useUiStore((s) => s.setSnapToGrid);
+  return (
+    <div className="design-area">
+      <div className="design-toolbar">
+        <MenuBar />
+        <span className="toolbar-spacer" />
+        <label className="toolbar-toggle">
+          <input type="checkbox" checked={overlayVisible} onChange={(e) => setOverlayVisible(e.currentTarget.checked)} /> VPN connections
+        </label>
+        <label className="toolbar-toggle" title="Hold Alt while dragging to place freely">
+          <input type="checkbox" checked={snap} onChange={(e) => setSnap(e.currentTarget.checked)} /> Snap to grid
+        </label>
+      </div>
+      <ErrorBoundary area="Palette">
+        <Palette />
+      </ErrorBoundary>
+      <div className="design-center">
+        <ErrorBoundary area="Canvas">
+          <Canvas />
+          <EmptyCanvasHint />
+        </ErrorBoundary>
+        <ErrorBoundary area="Problems">
+          <ProblemsPanel />
+        </ErrorBoundary>
+      </div>
+      <ErrorBoundary area="Inspector">
+        <Inspector />
+      </ErrorBoundary>
+    </div>
+  );
+}

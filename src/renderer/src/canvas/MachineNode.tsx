@@ -1,0 +1,67 @@
+import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
+import { memo, useState, type KeyboardEvent } from 'react';
+import { machineKindLabels } from '../../../shared/model/labels';
+import { useSelection } from '../stores/selectionStore';
+import { renameItem } from './canvasActions';
+import { MachineIcon } from './icons';
+import type { MachineFlowNode } from './types';
+
+/** Below this zoom level nodes are drawn as plain boxes: text is unreadable there and costs frames. */
+export const DETAIL_ZOOM = 0.45;
+const zoomedOutSelector = (s: { transform: [number, number, number] }) => s.transform[2] < DETAIL_ZOOM;
+
+function RenameInput({ id, initial }: { id: string; initial: string }) {
+  const [value, setValue] = useState(initial);
+  const finish = (commit: boolean) => renameItem(id, commit ? value : null);
+  const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
+    event.stopPropagation();
+    if (event.key === 'Enter') finish(true);
+    if (event.key === 'Escape') finish(false);
+  };
+  return (
+    <input
+      className="node-rename nodrag nokey"
+      aria-label="New name"
+      autoFocus
+      value={value}
+      onFocus={(e) => e.currentTarget.select()}
+      onChange={(e) => setValue(e.currentTarget.value)}
+      onKeyDown={onKeyDown}
+      onBlur={() => finish(true)}
+    />
+  );
+}
+
+/** A machine on the canvas: kind icon, name, role badges, problem and reach badges. */
+function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
+  const zoomedOut = useFlowStore(zoomedOutSelector);
+  const editing = useSelection((s) => s.editingId === id);
+  const { machine, roles, severity, reach } = data;
+  const className = `machine-node${selected ? ' selected' : ''}${machine.managed ? '' : ' unmanaged'}${severity ? ` has-${severity}` : ''}`;
+  if (zoomedOut && !selected) return <div className={`${className} simple`} data-name={machine.name} />;
+  return (
+    <div className={className} data-testid={`machine-${machine.name}`} title={`${machineKindLabels[machine.kind]}${machine.managed ? '' : ' (not managed)'}`}>
+      <Handle type="target" position={Position.Top} className="node-handle" />
+      <div className="machine-row">
+        <span className="machine-icon">
+          <MachineIcon kind={machine.kind} />
+        </span>
+        {editing ? <RenameInput id={id} initial={machine.name} /> : <span className="machine-name">{machine.name}</span>}
+        {severity !== null && <span className={`badge badge-${severity}`} aria-label={severity === 'error' ? 'has errors' : 'has warnings'}>{severity === 'error' ? '!' : '?'}</span>}
+      </div>
+      <div className="machine-badges">
+        {roles.map((role) => (
+          <span key={role} className="badge badge-role">
+            {role}
+          </span>
+        ))}
+        {!machine.managed && <span className="badge badge-muted">unmanaged</span>}
+        {reach !== null && machine.managed && <span className="badge badge-muted">{reach}</span>}
+      </div>
+      <Handle type="source" position={Position.Bottom} className="node-handle" />
+    </div>
+  );
+}
+
+/** Memoised: React Flow re-renders a node only when its node object changes. */
+export const MachineNode = memo(MachineNodeView);

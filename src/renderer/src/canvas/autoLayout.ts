@@ -1,0 +1,69 @@
+import ELK, { type ElkNode } from 'elkjs/lib/elk.bundled.js';
+import { putMachine, putSite } from '../../../shared/model/ops';
+import { MACHINE_NODE_SIZE } from '../../../shared/model/templates';
+import type { Design, MachineId, SiteId } from '../../../shared/model/types';
+
+const elk = new ELK();
+
+/**
+ * Lays the design out with ELK's layered algorithm over the site hierarchy: machines inside their sites, sites
+ * and free machines around them, drawn links pulling connected machines together. Unconnected items are packed
+ * too (ELK places every component), which plain force layouts get wrong.
+ */
+export async function computeAutoLayout(design: Design): Promise<Design> {
+  const children: ElkNode[] = [];
+  for (const site of Object.values(design.sites)) {
+    children.push({
+      id: site.id,
+      layoutOptions: {
+        'elk.padding': '[top=52,left=24,bottom=24,right=24]',
+        'elk.algorithm': 'rectpacking',
+        'elk.spacing.nodeNode': '20',
+      },
+      children: Object.values(design.machines)
+        .filter((m) => m.siteId === site.id)
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((m) => ({ id: m.id, width: MACHINE_NODE_SIZE.width, height: MACHINE_NODE_SIZE.height })),
+    });
+  }
+  for (const machine of Object.values(design.machines)) {
+    if (machine.siteId === null || design.sites[machine.siteId] === undefined) children.push({ id: machine.id, width: MACHINE_NODE_SIZE.width, height: MACHINE_NODE_SIZE.height });
+  }
+  // Links between top-level items shape the outer layout; links inside one site are left to the packing.
+  const topLevelOf = (id: string): string => {
+    const machine = design.machines[id as MachineId];
+    return machine?.siteId != null && design.sites[machine.siteId] !== undefined ? machine.siteId : id;
+  };
+  const edges = Object.values(design.links)
+    .map((l) => ({ id: l.id, sources: [topLevelOf(l.source)], targets: [topLevelOf(l.target)] }))
+    .filter((e) => e.sources[0] !== e.targets[0]);
+  const graph: ElkNode = {
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'RIGHT',
+      'elk.spacing.nodeNode': '60',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '80',
+      'elk.separateConnectedComponents': 'true',
+      'elk.spacing.componentComponent': '60',
+    },
+    children,
+    edges,
+  };
+  const result = await elk.layout(graph);
+  let next = design;
+  for (const node of result.children ?? []) {
+    const site = design.sites[node.id as SiteId];
+    if (site !== undefined) {
+      next = putSite(next, { ...site, position: { x: Math.round(node.x ?? 0), y: Math.round(node.y ?? 0) }, size: { width: Math.round(node.width ?? site.size.width), height: Math.round(node.height ?? site.size.height) } });
+      for (const child of node.children ?? []) {
+        const machine = next.machines[child.id as MachineId];
+        if (machine !== undefined) next = putMachine(next, { ...machine, position: { x: Math.round(child.x ?? 0), y: Math.round(child.y ?? 0) } });
+      }
+    } else {
+      const machine = next.machines[node.id as MachineId];
+      if (machine !== undefined) next = putMachine(next, { ...machine, position: { x: Math.round(node.x ?? 0), y: Math.round(node.y ?? 0) } });
+    }
+  }
+  return next;
+}

@@ -1,0 +1,46 @@
+import type { Edge, Node } from '@xyflow/react';
+import type { Machine, Site } from '../../../shared/model/types';
+
+/** What a machine node shows. */
+export interface MachineNodeData extends Record<string, unknown> {
+  machine: Machine;
+  roles: readonly string[];
+  /** The worst problem on this machine, for the badge. */
+  severity: 'error' | 'warning' | null;
+  /** How the admin reaches it for deploy, as a short label. */
+  reach: string | null;
+}
+
+/** What a site node shows. */
+export interface SiteNodeData extends Record<string, unknown> {
+  site: Site;
+  isAdmin: boolean;
+  machineCount: number;
+  severity: 'error' | 'warning' | null;
+}
+
+/** A drawn link's data. */
+export interface LinkEdgeData extends Record<string, unknown> {
+  kind: 'cable' | 'portForward' | 'jumpHost';
+  label: string;
+}
+
+/** A derived overlay edge's data: the predicted path between two sites. */
+export interface OverlayEdgeData extends Record<string, unknown> {
+  path: string;
+  reason: string;
+  pairs: number;
+}
+
+/** A machine node. */
+export type MachineFlowNode = Node<MachineNodeData, 'machine'>;
+/** A site node. */
+export type SiteFlowNode = Node<SiteNodeData, 'site'>;
+/** Any node on the canvas. */
+export type FlowNode = MachineFlowNode | SiteFlowNode;
+/** A drawn link edge. */
+export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
+/** A derived overlay edge. */
+export type OverlayFlowEdge = Edge<OverlayEdgeData, 'overlay'>;
+/** Any edge on the canvas. */
+export type FlowEdge = LinkFlowEdge | OverlayFlowEdge;

@@ -1,0 +1,80 @@
+import { useEffect, useId, useState, type ReactNode } from 'react';
+
+/** A labelled text input that commits on Enter or when it loses focus: one edit, one undo step. */
+export function TextField(props: {
+  label: string;
+  value: string;
+  onCommit: (value: string) => void;
+  placeholder?: string;
+  multiline?: boolean;
+  invalid?: boolean;
+  describedBy?: string;
+  testId?: string;
+  inputMode?: 'text' | 'numeric';
+}) {
+  const id = useId();
+  const [draft, setDraft] = useState(props.value);
+  // An undo or another edit changes the value underneath: show it.
+  useEffect(() => setDraft(props.value), [props.value]);
+  const commit = () => {
+    if (draft !== props.value) props.onCommit(draft);
+  };
+  const common = {
+    id,
+    value: draft,
+    placeholder: props.placeholder,
+    'aria-invalid': props.invalid === true ? true : undefined,
+    'aria-describedby': props.describedBy,
+    'data-testid': props.testId,
+    onChange: (e: { currentTarget: { value: string } }) => setDraft(e.currentTarget.value),
+    onBlur: commit,
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      {props.multiline === true ? (
+        <textarea {...common} rows={3} />
+      ) : (
+        <input
+          {...common}
+          type="text"
+          inputMode={props.inputMode}
+          spellCheck={false}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit();
+            if (e.key === 'Escape') setDraft(props.value);
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** A labelled select over a fixed list of options. */
+export function SelectField<T extends string>(props: { label: string; value: T; options: readonly { value: T; label: string }[]; onChange: (value: T) => void; testId?: string }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select id={id} value={props.value} data-testid={props.testId} onChange={(e) => props.onChange(e.currentTarget.value as T)}>
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** A labelled checkbox. */
+export function CheckField(props: { label: string; checked: boolean; onChange: (checked: boolean) => void; hint?: ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field field-check">
+      <input id={id} type="checkbox" checked={props.checked} onChange={(e) => props.onChange(e.currentTarget.checked)} />
+      <label htmlFor={id}>{props.label}</label>
+      {props.hint !== undefined && <div className="field-hint">{props.hint}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,185 @@
+import { isLinkId, isMachineId, isSiteId } from '../../../shared/model/ids';
+import { archLabels, linkKindLabels, machineKindLabels, natLabels, qualityLabels, siteKindLabels } from '../../../shared/model/labels';
+import { setAdminSite, updateLink, updateMachine, updateSite } from '../../../shared/model/ops';
+import type { CpuArch, Design, Link, LinkKind, LinkQuality, Machine, MachineKind, NatType, Site, SiteId, SiteKind } from '../../../shared/model/types';
+import { vpnCatalog } from '../../../shared/vpn/catalog';
+import { CheckField, SelectField, TextField } from '../components/fields';
+import { getDerived } from '../stores/derived';
+import { designStore, useDesign } from '../stores/designStore';
+import { useSelection } from '../stores/selectionStore';
+import { ProblemList } from './ProblemList';
+
+const commit = (next: Design) => designStore.getState().commit(next);
+const current = () => designStore.getState().design;
+const options = <T extends string>(labels: Record<T, string | { short: string; long: string }>) =>
+  (Object.keys(labels) as T[]).map((value) => {
+    const label = labels[value];
+    return { value, label: typeof label === 'string' ? label : label.long };
+  });
+
+function ItemProblems({ id }: { id: string }) {
+  const design = useDesign((s) => s.design);
+  const problems = getDerived(design).problemsById.get(id) ?? [];
+  if (problems.length === 0) return null;
+  return (
+    <section className="inspector-problems" aria-label="Problems with this item">
+      <ProblemList problems={problems} compact />
+    </section>
+  );
+}
+
+function MachineInspector({ machine, design }: { machine: Machine; design: Design }) {
+  const id = machine.id;
+  const set = (patch: Partial<Machine>) => commit(updateMachine(current(), id, patch));
+  const siteOptions = [{ value: '', label: 'No site' }, ...Object.values(design.sites).map((s) => ({ value: s.id as string, label: s.name || 'Unnamed site' }))];
+  const vpn = design.vpn.id === null ? undefined : vpnCatalog[design.vpn.id];
+  const roles = design.vpn.roles[id] ?? [];
+  const toggleRole = (role: string, on: boolean) => {
+    const d = current();
+    const existing = d.vpn.roles[id] ?? [];
+    const nextRoles = on ? [...existing.filter((r) => r !== role), role] : existing.filter((r) => r !== role);
+    const all = { ...d.vpn.roles };
+    if (nextRoles.length === 0) delete all[id];
+    else all[id] = nextRoles;
+    commit({ ...d, vpn: { ...d.vpn, roles: all } });
+  };
+  return (
+    <>
+      <h2 className="inspector-title">Machine</h2>
+      <TextField label="Name" value={machine.name} onCommit={(name) => set({ name: name.trim() })} testId="inspector-name" />
+      <SelectField label="Kind" value={machine.kind} options={options<MachineKind>(machineKindLabels)} onChange={(kind) => set({ kind })} />
+      <SelectField label="CPU architecture" value={machine.arch} options={options<CpuArch>(archLabels)} onChange={(arch) => set({ arch })} />
+      <SelectField
+        label="Site"
+        value={(machine.siteId ?? '') as string}
+        options={siteOptions}
+        onChange={(siteId) => set({ siteId: siteId === '' ? null : (siteId as SiteId), position: { x: 24, y: 52 } })}
+      />
+      <CheckField
+        label="Managed (deployed with NixOS)"
+        checked={machine.managed}
+        onChange={(managed) => set({ managed })}
+        hint={machine.managed ? undefined : 'Shown and counted in the network, never deployed to (phones, tablets, appliances).'}
+      />
+      <fieldset className="field-group">
+        <legend>SSH target</legend>
+        <TextField label="Host" value={machine.ssh?.host ?? ''} placeholder="192.168.1.10 or nas.local" onCommit={(host) => set({ ssh: host.trim() === '' && machine.ssh === null ? null : { host: host.trim(), port: machine.ssh?.port ?? 22, user: machine.ssh?.user ?? 'root' } })} testId="inspector-ssh-host" />
+        <TextField
+          label="Port"
+          inputMode="numeric"
+          value={String(machine.ssh?.port ?? 22)}
+          onCommit={(text) => {
+            const port = Number(text);
+            if (Number.isInteger(port) && port >= 1 && port <= 65535) set({ ssh: { host: machine.ssh?.host ?? '', user: machine.ssh?.user ?? 'root', port } });
+          }}
+        />
+        <TextField label="User" value={machine.ssh?.user ?? 'root'} onCommit={(user) => set({ ssh: { host: machine.ssh?.host ?? '', port: machine.ssh?.port ?? 22, user: user.trim() } })} />
+      </fieldset>
+      <TextField label="Public address" placeholder="only if others can reach it from the internet" value={machine.publicAddress ?? ''} onCommit={(a) => set({ publicAddress: a.trim() === '' ? null : a.trim() })} />
+      <TextField
+        label="Tags"
+        placeholder="comma-separated"
+        value={machine.tags.join(', ')}
+        onCommit={(text) => set({ tags: [...new Set(text.split(',').map((t) => t.trim()).filter((t) => t !== ''))] })}
+      />
+      <TextField label="Notes" multiline value={machine.notes} onCommit={(notes) => set({ notes })} />
+      {vpn !== undefined && (
+        <fieldset className="field-group">
+          <legend>{vpn.name} roles</legend>
+          {vpn.roles.map((role) => (
+            <CheckField key={role.id} label={role.label} checked={roles.includes(role.id)} onChange={(on) => toggleRole(role.id, on)} hint={role.description} />
+          ))}
+        </fieldset>
+      )}
+      <ItemProblems id={id} />
+    </>
+  );
+}
+
+function SiteInspector({ site, design }: { site: Site; design: Design }) {
+  const set = (patch: Partial<Site>) => commit(updateSite(current(), site.id, patch));
+  const mbps = (text: string) => {
+    const n = Number(text);
+    return text.trim() === '' || !Number.isFinite(n) || n <= 0 ? null : n;
+  };
+  return (
+    <>
+      <h2 className="inspector-title">Site</h2>
+      <TextField label="Name" value={site.name} onCommit={(name) => set({ name: name.trim() })} testId="inspector-name" />
+      <SelectField label="Kind" value={site.kind} options={options<SiteKind>(siteKindLabels)} onChange={(kind) => set({ kind })} />
+      <SelectField label="Internet connection (NAT)" value={site.nat} options={options<NatType>(natLabels)} onChange={(nat) => set({ nat })} testId="inspector-nat" />
+      <SelectField label="Link quality" value={site.quality} options={options<LinkQuality>(qualityLabels)} onChange={(quality) => set({ quality })} />
+      <div className="field-row">
+        <TextField label="Download Mbit/s" inputMode="numeric" value={site.uplink.downMbps === null ? '' : String(site.uplink.downMbps)} onCommit={(t) => set({ uplink: { ...site.uplink, downMbps: mbps(t) } })} />
+        <TextField label="Upload Mbit/s" inputMode="numeric" value={site.uplink.upMbps === null ? '' : String(site.uplink.upMbps)} onCommit={(t) => set({ uplink: { ...site.uplink, upMbps: mbps(t) } })} />
+      </div>
+      <CheckField
+        label="The admin is here"
+        checked={design.admin.siteId === site.id}
+        onChange={(on) => commit(setAdminSite(current(), on ? site.id : null))}
+        hint="Your own computer is on this site's network; deployments start from here."
+      />
+      <ItemProblems id={site.id} />
+    </>
+  );
+}
+
+function LinkInspector({ link }: { link: Link }) {
+  const set = (patch: Partial<Link>) => commit(updateLink(current(), link.id, patch));
+  return (
+    <>
+      <h2 className="inspector-title">Link</h2>
+      <SelectField label="What it means" value={link.kind} options={options<LinkKind>(linkKindLabels)} onChange={(kind) => set({ kind, ports: kind === 'portForward' ? (link.ports ?? { external: 22, internal: 22 }) : null })} />
+      <TextField label="Label" value={link.label} onCommit={(label) => set({ label })} />
+      {link.kind === 'portForward' && (
+        <div className="field-row">
+          <TextField label="External port" inputMode="numeric" value={String(link.ports?.external ?? '')} onCommit={(t) => Number.isInteger(Number(t)) && set({ ports: { external: Number(t), internal: link.ports?.internal ?? Number(t) } })} />
+          <TextField label="Internal port" inputMode="numeric" value={String(link.ports?.internal ?? '')} onCommit={(t) => Number.isInteger(Number(t)) && set({ ports: { internal: Number(t), external: link.ports?.external ?? Number(t) } })} />
+        </div>
+      )}
+      <ItemProblems id={link.id} />
+    </>
+  );
+}
+
+function DesignInspector({ design }: { design: Design }) {
+  const setMeta = (patch: Partial<Design['meta']>) => commit({ ...current(), meta: { ...current().meta, ...patch } });
+  const machines = Object.values(design.machines);
+  return (
+    <>
+      <h2 className="inspector-title">Clan</h2>
+      <TextField label="Clan name" value={design.meta.clanName} onCommit={(clanName) => setMeta({ clanName: clanName.trim() })} />
+      <TextField label="Domain" value={design.meta.domain} onCommit={(domain) => setMeta({ domain: domain.trim() })} />
+      <TextField label="Description" multiline value={design.meta.description} onCommit={(description) => setMeta({ description })} />
+      <TextField label="VPN instance name" value={design.vpn.instance} onCommit={(instance) => commit({ ...current(), vpn: { ...current().vpn, instance: instance.trim() } })} />
+      <p className="inspector-summary">
+        {Object.keys(design.sites).length} sites · {machines.length} machines ({machines.filter((m) => m.managed).length} managed) · {Object.keys(design.links).length} links
+        {design.vpn.id !== null && ` · VPN: ${vpnCatalog[design.vpn.id].name}`}
+      </p>
+      <p className="inspector-hint">Select a site, machine or link to edit it.</p>
+    </>
+  );
+}
+
+/** The properties of the selection, with inline validation. */
+export function Inspector() {
+  const selectedIds = useSelection((s) => s.selectedIds);
+  const design = useDesign((s) => s.design);
+  let body;
+  if (selectedIds.length > 1) body = <p className="inspector-hint">{selectedIds.length} items selected. Drag to move them together, or press Delete to remove them.</p>;
+  else {
+    const id = selectedIds[0];
+    const machine = id !== undefined && isMachineId(id) ? design.machines[id] : undefined;
+    const site = id !== undefined && isSiteId(id) ? design.sites[id] : undefined;
+    const link = id !== undefined && isLinkId(id) ? design.links[id] : undefined;
+    if (machine !== undefined) body = <MachineInspector key={machine.id} machine={machine} design={design} />;
+    else if (site !== undefined) body = <SiteInspector key={site.id} site={site} design={design} />;
+    else if (link !== undefined) body = <LinkInspector key={link.id} link={link} />;
+    else body = <DesignInspector design={design} />;
+  }
+  return (
+    <aside className="inspector" aria-label="Inspector">
+      {body}
+    </aside>
+  );
+}

@@ -1,0 +1,41 @@
+import type { Problem } from '../../../shared/validation/types';
+import { applyFix } from '../../../shared/validation/fixes';
+import { appContext } from '../app/appContext';
+import { designStore } from '../stores/designStore';
+import { selectionStore } from '../stores/selectionStore';
+
+const severityLabel = { error: 'Error', warning: 'Warning', info: 'Note' } as const;
+
+/** Applies a problem's one-click fix as one undo step. */
+function fix(problem: Problem): void {
+  if (problem.fix === undefined) return;
+  const { design, commit } = designStore.getState();
+  commit(applyFix(design, problem.fix, appContext.ids));
+}
+
+/** A list of problems; clicking one focuses its items on the canvas. */
+export function ProblemList({ problems, compact = false }: { problems: readonly Problem[]; compact?: boolean }) {
+  return (
+    <ul className={`problem-list${compact ? ' compact' : ''}`}>
+      {problems.map((problem, index) => (
+        <li key={`${problem.code}-${problem.itemIds.join(',')}-${index}`} className={`problem problem-${problem.severity}`}>
+          <button
+            type="button"
+            className="problem-main"
+            disabled={compact || problem.itemIds.length === 0}
+            onClick={() => selectionStore.getState().requestFocus(problem.itemIds)}
+            title={compact ? undefined : 'Show on the canvas'}
+          >
+            <span className={`severity severity-${problem.severity}`}>{severityLabel[problem.severity]}</span>
+            <span className="problem-message">{problem.message}</span>
+          </button>
+          {problem.fix !== undefined && (
+            <button type="button" className="problem-fix" onClick={() => fix(problem)}>
+              {problem.fix.label}
+            </button>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
