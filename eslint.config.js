@@ -6,12 +6,20 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 // Layering is enforced here, as errors (STYLE.md section 1): the folder a file lives in decides what it may import.
-const nodeBuiltins = ['node:*', ...builtinModules, ...builtinModules.map((m) => `${m}/*`)];
+// Built-in module names are matched exactly (a pattern like "inspector" would also catch ../panels/Inspector).
+const nodeBuiltinPaths = builtinModules.filter((m) => !m.startsWith('_'));
+const nodeBuiltins = ['node:*'];
 const uiLibraries = ['react', 'react/*', 'react-dom', 'react-dom/*', '@xyflow/*', 'zustand', 'zustand/*', 'zundo'];
 const electron = ['electron', 'electron/*'];
 
-const layer = (name, patterns) => ({
-  'no-restricted-imports': ['error', { patterns: patterns.map(([group, why]) => ({ group, message: `Bad layering (${name}): ${why}` })) }],
+const layer = (name, patterns, exactPaths = []) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: patterns.map(([group, why]) => ({ group, message: `Bad layering (${name}): ${why}` })),
+      paths: exactPaths.flatMap(([names, why]) => names.map((n) => ({ name: n, message: `Bad layering (${name}): ${why}` }))),
+    },
+  ],
 });
 
 export default tseslint.config(
@@ -32,7 +40,7 @@ export default tseslint.config(
         [['**/main', '**/main/**', '**/renderer', '**/renderer/**', '**/preload', '**/preload/**'], 'shared imports nothing from main, preload or renderer.'],
         [nodeBuiltins, 'shared must run in any JavaScript runtime, so no Node built-ins.'],
         [[...electron, ...uiLibraries], 'shared holds the pure model: no Electron, React, React Flow or zustand.'],
-      ]),
+      ], [[nodeBuiltinPaths, 'shared must run in any JavaScript runtime, so no Node built-ins.']]),
       'no-restricted-globals': [
         'error',
         ...['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'HTMLElement', 'Element', 'process', 'Buffer', 'require', '__dirname', '__filename'].map(
@@ -52,7 +60,7 @@ export default tseslint.config(
         [nodeBuiltins, 'the renderer has no Node; privileged work goes through window.api.'],
         [electron, 'the renderer talks to main only through the preload bridge.'],
         [['**/main/**', '**/preload/**', '**/src/main', '../../main', '../../../main'], 'the renderer imports nothing from main or preload.'],
-      ]),
+      ], [[nodeBuiltinPaths, 'the renderer has no Node; privileged work goes through window.api.']]),
     },
   },
   {

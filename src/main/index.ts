@@ -1,8 +1,10 @@
 import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { registerIpc } from './ipc/registerIpc';
 import { createBackend } from './rpc/createBackend';
+import { resolveProjectFolders } from './services/projectFiles';
 import { contentSecurityPolicy, isAppUrl, secureWebPreferences } from './security';
 
 // The desktop entry point. Everything privileged lives in services behind the shared contract; this file only
@@ -16,7 +18,9 @@ const appOrigin = {
 };
 const isTrustedUrl = (url: string): boolean => isAppUrl(url, appOrigin);
 
-const backend = createBackend({ mode: 'electron', openExternal: (url) => shell.openExternal(url) });
+// Design files go to Documents/Clan Designs; the same environment variables as serve mode can move both folders.
+const folders = resolveProjectFolders({}, process.env, { workspaceDir: join(app.getPath('documents'), 'Clan Designs'), dataDir: app.getPath('userData') }, homedir(), process.cwd());
+const backend = createBackend({ mode: 'electron', openExternal: (url) => shell.openExternal(url), ...folders });
 
 function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({

@@ -15,6 +15,34 @@ export const appErrorCodes = [
   'externalUrlNotAllowed',
   /** A service failed in a way that was not expected; details carry the technical cause for the log. */
   'internalError',
+  // Loading design files (shared/schema/load.ts): the four ways the load pipeline fails.
+  /** The text is not JSON, not an object, has another `kind`, or no usable formatVersion; details.reason says which. */
+  'notADesignFile',
+  /** The file was written by a newer format version; refused, never stripped. details: fileVersion, supportedVersion. */
+  'fileFromNewerVersion',
+  /** A migration step threw while upgrading an older file. details: step, version, message. */
+  'migrationFailed',
+  /** The design could not be restored into a valid design, or a design to save is invalid. details: issues. */
+  'invalidDesign',
+  // Project files (main/services/projectFiles.ts).
+  /** A design file name or autosave key from the renderer was refused. details: name, reason. */
+  'invalidFileName',
+  /** No design file with that name is in the workspace folder. details: name. */
+  'fileNotFound',
+  /** The name belongs to a folder, link or device, which the app never reads or replaces. details: name. */
+  'notARegularFile',
+  /** The file is too big to be a design, so it was not read. details: name, size, limit (bytes). */
+  'fileTooLarge',
+  /** Save without overwrite found a file with that name. details: name. */
+  'fileExists',
+  /** The file on disk is not the revision the design was opened from. details: name. */
+  'fileChangedOnDisk',
+  /** Save would replace a file that does not load as a design; never done. details: name, reason (its load error code). */
+  'wouldOverwriteUnreadableFile',
+  /** The operating system refused a read or write. details: name, operation, errno (EACCES, ENOSPC, ...). */
+  'fileAccessFailed',
+  /** There is no autosaved copy under that key (already recovered or discarded). details: key. */
+  'recoveryNotFound',
 ] as const;
 
 /** A closed union of error codes. */
@@ -34,6 +62,66 @@ export function appError(code: AppErrorCode, details?: Record<string, unknown>):
   return details === undefined ? { code } : { code, details };
 }
 
+/** A detail as text for a message, or the fallback when it is missing (messages must work without details). */
+function detail(error: AppError, key: string, fallback: string): string {
+  const value = error.details?.[key];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
+}
+
+/** The file a message is about as ' “name”' (without the .clan-design.json ending people never type), or ''. */
+function fileLabel(error: AppError): string {
+  const name = error.details?.name;
+  return typeof name === 'string' ? ` “${name.replace(/\.clan-design\.json$/, '')}”` : '';
+}
+
+/** ' named “name”', or ' with that name' when the details do not say. */
+function named(error: AppError): string {
+  const label = fileLabel(error);
+  return label === '' ? ' with that name' : ` named${label}`;
+}
+
+/** A table entry by a key from details; own keys only, so "constructor" or "__proto__" never reach Object.prototype. */
+function lookup(table: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+const notADesignReasons: Record<string, string> = {
+  notJson: 'it is not valid JSON, so it may be cut off or damaged',
+  notAnObject: 'it holds JSON, but not a design',
+  wrongKind: 'it is a different kind of JSON file',
+  badFormatVersion: 'its format version is missing or not a number',
+};
+
+const errnoReasons: Record<string, string> = {
+  EACCES: 'permission was denied',
+  EPERM: 'the operation is not permitted',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the disk is read-only',
+  EBUSY: 'the file is in use by another program',
+  EMFILE: 'too many files are open',
+  ENAMETOOLONG: 'the path is too long',
+  ENOTDIR: 'a part of the folder path is not a folder',
+  EIO: 'the disk reported an input/output error',
+};
+
+const fileNameReasons: Record<string, string> = {
+  empty: 'it is empty',
+  tooLong: 'it is too long',
+  slash: 'it contains / or \\',
+  controlCharacter: 'it contains an invisible control character',
+  leadingDot: 'it starts with a dot',
+  reservedCharacter: 'it contains one of < > : " | ? *',
+  outsideWorkspace: 'it points outside the designs folder',
+};
+
+function firstIssue(error: AppError): string {
+  const issues = error.details?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return '';
+  const first = issues[0] as { path?: unknown; message?: unknown };
+  return typeof first.path === 'string' && typeof first.message === 'string' ? ` (first problem at ${first.path}: ${first.message})` : '';
+}
+
 /** Turns an error value into a message a person can act on: what happened, why, and what to do. */
 export function describeError(error: AppError): string {
   switch (error.code) {
@@ -47,5 +135,35 @@ export function describeError(error: AppError): string {
       return 'That link was not opened because it does not point to a known documentation site. Copy it and open it yourself if you trust it.';
     case 'internalError':
       return 'Something went wrong inside the app and the operation did not complete. Try again; if it keeps failing, use "Copy details" and report it.';
+    case 'notADesignFile': {
+      const why = lookup(notADesignReasons, detail(error, 'reason', '')) ?? 'it is not in the design file format';
+      return `This file is not a Clan Network Designer design: ${why}. Nothing was opened. Pick a .clan-design.json file saved by this app.`;
+    }
+    case 'fileFromNewerVersion':
+      return `This design was saved by a newer version of the app${error.details?.savedBy === undefined ? '' : ` (${detail(error, 'savedBy', '')})`}, in file format ${detail(error, 'fileVersion', 'unknown')}; this version reads up to format ${detail(error, 'supportedVersion', 'its own')}. It was not opened, so nothing the newer version added is lost. Update the app, then open it again.`;
+    case 'migrationFailed':
+      return `This design is from an older version and could not be converted (step ${detail(error, 'step', 'unknown')} failed), so it was not opened. The file was left unchanged; use "Copy details" and report it.`;
+    case 'invalidDesign':
+      return `The design holds values a design file cannot contain${firstIssue(error)}, so it was not read or written. Any file on disk was left unchanged; use "Copy details" and report it.`;
+    case 'invalidFileName':
+      return `That file name cannot be used because ${lookup(fileNameReasons, detail(error, 'reason', '')) ?? 'it is not allowed'}. Use a name of at most 120 characters, without / or \\, that does not start with a dot.`;
+    case 'fileNotFound':
+      return `The design${fileLabel(error)} is not in the designs folder; it may have been moved, renamed or deleted. Open the list of designs again and pick another.`;
+    case 'notARegularFile':
+      return `The name${fileLabel(error)} belongs to a folder or a link in the designs folder, not to a design file, so the app left it alone. Choose another name.`;
+    case 'fileTooLarge':
+      return `The file${fileLabel(error)} is too large to be a design, so it was not opened. Check that it is the right file.`;
+    case 'fileExists':
+      return `A design${named(error)} already exists, so it was not replaced. Choose another name, or confirm that you want to replace it.`;
+    case 'fileChangedOnDisk':
+      return `The design${fileLabel(error)} was changed on disk after you opened it (by another window or program), so it was not overwritten. Save under another name, or reopen it to see the other changes.`;
+    case 'wouldOverwriteUnreadableFile':
+      return `A file${named(error)} exists but is not a design this app can read, so it was not overwritten, to protect it. Save under another name.`;
+    case 'fileAccessFailed': {
+      const why = lookup(errnoReasons, detail(error, 'errno', '')) ?? `the system reported ${detail(error, 'errno', 'an error')}`;
+      return `Could not ${detail(error, 'operation', 'access')} the file${fileLabel(error)} because ${why}. Check the folder's permissions and free disk space, then try again.`;
+    }
+    case 'recoveryNotFound':
+      return 'That recovered copy is no longer there; it was probably recovered or discarded already. Nothing was changed.';
   }
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** The project root. */
 export const root = resolve(import.meta.dirname, '../..');
@@ -36,16 +36,23 @@ export function shouldRunE2e(): boolean {
 
 /** A serve-mode server started as its own process, the way a user starts it. */
 export interface ServeProcess {
+  /** The folder design files are saved in (a fresh temporary folder per server). */
+  workspaceDir: string;
+  /** The folder for autosaves and recent files. */
+  dataDir: string;
   url: string;
   urlWithToken: string;
   token: string;
   child: ChildProcess;
-  stop(): Promise<void>;
+  stop(options?: { keepFolders?: boolean }): Promise<void>;
 }
 
 /** Starts `node out/main/serve.js --port 0` and waits for the address it prints. */
-export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [join(root, 'out/main/serve.js'), '--port', '0', ...extraArgs], {
+export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, folders?: { workspaceDir: string; dataDir: string }): Promise<ServeProcess> {
+  const ownFolders = folders === undefined;
+  const workspaceDir = folders?.workspaceDir ?? mkdtempSync(join(tmpdir(), 'clan-designer-workspace-'));
+  const dataDir = folders?.dataDir ?? mkdtempSync(join(tmpdir(), 'clan-designer-data-'));
+  const child = spawn(process.execPath, [join(root, 'out/main/serve.js'), '--port', '0', '--workspace', workspaceDir, '--data-dir', dataDir, ...extraArgs], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,15 +77,22 @@ export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEn
   });
   const [url, token] = urlWithToken.split('#token=') as [string, string];
   return {
+    workspaceDir,
+    dataDir,
     url,
     urlWithToken,
     token,
     child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+    stop: async (options: { keepFolders?: boolean } = {}) => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (ownFolders && options.keepFolders !== true) {
+        rmSync(workspaceDir, { recursive: true, force: true });
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
@@ -114,4 +128,29 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark' } 
 export function screenshotPath(name: string): string {
   mkdirSync(resultsDir, { recursive: true });
   return join(resultsDir, `${name}.png`);
+}
+
+/**
+ * Drags a palette item onto the canvas with HTML5 drag-and-drop events. Headless Chromium here does not turn
+ * mouse input into native drag sessions, so the same events a browser fires (dragstart on the source with a
+ * shared DataTransfer, dragover and drop at the target point) are dispatched in the page; the app's own
+ * handlers set and read the payload.
+ */
+export async function dragFromPalette(page: Page, testId: string, to: { x: number; y: number }): Promise<void> {
+  await page.evaluate(
+    ({ testId: id, x, y }) => {
+      const source = document.querySelector(`[data-testid="${id}"]`);
+      if (source === null) throw new Error(`no palette item ${id}`);
+      const dataTransfer = new DataTransfer();
+      source.dispatchEvent(new DragEvent('dragstart', { bubbles: true, cancelable: true, dataTransfer }));
+      const target = document.elementFromPoint(x, y);
+      if (target === null) throw new Error(`nothing at ${x},${y}`);
+      const init = { bubbles: true, cancelable: true, dataTransfer, clientX: x, clientY: y };
+      target.dispatchEvent(new DragEvent('dragenter', init));
+      target.dispatchEvent(new DragEvent('dragover', init));
+      target.dispatchEvent(new DragEvent('drop', init));
+      source.dispatchEvent(new DragEvent('dragend', { bubbles: true, dataTransfer }));
+    },
+    { testId, x: to.x, y: to.y },
+  );
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { requestChannels } from '../../shared/ipc/channels';
 import { createBackend } from '../rpc/createBackend';
@@ -19,7 +22,7 @@ const appFile = 'file:///opt/app/resources/app.asar/out/renderer/index.html';
 const trusted = (url: string) => isAppUrl(url, { rendererFileUrl: appFile });
 
 describe('Electron IPC handlers', () => {
-  const { dispatch } = createBackend({ mode: 'electron', log: () => undefined });
+  const { dispatch } = createBackend({ mode: 'electron', log: () => undefined, workspaceDir: mkdtempSync(join(tmpdir(), 'ipc-ws-')), dataDir: mkdtempSync(join(tmpdir(), 'ipc-data-')) });
 
   test('registers exactly the contract channels and removes them again', () => {
     const ipc = fakeIpcMain();

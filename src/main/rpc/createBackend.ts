@@ -1,6 +1,7 @@
 import type { AppInfo } from '../../shared/ipc/contract';
-import { AppInfoService } from '../services/appInfo';
+import { AppInfoService, appVersion } from '../services/appInfo';
 import { ExternalLinksService } from '../services/externalLinks';
+import { ProjectFilesService } from '../services/projectFiles';
 import { createDispatch, type Dispatch, type Logger } from './dispatch';
 import { EventHub } from './eventHub';
 import { createHandlers, type Services } from './handlers';
@@ -10,6 +11,10 @@ export interface BackendOptions {
   mode: AppInfo['mode'];
   openExternal?: (url: string) => Promise<void>;
   log?: Logger;
+  /** Folder the design files live in; the renderer only ever names files inside it. */
+  workspaceDir: string;
+  /** The app's own data folder (recent files, autosaves). */
+  dataDir: string;
 }
 
 /** The service objects plus the dispatch function that both transports share. */
@@ -24,6 +29,7 @@ export function createBackend(options: BackendOptions): Backend {
   const services: Services = {
     appInfo: new AppInfoService(options.mode),
     externalLinks: new ExternalLinksService(options.openExternal),
+    projectFiles: new ProjectFilesService({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, appVersion, log }),
     events: new EventHub(),
   };
   return { services, dispatch: createDispatch(createHandlers(services), log) };

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ok } from '../../shared/result';
 import { createBackend } from './createBackend';
@@ -5,7 +8,7 @@ import { createDispatch } from './dispatch';
 import type { Handlers } from './handlers';
 
 describe('dispatch validates every call against the contract', () => {
-  const { dispatch } = createBackend({ mode: 'serve', log: () => undefined });
+  const { dispatch } = createBackend({ mode: 'serve', log: () => undefined, workspaceDir: mkdtempSync(join(tmpdir(), 'dispatch-ws-')), dataDir: mkdtempSync(join(tmpdir(), 'dispatch-data-')) });
 
   test('returns the handler result for a valid request', async () => {
     const result = await dispatch('app:info.get', {});

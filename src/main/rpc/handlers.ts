@@ -4,12 +4,14 @@ import type { RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { ok, type Result } from '../../shared/result';
 import type { AppInfoService } from '../services/appInfo';
 import type { ExternalLinksService } from '../services/externalLinks';
+import type { ProjectFilesService } from '../services/projectFiles';
 import type { EventHub } from './eventHub';
 
 /** The service objects behind the contract; both transports call the same instances. */
 export interface Services {
   appInfo: AppInfoService;
   externalLinks: ExternalLinksService;
+  projectFiles: ProjectFilesService;
   events: EventHub;
 }
 
@@ -21,5 +23,13 @@ export function createHandlers(services: Services): Handlers {
   return {
     'app:info.get': async () => ok(services.appInfo.getInfo()),
     'app:openExternal': async (request) => services.externalLinks.open(request.url),
+    'project:list': () => services.projectFiles.list(),
+    'project:open': (request) => services.projectFiles.open(request.name),
+    'project:save': ({ name, design, ...options }) => services.projectFiles.save(name, design, options),
+    'project:recent': () => services.projectFiles.recent(),
+    'project:autosave': (request) => services.projectFiles.autosave(request.key, request.design, request.revision),
+    'project:recovery.list': () => services.projectFiles.recovery(),
+    'project:recovery.open': (request) => services.projectFiles.recover(request.key),
+    'project:recovery.discard': (request) => services.projectFiles.discardRecovery(request.key),
   };
 }

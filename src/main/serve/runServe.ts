@@ -1,17 +1,22 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../cli/run';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../rpc/createBackend';
+import { defaultServeFolders, resolveProjectFolders } from '../services/projectFiles';
 import { isLoopbackHost, startServer } from './server';
 
 // Serve mode: the whole app in a browser, served from this computer or a home server.
 
-const usage = `Usage: npm run serve -- [--host ADDRESS] [--port N]
+const usage = `Usage: npm run serve -- [--host ADDRESS] [--port N] [--workspace DIR] [--data-dir DIR]
 
 Serves Clan Network Designer to a web browser.
-  --host ADDRESS  address to listen on (default 127.0.0.1: this computer only)
-  --port N        port to listen on (default 7420; 0 picks a free one)
+  --host ADDRESS     address to listen on (default 127.0.0.1: this computer only)
+  --port N           port to listen on (default 7420; 0 picks a free one)
+  --workspace DIR    folder for design files (default: $CLAN_DESIGNER_WORKSPACE, else ~/Clan Designs)
+  --data-dir DIR     folder for recent files and autosaves (default: $CLAN_DESIGNER_DATA_DIR,
+                     else $XDG_DATA_HOME/clan-network-designer or ~/.local/share/clan-network-designer)
 `;
 
 /**
@@ -28,9 +33,12 @@ export function findRendererDir(from = import.meta.dirname): string {
  * (it stops on SIGINT/SIGTERM).
  */
 export async function runServe(argv: string[], io: CliIo, rendererDir = findRendererDir()): Promise<number> {
-  let values: { host?: string; port?: string; help?: boolean };
+  let values: { host?: string; port?: string; workspace?: string; 'data-dir'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { host: { type: 'string' }, port: { type: 'string' }, workspace: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (cause) {
     io.stderr(`${(cause as Error).message}\n\n${usage}`);
     return 2;
@@ -53,7 +61,8 @@ export async function runServe(argv: string[], io: CliIo, rendererDir = findRend
         'Share the address only over a channel you trust; omit --host to serve this computer only.\n',
     );
   }
-  const backend = createBackend({ mode: 'serve' });
+  const folders = resolveProjectFolders({ workspace: values.workspace, dataDir: values['data-dir'] }, process.env, defaultServeFolders(process.env, homedir()), homedir(), process.cwd());
+  const backend = createBackend({ mode: 'serve', ...folders });
   let handle;
   try {
     handle = await startServer({ backend, rendererDir, host, port });
@@ -63,7 +72,10 @@ export async function runServe(argv: string[], io: CliIo, rendererDir = findRend
     io.stderr(`Could not start the server: ${why}. Choose another with --port or --host.\n`);
     return 3;
   }
-  io.stdout(`Clan Network Designer is running in serve mode.\nOpen this address in your browser (it contains this run's access token):\n\n  ${handle.urlWithToken}\n\nPress Ctrl+C to stop.\n`);
+  io.stdout(
+    `Clan Network Designer is running in serve mode.\nDesign files are saved in: ${folders.workspaceDir}\n` +
+      `Open this address in your browser (it contains this run's access token):\n\n  ${handle.urlWithToken}\n\nPress Ctrl+C to stop.\n`,
+  );
   const stop = () => {
     void handle.close().then(() => process.exit(0));
   };

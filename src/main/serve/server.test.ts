@@ -36,7 +36,7 @@ function send(handle: ServeHandle, path: string, options: { method?: string; hea
 describe('serve mode HTTP server', () => {
   let handle: ServeHandle;
   let rendererDir: string;
-  const backend = createBackend({ mode: 'serve', log: () => undefined });
+  const backend = createBackend({ mode: 'serve', log: () => undefined, workspaceDir: mkdtempSync(join(tmpdir(), 'serve-ws-')), dataDir: mkdtempSync(join(tmpdir(), 'serve-data-')) });
   const auth = () => ({ Authorization: `Bearer ${handle.token}`, 'Content-Type': 'application/json' });
 
   beforeAll(async () => {

@@ -2,7 +2,18 @@
  * Channel names of the one RPC contract, without their schemas, so the sandboxed preload can expose one
  * function per operation without bundling zod. contract.ts checks that both lists agree.
  */
-export const requestChannels = ['app:info.get', 'app:openExternal'] as const;
+export const requestChannels = [
+  'app:info.get',
+  'app:openExternal',
+  'project:list',
+  'project:open',
+  'project:save',
+  'project:recent',
+  'project:autosave',
+  'project:recovery.list',
+  'project:recovery.open',
+  'project:recovery.discard',
+] as const;
 
 /** Names of main -> renderer events. */
 export const eventChannels = ['app:onDidNotify'] as const;

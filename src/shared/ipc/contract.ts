@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { appErrorSchema } from '../errors';
+import type { Design } from '../model/types';
+import { designSchema } from '../schema/design';
+import { repairReportSchema } from '../schema/restore';
 import type { EventChannel, RequestChannel } from './channels';
 
 /** Where the app is running: the desktop shell or the browser served by `npm run serve`. */
@@ -24,6 +27,30 @@ export const notificationSchema = z.object({
 });
 
 /**
+ * A design file name or an autosave key as sent by the renderer. Bounded here; its rules (suffix, characters) are
+ * checked by the project files service, which answers with invalidFileName instead of a bare invalidRequest.
+ */
+const fileNameSchema = z.string().max(1000);
+
+/** A design in a request: typed as a Design, but checked by the service, which answers invalidDesign with the issues. */
+const designInRequestSchema = z.custom<Design>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { message: 'expected a design object' });
+
+/** A content hash of a design file (sha256, hex) that a save can be checked against. */
+const revisionSchema = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** A design file in the workspace folder. */
+export const designFileEntrySchema = z.object({ name: z.string(), size: z.number(), modifiedAt: z.number() });
+
+/** An autosave that can be recovered. */
+export const recoveryEntrySchema = z.object({
+  /** The design file name it belongs to, or 'untitled'. */
+  key: z.string(),
+  savedAt: z.number(),
+  /** When its saved file last changed, or null when it has none. */
+  fileModifiedAt: z.number().nullable(),
+});
+
+/**
  * The one RPC contract: each request channel with its request and response schema. Preload, main handlers,
  * the serve-mode HTTP server and the renderer client are all typed from this object.
  */
@@ -33,6 +60,38 @@ export const requestContract = {
     request: z.object({ url: z.string().max(2048) }).strict(),
     response: z.object({ opened: z.boolean() }),
   },
+  /** The design files in the workspace folder, most recently changed first, and the folder to show people. */
+  'project:list': { request: z.object({}).strict(), response: z.object({ workspace: z.string(), files: z.array(designFileEntrySchema) }) },
+  /** Opens a file by name; `revision` goes back with the next save so changes made by others are noticed. */
+  'project:open': {
+    request: z.object({ name: fileNameSchema }).strict(),
+    response: z.object({ name: z.string(), design: designSchema, repairs: repairReportSchema, migratedFrom: z.number().int().optional(), revision: revisionSchema }),
+  },
+  /**
+   * Saves atomically. Save of an opened file: { expectedRevision }. Save as: {} (refuses an existing file), then
+   * { overwrite: true } once the user confirms. autosaveKey: the autosave to clear, when it was not the name
+   * ('untitled' before the first save). A file that is not a readable design is never overwritten.
+   */
+  'project:save': {
+    request: z.object({ name: fileNameSchema, design: designInRequestSchema, expectedRevision: revisionSchema.optional(), overwrite: z.boolean().optional(), autosaveKey: fileNameSchema.optional() }).strict(),
+    response: z.object({ name: z.string(), revision: revisionSchema }),
+  },
+  /** Up to 10 recently opened or saved file names that still exist, newest first. */
+  'project:recent': { request: z.object({}).strict(), response: z.object({ names: z.array(z.string()) }) },
+  /** Keeps a copy of unsaved changes under the file name or 'untitled'; `revision` is the one the design was opened from. */
+  'project:autosave': {
+    request: z.object({ key: fileNameSchema, design: designInRequestSchema, revision: revisionSchema.optional() }).strict(),
+    response: z.object({ key: z.string(), savedAt: z.number() }),
+  },
+  /** Autosaves newer than their saved file (or without one), newest first, to offer at start. */
+  'project:recovery.list': { request: z.object({}).strict(), response: z.object({ entries: z.array(recoveryEntrySchema) }) },
+  /** Reads an autosave back; `revision` is the saved file's revision the changes were based on, when known. */
+  'project:recovery.open': {
+    request: z.object({ key: fileNameSchema }).strict(),
+    response: z.object({ key: z.string(), design: designSchema, repairs: repairReportSchema, migratedFrom: z.number().int().optional(), savedAt: z.number(), revision: revisionSchema.optional() }),
+  },
+  /** Deletes an autosave; `discarded` is false when it was already gone. */
+  'project:recovery.discard': { request: z.object({ key: fileNameSchema }).strict(), response: z.object({ discarded: z.boolean() }) },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;
 
 /** Each main -> renderer event channel with its payload schema. */
@@ -59,3 +118,7 @@ export function resultSchemaOf<T extends z.ZodType>(value: T) {
 export type AppInfo = z.infer<typeof appInfoSchema>;
 /** A notification pushed from the back end. */
 export type Notification = z.infer<typeof notificationSchema>;
+/** A design file in the workspace folder. */
+export type DesignFileEntry = z.infer<typeof designFileEntrySchema>;
+/** An autosave that can be recovered. */
+export type RecoveryEntryInfo = z.infer<typeof recoveryEntrySchema>;

@@ -9,7 +9,6 @@ import {
   type Connection,
   type EdgeChange,
   type NodeChange,
-  type OnSelectionChangeParams,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
@@ -36,6 +35,22 @@ export const PALETTE_MIME = 'application/x-clan-designer-item';
 const GRID: [number, number] = [16, 16];
 const fitViewOptions = { padding: 0.15, maxZoom: 1.2 };
 const proOptions = { hideAttribution: false };
+const miniMapStyle = { width: 160, height: 110 };
+
+/**
+ * The canvas is controlled: React Flow reports clicks and box selections as 'select' changes, and the selection
+ * store (ephemeral state, never in the undo history) is the single source of truth.
+ */
+function applySelectionChanges(changes: readonly (NodeChange<FlowNode> | EdgeChange<FlowEdge>)[]): void {
+  let next: Set<string> | null = null;
+  for (const change of changes) {
+    if (change.type !== 'select') continue;
+    next ??= new Set(selectionStore.getState().selectedIds);
+    if (change.selected) next.add(change.id);
+    else next.delete(change.id);
+  }
+  if (next !== null) selectionStore.getState().select([...next].filter((id) => !id.startsWith('ov:')));
+}
 
 function CanvasInner() {
   const design = useDesign((s) => s.design);
@@ -48,8 +63,9 @@ function CanvasInner() {
   const [menu, setMenu] = useState<ContextMenuState | null>(null);
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
-  const nodeProjector = useRef(new NodeProjector()).current;
-  const edgeProjector = useRef(new EdgeProjector()).current;
+  // One projector per canvas, kept for its lifetime: it holds the per-record node cache.
+  const [nodeProjector] = useState(() => new NodeProjector());
+  const [edgeProjector] = useState(() => new EdgeProjector());
 
   const derived = getDerived(design);
   const selected = useMemo(() => new Set(selectedIds), [selectedIds]);
@@ -109,6 +125,7 @@ function CanvasInner() {
   }, [focusRequest, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
+    applySelectionChanges(changes);
     const current = transientStore.getState().items;
     let nextTransient: Map<string, { position?: { x: number; y: number }; width?: number; height?: number }> | null = null;
     for (const change of changes) {
@@ -127,14 +144,8 @@ function CanvasInner() {
     if (nextTransient !== null) transientStore.getState().set(nextTransient);
   }, []);
 
-  const onEdgesChange = useCallback((_changes: EdgeChange<FlowEdge>[]) => {
-    // Edge selection arrives through onSelectionChange; edges are deleted by the Delete command.
-  }, []);
-
-  const onSelectionChange = useCallback(({ nodes: n, edges: e }: OnSelectionChangeParams<FlowNode, FlowEdge>) => {
-    const ids = [...n.map((x) => x.id), ...e.filter((x) => x.type === 'link').map((x) => x.id)];
-    selectionStore.getState().select(ids);
-  }, []);
+  // Edges are deleted by the Delete command; only their selection is taken from React Flow.
+  const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => applySelectionChanges(changes), []);
 
   const onNodeDragStop = useCallback((_event: unknown, _node: FlowNode, dragged: FlowNode[]) => {
     const { design: current, commit } = designStore.getState();
@@ -201,7 +212,6 @@ function CanvasInner() {
         edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
-        onSelectionChange={onSelectionChange}
         onNodeDragStop={onNodeDragStop}
         onNodeDoubleClick={onNodeDoubleClick}
         onNodeContextMenu={(e, n) => openMenu(e, n.id)}
@@ -224,7 +234,7 @@ function CanvasInner() {
         proOptions={proOptions}
       >
         <Background gap={GRID[0]} size={1} />
-        <MiniMap pannable zoomable ariaLabel="Overview of the whole design" nodeStrokeWidth={2} />
+        <MiniMap pannable zoomable ariaLabel="Overview of the whole design" nodeStrokeWidth={2} style={miniMapStyle} />
         <Controls showInteractive={false} />
       </ReactFlow>
       {menu !== null && <ContextMenu state={menu} onClose={() => setMenu(null)} />}

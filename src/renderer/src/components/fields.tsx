@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 
 /** A labelled text input that commits on Enter or when it loses focus: one edit, one undo step. */
 export function TextField(props: {
@@ -14,8 +14,12 @@ export function TextField(props: {
 }) {
   const id = useId();
   const [draft, setDraft] = useState(props.value);
-  // An undo or another edit changes the value underneath: show it.
-  useEffect(() => setDraft(props.value), [props.value]);
+  const [shown, setShown] = useState(props.value);
+  // An undo or another edit changed the value underneath: show it (React's "adjust state on prop change").
+  if (shown !== props.value) {
+    setShown(props.value);
+    setDraft(props.value);
+  }
   const commit = () => {
     if (draft !== props.value) props.onCommit(draft);
   };

@@ -5,7 +5,7 @@ import { designStore } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
 import { Modal } from './Modal';
 
-const invalidName = /[/\\\u0000]|^\./;
+const invalidName = /[/\\]|^\./;
 
 /** Asks for a file name and saves the design under it in the workspace folder. */
 export function SaveAsDialog() {
@@ -14,7 +14,7 @@ export function SaveAsDialog() {
   const [name, setName] = useState(current === null ? designStore.getState().design.meta.clanName || 'my-network' : displayName(current));
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
   const [busy, setBusy] = useState(false);
-  const problem = name.trim() === '' ? 'Give the design a name.' : invalidName.test(name) ? 'A name cannot contain / or \\ or start with a dot.' : name.length > 100 ? 'That name is too long (at most 100 characters).' : null;
+  const problem = name.trim() === '' ? 'Give the design a name.' : invalidName.test(name) || name.includes('\0') ? 'A name cannot contain / or \\ or start with a dot.' : name.length > 100 ? 'That name is too long (at most 100 characters).' : null;
 
   const save = async (overwrite: boolean) => {
     if (problem !== null) return;

@@ -1,0 +1,528 @@
+import { createHash } from 'node:crypto';
+import * as nodeFs from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
+import { appError, type AppError } from '../../shared/errors';
+import type { Design } from '../../shared/model/types';
+import { err, ok, type Result } from '../../shared/result';
+import { designSchema } from '../../shared/schema/design';
+import { serializeDesign, type Json } from '../../shared/schema/envelope';
+import { loadDesignFile } from '../../shared/schema/load';
+import type { RepairReport } from '../../shared/schema/restore';
+
+// Design files on disk. The renderer never sends paths, only file names, which are validated here and resolved
+// inside the workspace folder (STYLE.md section 6). Every write is atomic (temp file, fsync, rename), and the
+// service never replaces a file it could not read as a design: a file someone put there by hand is theirs.
+
+/** Every design file name ends with this. */
+export const DESIGN_FILE_SUFFIX = '.clan-design.json';
+/** The autosave key of a design that has no file yet. */
+export const UNTITLED_KEY = 'untitled';
+/** Longest design file name, suffix included. */
+export const MAX_FILE_NAME_LENGTH = 120;
+/** Largest file that is read as a design; anything bigger is not one of ours (a big design is well under 1 MB). */
+export const MAX_DESIGN_FILE_BYTES = 20 * 1024 * 1024;
+/** How many recent names are shown. */
+export const RECENT_SHOWN = 10;
+/** How many recent names are stored; more than shown, so deleted files do not shrink the list at once. */
+const RECENT_STORED = 30;
+
+/** File metadata the service reads. */
+export interface FileStats {
+  size: number;
+  mtimeMs: number;
+  isFile(): boolean;
+}
+
+/** The node:fs/promises functions the service uses; tests may pass fakes that fail on purpose. */
+export interface ProjectFs {
+  readFile(path: string): Promise<Uint8Array>;
+  lstat(path: string): Promise<FileStats>;
+  readdir(path: string): Promise<string[]>;
+  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
+  unlink(path: string): Promise<void>;
+}
+
+/** Writes a whole file atomically: temp file, fsync, rename. */
+export type WriteAtomic = (path: string, text: string) => Promise<void>;
+
+/** What the service needs; fs, writeAtomic and now are the transports tests replace. */
+export interface ProjectFilesOptions {
+  /** Folder the design files live in (created on first save). */
+  workspaceDir: string;
+  /** The app's own data folder: recent.json and autosave/. */
+  dataDir: string;
+  /** Written into every saved file's envelope. */
+  appVersion: string;
+  fs?: ProjectFs;
+  writeAtomic?: WriteAtomic;
+  now?: () => number;
+  log?: (message: string, details?: unknown) => void;
+}
+
+/** A design file in the workspace. */
+export interface DesignFileEntry {
+  name: string;
+  size: number;
+  /** Milliseconds since the epoch. */
+  modifiedAt: number;
+}
+
+/** An opened design with what loading did and the revision to save against. */
+export interface OpenedDesign {
+  name: string;
+  design: Design;
+  repairs: RepairReport;
+  migratedFrom?: number;
+  /** sha256 of the bytes read; pass it back as expectedRevision so a save notices changes made by others. */
+  revision: string;
+}
+
+/** How a save may treat an existing file. */
+export interface SaveOptions {
+  /** The revision the design was opened from; a different file on disk refuses the save (fileChangedOnDisk). */
+  expectedRevision?: string;
+  /** Whether an existing file may be replaced; defaults to true when expectedRevision is given, else false. */
+  overwrite?: boolean;
+  /** The autosave key the design was kept under (for example 'untitled' before its first save); defaults to the name. */
+  autosaveKey?: string;
+}
+
+/** An autosave the renderer can offer to recover. */
+export interface RecoveryEntry {
+  /** The file name it belongs to, or 'untitled'. */
+  key: string;
+  savedAt: number;
+  /** When the saved file was last changed, or null when there is no saved file. */
+  fileModifiedAt: number | null;
+}
+
+/** A recovered autosave. */
+export interface RecoveredDesign {
+  key: string;
+  design: Design;
+  repairs: RepairReport;
+  migratedFrom?: number;
+  savedAt: number;
+  /** The revision of the file the autosaved design was based on, if the renderer said so. */
+  revision?: string;
+}
+
+/** Why a design file name was refused. */
+export type FileNameProblem = 'empty' | 'tooLong' | 'slash' | 'controlCharacter' | 'leadingDot' | 'reservedCharacter' | 'outsideWorkspace';
+
+/**
+ * Checks a design file name from the renderer and appends the suffix when it is missing. Names are plain file
+ * names: no separators, no NUL or control characters, no leading dot (hidden files, '..'), none of the
+ * characters Windows reserves, and at most MAX_FILE_NAME_LENGTH characters including the suffix.
+ */
+export function normalizeDesignFileName(input: unknown): Result<string, AppError> {
+  const refuse = (reason: FileNameProblem) => err(appError('invalidFileName', { name: typeof input === 'string' ? input.slice(0, 200) : String(typeof input), reason }));
+  if (typeof input !== 'string' || input.length === 0) return refuse('empty');
+  if (input.length > MAX_FILE_NAME_LENGTH) return refuse('tooLong');
+  if (/[/\\]/.test(input)) return refuse('slash');
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  if (/[\u0000-\u001f\u007f]/.test(input)) return refuse('controlCharacter');
+  if (input.startsWith('.')) return refuse('leadingDot');
+  if (/[<>:"|?*]/.test(input)) return refuse('reservedCharacter');
+  const name = input.endsWith(DESIGN_FILE_SUFFIX) ? input : `${input}${DESIGN_FILE_SUFFIX}`;
+  if (name.length > MAX_FILE_NAME_LENGTH) return refuse('tooLong');
+  return ok(name);
+}
+
+/** Where design files and app data live, after flags and environment variables are applied. */
+export interface ProjectFolders {
+  workspaceDir: string;
+  dataDir: string;
+}
+
+/** Environment variables that move the folders (serve mode, tests, and the desktop app alike). */
+export const folderEnvironment = { workspace: 'CLAN_DESIGNER_WORKSPACE', dataDir: 'CLAN_DESIGNER_DATA_DIR' } as const;
+
+/** The serve-mode defaults: ~/Clan Designs, and the XDG data folder for app data. */
+export function defaultServeFolders(env: Record<string, string | undefined>, homeDir: string): ProjectFolders {
+  const xdg = env.XDG_DATA_HOME;
+  return {
+    workspaceDir: join(homeDir, 'Clan Designs'),
+    // XDG says a relative XDG_DATA_HOME is invalid and must be ignored.
+    dataDir: xdg !== undefined && xdg.startsWith('/') ? join(xdg, 'clan-network-designer') : join(homeDir, '.local', 'share', 'clan-network-designer'),
+  };
+}
+
+/**
+ * Picks the folders: a command-line flag wins, then the environment variable, then the default. A leading "~/"
+ * is expanded (an environment variable set in quotes keeps it), and relative paths are taken from `cwd`.
+ */
+export function resolveProjectFolders(
+  flags: { workspace?: string; dataDir?: string },
+  env: Record<string, string | undefined>,
+  defaults: ProjectFolders,
+  homeDir: string,
+  cwd: string,
+): ProjectFolders {
+  const pick = (flag: string | undefined, variable: string, fallback: string) => {
+    const chosen = flag ?? (env[variable] === '' ? undefined : env[variable]) ?? fallback;
+    const expanded = chosen === '~' ? homeDir : chosen.startsWith('~/') ? join(homeDir, chosen.slice(2)) : chosen;
+    return resolve(cwd, expanded);
+  };
+  return {
+    workspaceDir: pick(flags.workspace, folderEnvironment.workspace, defaults.workspaceDir),
+    dataDir: pick(flags.dataDir, folderEnvironment.dataDir, defaults.dataDir),
+  };
+}
+
+/** sha256 of some bytes, as hex: the revision of a file's content. */
+export function revisionOf(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const recentFileSchema = z.object({ version: z.literal(1), names: z.array(z.string()).max(1000) });
+
+const autosaveMetaSchema = z.object({ autosave: z.object({ key: z.string(), savedAt: z.number(), revision: z.string().optional() }) });
+
+function errnoOf(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** A failure of the operating system as a coded value; anything without an errno is a bug and is rethrown. */
+function fsFailure(cause: unknown, operation: 'read' | 'write' | 'list' | 'delete', name: string): Result<never, AppError> {
+  const errno = errnoOf(cause);
+  if (errno === undefined) throw cause;
+  return err(appError('fileAccessFailed', { name, operation, errno }));
+}
+
+const decoder = new TextDecoder('utf-8');
+
+/** Reads, writes and lists design files in the workspace, and keeps recent files and autosaves in the data folder. */
+export class ProjectFilesService {
+  private readonly workspaceDir: string;
+  private readonly dataDir: string;
+  private readonly autosaveDir: string;
+  private readonly fs: ProjectFs;
+  private readonly writeAtomic: WriteAtomic;
+  private readonly now: () => number;
+  private readonly log: (message: string, details?: unknown) => void;
+  /** Updates of recent.json run one after another, so two saves at once cannot lose an entry. */
+  private recentQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: ProjectFilesOptions) {
+    this.workspaceDir = resolve(options.workspaceDir);
+    this.dataDir = resolve(options.dataDir);
+    this.autosaveDir = join(this.dataDir, 'autosave');
+    this.fs = options.fs ?? nodeFs;
+    this.writeAtomic = options.writeAtomic ?? ((path, text) => writeFileAtomic(path, text, { encoding: 'utf8', fsync: true }));
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** The workspace folder, for showing people where their files are. */
+  get workspace(): string {
+    return this.workspaceDir;
+  }
+
+  /** The design files in the workspace, most recently changed first. */
+  async list(): Promise<Result<{ workspace: string; files: DesignFileEntry[] }, AppError>> {
+    let names: string[];
+    try {
+      names = await this.fs.readdir(this.workspaceDir);
+    } catch (cause) {
+      if (errnoOf(cause) === 'ENOENT') return ok({ workspace: this.workspaceDir, files: [] });
+      return fsFailure(cause, 'list', '');
+    }
+    const files: DesignFileEntry[] = [];
+    for (const name of names) {
+      // Temp files of atomic writes ("x.clan-design.json.1a2b3c") and hidden files do not pass the name check.
+      if (!name.endsWith(DESIGN_FILE_SUFFIX) || !normalizeDesignFileName(name).ok) continue;
+      const stats = await this.statOrUndefined(join(this.workspaceDir, name));
+      if (stats?.isFile() === true) files.push({ name, size: stats.size, modifiedAt: stats.mtimeMs });
+    }
+    files.sort((a, b) => b.modifiedAt - a.modifiedAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return ok({ workspace: this.workspaceDir, files });
+  }
+
+  /** Reads a design file; a file that does not load is reported by its load error and left untouched. */
+  async open(fileName: string): Promise<Result<OpenedDesign, AppError>> {
+    const target = this.resolveName(fileName);
+    if (!target.ok) return target;
+    const { name, path } = target.value;
+    const read = await this.readDesignBytes(name, path);
+    if (!read.ok) return read;
+    if (read.value === undefined) return err(appError('fileNotFound', { name }));
+    const loaded = loadDesignFile(decoder.decode(read.value));
+    if (!loaded.ok) {
+      // The technical cause (zod issues, the failing step) goes to the log; the renderer gets the code.
+      this.log(`could not open ${name}: ${loaded.error.code}`, loaded.error.details);
+      return err(loaded.error);
+    }
+    await this.touchRecent(name);
+    const opened: OpenedDesign = { name, design: loaded.value.design, repairs: loaded.value.repairs, revision: revisionOf(read.value) };
+    if (loaded.value.migratedFrom !== undefined) opened.migratedFrom = loaded.value.migratedFrom;
+    return ok(opened);
+  }
+
+  /**
+   * Writes a design to a file in the workspace. Refuses an invalid design, an existing file without permission to
+   * overwrite, a file that changed since it was opened, and, always, an existing file that is not a readable design.
+   */
+  async save(fileName: string, design: unknown, options: SaveOptions = {}): Promise<Result<{ name: string; revision: string }, AppError>> {
+    const target = this.resolveName(fileName);
+    if (!target.ok) return target;
+    const { name, path } = target.value;
+    const autosaveKey = this.checkKey(options.autosaveKey ?? name);
+    if (!autosaveKey.ok) return autosaveKey;
+    const valid = validateDesign(design);
+    if (!valid.ok) return valid;
+
+    const existing = await this.readDesignBytes(name, path);
+    if (!existing.ok) {
+      // Too large to check means we cannot know it is a design, so it is protected like any unreadable file.
+      return existing.error.code === 'fileTooLarge' ? err(appError('wouldOverwriteUnreadableFile', { name, reason: 'fileTooLarge' })) : existing;
+    }
+    if (existing.value !== undefined) {
+      const overwrite = options.overwrite ?? options.expectedRevision !== undefined;
+      if (!overwrite) return err(appError('fileExists', { name }));
+      const loaded = loadDesignFile(decoder.decode(existing.value));
+      if (!loaded.ok) return err(appError('wouldOverwriteUnreadableFile', { name, reason: loaded.error.code }));
+      if (options.expectedRevision !== undefined && revisionOf(existing.value) !== options.expectedRevision) return err(appError('fileChangedOnDisk', { name }));
+    }
+    // A file that vanished since it was opened is simply written again: nothing on disk can be lost.
+
+    const text = serializeDesign(valid.value, this.options.appVersion);
+    try {
+      await this.fs.mkdir(this.workspaceDir, { recursive: true });
+      await this.writeAtomic(path, text);
+    } catch (cause) {
+      return fsFailure(cause, 'write', name);
+    }
+    await this.touchRecent(name);
+    // The design is safe in its file now, so its autosave would only offer a stale copy on the next start.
+    await this.removeAutosave(name);
+    if (autosaveKey.value !== name) await this.removeAutosave(autosaveKey.value);
+    return ok({ name, revision: revisionOf(text) });
+  }
+
+  /** Up to RECENT_SHOWN recently opened or saved file names that still exist, newest first. */
+  async recent(): Promise<Result<{ names: string[] }, AppError>> {
+    const stored = await this.readRecent();
+    const names: string[] = [];
+    for (const name of stored) {
+      if (names.length === RECENT_SHOWN) break;
+      const stats = await this.statOrUndefined(join(this.workspaceDir, name));
+      if (stats?.isFile() === true) names.push(name);
+    }
+    return ok({ names });
+  }
+
+  /**
+   * Keeps a copy of an unsaved design in the data folder, under the file name it belongs to or 'untitled'. The
+   * copy is a normal design file whose envelope meta says when it was taken and which revision it started from.
+   */
+  async autosave(key: string, design: unknown, revision?: string): Promise<Result<{ key: string; savedAt: number }, AppError>> {
+    const checked = this.checkKey(key);
+    if (!checked.ok) return checked;
+    const valid = validateDesign(design);
+    if (!valid.ok) return valid;
+    const savedAt = this.now();
+    const autosave: Record<string, Json> = { key: checked.value, savedAt };
+    if (revision !== undefined) autosave.revision = revision;
+    try {
+      await this.fs.mkdir(this.autosaveDir, { recursive: true });
+      await this.writeAtomic(this.autosavePath(checked.value), serializeDesign(valid.value, this.options.appVersion, { autosave }));
+    } catch (cause) {
+      return fsFailure(cause, 'write', checked.value);
+    }
+    return ok({ key: checked.value, savedAt });
+  }
+
+  /** Autosaves newer than their saved file (or without one), newest first: what the renderer offers to recover. */
+  async recovery(): Promise<Result<{ entries: RecoveryEntry[] }, AppError>> {
+    let names: string[];
+    try {
+      names = await this.fs.readdir(this.autosaveDir);
+    } catch (cause) {
+      if (errnoOf(cause) === 'ENOENT') return ok({ entries: [] });
+      return fsFailure(cause, 'list', '');
+    }
+    const entries: RecoveryEntry[] = [];
+    for (const fileName of names) {
+      if (!fileName.endsWith('.json')) continue;
+      const key = fileName.slice(0, -'.json'.length);
+      if (!this.checkKey(key).ok) continue;
+      const savedAt = await this.autosaveTime(key);
+      if (savedAt === undefined) continue;
+      const fileStats = key === UNTITLED_KEY ? undefined : await this.statOrUndefined(join(this.workspaceDir, key));
+      const fileModifiedAt = fileStats?.isFile() === true ? fileStats.mtimeMs : null;
+      if (fileModifiedAt === null || savedAt > fileModifiedAt) entries.push({ key, savedAt, fileModifiedAt });
+    }
+    entries.sort((a, b) => b.savedAt - a.savedAt);
+    return ok({ entries });
+  }
+
+  /** Reads an autosave back as a design, through the same load pipeline as any file. */
+  async recover(key: string): Promise<Result<RecoveredDesign, AppError>> {
+    const checked = this.checkKey(key);
+    if (!checked.ok) return checked;
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.fs.readFile(this.autosavePath(checked.value));
+    } catch (cause) {
+      if (errnoOf(cause) === 'ENOENT') return err(appError('recoveryNotFound', { key: checked.value }));
+      return fsFailure(cause, 'read', checked.value);
+    }
+    const text = decoder.decode(bytes);
+    const loaded = loadDesignFile(text);
+    if (!loaded.ok) {
+      this.log(`could not recover the autosave of ${checked.value}: ${loaded.error.code}`, loaded.error.details);
+      return err(loaded.error);
+    }
+    const meta = autosaveMetaOf(text);
+    const recovered: RecoveredDesign = { key: checked.value, design: loaded.value.design, repairs: loaded.value.repairs, savedAt: meta?.savedAt ?? 0 };
+    if (loaded.value.migratedFrom !== undefined) recovered.migratedFrom = loaded.value.migratedFrom;
+    if (meta?.revision !== undefined) recovered.revision = meta.revision;
+    return ok(recovered);
+  }
+
+  /** Deletes an autosave; discarding one that is already gone is not an error. */
+  async discardRecovery(key: string): Promise<Result<{ discarded: boolean }, AppError>> {
+    const checked = this.checkKey(key);
+    if (!checked.ok) return checked;
+    try {
+      await this.fs.unlink(this.autosavePath(checked.value));
+      return ok({ discarded: true });
+    } catch (cause) {
+      if (errnoOf(cause) === 'ENOENT') return ok({ discarded: false });
+      return fsFailure(cause, 'delete', checked.value);
+    }
+  }
+
+  /** Resolves a validated name inside the workspace, and checks the result really is directly inside it. */
+  private resolveName(fileName: string): Result<{ name: string; path: string }, AppError> {
+    const normalized = normalizeDesignFileName(fileName);
+    if (!normalized.ok) return normalized;
+    const path = resolve(this.workspaceDir, normalized.value);
+    if (dirname(path) !== this.workspaceDir) return err(appError('invalidFileName', { name: normalized.value, reason: 'outsideWorkspace' }));
+    return ok({ name: normalized.value, path });
+  }
+
+  /** An autosave key: 'untitled' or a design file name (normalized). */
+  private checkKey(key: string): Result<string, AppError> {
+    return key === UNTITLED_KEY ? ok(key) : normalizeDesignFileName(key);
+  }
+
+  private autosavePath(key: string): string {
+    return join(this.autosaveDir, `${key}.json`);
+  }
+
+  /** The bytes of a design file, undefined when there is none; refuses folders, links and oversized files. */
+  private async readDesignBytes(name: string, path: string): Promise<Result<Uint8Array | undefined, AppError>> {
+    let stats: FileStats;
+    try {
+      // lstat, not stat: a symbolic link could point outside the workspace, so links are never followed.
+      stats = await this.fs.lstat(path);
+    } catch (cause) {
+      if (errnoOf(cause) === 'ENOENT') return ok(undefined);
+      return fsFailure(cause, 'read', name);
+    }
+    if (!stats.isFile()) return err(appError('notARegularFile', { name }));
+    if (stats.size > MAX_DESIGN_FILE_BYTES) return err(appError('fileTooLarge', { name, size: stats.size, limit: MAX_DESIGN_FILE_BYTES }));
+    try {
+      return ok(await this.fs.readFile(path));
+    } catch (cause) {
+      if (errnoOf(cause) === 'ENOENT') return ok(undefined);
+      return fsFailure(cause, 'read', name);
+    }
+  }
+
+  private async statOrUndefined(path: string): Promise<FileStats | undefined> {
+    try {
+      return await this.fs.lstat(path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** When an autosave was taken: from its envelope meta, or the file time if the meta cannot be read. */
+  private async autosaveTime(key: string): Promise<number | undefined> {
+    const path = this.autosavePath(key);
+    try {
+      const meta = autosaveMetaOf(decoder.decode(await this.fs.readFile(path)));
+      if (meta !== undefined) return meta.savedAt;
+      return (await this.fs.lstat(path)).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async removeAutosave(key: string): Promise<void> {
+    try {
+      await this.fs.unlink(this.autosavePath(key));
+    } catch (cause) {
+      if (errnoOf(cause) !== 'ENOENT') this.log(`could not remove the autosave of ${key}`, cause);
+    }
+  }
+
+  /** The stored recent names; a missing file is an empty list, a corrupt one is replaced by an empty list. */
+  private async readRecent(): Promise<string[]> {
+    const path = join(this.dataDir, 'recent.json');
+    let text: string;
+    try {
+      text = decoder.decode(await this.fs.readFile(path));
+    } catch (cause) {
+      if (errnoOf(cause) !== 'ENOENT') this.log('could not read recent.json', cause);
+      return [];
+    }
+    try {
+      const parsed = recentFileSchema.safeParse(JSON.parse(text));
+      if (parsed.success) return parsed.data.names.filter((name) => normalizeDesignFileName(name).ok && name.endsWith(DESIGN_FILE_SUFFIX));
+    } catch {
+      // Not JSON: treated like a file of the wrong shape below.
+    }
+    this.log('recent.json was unreadable and was replaced by an empty list');
+    await this.writeRecent([]);
+    return [];
+  }
+
+  private async writeRecent(names: string[]): Promise<void> {
+    try {
+      await this.fs.mkdir(this.dataDir, { recursive: true });
+      await this.writeAtomic(join(this.dataDir, 'recent.json'), `${JSON.stringify({ version: 1, names }, null, 2)}\n`);
+    } catch (cause) {
+      // The recent list is a convenience: failing to update it must not fail the open or save that triggered it.
+      this.log('could not write recent.json', cause);
+    }
+  }
+
+  /** Moves a name to the front of the recent list. */
+  private touchRecent(name: string): Promise<void> {
+    const update = this.recentQueue.then(async () => {
+      const names = await this.readRecent();
+      await this.writeRecent([name, ...names.filter((other) => other !== name)].slice(0, RECENT_STORED));
+    });
+    this.recentQueue = update.catch(() => undefined);
+    return update;
+  }
+}
+
+/** Validates a design against the schema; deep garbage that overflows the stack counts as invalid too. */
+function validateDesign(design: unknown): Result<Design, AppError> {
+  try {
+    const parsed = designSchema.safeParse(design);
+    if (parsed.success) return ok(parsed.data);
+    const issues = parsed.error.issues.map((issue) => ({ path: ['design', ...issue.path.map(String)].join('.'), message: issue.message }));
+    return err(appError('invalidDesign', { issues: issues.slice(0, 10), issueCount: issues.length }));
+  } catch {
+    return err(appError('invalidDesign', { issues: [{ path: 'design', message: 'is nested too deeply to be read' }], issueCount: 1 }));
+  }
+}
+
+/** The autosave stamp in an autosave file's envelope meta, if it has one. */
+function autosaveMetaOf(text: string): { savedAt: number; revision?: string } | undefined {
+  try {
+    const parsed = autosaveMetaSchema.safeParse((JSON.parse(text) as { meta?: unknown }).meta);
+    return parsed.success ? parsed.data.autosave : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { updateMachine } from '../../src/shared/model/ops';
+import { validateDesign } from '../../src/shared/validation/validate';
+import { generateDesign, machineAt } from './generateDesign';
+
+// Validation runs on every edit, so its budget is a fraction of a frame: 5 ms for a 1,000-machine, 1,500-link
+// design. The 5,000-machine design shows how it scales; its target is the same budget per machine (5 ms per 1,000
+// machines), because at that size even listing the machines of a freshly copied record costs about 1 ms.
+// Run with: npm run bench:validate
+
+interface BenchResult {
+  machines: number;
+  links: number;
+  sites: number;
+  runs: number;
+  medianMs: number;
+  p95Ms: number;
+  targetMs: number;
+  pass: boolean;
+}
+
+const scenarios = [
+  { machines: 1000, links: 1500, sites: 50, targetMs: 5 },
+  { machines: 5000, links: 7500, sites: 100, targetMs: 25 },
+];
+const warmupRuns = 50;
+const measuredRuns = 300;
+const resultFile = fileURLToPath(new URL('../../bench-results/validate.json', import.meta.url));
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+describe('validateDesign benchmark', () => {
+  test('measures validation after a one-machine rename and writes bench-results/validate.json', () => {
+    const results: BenchResult[] = [];
+    for (const scenario of scenarios) {
+      let design = generateDesign({ ...scenario, seed: 42 });
+      const id = machineAt(design, 17);
+      // Warm up so the JIT has compiled the rules before timing starts.
+      for (let i = 0; i < warmupRuns; i += 1) {
+        design = updateMachine(design, id, { name: `warmup-${i}` });
+        validateDesign(design);
+      }
+      const times: number[] = [];
+      for (let i = 0; i < measuredRuns; i += 1) {
+        // The edit happens outside the timed part: only validation of the edited design is measured.
+        design = updateMachine(design, id, { name: `renamed-${i}` });
+        const start = performance.now();
+        const problems = validateDesign(design);
+        times.push(performance.now() - start);
+        if (problems.some((p) => p.code === 'machineNameInvalid')) throw new Error('the rename produced an invalid name; the benchmark would measure the wrong thing');
+      }
+      times.sort((a, b) => a - b);
+      const medianMs = round(percentile(times, 0.5));
+      const p95Ms = round(percentile(times, 0.95));
+      results.push({
+        machines: scenario.machines,
+        links: Object.keys(design.links).length,
+        sites: scenario.sites,
+        runs: measuredRuns,
+        medianMs,
+        p95Ms,
+        targetMs: scenario.targetMs,
+        pass: medianMs <= scenario.targetMs,
+      });
+    }
+    const report = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cpuCount: cpus().length,
+      results,
+    };
+    mkdirSync(fileURLToPath(new URL('../../bench-results/', import.meta.url)), { recursive: true });
+    writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
+    for (const r of results) console.log(`validate ${r.machines} machines / ${r.links} links: median ${r.medianMs} ms, p95 ${r.p95Ms} ms (target ${r.targetMs} ms: ${r.pass ? 'pass' : 'FAIL'})`);
+
+    expect(existsSync(resultFile)).toBe(true);
+    const written = JSON.parse(readFileSync(resultFile, 'utf8')) as typeof report;
+    expect(written.results).toHaveLength(scenarios.length);
+    expect(written.results[0]).toMatchObject({ machines: 1000, links: 1500, targetMs: 5 });
+  });
+});
