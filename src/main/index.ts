@@ -18,9 +18,14 @@ const appOrigin = {
 };
 const isTrustedUrl = (url: string): boolean => isAppUrl(url, appOrigin);
 
-// Design files go to Documents/Clan Designs; the same environment variables as serve mode can move both folders.
-const folders = resolveProjectFolders({}, process.env, { workspaceDir: join(app.getPath('documents'), 'Clan Designs'), dataDir: app.getPath('userData') }, homedir(), process.cwd());
-const backend = createBackend({ mode: 'electron', openExternal: (url) => shell.openExternal(url), ...folders });
+/** Built once the app is ready: the folders come from app.getPath, which is only dependable after that. */
+let backend: ReturnType<typeof createBackend>;
+
+function createServices(): ReturnType<typeof createBackend> {
+  // Design files go to Documents/Clan Designs; the same environment variables as serve mode can move both folders.
+  const folders = resolveProjectFolders({}, process.env, { workspaceDir: join(app.getPath('documents'), 'Clan Designs'), dataDir: app.getPath('userData') }, homedir(), process.cwd());
+  return createBackend({ mode: 'electron', openExternal: (url) => shell.openExternal(url), ...folders });
+}
 
 function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -58,6 +63,7 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 void app.whenReady().then(() => {
+  backend = createServices();
   // Checklist 5: deny every permission request (camera, notifications, geolocation, ...).
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);

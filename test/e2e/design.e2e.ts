@@ -149,3 +149,90 @@ function readFileSyncSafe(dataDir: string): string {
     return '';
   }
 }
+
+describe.runIf(run)('wizard, problems, command palette and export (Chromium, serve mode)', () => {
+  let serve: ServeProcess;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    serve = await startServe();
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    await page.goto(serve.urlWithToken);
+    await page.getByTestId('wizard').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  test('the first-run wizard builds a template network as one undo step', async () => {
+    await page.getByRole('button', { name: /Three households/ }).click();
+    await page.getByTestId('wizard-create').click();
+    await expect.poll(() => page.locator('.react-flow__node-site').count()).toBe(4);
+    expect(await page.locator('.react-flow__node-machine').count()).toBe(6);
+    await page.screenshot({ path: screenshotPath('wizard-result') });
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.locator('.react-flow__node-site').count()).toBe(0);
+    await page.keyboard.press('Control+y');
+    await expect.poll(() => page.locator('.react-flow__node-site').count()).toBe(4);
+  });
+
+  test('the problems panel explains what is missing, and a click shows the machine in the inspector', async () => {
+    const problem = page.locator('.problem', { hasText: '"parents-pi" has no SSH address' });
+    await expect.poll(() => problem.count()).toBe(1);
+    await problem.locator('.problem-main').click();
+    await expect.poll(() => page.getByTestId('inspector-name').inputValue()).toBe('parents-pi');
+    await page.getByTestId('inspector-ssh-host').fill('192.168.178.30');
+    await page.getByTestId('inspector-ssh-host').press('Enter');
+    await expect.poll(() => problem.count()).toBe(0);
+  });
+
+  test('a one-click fix repairs a problem', async () => {
+    await page.getByTestId('machine-desktop').click();
+    await page.getByTestId('inspector-name').fill('Living Room PC');
+    await page.getByTestId('inspector-name').press('Enter');
+    const problem = page.locator('.problems-panel .problem', { hasText: 'Living Room PC' }).first();
+    await expect.poll(() => problem.count()).toBe(1);
+    await problem.locator('.problem-fix').click();
+    await expect.poll(() => page.getByTestId('machine-living-room-pc').count()).toBe(1);
+  });
+
+  test('deleting a site asks first, and cancelling keeps it', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('Shift+!');
+    await page.waitForTimeout(400);
+    await page.getByTestId("site-Sister's flat").locator('.site-name').click();
+    await page.keyboard.press('Delete');
+    await page.getByTestId('confirm-dialog').waitFor();
+    expect(await page.getByTestId('confirm-dialog').textContent()).toContain('1 machine inside the deleted site');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator('.react-flow__node-site').count()).toBe(4);
+  });
+
+  test('the command palette finds and runs commands by name (Mermaid export)', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('command-palette').waitFor();
+    await page.keyboard.type('mermaid');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('mermaid-dialog').waitFor();
+    const text = await page.getByLabel('Mermaid text').inputValue();
+    expect(text.startsWith('flowchart LR')).toBe(true);
+    expect(text).toContain("Parents' house (CGNAT)");
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  test('exports the canvas as a PNG picture', async () => {
+    await page.getByRole('menuitem', { name: 'File' }).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('menuitem', { name: 'Export picture (PNG)…' }).click()]);
+    expect(download.suggestedFilename()).toBe('design.png');
+    const path = await download.path();
+    const bytes = readFileSync(path);
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(bytes.length).toBeGreaterThan(5_000);
+  });
+});

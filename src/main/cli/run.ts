@@ -32,6 +32,7 @@ Options:
   --json         print machine-readable JSON instead of text
 
 Commands:
+  validate FILE  check a design file and print its problems
   serve          run the app in a browser (same as npm run serve)
 
 Exit codes: 0 ok, 1 the input has problems, 2 unusable input or arguments, 3 the operation failed.
@@ -65,9 +66,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   if (values.help === true || command === undefined || command === 'help') {
-    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['serve'] })}\n`);
+    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['validate', 'serve'] })}\n`);
     else io.stdout(help);
     return command === undefined && values.help !== true ? ExitCode.usage : ExitCode.ok;
+  }
+  if (command === 'validate') {
+    const { runValidate } = await import('./validateCommand');
+    return runValidate(commandArgs, io, json);
   }
   if (command === 'serve') {
     const { runServe } = await import('../serve/runServe');

@@ -1,0 +1,56 @@
+import { describe, expect, test } from 'vitest';
+import { computeAutoLayout } from '../../src/renderer/src/canvas/autoLayout';
+import { sequentialIds } from '../../src/shared/model/ids';
+import { absolutePosition, makeMachine, putMachine } from '../../src/shared/model/ops';
+import { buildDesignFromAnswers, MACHINE_NODE_SIZE, templates } from '../../src/shared/model/templates';
+import type { Design } from '../../src/shared/model/types';
+
+function boxesOverlap(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+describe('auto-layout with ELK', () => {
+  test('keeps every machine inside its site, sites apart, and unconnected machines placed too', async () => {
+    const ids = sequentialIds('a');
+    let design: Design = buildDesignFromAnswers(templates[1]!.answers, ids);
+    // Scramble positions and add a machine in no site, as a messy hand-made design would have.
+    for (const m of Object.values(design.machines)) design = putMachine(design, { ...m, position: { x: 5, y: 5 } });
+    design = putMachine(design, makeMachine(ids.machine(), { name: 'loose', position: { x: 5, y: 5 } }));
+    const laid = await computeAutoLayout(design);
+
+    expect(Object.keys(laid.machines)).toEqual(Object.keys(design.machines));
+    for (const machine of Object.values(laid.machines)) {
+      if (machine.siteId === null) continue;
+      const site = laid.sites[machine.siteId]!;
+      expect(machine.position.x).toBeGreaterThanOrEqual(0);
+      expect(machine.position.y).toBeGreaterThanOrEqual(40);
+      expect(machine.position.x + MACHINE_NODE_SIZE.width).toBeLessThanOrEqual(site.size.width);
+      expect(machine.position.y + MACHINE_NODE_SIZE.height).toBeLessThanOrEqual(site.size.height);
+    }
+    const boxes = [
+      ...Object.values(laid.sites).map((s) => ({ x: s.position.x, y: s.position.y, w: s.size.width, h: s.size.height })),
+      ...Object.values(laid.machines)
+        .filter((m) => m.siteId === null)
+        .map((m) => ({ ...absolutePosition(laid, m), w: MACHINE_NODE_SIZE.width, h: MACHINE_NODE_SIZE.height })),
+    ];
+    for (let i = 0; i < boxes.length; i += 1) for (let j = i + 1; j < boxes.length; j += 1) expect(boxesOverlap(boxes[i]!, boxes[j]!)).toBe(false);
+    const inSite = Object.values(laid.machines).filter((m) => m.siteId !== null);
+    for (let i = 0; i < inSite.length; i += 1)
+      for (let j = i + 1; j < inSite.length; j += 1) {
+        const a = { ...absolutePosition(laid, inSite[i]!), w: MACHINE_NODE_SIZE.width, h: MACHINE_NODE_SIZE.height };
+        const b = { ...absolutePosition(laid, inSite[j]!), w: MACHINE_NODE_SIZE.width, h: MACHINE_NODE_SIZE.height };
+        expect(boxesOverlap(a, b)).toBe(false);
+      }
+  });
+
+  test('changes only positions and sizes, nothing else in the design', async () => {
+    const design = buildDesignFromAnswers(templates[0]!.answers, sequentialIds());
+    const laid = await computeAutoLayout(design);
+    const strip = (d: Design) => ({
+      ...d,
+      sites: Object.fromEntries(Object.entries(d.sites).map(([k, s]) => [k, { ...s, position: null, size: null }])),
+      machines: Object.fromEntries(Object.entries(d.machines).map(([k, m]) => [k, { ...m, position: null }])),
+    });
+    expect(strip(laid)).toEqual(strip(design));
+  });
+});
