@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { updateMachine } from '../../src/shared/model/ops';
 import { validateDesign } from '../../src/shared/validation/validate';
 import { generateDesign, machineAt } from './generateDesign';
+import { writeReadmeTable } from './readme';
 
 // Validation runs on every edit, so its budget is a fraction of a frame: 5 ms for a 1,000-machine, 1,500-link
 // design. The 5,000-machine design shows how it scales; its target is the same budget per machine (5 ms per 1,000
@@ -79,6 +80,16 @@ describe('validateDesign benchmark', () => {
     };
     mkdirSync(fileURLToPath(new URL('../../bench-results/', import.meta.url)), { recursive: true });
     writeFileSync(resultFile, `${JSON.stringify(report, null, 2)}\n`);
+    writeReadmeTable(
+      'validate',
+      [
+        `Validation after a one-machine edit (${report.cpu}, ${report.cpuCount} cores, Node ${report.node}, ${report.date.slice(0, 10)}):`,
+        '',
+        '| machines | links | median | p95 | target | |',
+        '|---:|---:|---:|---:|---:|---|',
+        ...results.map((r) => `| ${r.machines} | ${r.links} | ${r.medianMs} ms | ${r.p95Ms} ms | ≤ ${r.targetMs} ms | ${r.pass ? 'pass' : 'FAIL'} |`),
+      ].join('\n'),
+    );
     for (const r of results) console.log(`validate ${r.machines} machines / ${r.links} links: median ${r.medianMs} ms, p95 ${r.p95Ms} ms (target ${r.targetMs} ms: ${r.pass ? 'pass' : 'FAIL'})`);
 
     expect(existsSync(resultFile)).toBe(true);

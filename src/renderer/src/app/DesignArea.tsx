@@ -23,6 +23,33 @@ function EmptyCanvasHint() {
   );
 }
 
+const pathLegend = [
+  { path: 'direct', label: 'direct' },
+  { path: 'holePunched', label: 'hole-punched' },
+  { path: 'relayed', label: 'relayed' },
+  { path: 'unreachable', label: 'unreachable' },
+] as const;
+
+/** Explains the line styles of the predicted VPN connections, while they are shown. */
+function OverlayLegend() {
+  const vpn = useDesign((s) => s.design.vpn.id);
+  const visible = useUiStore((s) => s.overlayVisible);
+  if (vpn === null || !visible) return null;
+  return (
+    <div className="overlay-legend" aria-label="VPN connection legend">
+      <span className="legend-title">Predicted VPN paths</span>
+      {pathLegend.map((item) => (
+        <span key={item.path} className="legend-item">
+          <svg width="28" height="8" aria-hidden="true" className={`overlay-edge overlay-${item.path}`}>
+            <path d="M1 4 H27" />
+          </svg>
+          {item.label}
+        </span>
+      ))}
+    </div>
+  );
+}
+
 /** The Design area: menu bar, palette, canvas, inspector and the problems panel. */
 export function DesignArea() {
   const overlayVisible = useUiStore((s) => s.overlayVisible);
@@ -48,6 +75,7 @@ export function DesignArea() {
         <ErrorBoundary area="Canvas">
           <Canvas />
           <EmptyCanvasHint />
+          <OverlayLegend />
         </ErrorBoundary>
         <ErrorBoundary area="Problems">
           <ProblemsPanel />

@@ -1,8 +1,9 @@
 import { isLinkId, isMachineId, isSiteId } from '../../../shared/model/ids';
 import { archLabels, linkKindLabels, machineKindLabels, natLabels, qualityLabels, siteKindLabels } from '../../../shared/model/labels';
-import { setAdminSite, updateLink, updateMachine, updateSite } from '../../../shared/model/ops';
+import { setAdminSite, setVpn, updateLink, updateMachine, updateSite } from '../../../shared/model/ops';
 import type { CpuArch, Design, Link, LinkKind, LinkQuality, Machine, MachineKind, NatType, Site, SiteId, SiteKind } from '../../../shared/model/types';
-import { vpnCatalog } from '../../../shared/vpn/catalog';
+import { assignDefaultRoles, vpnCatalog } from '../../../shared/vpn/catalog';
+import { vpnIds, type VpnId } from '../../../shared/vpn/ids';
 import { CheckField, SelectField, TextField } from '../components/fields';
 import { getDerived } from '../stores/derived';
 import { designStore, useDesign } from '../stores/designStore';
@@ -151,6 +152,17 @@ function DesignInspector({ design }: { design: Design }) {
       <TextField label="Clan name" value={design.meta.clanName} onCommit={(clanName) => setMeta({ clanName: clanName.trim() })} />
       <TextField label="Domain" value={design.meta.domain} onCommit={(domain) => setMeta({ domain: domain.trim() })} />
       <TextField label="Description" multiline value={design.meta.description} onCommit={(description) => setMeta({ description })} />
+      <SelectField
+        label="Mesh VPN"
+        value={(design.vpn.id ?? '') as VpnId | ''}
+        options={[{ value: '' as VpnId | '', label: 'Not chosen yet' }, ...vpnIds.map((id) => ({ value: id as VpnId | '', label: vpnCatalog[id].name }))]}
+        onChange={(id) => {
+          const d = current();
+          // Choosing a VPN also assigns its roles (controller on the best public machine, ...): one undo step.
+          commit(id === '' ? setVpn(d, null, {}) : setVpn(d, id, assignDefaultRoles(d, id)));
+        }}
+        testId="inspector-vpn"
+      />
       <TextField label="VPN instance name" value={design.vpn.instance} onCommit={(instance) => commit({ ...current(), vpn: { ...current().vpn, instance: instance.trim() } })} />
       <p className="inspector-summary">
         {Object.keys(design.sites).length} sites · {machines.length} machines ({machines.filter((m) => m.managed).length} managed) · {Object.keys(design.links).length} links
