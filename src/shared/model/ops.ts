@@ -211,6 +211,11 @@ export function toMachineName(text: string): string {
 export function uniqueMachineName(design: Design, base: string, taken: ReadonlySet<string> = new Set()): string {
   const used = new Set(Object.values(design.machines).map((m) => m.name));
   for (const name of taken) used.add(name);
+  return suggestMachineName(base, used);
+}
+
+/** A machine name based on `base` that is free in `used` (base, base-2, ...), for callers that keep the set. */
+export function suggestMachineName(base: string, used: ReadonlySet<string>): string {
   const clean = toMachineName(base);
   if (!used.has(clean)) return clean;
   const stem = clean.replace(/-\d+$/, '');

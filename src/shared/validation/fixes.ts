@@ -211,15 +211,4 @@ export function applyFix(design: Design, fix: Fix, ids: IdSource): Design {
   return appliers[fix.kind](design, fix.args, ids);
 }
 
-/** A machine name based on `base` that is free in `used` (base, base-2, ...), without scanning the design again. */
-export function suggestMachineName(base: string, used: ReadonlySet<string>): string {
-  const clean = toMachineName(base);
-  if (!used.has(clean)) return clean;
-  const stem = clean.replace(/-\d+$/, '');
-  for (let n = 2; ; n += 1) {
-    const suffix = `-${n}`;
-    const candidate = `${stem.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
-    if (!used.has(candidate)) return candidate;
-  }
-}
 

@@ -3,7 +3,8 @@ import { computeOverlayWith, createOverlayIndex, recordValues, rolesByMachine, t
 import { computeDeployReach, type DeployReach } from '../model/reachability';
 import type { Design, Link, Machine, MachineId, NatType, Site, SiteId } from '../model/types';
 import { assignDefaultRoles, findRole, getDefaultRole, rankHubCandidates, vpnCatalog, type VpnRole, type VpnSpec } from '../vpn/catalog';
-import { makeFix, reservedMachineNames, suggestMachineName } from './fixes';
+import { suggestMachineName } from '../model/ops';
+import { makeFix, reservedMachineNames } from './fixes';
 import {
   clanNamePattern,
   domainPattern,
