@@ -2,43 +2,16 @@ import { describe, expect, test } from 'vitest';
 import { generateDesign } from '../../../test/bench/generateDesign';
 import { assignDefaultRoles } from '../vpn/catalog';
 import type { VpnId } from '../vpn/ids';
-import { sequentialIds } from './ids';
-import { createEmptyDesign, makeMachine, makeSite, putLink, putMachine, putSite, setVpn, updateMachine } from './ops';
+import { designBuilder } from './designBuilder';
+import { makeMachine, putMachine, putSite, setVpn, updateMachine } from './ops';
 import { computeOverlay, predictPath, type OverlayPath } from './overlay';
-import type { Design, MachineId, MachineKind, NatType, SiteId } from './types';
+import type { MachineId, NatType, SiteId } from './types';
 import { natTypes } from '../schema/design';
 
-function builder() {
-  const ids = sequentialIds();
-  let design = createEmptyDesign();
-  return {
-    site(name: string, nat: NatType): SiteId {
-      const id = ids.site();
-      design = putSite(design, makeSite(id, { name, nat }));
-      return id;
-    },
-    machine(name: string, siteId: SiteId | null, kind: MachineKind = 'desktop'): MachineId {
-      const id = ids.machine();
-      design = putMachine(design, makeMachine(id, { name, kind, siteId }));
-      return id;
-    },
-    cable(a: MachineId, b: MachineId): void {
-      const id = ids.link();
-      design = putLink(design, { id, kind: 'cable', source: a, target: b, ports: null, label: '', meta: {} });
-    },
-    vpn(id: VpnId): Design {
-      design = setVpn(design, id, assignDefaultRoles(design, id));
-      return design;
-    },
-    get design(): Design {
-      return design;
-    },
-  };
-}
 
 /** Two home sites with the given NAT types and one machine each, plus a VPS in a public cloud site. */
 function twoSites(vpn: VpnId, natA: NatType, natB: NatType) {
-  const b = builder();
+  const b = designBuilder();
   const siteA = b.site('Home', natA);
   const siteB = b.site('Grandma', natB);
   const cloud = b.site('Cloud', 'public');
@@ -89,7 +62,7 @@ describe('predictPath across all NAT combinations', () => {
 
 describe('predictPath special cases', () => {
   test('returns null when no VPN is chosen or a machine does not exist', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'nat');
     const x = b.machine('x', home);
     const y = b.machine('y', home);
@@ -104,7 +77,7 @@ describe('predictPath special cases', () => {
   });
 
   test('machines in the same site talk over the LAN', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'symmetric');
     const x = b.machine('x', home);
     const y = b.machine('y', home);
@@ -114,7 +87,7 @@ describe('predictPath special cases', () => {
   });
 
   test('WireGuard routes peers in the same home through the controller, but a peer reaches the controller directly', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'nat');
     const cloud = b.site('Cloud', 'public');
     const x = b.machine('x', home);
@@ -127,7 +100,7 @@ describe('predictPath special cases', () => {
   });
 
   test('WireGuard with its controller behind NAT cannot connect peers in other sites', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'nat');
     const away = b.site('Away', 'cgnat');
     const nas = b.machine('nas', home, 'nas');
@@ -139,15 +112,15 @@ describe('predictPath special cases', () => {
   });
 
   test('a cable between machines in different sites is a LAN path', () => {
-    const b = builder();
+    const b = designBuilder();
     const x = b.machine('x', b.site('Shed', 'symmetric'));
     const y = b.machine('y', b.site('House', 'symmetric'));
-    b.cable(x, y);
+    b.link('cable', x, y);
     expect(predictPath(b.vpn('vpncloud'), x, y)!.path).toBe('lan');
   });
 
   test('without any public site, a VPN that needs its own public node cannot connect two homes and says to add a VPS', () => {
-    const b = builder();
+    const b = designBuilder();
     const x = b.machine('x', b.site('Home', 'nat'));
     const y = b.machine('y', b.site('Grandma', 'nat'));
     const nebula = predictPath(b.vpn('nebula'), x, y)!;

@@ -1,44 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { assignDefaultRoles } from '../vpn/catalog';
-import type { VpnId } from '../vpn/ids';
-import { sequentialIds } from './ids';
-import { createEmptyDesign, makeMachine, makeSite, putLink, putMachine, putSite, setAdminSite, setVpn, updateMachine } from './ops';
+import { updateMachine } from './ops';
+import { designBuilder } from './designBuilder';
 import { computeDeployReach } from './reachability';
-import type { Design, Link, MachineId, MachineKind, NatType, SiteId } from './types';
 
-function builder() {
-  const ids = sequentialIds();
-  let design = createEmptyDesign();
-  return {
-    site(name: string, nat: NatType): SiteId {
-      const id = ids.site();
-      design = putSite(design, makeSite(id, { name, nat }));
-      return id;
-    },
-    machine(name: string, siteId: SiteId | null, kind: MachineKind = 'server'): MachineId {
-      const id = ids.machine();
-      design = putMachine(design, makeMachine(id, { name, kind, siteId, ssh: kind === 'phone' ? null : { host: `${name}.lan`, port: 22, user: 'root' } }));
-      return id;
-    },
-    link(kind: Link['kind'], source: string, target: MachineId, ports: Link['ports'] = null): void {
-      const id = ids.link();
-      design = putLink(design, { id, kind, source, target, ports, label: '', meta: {} });
-    },
-    admin(siteId: SiteId): void {
-      design = setAdminSite(design, siteId);
-    },
-    vpn(id: VpnId): void {
-      design = setVpn(design, id, assignDefaultRoles(design, id));
-    },
-    get design(): Design {
-      return design;
-    },
-  };
-}
 
 /** The admin at home; a public cloud; grandma behind CGNAT; an office that can forward ports. */
 function family() {
-  const b = builder();
+  const b = designBuilder();
   const home = b.site('Home', 'nat');
   const cloud = b.site('Cloud', 'public');
   const grandma = b.site('Grandma', 'cgnat');
@@ -54,7 +22,7 @@ function family() {
 
 describe('computeDeployReach', () => {
   test('without an admin location every managed machine is unreachable, with a reason saying to mark where the admin sits', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'public');
     const nas = b.machine('nas', home);
     const reach = computeDeployReach(b.design);
@@ -113,7 +81,7 @@ describe('computeDeployReach', () => {
   });
 
   test('when even the VPN cannot reach the machine, it is unreachable rather than overlay-only', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'symmetric');
     const grandma = b.site('Grandma', 'symmetric');
     b.machine('nas', home, 'nas');

@@ -1,45 +1,19 @@
 import { describe, expect, test } from 'vitest';
-import { sequentialIds } from '../model/ids';
-import { createEmptyDesign, makeMachine, makeSite, putLink, putMachine, putSite } from '../model/ops';
-import type { Design, MachineId, MachineKind, NatType, SiteId } from '../model/types';
+import { designBuilder } from '../model/designBuilder';
 import { assignDefaultRoles, findRole, getDefaultRole, getPublicAnchorRole, hasClientFor, mapMachineName, rankHubCandidates, vpnCatalog, type Fact, type VpnSpec } from './catalog';
 import { vpnDisplayNames, vpnIds, type VpnId } from './ids';
 
 const specs = Object.values(vpnCatalog) as VpnSpec[];
 
-/** A tiny design builder: sites by NAT type, machines by kind. */
-function builder() {
-  const ids = sequentialIds();
-  let design = createEmptyDesign();
-  return {
-    site(name: string, nat: NatType): SiteId {
-      const id = ids.site();
-      design = putSite(design, makeSite(id, { name, nat, kind: nat === 'public' ? 'cloud' : 'home' }));
-      return id;
-    },
-    machine(name: string, kind: MachineKind, siteId: SiteId | null, managed = kind !== 'phone'): MachineId {
-      const id = ids.machine();
-      design = putMachine(design, makeMachine(id, { name, kind, siteId, managed }));
-      return id;
-    },
-    forward(siteId: SiteId, target: MachineId): void {
-      const id = ids.link();
-      design = putLink(design, { id, kind: 'portForward', source: siteId, target, ports: { external: 22, internal: 22 }, label: '', meta: {} });
-    },
-    get design(): Design {
-      return design;
-    },
-  };
-}
 
 function homeAndVps() {
-  const b = builder();
+  const b = designBuilder();
   const home = b.site('Home', 'nat');
   const cloud = b.site('Cloud', 'public');
-  const nas = b.machine('nas', 'nas', home);
-  const laptop = b.machine('laptop', 'laptop', home);
-  const vps = b.machine('vps', 'vps', cloud);
-  const phone = b.machine('phone', 'phone', home);
+  const nas = b.machine('nas', home, 'nas');
+  const laptop = b.machine('laptop', home, 'laptop');
+  const vps = b.machine('vps', cloud, 'vps');
+  const phone = b.machine('phone', home, 'phone');
   return { design: b.design, nas, laptop, vps, phone };
 }
 
@@ -179,10 +153,10 @@ describe('assignDefaultRoles', () => {
   });
 
   test('on a design without a public site leaves the public-requiring role unassigned', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'cgnat');
-    const nas = b.machine('nas', 'nas', home);
-    const laptop = b.machine('laptop', 'laptop', home);
+    const nas = b.machine('nas', home, 'nas');
+    const laptop = b.machine('laptop', home, 'laptop');
     for (const vpn of ['wireguard', 'nebula', 'headscale', 'easytier', 'tinc', 'vpncloud'] as const) {
       const roles = assignDefaultRoles(b.design, vpn);
       const anchor = getPublicAnchorRole(vpnCatalog[vpn])!.id;
@@ -193,30 +167,30 @@ describe('assignDefaultRoles', () => {
   });
 
   test('without a public site still gives the ZeroTier controller (which needs no public address) to the most always-on machine', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'nat');
-    b.machine('laptop', 'laptop', home);
-    const nas = b.machine('nas', 'nas', home);
+    b.machine('laptop', home, 'laptop');
+    const nas = b.machine('nas', home, 'nas');
     expect(assignDefaultRoles(b.design, 'zerotier')[nas]).toEqual(['controller', 'peer']);
   });
 
   test('prefers a public site over a port-forwarded one, and in a port-forwarded site the machine with the forward', () => {
-    const b = builder();
+    const b = designBuilder();
     const home = b.site('Home', 'portForward');
-    const desktop = b.machine('desktop', 'desktop', home);
-    const server = b.machine('server', 'server', home);
-    b.forward(home, desktop);
+    const desktop = b.machine('desktop', home, 'desktop');
+    const server = b.machine('server', home, 'server');
+    b.link('portForward', home, desktop, { external: 22, internal: 22 });
     expect(rankHubCandidates(b.design, true).map((m) => m.id)).toEqual([desktop, server]);
     expect(assignDefaultRoles(b.design, 'nebula')[desktop]).toEqual(['lighthouse']);
     const cloud = b.site('Cloud', 'public');
-    const vps = b.machine('vps', 'vps', cloud);
+    const vps = b.machine('vps', cloud, 'vps');
     expect(assignDefaultRoles(b.design, 'nebula')[vps]).toEqual(['lighthouse']);
   });
 
   test('never gives a role to an unmanaged machine as hub', () => {
-    const b = builder();
+    const b = designBuilder();
     const cloud = b.site('Cloud', 'public');
-    const box = b.machine('box', 'vps', cloud, false);
+    const box = b.machine('box', cloud, 'vps', { managed: false });
     const roles = assignDefaultRoles(b.design, 'wireguard');
     expect(roles[box]).toEqual(['peer']);
   });
