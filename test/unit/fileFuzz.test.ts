@@ -234,7 +234,10 @@ describe('project files fuzzing', () => {
   const workspaceDir = join(root, 'workspace');
   const files = new ProjectFilesService({ workspaceDir, dataDir: join(root, 'data'), appVersion: 'fuzz' });
   const stats = { refused: 0, saved: 0 };
-  const fixtureDesign = designSchema.parse((fixtureJson as { design: unknown }).design);
+  // The fixture is a version-1 file, so it goes through the loader (and its migrations) like any file on disk.
+  const fixtureLoad = loadDesignFile(fixtureText);
+  if (!fixtureLoad.ok) throw new Error(`the fixture does not load: ${JSON.stringify(fixtureLoad.error)}`);
+  const fixtureDesign = designSchema.parse(fixtureLoad.value.design);
 
   afterAll(() => {
     rmSync(root, { recursive: true, force: true });

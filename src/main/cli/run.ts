@@ -33,7 +33,13 @@ Options:
 
 Commands:
   validate FILE  check a design file and print its problems
+  advise FILE    rank the ten VPNs for a design, with the figures, roles and caveats behind each
+                 (--priority throughput|latency|resilience|selfHosted|clanNative|decentralised ...)
+  leaderboard    print the VPN benchmark table with slowdown factors and scores
+                 (--profile baseline|low|medium|high, --preset balanced|fileTransfer|videoCalls|flakyLinks)
   serve          run the app in a browser (same as npm run serve)
+
+Run "clan-designer COMMAND --help" for a command's options.
 
 Exit codes: 0 ok, 1 the input has problems, 2 unusable input or arguments, 3 the operation failed.
 `;
@@ -66,13 +72,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   if (values.help === true || command === undefined || command === 'help') {
-    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['validate', 'serve'] })}\n`);
+    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['validate', 'advise', 'leaderboard', 'serve'] })}\n`);
     else io.stdout(help);
     return command === undefined && values.help !== true ? ExitCode.usage : ExitCode.ok;
   }
   if (command === 'validate') {
     const { runValidate } = await import('./validateCommand');
     return runValidate(commandArgs, io, json);
+  }
+  if (command === 'advise') {
+    const { runAdvise } = await import('./adviseCommand');
+    return runAdvise(commandArgs, io, json);
+  }
+  if (command === 'leaderboard') {
+    const { runLeaderboard } = await import('./leaderboardCommand');
+    return runLeaderboard(commandArgs, io, json);
   }
   if (command === 'serve') {
     const { runServe } = await import('../serve/runServe');

@@ -1,3 +1,4 @@
+import { createDefaultComparison } from '../schema/design';
 import type { VpnId } from '../vpn/ids';
 import { isMachineId, isSiteId, type IdSource } from './ids';
 import type { Design, Link, LinkId, Machine, MachineId, Site, SiteId } from './types';
@@ -20,6 +21,7 @@ export function createEmptyDesign(clanName = 'family', domain = 'clan'): Design 
     links: {},
     vpn: { id: null, instance: 'mesh', roles: {} },
     admin: { siteId: null },
+    comparison: createDefaultComparison(),
   };
 }
 

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { defaultPriorities, MAX_PRIORITY, priorityIds, type PriorityId } from '../bench/advisor';
+import { defaultSort, leaderboardWorkloadIds, sortColumnIds, sortDirections, weightPresetIds, weightPresets, type LeaderboardWorkloadId } from '../bench/leaderboard';
+import { profileIds } from '../bench/schema';
 import { vpnIds } from '../vpn/ids';
 
 // The design document: everything the user draws and chooses, saved in the project file and tracked by undo.
@@ -114,6 +117,45 @@ export const adminSchema = z.object({
   siteId: siteIdSchema.nullable(),
 });
 
+/** A workload's weight in the leaderboard score (normalised when scored, so only ratios matter). */
+const workloadWeightSchema = z.number().finite().min(0).max(100);
+
+/** A priority level for the advisor: 0 ignore .. 3 top priority. */
+const priorityLevelSchema = z.number().int().min(0).max(MAX_PRIORITY);
+
+/**
+ * How the user compares VPNs, kept with the design (and mirrored in the URL in serve mode): the leaderboard's
+ * profile, weights and sort, and the advisor's priorities. Since format version 2 (AddVpnComparison).
+ */
+export const vpnComparisonSchema = z.object({
+  /** The impairment profile the leaderboard shows. */
+  profile: z.enum(profileIds),
+  /** The weight preset the weights came from, or custom once the user changed them. */
+  preset: z.enum([...weightPresetIds, 'custom']),
+  weights: z.object(Object.fromEntries(leaderboardWorkloadIds.map((id) => [id, workloadWeightSchema])) as Record<LeaderboardWorkloadId, typeof workloadWeightSchema>),
+  /** The profiles the score spans; empty: the shown profile (the flaky-links preset uses medium and high). */
+  scoreProfiles: z.array(z.enum(profileIds)).max(profileIds.length),
+  sort: z.object({ column: z.enum(sortColumnIds), direction: z.enum(sortDirections) }),
+  /** The advisor's priorities. */
+  priorities: z.object(Object.fromEntries(priorityIds.map((id) => [id, priorityLevelSchema])) as Record<PriorityId, typeof priorityLevelSchema>),
+});
+
+/** How the user compares VPNs (leaderboard selection and advisor priorities). */
+export type VpnComparison = z.infer<typeof vpnComparisonSchema>;
+
+/** The comparison settings of a new design: baseline profile, balanced weights, best score first, default priorities. */
+export function createDefaultComparison(): VpnComparison {
+  const preset = weightPresets.balanced;
+  return {
+    profile: 'baseline',
+    preset: preset.id,
+    weights: { ...preset.weights },
+    scoreProfiles: [...preset.scoreProfiles],
+    sort: { ...defaultSort },
+    priorities: { ...defaultPriorities },
+  };
+}
+
 /** A whole design. */
 export const designSchema = z.object({
   meta: designMetaSchema,
@@ -122,4 +164,5 @@ export const designSchema = z.object({
   links: z.record(linkIdSchema, linkSchema),
   vpn: vpnChoiceSchema,
   admin: adminSchema,
+  comparison: vpnComparisonSchema,
 });

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { createEmptyDesign, makeMachine, makeSite, putLink, putMachine, putSite } from '../model/ops';
 import type { Design, LinkId, MachineId, SiteId } from '../model/types';
 import { vpnIds } from '../vpn/ids';
-import { cpuArchs, designSchema, linkKinds, linkQualities, machineKinds, natTypes, siteKinds } from './design';
+import { cpuArchs, createDefaultComparison, designSchema, linkKinds, linkQualities, machineKinds, natTypes, siteKinds } from './design';
 import { DESIGN_FILE_KIND, serializeDesign } from './envelope';
 import { loadDesignFile, type LoadedDesign } from './load';
 import { CURRENT_FORMAT_VERSION } from './migrations';
@@ -26,10 +26,14 @@ function errorOf(text: string) {
 describe('the frozen version 1 fixture', () => {
   const value = loaded(fixture('design-v1.json'));
 
-  test('loads cleanly, without migration or repairs', () => {
-    expect(value.formatVersion).toBe(1);
-    expect(value.migratedFrom).toBeUndefined();
+  test('migrates to the current version through AddVpnComparison, without repairs', () => {
+    expect(value.formatVersion).toBe(CURRENT_FORMAT_VERSION);
+    expect(value.migratedFrom).toBe(1);
     expect(value.repairs).toEqual([]);
+  });
+
+  test('gets the default VPN comparison settings', () => {
+    expect(value.design.comparison).toEqual(createDefaultComparison());
   });
 
   test('keeps the three sites with their NAT types', () => {
@@ -63,6 +67,37 @@ describe('the frozen version 1 fixture', () => {
   });
 });
 
+describe('the frozen version 2 fixture', () => {
+  const value = loaded(fixture('design-v2.json'));
+
+  test('loads cleanly, without migration or repairs', () => {
+    expect(value.formatVersion).toBe(2);
+    expect(value.migratedFrom).toBeUndefined();
+    expect(value.repairs).toEqual([]);
+  });
+
+  test('keeps the VPN comparison the user chose', () => {
+    expect(value.design.comparison).toEqual({
+      profile: 'medium',
+      preset: 'custom',
+      weights: { tcp: 0.5, parallelTcp: 0.5, udp: 0, pingRtt: 1, pingLoss: 1, quic: 1, video: 3, nixCache: 2 },
+      scoreProfiles: ['medium', 'high'],
+      sort: { column: 'nixCache', direction: 'bestFirst' },
+      priorities: { throughput: 1, latency: 2, resilience: 3, selfHosted: 3, clanNative: 0, decentralised: 1 },
+    });
+  });
+
+  test('has the same design as the version 1 fixture apart from the comparison', () => {
+    const v1 = loaded(fixture('design-v1.json')).design;
+    expect({ ...value.design, comparison: v1.comparison }).toEqual(v1);
+  });
+
+  test('round-trips to identical bytes', () => {
+    const text = serializeDesign(value.design, '0.1.0');
+    expect(serializeDesign(loaded(text).design, '0.1.0')).toBe(text);
+  });
+});
+
 describe('the frozen version 0 (pre-release) fixture', () => {
   test('migrates through InitialFormat and reports where it came from', () => {
     const value = loaded(fixture('design-v0.json'));
@@ -70,6 +105,7 @@ describe('the frozen version 0 (pre-release) fixture', () => {
     expect(value.formatVersion).toBe(CURRENT_FORMAT_VERSION);
     expect(value.repairs).toEqual([]);
     expect(value.design.vpn).toEqual({ id: 'wireguard', instance: 'wg', roles: { mach_server: ['controller'] } });
+    expect(value.design.comparison).toEqual(createDefaultComparison());
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { createDefaultComparison } from './design';
 import { DESIGN_FILE_KIND } from './envelope';
 import { loadDesignFile } from './load';
 import { CURRENT_FORMAT_VERSION, currentVersionOf, defineMigrations, migrations, runMigrations, type Migration } from './migrations';
@@ -22,12 +23,30 @@ describe('the app migration list', () => {
   test('starts with InitialFormat at version 1, and the current version is the last step', () => {
     expect(migrations[0]).toMatchObject({ version: 1, name: 'InitialFormat' });
     expect(CURRENT_FORMAT_VERSION).toBe(migrations[migrations.length - 1]!.version);
-    expect(CURRENT_FORMAT_VERSION).toBe(1);
+    expect(CURRENT_FORMAT_VERSION).toBe(2);
+    expect(migrations.map((m) => m.name)).toEqual(['InitialFormat', 'AddVpnComparison']);
   });
 
   test('InitialFormat turns a pre-release design into the same design', () => {
     const design = { sites: {}, anything: [1, 2] };
     expect(migrations[0]!.up(design)).toEqual(design);
+  });
+
+  test('AddVpnComparison adds the version 2 defaults, which equal the defaults of a new design', () => {
+    const step = migrations[1]!;
+    const design = { sites: { site_a: { id: 'site_a' } }, admin: { siteId: null } };
+    const next = step.up(design) as Record<string, unknown>;
+    expect(next).toEqual({ ...design, comparison: createDefaultComparison() });
+    expect(design).not.toHaveProperty('comparison');
+    // Two runs never share one comparison object (the loader hands designs on to code that may keep them).
+    expect((step.up(design) as Record<string, unknown>).comparison).not.toBe(next.comparison);
+  });
+
+  test('AddVpnComparison keeps an existing comparison and passes non-objects on for the loader to report', () => {
+    const step = migrations[1]!;
+    const existing = { comparison: { profile: 'high' } };
+    expect(step.up(existing)).toEqual(existing);
+    for (const value of [null, 'design', 42, [1, 2]]) expect(step.up(value)).toEqual(value);
   });
 
   test('steps are frozen so nobody can edit a shipped step at run time', () => {
@@ -85,6 +104,11 @@ describe('runMigrations', () => {
     const result = runMigrations({}, 0, steps);
     expect(result).toEqual({ ok: false, error: { step: 'RenameHosts', version: 2, message: 'TypeError: hosts is not iterable' } });
     expect(laterRan).toBe(false);
+  });
+
+  test('passes a missing design through the steps, so the loader can report it as invalid', () => {
+    expect(runMigrations(undefined, 0, migrations)).toEqual({ ok: true, value: undefined });
+    expect(loadDesignFile(JSON.stringify({ kind: DESIGN_FILE_KIND, formatVersion: 1 }))).toMatchObject({ ok: false, error: { code: 'invalidDesign' } });
   });
 
   test('treats a step that returns nothing as a failure, and a thrown non-Error as a message', () => {

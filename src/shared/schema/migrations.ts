@@ -50,10 +50,32 @@ export function currentVersionOf(steps: readonly Migration[]): number {
   return steps.length === 0 ? 0 : steps[steps.length - 1]!.version;
 }
 
+/**
+ * Step 2: adds `comparison` with the defaults of version 2. The defaults are written out here, not taken from
+ * createDefaultComparison: a shipped step must keep producing the same JSON when the app's defaults change later.
+ * A design that is not an object is passed on unchanged for the loader to report; an existing field is kept.
+ */
+function addVpnComparison(design: unknown): unknown {
+  if (typeof design !== 'object' || design === null || Array.isArray(design) || Object.hasOwn(design, 'comparison')) return design;
+  return {
+    ...design,
+    comparison: {
+      profile: 'baseline',
+      preset: 'balanced',
+      weights: { tcp: 1, parallelTcp: 1, udp: 1, pingRtt: 1, pingLoss: 1, quic: 1, video: 1, nixCache: 1 },
+      scoreProfiles: [],
+      sort: { column: 'score', direction: 'bestFirst' },
+      priorities: { throughput: 2, latency: 2, resilience: 2, selfHosted: 1, clanNative: 1, decentralised: 0 },
+    },
+  };
+}
+
 /** Every step of the design file format, oldest first. */
 export const migrations: readonly Migration[] = defineMigrations([
   // Pre-release files (formatVersion 0) already have the version-1 shape.
   { version: 1, name: 'InitialFormat', up: (design) => design },
+  // Version 2 keeps the VPN comparison (leaderboard profile, weights, sort; advisor priorities) in the design.
+  { version: 2, name: 'AddVpnComparison', up: addVpnComparison },
 ]);
 
 /** The format version this build reads and writes: computed from the list, never edited by hand. */
@@ -70,19 +92,21 @@ export function describeThrown(cause: unknown): string {
 }
 
 /**
- * Runs every step newer than `fromVersion`, in order. A step that throws or returns nothing stops the run and is
- * reported by name; the input is the caller's freshly parsed JSON, so steps may not be handed shared objects.
+ * Runs every step newer than `fromVersion`, in order. A step that throws, or returns nothing for a design, stops the
+ * run and is reported by name; the input is the caller's freshly parsed JSON, so steps may not be handed shared objects.
  */
 export function runMigrations(design: unknown, fromVersion: number, steps: readonly Migration[] = migrations): Result<unknown, MigrationFailure> {
   let current = design;
   for (const step of steps) {
     if (step.version <= fromVersion) continue;
+    const before = current;
     try {
       current = step.up(current);
     } catch (cause) {
       return err({ step: step.name, version: step.version, message: describeThrown(cause) });
     }
-    if (current === undefined) return err({ step: step.name, version: step.version, message: 'the step returned nothing' });
+    // A file without a design has nothing to migrate; passing the nothing on lets the loader report invalidDesign.
+    if (current === undefined && before !== undefined) return err({ step: step.name, version: step.version, message: 'the step returned nothing' });
   }
   return ok(current);
 }

@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { createEmptyDesign, makeMachine, makeSite } from '../model/ops';
 import type { Design } from '../model/types';
-import { designSchema } from './design';
+import { createDefaultComparison, designSchema, vpnComparisonSchema } from './design';
 import { loadDesignFile } from './load';
 import { describeRepair, MAX_META_DEPTH, repairKinds, repairSubjects, restoreDesign, type RepairReport } from './restore';
 
@@ -269,6 +270,73 @@ describe('resetInvalidFields and filledMissingFields', () => {
     expect(design.machines['mach_a' as never]!.meta).toEqual({});
     expect(design.machines['mach_b' as never]!.meta).toEqual({ fine: { nested: [1, 'two', null, true] } });
     expect(summary(report)).toEqual(['resetInvalidFields/site=1', 'resetInvalidFields/machine=1']);
+  });
+});
+
+describe('the VPN comparison (format 2)', () => {
+  test('fills a missing comparison with the defaults and says so', () => {
+    const input = cleanJson();
+    delete input.comparison;
+    const { design, report } = restore(input);
+    expect(design.comparison).toEqual(createDefaultComparison());
+    expect(report).toEqual([
+      { kind: 'filledMissingFields', subject: 'vpnComparison', count: 1, message: 'Filled in missing VPN comparison settings (profile, weights, sort or priorities) with defaults' },
+    ]);
+  });
+
+  test('resets a comparison that is not an object', () => {
+    const input = cleanJson();
+    input.comparison = ['medium'];
+    const { design, report } = restore(input);
+    expect(design.comparison).toEqual(createDefaultComparison());
+    expect(summary(report)).toEqual(['resetInvalidFields/vpnComparison=1']);
+  });
+
+  test('repairs field by field and weight by weight, keeping every valid choice', () => {
+    const input = cleanJson();
+    input.comparison = {
+      profile: 'high',
+      preset: 'teleport',
+      weights: { tcp: 3, udp: -1, video: 'lots', nixCache: 2 },
+      scoreProfiles: ['high', 'medium', 'high'],
+      sort: { column: 'nixCache', direction: 'sideways' },
+      priorities: { throughput: 0, selfHosted: 3, decentralised: 2.5 },
+    };
+    const { design, report } = restore(input);
+    const defaults = createDefaultComparison();
+    expect(design.comparison).toEqual({
+      profile: 'high',
+      preset: defaults.preset,
+      weights: { ...defaults.weights, tcp: 3, nixCache: 2 },
+      scoreProfiles: ['high', 'medium'],
+      sort: { column: 'nixCache', direction: defaults.sort.direction },
+      priorities: { ...defaults.priorities, throughput: 0, selfHosted: 3 },
+    });
+    expect(summary(report)).toEqual(['resetInvalidFields/vpnComparison=1', 'filledMissingFields/vpnComparison=1']);
+  });
+
+  test('any JSON in place of the comparison, or of one of its parts, restores to a valid comparison (property)', () => {
+    const part = fc.constantFrom('profile', 'preset', 'weights', 'scoreProfiles', 'sort', 'priorities', 'extra');
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), fc.option(part, { nil: undefined }), (value, key) => {
+        const input = cleanJson();
+        if (key === undefined) input.comparison = value;
+        else (input.comparison as Record<string, unknown>)[key] = value;
+        const { design, report } = restore(input);
+        expect(vpnComparisonSchema.safeParse(design.comparison).success).toBe(true);
+        expect(report.every((r) => r.subject === 'vpnComparison')).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a clean comparison is left exactly as it is', () => {
+    const input = cleanJson();
+    const chosen = { ...createDefaultComparison(), profile: 'low', scoreProfiles: ['medium', 'high'], sort: { column: 'name', direction: 'worstFirst' } };
+    input.comparison = chosen;
+    const { design, report } = restore(input);
+    expect(design.comparison).toEqual(chosen);
+    expect(report).toEqual([]);
   });
 });
 

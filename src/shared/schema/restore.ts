@@ -11,9 +11,11 @@ import {
   machineIdSchema,
   machineKinds,
   machineSchema,
+  createDefaultComparison,
   siteIdSchema,
   siteSchema,
   vpnChoiceSchema,
+  vpnComparisonSchema,
   vpnRoleSchema,
 } from './design';
 
@@ -43,7 +45,7 @@ export const repairKinds = [
 ] as const;
 
 /** What a repair was applied to. */
-export const repairSubjects = ['design', 'designSettings', 'site', 'machine', 'link', 'siteList', 'machineList', 'linkList', 'vpnChoice', 'vpnRoles', 'adminSite'] as const;
+export const repairSubjects = ['design', 'designSettings', 'site', 'machine', 'link', 'siteList', 'machineList', 'linkList', 'vpnChoice', 'vpnRoles', 'adminSite', 'vpnComparison'] as const;
 
 /** One kind of repair on one kind of thing, with how often it happened and a sentence for people. */
 export const repairSchema = z.object({
@@ -108,12 +110,14 @@ export function describeRepair(kind: RepairKind, subject: RepairSubject, count: 
       if (subject === 'designSettings') return 'Filled in missing clan settings (name, domain or description) with defaults';
       if (subject === 'vpnChoice') return 'Filled in missing VPN settings with defaults';
       if (subject === 'adminSite') return "The admin's location was missing and is now unset";
+      if (subject === 'vpnComparison') return 'Filled in missing VPN comparison settings (profile, weights, sort or priorities) with defaults';
       return `Filled in missing fields of ${things} with defaults`;
     case 'resetInvalidFields':
       if (subject === 'designSettings') return 'Reset clan settings that could not be read to their defaults';
       if (subject === 'vpnChoice') return 'Reset VPN settings that could not be read (the chosen VPN, its instance name or its roles)';
       if (subject === 'vpnRoles') return `Removed VPN roles that could not be read from ${things}`;
       if (subject === 'adminSite') return "Cleared the admin's location, which could not be read";
+      if (subject === 'vpnComparison') return 'Reset VPN comparison settings that could not be read (profile, weights, sort or priorities) to their defaults';
       return `Reset fields that could not be read on ${things} to their defaults`;
     case 'reassignedId':
       return `Gave ${things} a new id because ${count === 1 ? 'its id was' : 'their ids were'} missing, invalid or used twice`;
@@ -396,6 +400,7 @@ export function restoreDesign(input: unknown): Result<{ design: Design; report: 
     links: {},
     vpn: { id: null, instance: 'mesh', roles: {} },
     admin: { siteId: null },
+    comparison: createDefaultComparison(),
   };
   for (const { id, record } of sites) design.sites[id as SiteId] = record;
   for (const { id, record } of machines) design.machines[id as MachineId] = record;
@@ -417,7 +422,49 @@ export function restoreDesign(input: unknown): Result<{ design: Design; report: 
 
   restoreVpn(input.vpn, design, machineIndex, tally);
   restoreAdmin(input, design, siteIndex, tally);
+  restoreComparison(input.comparison, design, tally);
   return ok({ design, report: tally.report() });
+}
+
+/**
+ * The VPN comparison (format 2): missing parts get the defaults, unreadable ones are reset, field by field and
+ * weight by weight, so one bad weight does not cost the user's other choices. Repeated score profiles are dropped.
+ */
+function restoreComparison(raw: unknown, design: Design, tally: Tally): void {
+  const defaults = createDefaultComparison();
+  if (raw === undefined) {
+    tally.add('filledMissingFields', 'vpnComparison');
+    return;
+  }
+  if (!isObject(raw)) {
+    tally.add('resetInvalidFields', 'vpnComparison');
+    return;
+  }
+  const shape = vpnComparisonSchema.shape;
+  const fields = restoreFields(raw, defaults, shape, ['weights', 'sort', 'priorities']);
+  let { missing, invalid } = fields;
+  const nested = <K extends 'weights' | 'sort' | 'priorities'>(key: K): (typeof defaults)[K] => {
+    const value = raw[key];
+    if (value === undefined) {
+      missing = true;
+      return defaults[key];
+    }
+    if (!isObject(value)) {
+      invalid = true;
+      return defaults[key];
+    }
+    const inner = restoreFields(value, defaults[key], shape[key].shape as Record<string, z.ZodType>, []);
+    missing ||= inner.missing;
+    invalid ||= inner.invalid;
+    return inner.value;
+  };
+  const weights = nested('weights');
+  const sort = nested('sort');
+  const priorities = nested('priorities');
+  const scoreProfiles = fields.value.scoreProfiles.filter((p, i, all) => all.indexOf(p) === i);
+  if (scoreProfiles.length !== fields.value.scoreProfiles.length) invalid = true;
+  countFields(tally, 'vpnComparison', { missing, invalid });
+  design.comparison = { ...fields.value, scoreProfiles, weights, sort, priorities };
 }
 
 function restoreVpn(raw: unknown, design: Design, machines: IdIndex, tally: Tally): void {

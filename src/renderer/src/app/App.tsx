@@ -12,6 +12,8 @@ import { WizardDialog } from '../dialogs/WizardDialog';
 import { AboutDialog } from './AboutDialog';
 import { AreaContent } from './Areas';
 import { AreaTabs } from './AreaTabs';
+import { ChooseVpnArea } from '../vpn/ChooseVpnArea';
+import { useComparisonUrl } from '../vpn/useComparisonUrl';
 import { DesignArea } from './DesignArea';
 import { RecoveryBanner } from './RecoveryBanner';
 import { StatusBar } from './StatusBar';
@@ -80,6 +82,7 @@ export function App() {
   useCommandKeys();
   useDocumentTitle();
   useAutosave();
+  useComparisonUrl();
   const active = areas.find((a) => a.id === activeArea) ?? areas[0];
 
   return (
@@ -92,10 +95,10 @@ export function App() {
           About
         </button>
       </header>
-      <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={active.id === 'design' ? -1 : 0}>
+      <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={active.id === 'design' || active.id === 'choose-vpn' ? -1 : 0}>
         <RecoveryBanner />
         <ErrorBoundary area={active.label} key={active.id}>
-          {active.id === 'design' ? <DesignArea /> : <AreaContent area={active.id} />}
+          {active.id === 'design' ? <DesignArea /> : active.id === 'choose-vpn' ? <ChooseVpnArea /> : <AreaContent area={active.id} />}
         </ErrorBoundary>
       </main>
       <StatusBar />

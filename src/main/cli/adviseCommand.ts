@@ -1,0 +1,168 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { advise, MAX_PRIORITY, priorityIds, priorityTexts, raisePriorities, type Advice, type AdviceEntry, type PriorityId } from '../../shared/bench/advisor';
+import { describeError } from '../../shared/errors';
+import type { Design } from '../../shared/model/types';
+import { vpnCatalog } from '../../shared/vpn/catalog';
+import { loadDesignFile } from '../../shared/schema/load';
+import { findDatasetFile, readDataset } from './leaderboardCommand';
+import { ExitCode, type CliIo } from './run';
+
+/** How many recommended VPNs are shown with all their reasons unless --top or --all says otherwise. */
+const DEFAULT_DETAILED = 3;
+
+const usage = `Usage: clan-designer [--json] advise <design-file> [--priority NAME ...] [--top N | --all] [--json]
+
+Ranks the ten VPNs for a design from the benchmark data: which fit the sites' NAT types and link quality, the
+phones and the priorities, with the figures behind each score, the roles each VPN would assign and its caveats.
+
+Options:
+  --priority NAME  make NAME a top priority (repeatable): ${priorityIds.join(', ')}.
+                   The other priorities keep the design's settings. A top selfHosted priority excludes VPNs
+                   that use third-party servers.
+  --top N          show the reasons, roles and caveats of the first N VPNs (default ${DEFAULT_DETAILED}); the rest get one line
+  --all            show them for every VPN
+  --json           print the advice as JSON (always every VPN)
+Exit codes: 0 ok, 2 the file cannot be read as a design or bad arguments, 3 the benchmark data is missing or damaged.
+`;
+
+function isPriority(value: string): value is PriorityId {
+  return (priorityIds as readonly string[]).includes(value);
+}
+
+/** `advise <design-file>`: the VPN advisor on the command line. */
+export async function runAdvise(argv: string[], io: CliIo, json: boolean, datasetFile = findDatasetFile()): Promise<number> {
+  let positionals: string[];
+  let values: { priority?: string[]; top?: string; all?: boolean; json?: boolean; help?: boolean };
+  try {
+    ({ positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        priority: { type: 'string', multiple: true },
+        top: { type: 'string' },
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (cause) {
+    io.stderr(`${(cause as Error).message}\n\n${usage}`);
+    return ExitCode.usage;
+  }
+  if (values.help === true) {
+    io.stdout(usage);
+    return ExitCode.ok;
+  }
+  const asJson = json || values.json === true;
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0) {
+    io.stderr(`advise takes exactly one design file.\n\n${usage}`);
+    return ExitCode.usage;
+  }
+  // Accept "selfHosted,latency" as well as repeated options.
+  const requested = (values.priority ?? []).flatMap((p) => p.split(',')).map((p) => p.trim()).filter((p) => p !== '');
+  const unknown = requested.filter((p) => !isPriority(p));
+  if (unknown.length > 0) {
+    io.stderr(`Unknown priority "${unknown[0]}". Use one of: ${priorityIds.join(', ')}.\n\n${usage}`);
+    return ExitCode.usage;
+  }
+  const top = values.all === true ? Number.POSITIVE_INFINITY : values.top === undefined ? DEFAULT_DETAILED : Number(values.top);
+  if (!(Number.isInteger(top) && top >= 0) && top !== Number.POSITIVE_INFINITY) {
+    io.stderr(`--top takes a whole number, not "${values.top}".\n\n${usage}`);
+    return ExitCode.usage;
+  }
+
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission was denied' : code === 'EISDIR' ? 'it is a folder' : `the system said ${code ?? String(cause)}`;
+    return unusable(io, asJson, file, 'fileAccessFailed', `Could not read ${file}: ${why}. Check the path and try again.`);
+  }
+  const loaded = loadDesignFile(text);
+  if (!loaded.ok) return unusable(io, asJson, file, loaded.error.code, describeError(loaded.error));
+
+  const data = await readDataset(datasetFile);
+  if (!data.ok) {
+    io.stderr(`${data.message}\n`);
+    return ExitCode.failed;
+  }
+  const design = loaded.value.design;
+  const priorities = raisePriorities(design.comparison.priorities, requested as PriorityId[]);
+  const advice = advise(design, data.dataset, priorities);
+  if (asJson) {
+    io.stdout(`${JSON.stringify({ ok: true, file, repairs: loaded.value.repairs, advice })}\n`);
+    return ExitCode.ok;
+  }
+  const repaired = loaded.value.repairs.map((r) => `repaired: ${r.message}`);
+  io.stdout(formatAdvice(design, advice, repaired, top));
+  return ExitCode.ok;
+}
+
+function unusable(io: CliIo, json: boolean, file: string, code: string, message: string): number {
+  if (json) io.stdout(`${JSON.stringify({ ok: false, file, error: { code, message } })}\n`);
+  else io.stderr(`${message}\n`);
+  return ExitCode.usage;
+}
+
+function breakdownLine(entry: AdviceEntry): string {
+  return entry.breakdown
+    .filter((b) => b.weight > 0)
+    .map((b) => `${priorityTexts[b.criterion].label} ${b.contribution.toFixed(1)}`)
+    .join(' + ');
+}
+
+function rolesLines(entry: AdviceEntry): string[] {
+  // Group machines by their role labels, so "Peer" lists every peer once; the special roles (controller,
+  // lighthouse, ...) come first because they are the ones to check.
+  const groups = new Map<string, string[]>();
+  for (const r of entry.roles) {
+    const key = r.labels.join(' + ');
+    groups.set(key, [...(groups.get(key) ?? []), r.machine]);
+  }
+  const plain = vpnCatalog[entry.vpn].roles.find((r) => r.isDefault)?.label;
+  const sorted = [...groups].sort(([a], [b]) => Number(a === plain) - Number(b === plain));
+  return sorted.map(([labels, machines]) => `${labels}: ${machines.join(', ')}`);
+}
+
+/**
+ * The advice as text: the profile and priorities, then the recommended VPNs (the first `detailed` with their
+ * reasons, roles and caveats, the rest in one line each), then the excluded ones with the reasons.
+ */
+export function formatAdvice(design: Design, advice: Advice, notes: readonly string[] = [], detailed = Number.POSITIVE_INFINITY): string {
+  const levels = priorityIds.map((id) => `${priorityTexts[id].label} ${advice.priorities[id]}`).join(', ');
+  const out = [
+    `VPN advice for clan "${design.meta.clanName}": ${Object.keys(design.sites).length} sites, ${Object.keys(design.machines).length} machines`,
+    ...notes,
+    ...advice.reasons,
+    `Priorities (0 ignore to ${MAX_PRIORITY} top): ${levels}.`,
+    '',
+  ];
+  const included = advice.entries.filter((e) => !e.excluded);
+  const excluded = advice.entries.filter((e) => e.excluded);
+  if (included.length === 0) out.push('No VPN fits this design as it is; the reasons are listed below.', '');
+  included.forEach((entry, index) => {
+    if (index >= detailed) {
+      if (index === detailed) out.push(index === 0 ? 'Ranking (run with --top N or --all for the reasons):' : 'Also possible (run with --all for their reasons):');
+      out.push(`${entry.rank}. ${entry.name}: score ${Math.round(entry.score)} of 100. ${entry.reasons[0] ?? ''}`);
+      if (index === included.length - 1) out.push('');
+      return;
+    }
+    out.push(`${entry.rank}. ${entry.name}: score ${Math.round(entry.score)} of 100 (${breakdownLine(entry)})`);
+    for (const reason of entry.reasons) out.push(`   - ${reason}`);
+    if (entry.roles.length > 0) out.push('   Roles:', ...rolesLines(entry).map((l) => `     ${l}`));
+    if (entry.caveats.length > 0) out.push('   Caveats:', ...entry.caveats.map((c) => `     ! ${c}`));
+    out.push('');
+  });
+  if (excluded.length > 0) {
+    out.push('Excluded (they do not fit this design):');
+    for (const entry of excluded) {
+      out.push(`${entry.rank}. ${entry.name} (would score ${Math.round(entry.score)} of 100)`);
+      for (const reason of entry.exclusionReasons) out.push(`   x ${reason}`);
+    }
+    out.push('');
+  }
+  return `${out.join('\n')}`;
+}

@@ -1,0 +1,127 @@
+import { useState } from 'react';
+import { describeProfile, weightPresetIds, weightPresets, leaderboardWorkloadIds, workloadShortLabels, type WeightPresetId } from '../../../shared/bench/leaderboard';
+import { getProfile, listProfiles } from '../../../shared/bench/query';
+import type { SeriesId } from '../../../shared/bench/schema';
+import type { VpnId } from '../../../shared/vpn/ids';
+import { noVpnId } from '../../../shared/vpn/ids';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { useDesign } from '../stores/designStore';
+import { AboutData } from './AboutData';
+import { AdvisorPanel } from './AdvisorPanel';
+import { Charts } from './Charts';
+import { CompareDialog } from './CompareDialog';
+import { applyPreset, setProfile, setWeight } from './comparisonActions';
+import { dataset, datasetError } from './dataset';
+import { FeatureMatrix } from './FeatureMatrix';
+import { Leaderboard } from './Leaderboard';
+import './chooseVpn.css';
+
+const views = [
+  { id: 'leaderboard', label: 'Leaderboard' },
+  { id: 'charts', label: 'Charts' },
+  { id: 'features', label: 'Features' },
+  { id: 'about', label: 'About this data' },
+] as const;
+
+type ViewId = (typeof views)[number]['id'];
+
+/** The Choose VPN area: measured figures, features, and a ranking for the user's own design. */
+export function ChooseVpnArea() {
+  const design = useDesign((s) => s.design);
+  const comparison = design.comparison;
+  const [view, setView] = useState<ViewId>('leaderboard');
+  const [focus, setFocus] = useState<SeriesId | null>(null);
+  const [comparing, setComparing] = useState<VpnId[]>([]);
+  if (dataset === undefined) {
+    return (
+      <div className="panel-crash" role="alert">
+        <h2>The benchmark data could not be read</h2>
+        <p>The data file bundled with the app is damaged ({datasetError}). Reinstall the app; the rest of it keeps working.</p>
+      </div>
+    );
+  }
+  const data = dataset;
+  const toggleFocus = (vpn: SeriesId) => setFocus((f) => (f === vpn ? null : vpn));
+  const toggleCompare = (vpn: VpnId) => setComparing((list) => (list.includes(vpn) ? list.filter((v) => v !== vpn) : [...list.slice(-1), vpn]));
+  const profile = getProfile(dataset, comparison.profile);
+
+  return (
+    <div className="choose-vpn">
+      <div className="vpn-toolbar">
+        <div className="segmented" role="radiogroup" aria-label="Network profile">
+          {listProfiles(dataset).map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              role="radio"
+              aria-checked={comparison.profile === p.id}
+              className={comparison.profile === p.id ? 'active' : ''}
+              onClick={() => setProfile(p.id)}
+              title={`${p.description}${p.impairment === null ? '' : `\n${p.impairment.latencyMs} ms delay, ${p.impairment.jitterMs} ms jitter, ${p.impairment.lossPercent} % loss, ${p.impairment.reorderPercent} % reordering`}`}
+              data-testid={`profile-${p.id}`}
+            >
+              {p.label}
+            </button>
+          ))}
+        </div>
+        <span className="profile-settings" data-testid="profile-settings">
+          {profile?.impairment === null || profile === undefined
+            ? 'Clean 1 Gbit/s link'
+            : `${profile.impairment.latencyMs} ms delay · ${profile.impairment.jitterMs} ms jitter · ${profile.impairment.lossPercent} % loss · ${profile.impairment.reorderPercent} % reordering`}
+        </span>
+        <label className="preset">
+          Weights{' '}
+          <select value={comparison.preset} onChange={(e) => e.currentTarget.value !== 'custom' && applyPreset(e.currentTarget.value as WeightPresetId)} data-testid="preset">
+            {weightPresetIds.map((id) => (
+              <option key={id} value={id}>
+                {weightPresets[id].label}
+              </option>
+            ))}
+            {comparison.preset === 'custom' && <option value="custom">Custom</option>}
+          </select>
+        </label>
+        <details className="weights">
+          <summary>Adjust</summary>
+          <div className="weights-popup">
+            <p>{comparison.preset === 'custom' ? 'Your own weights.' : weightPresets[comparison.preset].description}</p>
+            {leaderboardWorkloadIds.map((id) => (
+              <label key={id}>
+                <span>{workloadShortLabels[id]}</span>
+                <input type="range" min={0} max={3} step={0.5} value={comparison.weights[id]} onChange={(e) => setWeight(id, Number(e.currentTarget.value))} />
+                <span className="level">{comparison.weights[id]}</span>
+              </label>
+            ))}
+            {comparison.scoreProfiles.length > 0 && <p className="field-hint">Scores use the {comparison.scoreProfiles.map((p) => describeProfile(data, p)).join(' and ')} profiles.</p>}
+          </div>
+        </details>
+        <span className="toolbar-spacer" />
+        {comparing.length === 2 && (
+          <span className="compare-note">
+            Comparing two VPNs — <button type="button" className="link-button" onClick={() => setComparing([])}>clear</button>
+          </span>
+        )}
+      </div>
+      <div className="vpn-body">
+        <div className="vpn-main">
+          <div className="subtabs" role="tablist" aria-label="Views">
+            {views.map((v) => (
+              <button key={v.id} type="button" role="tab" aria-selected={view === v.id} className={view === v.id ? 'active' : ''} onClick={() => setView(v.id)}>
+                {v.label}
+              </button>
+            ))}
+          </div>
+          <ErrorBoundary area={views.find((v) => v.id === view)!.label} key={view}>
+            {view === 'leaderboard' && <Leaderboard dataset={dataset} comparison={comparison} focus={focus} onFocus={toggleFocus} />}
+            {view === 'charts' && <Charts dataset={dataset} profile={comparison.profile} focus={focus} onFocus={toggleFocus} />}
+            {view === 'features' && <FeatureMatrix focus={focus === noVpnId ? null : (focus as VpnId | null)} onFocus={toggleFocus} />}
+            {view === 'about' && <AboutData dataset={dataset} />}
+          </ErrorBoundary>
+        </div>
+        <ErrorBoundary area="Advisor">
+          <AdvisorPanel dataset={dataset} design={design} comparing={comparing} onCompare={toggleCompare} />
+        </ErrorBoundary>
+      </div>
+      {comparing.length === 2 && <CompareDialog dataset={dataset} design={design} vpns={[comparing[0]!, comparing[1]!]} onClose={() => setComparing([])} />}
+    </div>
+  );
+}

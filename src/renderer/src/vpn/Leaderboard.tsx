@@ -1,0 +1,107 @@
+import { useMemo } from 'react';
+import { computeLeaderboard, formatFactor, formatFigure, type LeaderboardCell, type LeaderboardColumn } from '../../../shared/bench/leaderboard';
+import type { BenchDataset, SeriesId } from '../../../shared/bench/schema';
+import type { VpnComparison } from '../../../shared/schema/design';
+import { sortBy } from './comparisonActions';
+
+function cellTitle(column: LeaderboardColumn, cell: LeaderboardCell): string {
+  const lines = [`${column.label}: ${cell.value === null ? 'no value' : formatFigure(cell.value, column.unit)} (${column.directionLabel})`];
+  if (cell.spread !== null) lines.push(`Pairs: ${formatFigure(cell.spread.min, column.unit)} to ${formatFigure(cell.spread.max, column.unit)}, ${cell.okPairs} of ${cell.totalPairs} succeeded`);
+  if (cell.factor !== null) lines.push(cell.isBest ? 'Best in this column' : `${formatFactor(cell.factor)} the best VPN in this column`);
+  for (const flag of cell.flags) lines.push(`⚑ ${flag.title}: ${flag.explanation}`);
+  if (column.caveat !== null) lines.push(`Note: ${column.caveat}`);
+  return lines.join('\n');
+}
+
+function ariaSort(comparison: VpnComparison, column: string): 'ascending' | 'descending' | 'none' {
+  if (comparison.sort.column !== column) return 'none';
+  return comparison.sort.direction === 'bestFirst' ? 'descending' : 'ascending';
+}
+
+/**
+ * The leaderboard: the ten VPNs and the no-VPN reference, each cell with its value, spread and slowdown factor
+ * against the best VPN in the column, coloured green (1.0x) through yellow (2x) to red (4x and worse).
+ */
+export function Leaderboard({ dataset, comparison, focus, onFocus }: { dataset: BenchDataset; comparison: VpnComparison; focus: SeriesId | null; onFocus: (vpn: SeriesId) => void }) {
+  const board = useMemo(
+    () => computeLeaderboard(dataset, { profile: comparison.profile, weights: comparison.weights, scoreProfiles: comparison.scoreProfiles, sort: comparison.sort }),
+    [dataset, comparison.profile, comparison.weights, comparison.scoreProfiles, comparison.sort],
+  );
+  return (
+    <div className="table-scroll">
+      <table className="leaderboard" data-testid="leaderboard">
+        <caption>
+          Values are means over three machine pairs; small text shows the slowest and fastest pair. The factor compares each cell with the best VPN in its column. Score: weighted geometric mean of the factors
+          {board.scoreProfiles.length > 0 && board.scoreProfiles.join(',') !== board.profile ? ` over the ${board.scoreProfiles.join(' and ')} profiles` : ''} (1.0x = best everywhere).
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col" aria-sort={ariaSort(comparison, 'name')}>
+              <button type="button" className="sort-button" onClick={() => sortBy('name')}>
+                VPN
+              </button>
+            </th>
+            <th scope="col" aria-sort={ariaSort(comparison, 'score')} className="score-col">
+              <button type="button" className="sort-button" onClick={() => sortBy('score')} title="Weighted geometric mean of the slowdown factors; lower is better">
+                Score
+                <span className="direction">lower is better</span>
+              </button>
+            </th>
+            {board.columns.map((column) => (
+              <th key={column.workload} scope="col" aria-sort={ariaSort(comparison, column.workload)} title={`${column.description}${column.caveat === null ? '' : `\n${column.caveat}`}`}>
+                <button type="button" className="sort-button" onClick={() => sortBy(column.workload)}>
+                  {column.shortLabel}
+                  <span className="unit">{column.unit}</span>
+                  <span className="direction">{column.direction === 'higherIsBetter' ? '↑ higher is better' : '↓ lower is better'}</span>
+                  {column.weight > 0 && <span className="weight">weight {column.weight}</span>}
+                </button>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {board.rows.map((row) => (
+            <tr key={row.series} className={`${row.isReference ? 'reference' : ''}${focus === row.series ? ' focused' : ''}`} data-series={row.series}>
+              <th scope="row">
+                <button type="button" className="link-button" onClick={() => onFocus(row.series)}>
+                  {row.scoreRank !== null && <span className="rank">{row.scoreRank}.</span>}
+                  {row.name}
+                </button>
+                {row.isReference && <span className="reference-note">reference</span>}
+              </th>
+              <td className="score-cell" style={row.scoreColor === null ? undefined : { borderLeftColor: row.scoreColor }}>
+                {row.score === null ? '—' : formatFactor(row.score)}
+              </td>
+              {row.cells.map((cell, i) => {
+                const column = board.columns[i]!;
+                const flagged = cell.flags.length > 0;
+                return (
+                  <td
+                    key={cell.workload}
+                    className={`value-cell${cell.isBest ? ' best' : ''}${flagged ? ' flagged' : ''}`}
+                    style={cell.color === null ? undefined : { ['--factor-color' as string]: cell.color }}
+                    title={cellTitle(column, cell)}
+                    data-workload={cell.workload}
+                  >
+                    <span className="value">{cell.value === null ? '—' : formatFigure(cell.value, column.unit)}</span>
+                    {cell.spread !== null && cell.spread.min !== cell.spread.max && (
+                      <span className="spread">
+                        {formatFigure(cell.spread.min, column.unit).replace(` ${column.unit}`, '')}–{formatFigure(cell.spread.max, column.unit)}
+                      </span>
+                    )}
+                    {cell.factor !== null && <span className="factor">{formatFactor(cell.factor)}</span>}
+                    {flagged && (
+                      <span className="flag" aria-label={cell.flags.map((f) => f.title).join('; ')}>
+                        ⚑
+                      </span>
+                    )}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

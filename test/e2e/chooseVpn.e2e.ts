@@ -1,0 +1,99 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+
+const run = shouldRunE2e();
+
+/** The leaderboard rows' series ids and the TCP column's text, as shown. */
+async function tableState(page: Page) {
+  const rows = page.locator('[data-testid="leaderboard"] tbody tr');
+  const series = await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.series));
+  const tcp = await page.locator('[data-testid="leaderboard"] tbody td[data-workload="tcp"] .value').allTextContents();
+  return { series, tcp };
+}
+
+describe.runIf(run)('choosing a VPN (Chromium, serve mode)', () => {
+  let serve: ServeProcess;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    serve = await startServe();
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    await page.goto(serve.urlWithToken);
+    await page.getByTestId('wizard').waitFor();
+    await page.getByRole('button', { name: /Home \+ cloud VPS/ }).click();
+    await page.getByTestId('wizard-create').click();
+    await page.locator('.react-flow__node-machine').nth(4).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+  });
+
+  test('lists the ten VPNs and the no-VPN reference with the thesis figures', async () => {
+    await page.getByRole('tab', { name: 'Choose VPN' }).click();
+    await page.getByTestId('leaderboard').waitFor();
+    const { series, tcp } = await tableState(page);
+    expect(series).toHaveLength(11);
+    expect([...series].sort()).toEqual(['easytier', 'headscale', 'hyprspace', 'mycelium', 'nebula', 'none', 'tinc', 'vpncloud', 'wireguard', 'yggdrasil', 'zerotier']);
+    const reference = page.locator('[data-testid="leaderboard"] tr[data-series="none"] td[data-workload="tcp"] .value');
+    expect(await reference.textContent()).toBe('934 Mbit/s');
+    expect(tcp.filter((t) => t.endsWith('Mbit/s')).length).toBeGreaterThanOrEqual(10);
+    await page.screenshot({ path: screenshotPath('choose-vpn-baseline') });
+  });
+
+  test('switching the profile changes the numbers and shows its impairment settings', async () => {
+    const before = await tableState(page);
+    await page.getByTestId('profile-high').click();
+    await expect.poll(() => page.getByTestId('profile-settings').textContent()).toContain('5 % loss');
+    const after = await tableState(page);
+    expect(after.tcp).not.toEqual(before.tcp);
+    const reference = await page.locator('[data-testid="leaderboard"] tr[data-series="none"] td[data-workload="tcp"] .value').textContent();
+    expect(reference).not.toBe('934 Mbit/s');
+    // The selection is kept in the address, so the same table can be shared or reloaded.
+    expect(page.url()).toContain('profile=high');
+    await page.screenshot({ path: screenshotPath('choose-vpn-high') });
+  });
+
+  test('sorting by a column reorders the rows; clicking again reverses them', async () => {
+    await page.getByTestId('profile-baseline').click();
+    await page.locator('thead button', { hasText: 'Ping' }).click();
+    const first = (await tableState(page)).series;
+    await page.locator('thead button', { hasText: 'Ping' }).click();
+    const second = (await tableState(page)).series;
+    expect(second).toEqual([...first].reverse());
+    expect(page.url()).toContain('sort=pingRtt');
+  });
+
+  test('the advisor ranks the VPNs for the design and "Use this VPN" puts the roles on the canvas', async () => {
+    const first = page.locator('.advice-entry').first();
+    await first.waitFor();
+    expect(await first.locator('.advice-reasons li').first().textContent()).toMatch(/\d/);
+    await page.getByTestId('use-zerotier').click();
+    await expect.poll(() => page.getByTestId('use-zerotier').textContent()).toBe('In use');
+    await page.getByRole('tab', { name: 'Design' }).click();
+    const vps = page.getByTestId('machine-vps');
+    await expect.poll(() => vps.locator('.badge-role').allTextContents()).toEqual(expect.arrayContaining(['controller']));
+    await expect.poll(() => page.locator('.react-flow__edge-overlay').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: screenshotPath('choose-vpn-roles-on-canvas') });
+    // Choosing the VPN was one undo step.
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => vps.locator('.badge-role').count()).toBe(0);
+  });
+
+  test('charts, the feature matrix and the data credits are one click away', async () => {
+    await page.getByRole('tab', { name: 'Choose VPN' }).click();
+    await page.getByRole('tab', { name: 'Charts' }).click();
+    await expect.poll(() => page.locator('.recharts-bar-rectangle').count()).toBeGreaterThanOrEqual(10);
+    await page.screenshot({ path: screenshotPath('choose-vpn-charts') });
+    await page.getByRole('tab', { name: 'Features' }).click();
+    expect(await page.locator('.feature-matrix thead th').count()).toBe(11);
+    expect(await page.locator('.feature-matrix .unconfirmed-mark').count()).toBeGreaterThan(0);
+    await page.getByRole('tab', { name: 'About this data' }).click();
+    expect(await page.locator('.about-data').textContent()).toContain('Decrypting the Overlay');
+  });
+});
