@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { computeLeaderboard, formatFactor, formatFigure, type LeaderboardCell, type LeaderboardColumn } from '../../../shared/bench/leaderboard';
+import { computeFactor, computeLeaderboard, FACTOR_CAP, factorColor, formatFactor, formatFigure, type LeaderboardCell, type LeaderboardColumn } from '../../../shared/bench/leaderboard';
+import { getHeadline, getOptimizedCell, getSeriesName, getWorkload, listOptimizedSeries } from '../../../shared/bench/query';
 import type { BenchDataset, SeriesId } from '../../../shared/bench/schema';
 import type { VpnComparison } from '../../../shared/schema/design';
 import { sortBy } from './comparisonActions';
@@ -100,8 +101,55 @@ export function Leaderboard({ dataset, comparison, focus, onFocus }: { dataset: 
               })}
             </tr>
           ))}
+          <OptimizedRows dataset={dataset} board={board} />
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * The TCP-tuned run (kernel settings for reordering and loss, measured for Tailscale + Headscale and the no-VPN
+ * link only) as extra rows under the table: compared with the same column bests, never ranked or scored.
+ */
+function OptimizedRows({ dataset, board }: { dataset: BenchDataset; board: ReturnType<typeof computeLeaderboard> }) {
+  const run = dataset.runs.find((r) => r.id === 'optimized');
+  if (run === undefined || !run.profiles.includes(board.profile)) return null;
+  const tuning = Object.entries(run.tuning ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return (
+    <>
+      <tr className="optimized-heading">
+        <th colSpan={board.columns.length + 2} title={`${run.description}\n${tuning}`}>
+          {run.label} ({run.collectedFrom}): kernel TCP tuning, not ranked
+        </th>
+      </tr>
+      {listOptimizedSeries(dataset).map((series) => (
+        <tr key={`optimized-${series}`} className="optimized" data-series={`optimized-${series}`}>
+          <th scope="row">{getSeriesName(series)}, TCP-tuned</th>
+          <td className="score-cell">—</td>
+          {board.columns.map((column) => {
+            const definition = getWorkload(dataset, column.workload);
+            const cell = definition === undefined ? undefined : getOptimizedCell(dataset, series, board.profile, column.workload);
+            const value = cell === undefined || definition === undefined ? null : getHeadline(cell, definition);
+            if (value === null) {
+              return (
+                <td key={column.workload} className="value-cell not-measured" title="Not measured in the TCP-tuned run">
+                  —
+                </td>
+              );
+            }
+            const factor = column.best === null ? null : Math.min(FACTOR_CAP, computeFactor(value, column.best.value, column.direction, column.unit));
+            return (
+              <td key={column.workload} className="value-cell" style={factor === null ? undefined : { ['--factor-color' as string]: factorColor(factor) }} title={`${column.label}: ${formatFigure(value, column.unit)} with kernel TCP tuning`}>
+                <span className="value">{formatFigure(value, column.unit)}</span>
+                {factor !== null && <span className="factor">{formatFactor(factor)}</span>}
+              </td>
+            );
+          })}
+        </tr>
+      ))}
+    </>
   );
 }
