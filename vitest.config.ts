@@ -25,6 +25,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.ts'],
+          // A busy CI machine renders slower than a laptop: poll for what a user would see for up to 10 s.
+          expect: { poll: { timeout: 10_000 } },
           environment: 'node',
           testTimeout: 90_000,
           hookTimeout: 120_000,

@@ -58,6 +58,7 @@ export function DesignArea() {
   const setSnap = useUiStore((s) => s.setSnapToGrid);
   return (
     <div className="design-area">
+      <h2 className="visually-hidden">Design your family network</h2>
       <div className="design-toolbar">
         <MenuBar />
         <span className="toolbar-spacer" />

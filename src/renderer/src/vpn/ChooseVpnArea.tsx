@@ -47,6 +47,7 @@ export function ChooseVpnArea() {
 
   return (
     <div className="choose-vpn">
+      <h2 className="visually-hidden">Choose a mesh VPN</h2>
       <div className="vpn-toolbar">
         <div className="segmented" role="radiogroup" aria-label="Network profile">
           {listProfiles(dataset).map((p) => (
