@@ -37,6 +37,7 @@ Commands:
                  (--priority throughput|latency|resilience|selfHosted|clanNative|decentralised ...)
   leaderboard    print the VPN benchmark table with slowdown factors and scores
                  (--profile baseline|low|medium|high, --preset balanced|fileTransfer|videoCalls|flakyLinks)
+  generate FILE  write the Clan flake for a design (--out DIR, --vpn ID what-if, --check, --force)
   serve          run the app in a browser (same as npm run serve)
 
 Run "clan-designer COMMAND --help" for a command's options.
@@ -72,7 +73,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   if (values.help === true || command === undefined || command === 'help') {
-    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['validate', 'advise', 'leaderboard', 'serve'] })}\n`);
+    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['validate', 'advise', 'leaderboard', 'generate', 'serve'] })}\n`);
     else io.stdout(help);
     return command === undefined && values.help !== true ? ExitCode.usage : ExitCode.ok;
   }
@@ -87,6 +88,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (command === 'leaderboard') {
     const { runLeaderboard } = await import('./leaderboardCommand');
     return runLeaderboard(commandArgs, io, json);
+  }
+  if (command === 'generate') {
+    const { runGenerate } = await import('./generateCommand');
+    return runGenerate(commandArgs, io, json);
   }
   if (command === 'serve') {
     const { runServe } = await import('../serve/runServe');

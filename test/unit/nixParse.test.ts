@@ -1,0 +1,197 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { generateClan } from '../../src/shared/nix/generate';
+import { ownModuleFiles, type OwnModuleVpn } from '../../src/shared/nix/modules';
+import { referenceAdminKey, referenceDesigns } from '../../src/shared/nix/referenceDesigns';
+import { vpnCatalog } from '../../src/shared/vpn/catalog';
+import { vpnIds } from '../../src/shared/vpn/ids';
+
+// Every generated .nix file of the 30 reference combinations (3 designs x 10 VPNs) must parse with Debian's
+// nix-instantiate, which also rejects undefined variables. Identical files are parsed once, all in one process,
+// so the whole file takes seconds. Our service modules cannot be evaluated here (no nixpkgs, no clan-core), but
+// their role names and option types can: a stub `lib` turns each option type into a check, and Nix itself checks
+// every setting the generator wrote into inventory.json against the module's interface.
+// Without nix-instantiate the tests are skipped with a message, except on CI (CI=true), where that is a failure.
+
+const nixAvailable = spawnSync('nix-instantiate', ['--version'], { encoding: 'utf8' }).status === 0;
+const onCi = process.env.CI === 'true';
+const work = mkdtempSync(join(tmpdir(), 'nix-parse-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function nixInstantiate(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync('nix-instantiate', ['--store', 'dummy://', '--option', 'restrict-eval', 'true', ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.split('\n').filter((l) => !l.includes("group 'nixbld'")).join('\n') };
+}
+
+interface Combination {
+  design: string;
+  vpn: (typeof vpnIds)[number];
+  files: Readonly<Record<string, string>>;
+}
+
+function combinations(): Combination[] {
+  const out: Combination[] = [];
+  for (const { name, design } of referenceDesigns()) {
+    for (const vpn of vpnIds) {
+      const result = generateClan(design, { vpnOverride: vpn, adminPublicKey: referenceAdminKey });
+      if (result.ok) out.push({ design: name, vpn, files: result.value.files });
+    }
+  }
+  return out;
+}
+
+if (!nixAvailable && !onCi) {
+  console.warn('nixParse.test.ts: nix-instantiate not found, so generated Nix is not parsed. Install it with scripts/install-test-deps.sh (Debian: nix-bin).');
+}
+
+describe('generated Nix', () => {
+  test.runIf(!nixAvailable && onCi)('nix-instantiate is installed on CI', () => {
+    expect.fail('nix-instantiate is missing; CI must run scripts/install-test-deps.sh (Debian package nix-bin)');
+  });
+
+  test.skipIf(!nixAvailable)('every .nix file of the 30 reference combinations parses (one nix-instantiate call)', () => {
+    const combos = combinations();
+    // Six combinations are refused by design (a LAN without a public machine and a VPN that needs one).
+    expect(combos.length).toBe(24);
+    const unique = new Map<string, string>();
+    for (const combo of combos) {
+      for (const [path, text] of Object.entries(combo.files)) {
+        if (!path.endsWith('.nix')) continue;
+        const hash = createHash('sha256').update(text).digest('hex');
+        if (!unique.has(hash)) unique.set(hash, `${combo.design}/${combo.vpn}/${path}`);
+      }
+    }
+    const files: string[] = [];
+    for (const combo of combos) {
+      for (const [path, text] of Object.entries(combo.files)) {
+        const origin = `${combo.design}/${combo.vpn}/${path}`;
+        if (!path.endsWith('.nix') || !Array.from(unique.values()).includes(origin)) continue;
+        const file = join(work, 'parse', origin);
+        mkdirSync(join(file, '..'), { recursive: true });
+        writeFileSync(file, text);
+        files.push(file);
+      }
+    }
+    expect(files.length).toBe(unique.size);
+    const result = nixInstantiate(['-I', work, '--parse', ...files]);
+    expect(result.stderr.trim(), 'nix-instantiate --parse reported an error').toBe('');
+    expect(result.status).toBe(0);
+    // Parsing prints one expression per file; an empty output would mean nothing was read.
+    expect(result.stdout.length).toBeGreaterThan(1000);
+  });
+
+  test.skipIf(!nixAvailable)('our modules declare the catalog\'s roles, and their option types accept every setting the generator writes', () => {
+    const stub = join(work, 'stub-lib.nix');
+    writeFileSync(
+      stub,
+      `# Option types as checks, so inventory settings can be tested against the interfaces without nixpkgs.
+{
+  mkOption = option: option;
+  types = {
+    str = { check = builtins.isString; };
+    bool = { check = builtins.isBool; };
+    port = { check = v: builtins.isInt v && v >= 0 && v <= 65535; };
+    strMatching = regex: { check = v: builtins.isString v && builtins.match regex v != null; };
+    listOf = t: { check = v: builtins.isList v && builtins.all t.check v; };
+    enum = values: { check = v: builtins.elem v values; };
+    nullOr = t: { check = v: v == null || t.check v; };
+  };
+}
+`,
+    );
+    const checks: string[] = [];
+    const expectations: { label: string; vpn: OwnModuleVpn }[] = [];
+    for (const combo of combinations()) {
+      if (!Object.hasOwn(ownModuleFiles, combo.vpn)) continue;
+      const vpn = combo.vpn as OwnModuleVpn;
+      const dir = join(work, 'interfaces', combo.design, vpn);
+      for (const [path, text] of Object.entries(combo.files)) {
+        mkdirSync(join(dir, path, '..'), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      expectations.push({ label: `${combo.design}/${vpn}`, vpn });
+      checks.push(`(check ${JSON.stringify(`${combo.design}/${vpn}`)} ${dir}/modules/clan-services/${vpn} ${dir}/inventory.json)`);
+    }
+    // A control: a broken inventory must be caught, or the check proves nothing.
+    const broken = JSON.parse(combinations().find((c) => c.design === 'three-households' && c.vpn === 'nebula')!.files['inventory.json']!);
+    const lighthouse = broken.instances.mesh.roles.lighthouse.machines.vps.settings;
+    lighthouse.publicAddress = 'a b; rm -rf /';
+    lighthouse.bogus = 1;
+    delete broken.instances.mesh.roles.peer.machines.desktop.settings.address;
+    const brokenDir = join(work, 'interfaces', 'broken');
+    mkdirSync(brokenDir, { recursive: true });
+    writeFileSync(join(brokenDir, 'inventory.json'), JSON.stringify(broken));
+    checks.push(`(check "broken" ${join(work, 'interfaces', 'three-households', 'nebula')}/modules/clan-services/nebula ${brokenDir}/inventory.json)`);
+    const expression = join(work, 'interfaces', 'check.nix');
+    writeFileSync(
+      expression,
+      `let
+  lib = import ${stub};
+  check = label: modulePath: inventoryPath:
+    let
+      module = import modulePath { inherit lib; clanLib = { }; };
+      instance = (builtins.fromJSON (builtins.readFile inventoryPath)).instances.mesh;
+      roleProblems = role: entry:
+        let
+          options = module.roles.\${role}.interface.options or { };
+          machineProblems = machine: value:
+            let
+              settings = (entry.settings or { }) // (value.settings or { });
+              unknown = builtins.filter (key: !(options ? \${key})) (builtins.attrNames settings);
+              invalid = builtins.filter (key: options ? \${key} && !(options.\${key}.type.check settings.\${key})) (builtins.attrNames settings);
+              missing = builtins.filter (key: !(options.\${key} ? default) && !(settings ? \${key})) (builtins.attrNames options);
+            in
+            map (k: "\${label}: \${machine}: unknown setting \${k}") unknown
+            ++ map (k: "\${label}: \${machine}: invalid value for \${k}") invalid
+            ++ map (k: "\${label}: \${machine}: missing required \${k}") missing;
+        in
+        if module.roles ? \${role} then builtins.concatLists (builtins.attrValues (builtins.mapAttrs machineProblems entry.machines))
+        else [ "\${label}: unknown role \${role}" ];
+    in
+    {
+      inherit label;
+      class = module._class;
+      name = module.manifest.name;
+      roles = builtins.attrNames module.roles;
+      input = instance.module.input;
+      problems = builtins.concatLists (builtins.attrValues (builtins.mapAttrs roleProblems instance.roles));
+    };
+in
+[
+  ${checks.join('\n  ')}
+]
+`,
+    );
+    const result = nixInstantiate(['-I', work, '--eval', '--strict', '--json', expression]);
+    expect(result.stderr.trim()).toBe('');
+    const evaluated = JSON.parse(result.stdout) as { label: string; class: string; name: string; roles: string[]; input: string; problems: string[] }[];
+    const control = evaluated.pop()!;
+    expect(control.problems.sort()).toEqual(['broken: desktop: missing required address', 'broken: vps: invalid value for publicAddress', 'broken: vps: unknown setting bogus']);
+    expect(evaluated).toHaveLength(expectations.length);
+    // 6 own modules for home-and-vps and three-households, plus Hyprspace for the LAN.
+    expect(evaluated.length).toBe(13);
+    for (const [i, item] of evaluated.entries()) {
+      const { vpn } = expectations[i]!;
+      expect(item.problems, `${item.label}`).toEqual([]);
+      expect(item.class).toBe('clan.service');
+      expect(item.name).toBe(`clan-network-designer/${vpn}`);
+      expect(item.input).toBe('self');
+      expect(item.roles.sort()).toEqual(vpnCatalog[vpn].roles.map((r) => r.id).sort());
+    }
+  });
+
+  test.skipIf(!nixAvailable)('the module sources themselves parse', () => {
+    const sources = join(import.meta.dirname, '../../src/shared/nix/modules');
+    const files = readdirSync(sources, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.nix'))
+      .map((f) => join(sources, f));
+    expect(files.length).toBe(7);
+    const result = nixInstantiate(['-I', sources, '--parse', ...files]);
+    expect(result.stderr.trim()).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
