@@ -41,6 +41,10 @@ export const appErrorCodes = [
   'wouldOverwriteUnreadableFile',
   /** The operating system refused a read or write. details: name, operation, errno (EACCES, ENOSPC, ...). */
   'fileAccessFailed',
+  /** The design cannot be turned into a Clan configuration yet (details: reason and the generator's message). */
+  'generateFailed',
+  /** Writing the configuration would overwrite files changed by hand (details: folder, conflicts). */
+  'generatedFilesChanged',
   /** There is no autosaved copy under that key (already recovered or discarded). details: key. */
   'recoveryNotFound',
 ] as const;
@@ -165,5 +169,12 @@ export function describeError(error: AppError): string {
     }
     case 'recoveryNotFound':
       return 'That recovered copy is no longer there; it was probably recovered or discarded already. Nothing was changed.';
+    case 'generateFailed':
+      return `The configuration was not written: ${detail(error, 'message', 'the design is not ready to generate')} Nothing in the folder was changed.`;
+    case 'generatedFilesChanged': {
+      const conflicts = (error.details?.conflicts as { path: string }[] | undefined) ?? [];
+      const list = conflicts.slice(0, 5).map((c) => c.path).join(', ');
+      return `Nothing was written, because ${conflicts.length === 1 ? 'a file' : `${conflicts.length} files`} in ${detail(error, 'folder', 'the output folder')} changed since the app wrote them${list === '' ? '' : ` (${list}${conflicts.length > 5 ? ', …' : ''})`}. Keep your changes by copying them elsewhere, or choose "Overwrite my changes" to replace them.`;
+    }
   }
 }

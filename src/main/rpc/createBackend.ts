@@ -1,6 +1,7 @@
 import type { AppInfo } from '../../shared/ipc/contract';
 import { AppInfoService, appVersion } from '../services/appInfo';
 import { ExternalLinksService } from '../services/externalLinks';
+import { FlakeOutputService } from '../services/flakeOutput';
 import { ProjectFilesService } from '../services/projectFiles';
 import { createDispatch, type Dispatch, type Logger } from './dispatch';
 import { EventHub } from './eventHub';
@@ -30,6 +31,7 @@ export function createBackend(options: BackendOptions): Backend {
     appInfo: new AppInfoService(options.mode),
     externalLinks: new ExternalLinksService(options.openExternal),
     projectFiles: new ProjectFilesService({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, appVersion, log }),
+    flakeOutput: new FlakeOutputService({ workspaceDir: options.workspaceDir }),
     events: new EventHub(),
   };
   return { services, dispatch: createDispatch(createHandlers(services), log) };

@@ -4,6 +4,7 @@ import type { RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { ok, type Result } from '../../shared/result';
 import type { AppInfoService } from '../services/appInfo';
 import type { ExternalLinksService } from '../services/externalLinks';
+import type { FlakeOutputService } from '../services/flakeOutput';
 import type { ProjectFilesService } from '../services/projectFiles';
 import type { EventHub } from './eventHub';
 
@@ -12,6 +13,7 @@ export interface Services {
   appInfo: AppInfoService;
   externalLinks: ExternalLinksService;
   projectFiles: ProjectFilesService;
+  flakeOutput: FlakeOutputService;
   events: EventHub;
 }
 
@@ -31,5 +33,7 @@ export function createHandlers(services: Services): Handlers {
     'project:recovery.list': () => services.projectFiles.recovery(),
     'project:recovery.open': (request) => services.projectFiles.recover(request.key),
     'project:recovery.discard': (request) => services.projectFiles.discardRecovery(request.key),
+    'generate:readLast': async (request) => services.flakeOutput.readLast(request.name),
+    'generate:write': async (request) => services.flakeOutput.write(request.name, request.design, { ...(request.vpn === undefined ? {} : { vpn: request.vpn }), force: request.force === true }),
   };
 }

@@ -13,6 +13,8 @@ export const requestChannels = [
   'project:recovery.list',
   'project:recovery.open',
   'project:recovery.discard',
+  'generate:readLast',
+  'generate:write',
 ] as const;
 
 /** Names of main -> renderer events. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { appErrorSchema } from '../errors';
 import type { Design } from '../model/types';
 import { designSchema } from '../schema/design';
+import { vpnIds } from '../vpn/ids';
 import { repairReportSchema } from '../schema/restore';
 import type { EventChannel, RequestChannel } from './channels';
 
@@ -92,6 +93,26 @@ export const requestContract = {
   },
   /** Deletes an autosave; `discarded` is false when it was already gone. */
   'project:recovery.discard': { request: z.object({ key: fileNameSchema }).strict(), response: z.object({ discarded: z.boolean() }) },
+  /** What the last generation wrote into the design's folder (path -> content), to diff the preview against. */
+  'generate:readLast': {
+    request: z.object({ name: fileNameSchema }).strict(),
+    response: z.object({ folder: z.string(), files: z.record(z.string(), z.string()).nullable() }),
+  },
+  /** Generates the design's Clan configuration in main and writes it next to the design file. */
+  'generate:write': {
+    request: z.object({ name: fileNameSchema, design: designInRequestSchema, vpn: z.enum(vpnIds).optional(), force: z.boolean().optional() }).strict(),
+    response: z.object({
+      folder: z.string(),
+      report: z.object({
+        written: z.array(z.string()),
+        unchanged: z.array(z.string()),
+        keptEdits: z.array(z.string()),
+        removed: z.array(z.string()),
+        forced: z.array(z.string()),
+        keptFolders: z.array(z.string()),
+      }),
+    }),
+  },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;
 
 /** Each main -> renderer event channel with its payload schema. */

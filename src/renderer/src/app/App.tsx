@@ -14,6 +14,7 @@ import { AreaContent } from './Areas';
 import { AreaTabs } from './AreaTabs';
 import { ChooseVpnArea } from '../vpn/ChooseVpnArea';
 import { useComparisonUrl } from '../vpn/useComparisonUrl';
+import { DeployArea } from '../deploy/DeployArea';
 import { DesignArea } from './DesignArea';
 import { RecoveryBanner } from './RecoveryBanner';
 import { StatusBar } from './StatusBar';
@@ -95,10 +96,10 @@ export function App() {
           About
         </button>
       </header>
-      <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={active.id === 'design' || active.id === 'choose-vpn' ? -1 : 0}>
+      <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={active.id === 'assistant' ? 0 : -1}>
         <RecoveryBanner />
         <ErrorBoundary area={active.label} key={active.id}>
-          {active.id === 'design' ? <DesignArea /> : active.id === 'choose-vpn' ? <ChooseVpnArea /> : <AreaContent area={active.id} />}
+          {active.id === 'design' ? <DesignArea /> : active.id === 'choose-vpn' ? <ChooseVpnArea /> : active.id === 'deploy' ? <DeployArea /> : <AreaContent area={active.id} />}
         </ErrorBoundary>
       </main>
       <StatusBar />

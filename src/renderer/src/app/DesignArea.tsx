@@ -6,6 +6,11 @@ import { ProblemsPanel } from '../panels/ProblemsPanel';
 import { useDesign } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
 import { MenuBar } from './MenuBar';
+import { useEffect, useState } from 'react';
+import { generateClan } from '../../../shared/nix/generate';
+import { compareOutputs, useGenerationStore } from '../deploy/generationStore';
+import { designStore } from '../stores/designStore';
+import { appContext } from './appContext';
 
 function EmptyCanvasHint() {
   const empty = useDesign((s) => Object.keys(s.design.sites).length === 0 && Object.keys(s.design.machines).length === 0);
@@ -50,6 +55,35 @@ function OverlayLegend() {
   );
 }
 
+/**
+ * "Changed since the configuration was written": shown on the canvas when the design no longer generates what
+ * was last written to its folder. Generation is debounced so typing and dragging stay smooth.
+ */
+function GenerationMarker() {
+  const design = useDesign((s) => s.design);
+  const fileName = useDesign((s) => s.file.name);
+  const { forFile, lastWritten, load } = useGenerationStore();
+  const [stale, setStale] = useState(false);
+  useEffect(() => {
+    if (fileName !== null && fileName !== forFile && appContext.backend !== null) void load(appContext.backend, fileName);
+  }, [fileName, forFile, load]);
+  useEffect(() => {
+    const timer = window.setTimeout(() => {
+      const current = designStore.getState();
+      if (lastWritten === null || forFile === null || current.file.name !== forFile) return setStale(false);
+      const generated = generateClan(current.design);
+      setStale(!generated.ok || [...compareOutputs(lastWritten, generated.value.files).values()].some((s) => s !== 'same'));
+    }, 400);
+    return () => window.clearTimeout(timer);
+  }, [design, lastWritten, forFile]);
+  if (!stale || fileName === null || forFile !== fileName) return null;
+  return (
+    <div className="generation-marker" role="status" data-testid="generation-marker" title="Open the Deploy area to see what changed and write it">
+      Changed since the configuration was written
+    </div>
+  );
+}
+
 /** The Design area: menu bar, palette, canvas, inspector and the problems panel. */
 export function DesignArea() {
   const overlayVisible = useUiStore((s) => s.overlayVisible);
@@ -77,6 +111,7 @@ export function DesignArea() {
           <Canvas />
           <EmptyCanvasHint />
           <OverlayLegend />
+          <GenerationMarker />
         </ErrorBoundary>
         <ErrorBoundary area="Problems">
           <ProblemsPanel />

@@ -1,0 +1,189 @@
+import { diffLines } from 'diff';
+import { useEffect, useMemo, useState } from 'react';
+import { describeError } from '../../../shared/errors';
+import { describeGenerateError } from '../../../shared/nix/errors';
+import { generateClan } from '../../../shared/nix/generate';
+import { vpnCatalog } from '../../../shared/vpn/catalog';
+import { appContext } from '../app/appContext';
+import { displayName } from '../commands/fileActions';
+import { useDesign } from '../stores/designStore';
+import { useUiStore } from '../stores/uiStore';
+import { compareOutputs, useGenerationStore } from './generationStore';
+import './deploy.css';
+
+const statusLabel = { added: 'new', changed: 'changed', removed: 'removed', same: '' } as const;
+
+/** A unified line diff of one file, old in red and new in green, unchanged runs folded to their edges. */
+function DiffView({ before, after }: { before: string; after: string }) {
+  const parts = diffLines(before, after);
+  return (
+    <pre className="code-view diff-view" data-testid="diff-view">
+      {parts.map((part, i) => {
+        const lines = part.value.replace(/\n$/, '').split('\n');
+        const kind = part.added ? 'add' : part.removed ? 'del' : 'same';
+        const shown = kind === 'same' && lines.length > 8 ? [...lines.slice(0, 3), `… ${lines.length - 6} unchanged lines …`, ...lines.slice(-3)] : lines;
+        return shown.map((line, j) => (
+          <div key={`${i}-${j}`} className={`diff-${kind}`}>
+            <span className="diff-sign">{kind === 'add' ? '+' : kind === 'del' ? '-' : ' '}</span>
+            {line}
+          </div>
+        ));
+      })}
+    </pre>
+  );
+}
+
+/**
+ * The Deploy area, first part: the Clan configuration the design turns into, as a file tree and code view, with a
+ * diff against what was last written to the design's folder, and the button that writes it.
+ */
+export function DeployArea() {
+  const design = useDesign((s) => s.design);
+  const fileName = useDesign((s) => s.file.name);
+  const { forFile, folder, lastWritten, error, load, setWritten } = useGenerationStore();
+  const [selected, setSelected] = useState<string>('inventory.json');
+  const [showDiff, setShowDiff] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [writeError, setWriteError] = useState<{ message: string; conflicts: boolean } | null>(null);
+  const setDialog = useUiStore((s) => s.setDialog);
+
+  useEffect(() => {
+    if (fileName !== null && fileName !== forFile && appContext.backend !== null) void load(appContext.backend, fileName);
+  }, [fileName, forFile, load]);
+
+  const generated = useMemo(() => generateClan(design), [design]);
+  const lastForThis = fileName !== null && forFile === fileName ? lastWritten : null;
+  const status = useMemo(() => (generated.ok ? compareOutputs(lastForThis, generated.value.files) : new Map<string, 'added' | 'changed' | 'removed' | 'same'>()), [generated, lastForThis]);
+  const changedCount = [...status.values()].filter((s) => s !== 'same').length;
+
+  const write = async (force: boolean) => {
+    if (fileName === null || appContext.backend === null) return;
+    setBusy(true);
+    setWriteError(null);
+    const result = await appContext.backend.invoke('generate:write', { name: fileName, design, force });
+    setBusy(false);
+    if (!result.ok) {
+      setWriteError({ message: describeError(result.error), conflicts: result.error.code === 'generatedFilesChanged' });
+      return;
+    }
+    if (generated.ok) setWritten(fileName, result.value.folder, generated.value.files);
+    const r = result.value.report;
+    appContext.notify(`Wrote ${r.written.length} files to ${result.value.folder}${r.removed.length > 0 ? `, removed ${r.removed.length}` : ''}${r.keptEdits.length > 0 ? `, kept your edits to ${r.keptEdits.join(', ')}` : ''}.`);
+  };
+
+  if (!generated.ok) {
+    return (
+      <div className="deploy-area">
+        <section className="deploy-blocked" role="alert">
+          <h2>The configuration cannot be generated yet</h2>
+          <p>{describeGenerateError(generated.error)}</p>
+          <p>Fix this in the Design area; the problems panel lists what needs attention.</p>
+        </section>
+      </div>
+    );
+  }
+
+  const paths = Object.keys(generated.value.files);
+  const removed = [...status].filter(([, s]) => s === 'removed').map(([p]) => p);
+  const current = paths.includes(selected) ? selected : paths[0]!;
+  const after = generated.value.files[current] ?? '';
+  const before = lastForThis?.[current];
+
+  return (
+    <div className="deploy-area">
+      <h2 className="visually-hidden">Deploy to your machines</h2>
+      <div className="deploy-toolbar">
+        <strong>Clan configuration</strong>
+        <span className="deploy-meta">
+          {generated.value.vpn === null ? 'no VPN chosen yet' : `${vpnCatalog[generated.value.vpn].name}, instance “${generated.value.instance}”`} · {paths.length} files
+        </span>
+        <span className="toolbar-spacer" />
+        {fileName === null ? (
+          <span className="deploy-meta">
+            Save the design first; the configuration is written next to it.{' '}
+            <button type="button" className="link-button" onClick={() => setDialog('saveAs')}>
+              Save as…
+            </button>
+          </span>
+        ) : (
+          <>
+            <span className="deploy-meta" data-testid="generation-status">
+              {lastForThis === null ? `Not written yet · will go to ${folder ?? `${displayName(fileName)}.clan`}` : changedCount === 0 ? `Up to date in ${folder}` : `${changedCount} files differ from ${folder}`}
+            </span>
+            <button type="button" className="primary" disabled={busy} onClick={() => void write(false)} data-testid="write-config">
+              Write configuration
+            </button>
+          </>
+        )}
+      </div>
+      {error !== null && <p className="error-text">{error}</p>}
+      {writeError !== null && (
+        <div className="banner" role="alert">
+          <p>{writeError.message}</p>
+          {writeError.conflicts && (
+            <button type="button" onClick={() => void appContext.confirm('Overwrite your changes?', 'Files you edited in the configuration folder will be replaced by the generated ones.').then((ok) => {
+                  if (ok) void write(true);
+                })}>
+              Overwrite my changes
+            </button>
+          )}
+        </div>
+      )}
+      <div className="deploy-body">
+        <nav className="file-tree" aria-label="Generated files">
+          <ul>
+            {paths.map((path) => {
+              const s = status.get(path) ?? 'same';
+              return (
+                <li key={path}>
+                  <button type="button" className={`${path === current ? 'active' : ''} status-${s}`} onClick={() => setSelected(path)} data-testid={`file-${path}`}>
+                    <span className="file-path" style={{ paddingLeft: `${(path.split('/').length - 1) * 12}px` }}>
+                      {path}
+                    </span>
+                    {statusLabel[s] !== '' && <span className={`file-status file-${s}`}>{statusLabel[s]}</span>}
+                  </button>
+                </li>
+              );
+            })}
+            {removed.map((path) => (
+              <li key={path}>
+                <span className="file-removed">
+                  {path} <span className="file-status file-removed-tag">removed</span>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <section className="code-pane" aria-label={current}>
+          <div className="code-head">
+            <code>{current}</code>
+            {before !== undefined && before !== after && (
+              <label className="toolbar-toggle">
+                <input type="checkbox" checked={showDiff} onChange={(e) => setShowDiff(e.currentTarget.checked)} /> Show changes since last written
+              </label>
+            )}
+          </div>
+          {before !== undefined && before !== after && showDiff ? <DiffView before={before} after={after} /> : <pre className="code-view" data-testid="code-view">{after}</pre>}
+        </section>
+        <aside className="deploy-notes" aria-label="Notes">
+          {generated.value.deployBlockers.length > 0 && (
+            <>
+              <h3>Before deploying</h3>
+              <ul className="blockers">
+                {generated.value.deployBlockers.map((p, i) => (
+                  <li key={`${p.code}-${i}`}>{p.message}</li>
+                ))}
+              </ul>
+            </>
+          )}
+          <h3>About this configuration</h3>
+          <ul>
+            {generated.value.notes.map((note) => (
+              <li key={note}>{note}</li>
+            ))}
+          </ul>
+        </aside>
+      </div>
+    </div>
+  );
+}
