@@ -2,8 +2,8 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 import pkg from './package.json' with { type: 'json' };
 
-// Two projects: fast unit tests (node, or happy-dom per file for components) and end-to-end tests that drive
-// Debian's Chromium against serve mode. `npm test` runs both in one run, unit first.
+// Fast unit tests (node, or happy-dom per file for components), end-to-end tests that drive Debian's Chromium
+// against serve mode, and SSH lab tests against real sshd servers. `npm test` runs them in one run, in that order.
 export default defineConfig({
   plugins: [react()],
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
@@ -32,6 +32,20 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // The SSH lab: real sshd servers in network namespaces (test/lab/). Needs root; skips locally without it and
+        // fails under CI=true. One file at a time: each file builds and tears down its own lab.
+        extends: true,
+        test: {
+          name: 'lab',
+          include: ['test/integration/**/*.lab.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
       {

@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if ! command -v apt-get >/dev/null; then
   echo "install-test-deps: this script supports Debian/Ubuntu (apt-get) only." >&2
-  echo "Install these by hand: chromium openssh-server openssh-client nix-bin iproute2 iptables iputils-ping" >&2
+  echo "Install these by hand: chromium openssh-server openssh-client nix-bin iproute2 iptables iputils-ping sudo" >&2
   exit 2
 fi
 
@@ -29,6 +29,7 @@ PACKAGES=(
   iptables
   iputils-ping
   procps
+  sudo
   ca-certificates
 )
 

@@ -47,6 +47,29 @@ export const appErrorCodes = [
   'generatedFilesChanged',
   /** There is no autosaved copy under that key (already recovered or discarded). details: key. */
   'recoveryNotFound',
+  // SSH to machines (main/ssh/sshClient.ts). details always carry host and port; `via` names a jump host when one was used.
+  /** No SSH connection could be made: details.reason is 'timeout' or the system's errno (ECONNREFUSED, EHOSTUNREACH, ...), timeoutMs. */
+  'sshHostUnreachable',
+  /** The machine refused every key offered for details.username. */
+  'sshAuthFailed',
+  /** The host key is not in known_hosts and strict checking is on. details: fingerprint, keyType. */
+  'sshHostKeyUnknown',
+  /** The person declined to trust a new host key. details: fingerprint, keyType. */
+  'sshHostKeyRejected',
+  /** The host presented a different key than known_hosts holds. details: fingerprint, knownFingerprint, keyType, knownHostsFile, line. */
+  'sshHostKeyChanged',
+  /** The host presented a key that known_hosts marks @revoked. details: fingerprint, knownHostsFile, line. */
+  'sshHostKeyRevoked',
+  /** A remote command ran longer than its limit and was stopped. details: program, timeoutMs. */
+  'sshCommandTimeout',
+  /** The connection dropped (or keepalives went unanswered) while a command ran. details: message. */
+  'sshConnectionLost',
+  /** The operation was cancelled before it finished; remote commands were stopped. */
+  'sshCancelled',
+  /** The SSH connection failed in another way (protocol or key error). details: message. */
+  'sshFailed',
+  /** known_hosts could not be read or written. details: path, errno. */
+  'knownHostsAccessFailed',
 ] as const;
 
 /** A closed union of error codes. */
@@ -119,6 +142,29 @@ const fileNameReasons: Record<string, string> = {
   outsideWorkspace: 'it points outside the designs folder',
 };
 
+const sshReasons: Record<string, string> = {
+  ECONNREFUSED: 'nothing is listening for SSH on that port',
+  EHOSTUNREACH: 'there is no route to it',
+  ENETUNREACH: 'its network is not reachable from here',
+  ENOTFOUND: 'its name could not be resolved',
+  EAI_AGAIN: 'its name could not be resolved right now',
+  ECONNRESET: 'the connection was closed during setup',
+  forwardRefused: 'the jump host could not open a connection to it',
+};
+
+/** The machine a message is about: 'machine “name”' (or 'the machine' without details); capitalised at a sentence start. */
+function sshHost(error: AppError, sentenceStart = false): string {
+  const host = error.details?.host;
+  if (typeof host !== 'string') return sentenceStart ? 'The machine' : 'the machine';
+  const port = error.details?.port;
+  return `${sentenceStart ? 'Machine' : 'machine'} “${host}${typeof port === 'number' && port !== 22 ? `:${port}` : ''}”`;
+}
+
+/** ' (through jump host “name”)' when a jump host was used, or ''. */
+function via(error: AppError): string {
+  return typeof error.details?.via === 'string' ? ` (through jump host “${error.details.via}”)` : '';
+}
+
 function firstIssue(error: AppError): string {
   const issues = error.details?.issues;
   if (!Array.isArray(issues) || issues.length === 0) return '';
@@ -171,6 +217,32 @@ export function describeError(error: AppError): string {
       return 'That recovered copy is no longer there; it was probably recovered or discarded already. Nothing was changed.';
     case 'generateFailed':
       return `The configuration was not written: ${detail(error, 'message', 'the design is not ready to generate')} Nothing in the folder was changed.`;
+    case 'sshHostUnreachable': {
+      const why = detail(error, 'reason', '') === 'timeout'
+        ? `there was no answer within ${Math.round(Number(error.details?.timeoutMs ?? 0) / 1000) || 'the'} seconds`
+        : lookup(sshReasons, detail(error, 'reason', '')) ?? 'the network did not connect';
+      return `Couldn't reach ${sshHost(error)}${via(error)}: ${why}. Check that the machine is switched on and connected, and that the address and port are right, then retry.`;
+    }
+    case 'sshAuthFailed':
+      return `${sshHost(error, true)} refused the SSH key for user “${detail(error, 'username', 'unknown')}”, so nothing was changed. Check that the public key is in that user's authorized_keys on the machine, then retry.`;
+    case 'sshHostKeyUnknown':
+      return `${sshHost(error, true)} is not in your known hosts yet, and strict host key checking is on, so no connection was made. Compare its fingerprint ${detail(error, 'fingerprint', '')} with the one shown on the machine (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add it or turn on "ask on first connection".`;
+    case 'sshHostKeyRejected':
+      return `You chose not to trust the key of ${sshHost(error)} (${detail(error, 'fingerprint', 'fingerprint unknown')}), so no connection was made. Check the fingerprint on the machine itself, then connect again and accept it if it matches.`;
+    case 'sshHostKeyChanged':
+      return `${sshHost(error, true)} presented a different host key than the one you trusted before (now ${detail(error, 'fingerprint', 'unknown')}, was ${detail(error, 'knownFingerprint', 'unknown')}), so the connection was refused. This happens when the machine was reinstalled or its keys were regenerated, but it can also mean someone is intercepting the connection. Check the fingerprint on the machine itself; if it matches, remove line ${detail(error, 'line', '?')} of ${detail(error, 'knownHostsFile', 'known_hosts')} and connect again.`;
+    case 'sshHostKeyRevoked':
+      return `${sshHost(error, true)} presented a host key that your known hosts file marks as revoked (line ${detail(error, 'line', '?')} of ${detail(error, 'knownHostsFile', 'known_hosts')}), so the connection was refused. Give the machine a new host key before connecting to it.`;
+    case 'sshCommandTimeout':
+      return `A command on ${sshHost(error)} (${detail(error, 'program', 'unknown')}) did not finish within ${Math.round(Number(error.details?.timeoutMs ?? 0) / 1000) || 'its'} seconds and was stopped. The machine may be busy or waiting for input; check it, then retry.`;
+    case 'sshConnectionLost':
+      return `The connection to ${sshHost(error)} was lost while a command was running, so it may not have finished. Check the machine's network, then retry; repeating the step is safe.`;
+    case 'sshCancelled':
+      return `The operation on ${sshHost(error)} was cancelled and its remote commands were stopped. Nothing more will run; start it again when you are ready.`;
+    case 'sshFailed':
+      return `The SSH connection to ${sshHost(error)} failed (${detail(error, 'message', 'unknown error')}). Check that the machine runs an SSH server, then retry; use "Copy details" if it keeps failing.`;
+    case 'knownHostsAccessFailed':
+      return `The known hosts file ${detail(error, 'path', '')} could not be read or written (${detail(error, 'errno', 'error')}), so no connection was made. Check its permissions, then retry.`;
     case 'generatedFilesChanged': {
       const conflicts = (error.details?.conflicts as { path: string }[] | undefined) ?? [];
       const list = conflicts.slice(0, 5).map((c) => c.path).join(', ');

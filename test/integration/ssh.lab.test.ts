@@ -1,0 +1,268 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parseKnownHosts } from '../../src/main/ssh/knownHosts';
+import { SshClientPool, type HostKeyPrompt, type SshTarget } from '../../src/main/ssh/sshClient';
+import { createLab, defaultLabSpec, destroyLeftovers, shouldRunLab, type Lab, type LabHost } from '../lab/lab';
+
+// Against real OpenSSH servers in network namespaces (test/lab/lab.ts): host key trust, unreachable hosts, command
+// time limits, cancellation, jump hosts and the exact argv hostile strings arrive with.
+const runLab = await shouldRunLab();
+
+describe.skipIf(!runLab)('SSH against the lab', () => {
+  let lab: Lab;
+  let work: string;
+  const pools: SshClientPool[] = [];
+
+  beforeAll(async () => {
+    await destroyLeftovers();
+    lab = await createLab(defaultLabSpec);
+    work = mkdtempSync(join(tmpdir(), 'cnd-ssh-lab-'));
+  });
+  afterAll(async () => {
+    for (const pool of pools) pool.dispose();
+    await lab?.destroy();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  function target(host: LabHost, jump?: LabHost): SshTarget {
+    const user = lab.users.plain;
+    const self = { host: host.address, port: host.port, username: user.name, privateKey: user.privateKey };
+    return jump === undefined ? self : { ...self, jump: target(jump) };
+  }
+  let n = 0;
+  function pool(options: { strict?: boolean; answer?: boolean; prompts?: HostKeyPrompt[]; knownHostsPath?: string; connectTimeoutMs?: number } = {}): { pool: SshClientPool; knownHostsPath: string } {
+    const knownHostsPath = options.knownHostsPath ?? join(work, `known_hosts_${(n += 1)}`);
+    const created = new SshClientPool({
+      knownHostsPath,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      hostKeyPolicy:
+        options.strict === true
+          ? { mode: 'strict' }
+          : {
+              mode: 'tofu',
+              confirm: async (prompt) => {
+                options.prompts?.push(prompt);
+                return options.answer ?? true;
+              },
+            },
+    });
+    pools.push(created);
+    return { pool: created, knownHostsPath };
+  }
+
+  test('an unknown host key is shown with its SHA256 fingerprint, recorded when accepted, and not asked again', async () => {
+    const prompts: HostKeyPrompt[] = [];
+    const alpha = lab.host('alpha');
+    const { pool: first, knownHostsPath } = pool({ prompts });
+    const result = await first.exec(target(alpha), ['hostname'], { timeoutMs: 5_000 });
+    expect(result).toEqual({ ok: true, value: { code: 0, signal: null, stdout: 'alpha\n', stderr: '' } });
+    expect(prompts).toEqual([{ host: alpha.address, port: 22, keyType: 'ssh-ed25519', fingerprint: alpha.hostKeyFingerprint, otherKeyTypes: [] }]);
+    // Written hashed, in a form OpenSSH itself finds.
+    const entries = parseKnownHosts(readFileSync(knownHostsPath, 'utf8'));
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.hosts).toMatch(/^\|1\|/);
+    expect(execFileSync('ssh-keygen', ['-F', alpha.address, '-f', knownHostsPath]).toString()).toContain(alpha.hostKeyBase64);
+    // A second pool with the same file trusts the key without asking.
+    const again: HostKeyPrompt[] = [];
+    const { pool: second } = pool({ prompts: again, knownHostsPath });
+    expect((await second.exec(target(alpha), ['true'])).ok).toBe(true);
+    expect(again).toEqual([]);
+  });
+
+  test('strict mode refuses an unknown host key, and a declined key is not recorded', async () => {
+    const { pool: strict, knownHostsPath } = pool({ strict: true });
+    const refused = await strict.exec(target(lab.host('beta')), ['true']);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'sshHostKeyUnknown', details: { host: lab.host('beta').address, fingerprint: lab.host('beta').hostKeyFingerprint } } });
+    const { pool: declining } = pool({ answer: false, knownHostsPath });
+    expect(await declining.exec(target(lab.host('beta')), ['true'])).toMatchObject({ ok: false, error: { code: 'sshHostKeyRejected' } });
+    expect(() => readFileSync(knownHostsPath)).toThrow();
+  });
+
+  test('a changed host key is refused with the old and new fingerprints, even in trust-on-first-use mode', async () => {
+    const beta = lab.host('beta');
+    const prompts: HostKeyPrompt[] = [];
+    const { pool: first, knownHostsPath } = pool({ prompts });
+    expect((await first.exec(target(beta), ['true'])).ok).toBe(true);
+    first.closeAll();
+    const oldFingerprint = beta.hostKeyFingerprint;
+    const newFingerprint = await beta.replaceHostKey();
+    expect(newFingerprint).not.toBe(oldFingerprint);
+    const result = await first.exec(target(beta), ['true']);
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'sshHostKeyChanged', details: { fingerprint: newFingerprint, knownFingerprint: oldFingerprint, knownHostsFile: knownHostsPath, line: 1 } },
+    });
+    expect(prompts).toHaveLength(1); // asked once for the first key, never for the changed one
+  });
+
+  test('a host whose link is down is reported unreachable within its connect timeout', async () => {
+    const alpha = lab.host('alpha');
+    const { pool: p } = pool({ connectTimeoutMs: 1_500 });
+    await alpha.linkDown();
+    try {
+      const started = Date.now();
+      const result = await p.exec(target(alpha), ['true']);
+      const elapsed = Date.now() - started;
+      expect(result).toMatchObject({ ok: false, error: { code: 'sshHostUnreachable', details: { host: alpha.address } } });
+      expect(elapsed).toBeLessThan(1_500 + 500);
+    } finally {
+      await alpha.linkUp();
+    }
+  });
+
+  test('a stopped sshd is reported unreachable at once (connection refused)', async () => {
+    const alpha = lab.host('alpha');
+    const { pool: p } = pool();
+    await alpha.stopSshd();
+    try {
+      expect(await p.exec(target(alpha), ['true'])).toMatchObject({ ok: false, error: { code: 'sshHostUnreachable', details: { reason: 'ECONNREFUSED' } } });
+    } finally {
+      await alpha.startSshd();
+    }
+  });
+
+  function remoteSleepers(marker: string): string {
+    try {
+      return execFileSync('pgrep', ['-af', `sleep ${marker}`]).toString();
+    } catch {
+      return ''; // pgrep exits 1 when nothing matches
+    }
+  }
+  async function waitUntilGone(marker: string): Promise<string> {
+    for (let i = 0; i < 40 && remoteSleepers(marker) !== ''; i += 1) await new Promise((r) => setTimeout(r, 50));
+    return remoteSleepers(marker);
+  }
+
+  test('a hanging command is cut at its timeout and its remote processes are killed; the connection stays usable', async () => {
+    const alpha = lab.host('alpha');
+    const { pool: p } = pool();
+    expect((await p.connect(target(alpha))).ok).toBe(true);
+    const marker = `3600.${Date.now()}1`;
+    const started = Date.now();
+    const result = await p.exec(target(alpha), [alpha.hangCommand, marker], { timeoutMs: 800 });
+    const elapsed = Date.now() - started;
+    expect(result).toMatchObject({ ok: false, error: { code: 'sshCommandTimeout', details: { program: alpha.hangCommand, timeoutMs: 800 } } });
+    expect(elapsed).toBeGreaterThanOrEqual(790);
+    expect(elapsed).toBeLessThan(1_300);
+    expect(await waitUntilGone(marker)).toBe('');
+    expect(await p.exec(target(alpha), ['hostname'])).toMatchObject({ ok: true, value: { stdout: 'alpha\n' } });
+  });
+
+  test('cancelling a running command returns within a fraction of a second and stops it remotely', async () => {
+    const beta = lab.host('beta');
+    const { pool: p } = pool();
+    const controller = new AbortController();
+    const marker = `3600.${Date.now()}2`;
+    const running = p.exec(target(beta), [beta.hangCommand, marker], { timeoutMs: 20_000, signal: controller.signal });
+    for (let i = 0; i < 100 && remoteSleepers(marker) === ''; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(remoteSleepers(marker)).not.toBe('');
+    const cancelledAt = Date.now();
+    controller.abort();
+    expect(await running).toMatchObject({ ok: false, error: { code: 'sshCancelled' } });
+    expect(Date.now() - cancelledAt).toBeLessThan(200);
+    expect(await waitUntilGone(marker)).toBe('');
+  });
+
+  test('cancelling a connect to an unreachable host returns at once', async () => {
+    const alpha = lab.host('alpha');
+    const { pool: p } = pool({ connectTimeoutMs: 10_000 });
+    await alpha.linkDown();
+    try {
+      const controller = new AbortController();
+      const connecting = p.exec(target(alpha), ['true'], { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 300));
+      const cancelledAt = Date.now();
+      controller.abort();
+      expect(await connecting).toMatchObject({ ok: false, error: { code: 'sshCancelled' } });
+      expect(Date.now() - cancelledAt).toBeLessThan(200);
+    } finally {
+      await alpha.linkUp();
+    }
+  });
+
+  test('a host behind NAT is unreachable directly but reachable through the bastion as a jump host', async () => {
+    const gamma = lab.host('gamma');
+    const bastion = lab.host('bastion');
+    const prompts: HostKeyPrompt[] = [];
+    const { pool: p } = pool({ prompts, connectTimeoutMs: 1_500 });
+    expect(await p.exec(target(gamma), ['true'])).toMatchObject({ ok: false, error: { code: 'sshHostUnreachable', details: { reason: 'timeout' } } });
+    const result = await p.exec(target(gamma, bastion), ['hostname'], { timeoutMs: 5_000 });
+    expect(result).toMatchObject({ ok: true, value: { code: 0, stdout: 'gamma\n' } });
+    // Both host keys were checked: the bastion's and, through the tunnel, the target's own.
+    expect(prompts.map((q) => q.fingerprint)).toEqual([bastion.hostKeyFingerprint, gamma.hostKeyFingerprint]);
+    // One connection per host, reused: many commands in parallel, no new prompts.
+    const many = await Promise.all(Array.from({ length: 8 }, (_, i) => p.exec(target(gamma, bastion), ['echo', String(i)])));
+    expect(many.map((r) => (r.ok ? r.value.stdout : r.error.code))).toEqual(Array.from({ length: 8 }, (_, i) => `${i}\n`));
+    expect(prompts).toHaveLength(2);
+  });
+
+  test('hostile machine names, usernames and paths reach the remote program as exactly the argv that was sent', async () => {
+    const alpha = lab.host('alpha');
+    const { pool: p } = pool();
+    const hostile = [
+      '',
+      ' ',
+      "it's",
+      '"quoted"',
+      '$(touch /tmp/cnd-pwned)',
+      '`touch /tmp/cnd-pwned`',
+      '; touch /tmp/cnd-pwned',
+      '&& touch /tmp/cnd-pwned',
+      '| touch /tmp/cnd-pwned',
+      '> /tmp/cnd-pwned',
+      '$HOME',
+      '${IFS}',
+      '~root',
+      '*',
+      '/etc/*',
+      '?',
+      '[a-z]',
+      '{a,b}',
+      '-rf',
+      '--',
+      'FOO=bar',
+      'a\nb',
+      'tab\there',
+      '\r',
+      '\\',
+      "'\\''",
+      '!',
+      '#comment',
+      '%1',
+      'naïve-Ünïcødé-機械',
+      'emoji 🔥 name',
+      '../../etc/passwd',
+      '/home/user/My Documents/it\'s "here"',
+      'x'.repeat(2000),
+    ];
+    rmSync('/tmp/cnd-pwned', { force: true });
+    const result = await p.exec(target(alpha), [alpha.argvCommand, ...hostile]);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.stdout.split('\0')).toEqual([...hostile, '']);
+    expect(() => readFileSync('/tmp/cnd-pwned')).toThrow();
+    // A hostile program name is one word too: it is looked up as a file, never run as shell text.
+    const asProgram = await p.exec(target(alpha), ['echo hi; touch /tmp/cnd-pwned']);
+    expect(asProgram).toMatchObject({ ok: true, value: { code: 127, stdout: '' } });
+    expect(() => readFileSync('/tmp/cnd-pwned')).toThrow();
+  });
+
+  test('the sudo user runs commands as root without a password, the plain user cannot', async () => {
+    const alpha = lab.host('alpha');
+    const { pool: p } = pool();
+    const sudoUser = { host: alpha.address, username: lab.users.sudo.name, privateKey: lab.users.sudo.privateKey };
+    expect(await p.exec(sudoUser, ['sudo', '-n', 'id', '-u'])).toMatchObject({ ok: true, value: { code: 0, stdout: '0\n' } });
+    const plain = await p.exec(target(alpha), ['sudo', '-n', 'id', '-u']);
+    expect(plain.ok && plain.value.code).not.toBe(0);
+  });
+
+  test('a key the machine does not accept is reported as an authentication failure', async () => {
+    const alpha = lab.host('alpha');
+    const { pool: p } = pool();
+    const wrongKey = { host: alpha.address, username: lab.users.plain.name, privateKey: lab.users.sudo.privateKey };
+    expect(await p.exec(wrongKey, ['true'])).toMatchObject({ ok: false, error: { code: 'sshAuthFailed', details: { username: lab.users.plain.name } } });
+  });
+});
