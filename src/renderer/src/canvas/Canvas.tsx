@@ -6,12 +6,20 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  useStore as useFlowStore,
+  useStoreApi,
   type Connection,
   type EdgeChange,
   type NodeChange,
+  type ReactFlowInstance,
+  type ReactFlowState,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import { flushSync } from 'react-dom';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import { useStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
+import { isMachineId } from '../../../shared/model/ids';
 import { moveItems, putLink } from '../../../shared/model/ops';
 import type { LinkId, MachineId } from '../../../shared/model/types';
 import { appContext, setViewControls } from '../app/appContext';
@@ -25,17 +33,54 @@ import { computeAutoLayout } from './autoLayout';
 import { movesForDrag } from './canvasActions';
 import { ContextMenu, type ContextMenuState } from './ContextMenu';
 import { downloadDataUrl, renderCanvasImage } from './exportImage';
+import type { LayerContent } from './drawScene';
+import { backgroundGap, boundsOf, boxFromCorners, buildItemScene, buildSiteScene, centre, designBoxes, linkAt, machineAt, machinesInside, overlaps, RegionTracker, regionFromKey, viewportForBox, type Point } from './geometry';
+import { DETAIL_ZOOM } from './MachineNode';
 import { edgeTypes, nodeTypes } from './nodeTypes';
-import { EdgeProjector, NodeProjector } from './projection';
+import { OverviewMap } from './OverviewMap';
+import { EdgeProjector, NodeProjector, StableList } from './projection';
+import { SceneLayer } from './SceneLayer';
 import type { FlowEdge, FlowNode } from './types';
 
 /** The drag payload from the palette. */
 export const PALETTE_MIME = 'application/x-clan-designer-item';
 
+/**
+ * Above this many machines the canvas switches to its large-design drawing (measured by `npm run bench:canvas`):
+ *
+ * - Below DETAIL_ZOOM (and until the first fit) sites, machines and all lines are drawn into one bitmap
+ *   (SceneLayer). React Flow renders only the sites, as transparent areas to click, drag and resize, and the
+ *   machines being touched: hovered, selected, renamed, dragged, or at the end of a connection being drawn. A
+ *   click, a selection box or a right-click on something only drawn is resolved against the same geometry.
+ * - At normal zoom React Flow gets the machines in a region of about three screens around the view (and the far
+ *   ends of their links), culls them to the view itself (onlyRenderVisibleElements), and the overlay mesh between
+ *   sites is drawn by the layer: with many sites it is thousands of long lines.
+ * - The overview is a simplified bitmap (it says so) instead of React Flow's MiniMap, which draws one SVG element
+ *   per node and re-renders them as the view moves.
+ *
+ * Smaller designs are drawn by React Flow alone, as before: every node is DOM at every zoom.
+ */
+export const LARGE_DESIGN_MACHINES = 150;
+
 const GRID: [number, number] = [16, 16];
-const fitViewOptions = { padding: 0.15, maxZoom: 1.2 };
+const FIT = { padding: 0.15, minZoom: 0.05, maxZoom: 1.2 };
 const proOptions = { hideAttribution: false };
 const miniMapStyle = { width: 160, height: 110 };
+const noEdges: FlowEdge[] = [];
+/** How far (in screen pixels) around a machine the pointer still counts as on it: its handles stick out. */
+const HOVER_MARGIN = 8;
+
+const zoomedOutSelector = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
+const readySelector = (s: ReactFlowState) => s.width > 0 && s.height > 0 && s.panZoom !== null;
+const backgroundGapSelector = (s: ReactFlowState) => backgroundGap(s.transform[2], GRID[0]);
+
+/** Canvas-local view state, kept outside React state so effects may set it. */
+interface ViewState {
+  /** The view was fitted to the design once (on mount, or when the first items appeared). */
+  fitted: boolean;
+  /** An image export is running: everything is rendered as DOM for html-to-image. */
+  exporting: boolean;
+}
 
 /**
  * The canvas is controlled: React Flow reports clicks and box selections as 'select' changes, and the selection
@@ -52,9 +97,18 @@ function applySelectionChanges(changes: readonly (NodeChange<FlowNode> | EdgeCha
   if (next !== null) selectionStore.getState().select([...next].filter((id) => !id.startsWith('ov:')));
 }
 
-function CanvasInner() {
+const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+
+/** Background dots on the snap grid, thinned out when zoomed out so they never become a costly carpet. */
+function CanvasBackground() {
+  const gap = useFlowStore(backgroundGapSelector);
+  return <Background gap={gap} size={1} />;
+}
+
+function CanvasInner({ onInit }: CanvasProps) {
   const design = useDesign((s) => s.design);
   const selectedIds = useSelection((s) => s.selectedIds);
+  const editingId = useSelection((s) => s.editingId);
   const focusRequest = useSelection((s) => s.focusRequest);
   const overlayVisible = useUiStore((s) => s.overlayVisible);
   const snapPreference = useUiStore((s) => s.snapToGrid);
@@ -62,15 +116,95 @@ function CanvasInner() {
   const transient = useTransient();
   const [menu, setMenu] = useState<ContextMenuState | null>(null);
   const flow = useReactFlow<FlowNode, FlowEdge>();
+  const flowStore = useStoreApi<FlowNode, FlowEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
   // One projector per canvas, kept for its lifetime: it holds the per-record node cache.
   const [nodeProjector] = useState(() => new NodeProjector());
   const [edgeProjector] = useState(() => new EdgeProjector());
+  const [viewStore] = useState(() => createStore<ViewState>(() => ({ fitted: false, exporting: false })));
+  const fitted = useStore(viewStore, (s) => s.fitted);
+  const exporting = useStore(viewStore, (s) => s.exporting);
+  const zoomedOut = useFlowStore(zoomedOutSelector);
+  const ready = useFlowStore(readySelector);
+  // Large designs at low zoom: machines under the pointer (and at the end of a connection being drawn) become
+  // React Flow nodes, so they can be clicked, dragged and connected as usual.
+  const [hovered, setHovered] = useState<string | null>(null);
+  const [connectTarget, setConnectTarget] = useState<string | null>(null);
+  const selectionStart = useRef<Point | null>(null);
 
   const derived = getDerived(design);
   const selected = useMemo(() => new Set(selectedIds), [selectedIds]);
-  const nodes = useMemo(() => nodeProjector.project(design, selected, transient, derived), [nodeProjector, design, selected, transient, derived]);
-  const edges = useMemo(() => edgeProjector.project(design, selected, derived, overlayVisible), [edgeProjector, design, selected, derived, overlayVisible]);
+  const allNodes = useMemo(() => nodeProjector.project(design, selected, transient, derived), [nodeProjector, design, selected, transient, derived]);
+  const allEdges = useMemo(() => edgeProjector.project(design, selected, derived, overlayVisible), [edgeProjector, design, selected, derived, overlayVisible]);
+
+  const machineCount = useMemo(() => Object.keys(design.machines).length, [design.machines]);
+  const empty = machineCount === 0 && Object.keys(design.sites).length === 0;
+  const large = machineCount > LARGE_DESIGN_MACHINES;
+  // Until the first fit the zoom is React Flow's default 1; a large design starts drawn simply, not as DOM.
+  const lowDetail = large && !exporting && (zoomedOut || !fitted);
+
+  const linkEdges = useMemo(() => allEdges.filter((e) => e.type === 'link'), [allEdges]);
+
+  // What the scene layer and the overview draw. Sites and the overlay change rarely (stable lists keep their memo
+  // from rebuilding on every edit); machines and links change with every edit, selection and drag.
+  const [siteList] = useState(() => new StableList<FlowNode>());
+  const [overlayList] = useState(() => new StableList<FlowEdge>());
+  const siteNodes = useMemo(() => siteList.update(allNodes.filter((n) => n.type === 'site')), [siteList, allNodes]);
+  const overlayEdges = useMemo(() => overlayList.update(allEdges.filter((e) => e.type === 'overlay')), [overlayList, allEdges]);
+  const siteScene = useMemo(() => (large ? buildSiteScene(siteNodes, overlayEdges) : null), [large, siteNodes, overlayEdges]);
+  const itemScene = useMemo(
+    () => (large ? buildItemScene(allNodes, lowDetail ? linkEdges : noEdges, nodeProjector.measured) : null),
+    [large, lowDetail, allNodes, linkEdges, nodeProjector],
+  );
+  const layerItems = lowDetail ? itemScene : null;
+  const layerContent: LayerContent | null = useMemo(
+    () =>
+      // Nothing to draw at normal zoom without the overlay: no layer (and no bitmap) at all.
+      siteScene === null || exporting || (layerItems === null && siteScene.overlay.length === 0) ? null : { sites: siteScene, items: layerItems, drawSites: layerItems !== null },
+    [siteScene, layerItems, exporting],
+  );
+
+  // Large designs at normal zoom: React Flow gets the machines in the region around the view (see RegionTracker).
+  const regionNeeded = large && !lowDetail;
+  const [regionTracker] = useState(() => new RegionTracker());
+  const region = useFlowStore(useCallback((s: ReactFlowState) => (regionNeeded ? regionTracker.update(s.transform, s.width, s.height) : ''), [regionNeeded, regionTracker]));
+
+  // Machines a large design always hands to React Flow: the ones being touched (selected, renamed, dragged, and at
+  // low zoom the one under the pointer or at the end of a connection being drawn).
+  const touched = useMemo(() => {
+    if (!large) return null;
+    const ids = new Set<string>(selectedIds);
+    for (const id of transient.keys()) ids.add(id);
+    if (editingId !== null) ids.add(editingId);
+    if (lowDetail && hovered !== null) ids.add(hovered);
+    if (lowDetail && connectTarget !== null) ids.add(connectTarget);
+    return ids;
+  }, [large, lowDetail, selectedIds, transient, editingId, hovered, connectTarget]);
+
+  const { nodes, edges } = useMemo((): { nodes: FlowNode[]; edges: FlowEdge[] } => {
+    if (touched === null || itemScene === null || exporting) return { nodes: allNodes, edges: allEdges };
+    if (lowDetail) {
+      // The layer draws all lines; selected links stay in React Flow (hidden), so clicking something else
+      // unselects them as usual.
+      const selectedLinks = linkEdges.filter((e) => e.selected === true).map((e) => ({ ...e, hidden: true }));
+      return { nodes: allNodes.filter((n) => n.type === 'site' || touched.has(n.id)), edges: selectedLinks.length === 0 ? noEdges : selectedLinks };
+    }
+    // Normal zoom: machines in the region, plus the far ends of their links so those lines are drawn; the layer
+    // draws the overlay mesh, so React Flow gets links only.
+    const area = regionFromKey(region);
+    const keep = new Set(touched);
+    for (const m of itemScene.machines) if (area === null || overlaps(m, area)) keep.add(m.id);
+    const kept: FlowEdge[] = [];
+    const ends = new Set<string>();
+    for (const e of linkEdges) {
+      if (keep.has(e.source) || keep.has(e.target)) {
+        kept.push(e);
+        ends.add(e.source);
+        ends.add(e.target);
+      }
+    }
+    return { nodes: allNodes.filter((n) => n.type === 'site' || keep.has(n.id) || ends.has(n.id)), edges: kept };
+  }, [touched, itemScene, exporting, lowDetail, allNodes, allEdges, linkEdges, region]);
 
   // Holding Alt bypasses snapping, as in most drawing tools.
   useEffect(() => {
@@ -87,10 +221,28 @@ function CanvasInner() {
     };
   }, []);
 
+  /** Fits the view to the whole design, from the model (React Flow knows only the nodes it was given). */
+  const fitDesign = useCallback(
+    (duration?: number) => {
+      const { width, height } = flowStore.getState();
+      const bounds = boundsOf(designBoxes(designStore.getState().design, nodeProjector.measured).values());
+      if (bounds === null || width === 0 || height === 0) return;
+      void flow.setViewport(viewportForBox(bounds, width, height, FIT), duration === undefined ? undefined : { duration });
+    },
+    [flow, flowStore, nodeProjector],
+  );
+
+  // Fit once, when the flow has a size and the design has items (on mount, or when the first items appear).
+  useEffect(() => {
+    if (!ready || empty || viewStore.getState().fitted) return;
+    fitDesign();
+    viewStore.setState({ fitted: true });
+  }, [ready, empty, fitDesign, viewStore]);
+
   // Lend viewport controls to commands while the canvas is mounted.
   useEffect(() => {
     setViewControls({
-      fitView: () => void flow.fitView({ ...fitViewOptions, duration: 200 }),
+      fitView: () => fitDesign(200),
       zoomIn: () => void flow.zoomIn({ duration: 150 }),
       zoomOut: () => void flow.zoomOut({ duration: 150 }),
       center: () => {
@@ -102,47 +254,67 @@ function CanvasInner() {
         const next = await computeAutoLayout(before);
         // Only apply when nothing changed while ELK was working; one undo step either way.
         if (designStore.getState().design === before) designStore.getState().commit(next);
-        window.requestAnimationFrame(() => void flow.fitView({ ...fitViewOptions, duration: 200 }));
+        window.requestAnimationFrame(() => fitDesign(200));
       },
       exportImage: async (format) => {
-        const background = getComputedStyle(document.body).backgroundColor;
-        const url = await renderCanvasImage(flow.getNodes(), format, background);
-        const name = (designStore.getState().file.name ?? 'design').replace(/\.clan-design\.json$/, '');
-        downloadDataUrl(url, `${name}.${format}`);
-        appContext.notify(`Exported ${name}.${format}`);
+        // Everything must be DOM for html-to-image: no culling, no low-zoom layer, until the picture is taken.
+        viewStore.setState({ exporting: true });
+        try {
+          const deadline = performance.now() + 30_000;
+          for (;;) {
+            await nextFrame();
+            const rendered = wrapper.current?.querySelectorAll<HTMLElement>('.react-flow__node') ?? [];
+            const complete = rendered.length >= flow.getNodes().length && [...rendered].every((n) => n.style.visibility !== 'hidden');
+            if (complete || performance.now() > deadline) break;
+          }
+          await nextFrame();
+          const background = getComputedStyle(document.body).backgroundColor;
+          const url = await renderCanvasImage(flow.getNodes(), format, background);
+          const name = (designStore.getState().file.name ?? 'design').replace(/\.clan-design\.json$/, '');
+          downloadDataUrl(url, `${name}.${format}`);
+          appContext.notify(`Exported ${name}.${format}`);
+        } finally {
+          viewStore.setState({ exporting: false });
+        }
       },
     });
     return () => setViewControls(null);
-  }, [flow]);
+  }, [flow, fitDesign, viewStore]);
 
   // The problems panel asks to focus items: select them and bring them to the middle of the view.
   useEffect(() => {
     if (focusRequest === null) return;
-    const internal = focusRequest.ids.map((id) => flow.getInternalNode(id)).find((n) => n !== undefined);
-    if (internal === undefined) return;
-    const { x, y } = internal.internals.positionAbsolute;
-    void flow.setCenter(x + (internal.measured.width ?? 0) / 2, y + (internal.measured.height ?? 0) / 2, { zoom: Math.max(flow.getZoom(), 1), duration: 250 });
-  }, [focusRequest, flow]);
+    const boxes = designBoxes(designStore.getState().design, nodeProjector.measured);
+    const box = focusRequest.ids.map((id) => boxes.get(id)).find((b) => b !== undefined);
+    if (box === undefined) return;
+    const c = centre(box);
+    void flow.setCenter(c.x, c.y, { zoom: Math.max(flow.getZoom(), 1), duration: 250 });
+  }, [focusRequest, flow, nodeProjector]);
 
-  const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
-    applySelectionChanges(changes);
-    const current = transientStore.getState().items;
-    let nextTransient: Map<string, { position?: { x: number; y: number }; width?: number; height?: number }> | null = null;
-    for (const change of changes) {
-      if (change.type === 'position' && change.position !== undefined && change.dragging === true) {
-        nextTransient ??= new Map(current);
-        nextTransient.set(change.id, { ...nextTransient.get(change.id), position: change.position });
-      } else if (change.type === 'position' && change.position !== undefined && current.get(change.id)?.width !== undefined) {
-        // Resizing from the top or left edge moves the site's corner.
-        nextTransient ??= new Map(current);
-        nextTransient.set(change.id, { ...nextTransient.get(change.id), position: change.position });
-      } else if (change.type === 'dimensions' && change.resizing === true && change.dimensions !== undefined) {
-        nextTransient ??= new Map(current);
-        nextTransient.set(change.id, { ...nextTransient.get(change.id), width: change.dimensions.width, height: change.dimensions.height });
+  const onNodesChange = useCallback(
+    (changes: NodeChange<FlowNode>[]) => {
+      applySelectionChanges(changes);
+      const current = transientStore.getState().items;
+      let nextTransient: Map<string, { position?: { x: number; y: number }; width?: number; height?: number }> | null = null;
+      for (const change of changes) {
+        if (change.type === 'position' && change.position !== undefined && change.dragging === true) {
+          nextTransient ??= new Map(current);
+          nextTransient.set(change.id, { ...nextTransient.get(change.id), position: change.position });
+        } else if (change.type === 'position' && change.position !== undefined && current.get(change.id)?.width !== undefined) {
+          // Resizing from the top or left edge moves the site's corner.
+          nextTransient ??= new Map(current);
+          nextTransient.set(change.id, { ...nextTransient.get(change.id), position: change.position });
+        } else if (change.type === 'dimensions' && change.resizing === true && change.dimensions !== undefined) {
+          nextTransient ??= new Map(current);
+          nextTransient.set(change.id, { ...nextTransient.get(change.id), width: change.dimensions.width, height: change.dimensions.height });
+        } else if (change.type === 'dimensions' && change.dimensions !== undefined && change.resizing === undefined && isMachineId(change.id)) {
+          nodeProjector.recordMeasured(change.id, change.dimensions);
+        }
       }
-    }
-    if (nextTransient !== null) transientStore.getState().set(nextTransient);
-  }, []);
+      if (nextTransient !== null) transientStore.getState().set(nextTransient);
+    },
+    [nodeProjector],
+  );
 
   // Edges are deleted by the Delete command; only their selection is taken from React Flow.
   const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => applySelectionChanges(changes), []);
@@ -166,6 +338,8 @@ function CanvasInner() {
     commit(putLink(current, { id, kind: 'cable', source: connection.source as MachineId, target: connection.target as MachineId, ports: null, label: '', meta: {} }));
     selectionStore.getState().select([id as LinkId]);
   }, []);
+
+  const onConnectEnd = useCallback(() => setConnectTarget(null), []);
 
   const onDragOver = useCallback((event: DragEvent) => {
     if (!event.dataTransfer.types.includes(PALETTE_MIME)) return;
@@ -195,16 +369,90 @@ function CanvasInner() {
     selectionStore.getState().setEditing(node.id);
   }, []);
 
-  const openMenu = useCallback((event: ReactMouseEvent | MouseEvent, targetId: string | null) => {
-    event.preventDefault();
-    if (targetId !== null && !selectionStore.getState().selectedIds.includes(targetId)) selectionStore.getState().select([targetId]);
-    if (targetId === null) selectionStore.getState().select([]);
-    const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-    setMenu({ x: event.clientX, y: event.clientY, at });
-  }, [flow]);
+  /** In low-detail mode: the machine or link drawn by the layer under a screen point. */
+  const drawnItemAt = useCallback(
+    (clientX: number, clientY: number): string | null => {
+      if (layerItems === null) return null;
+      const p = flow.screenToFlowPosition({ x: clientX, y: clientY });
+      const zoom = flow.getZoom();
+      return machineAt(layerItems, p)?.id ?? linkAt(layerItems, p, 6 / zoom)?.id ?? null;
+    },
+    [layerItems, flow],
+  );
+
+  const openMenu = useCallback(
+    (event: ReactMouseEvent | MouseEvent, targetId: string | null) => {
+      event.preventDefault();
+      if (targetId !== null && !selectionStore.getState().selectedIds.includes(targetId)) selectionStore.getState().select([targetId]);
+      if (targetId === null) selectionStore.getState().select([]);
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      setMenu({ x: event.clientX, y: event.clientY, at });
+    },
+    [flow],
+  );
+
+  // Low detail: a click that reaches a site's area on a machine the layer draws (a touch, or a click faster than the
+  // hover) selects the machine, as it would at normal zoom.
+  const onNodeClick = useCallback(
+    (event: ReactMouseEvent, node: FlowNode) => {
+      if (layerItems === null || node.type !== 'site') return;
+      const hit = machineAt(layerItems, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+      if (hit !== null) queueMicrotask(() => selectionStore.getState().select([hit.id]));
+    },
+    [layerItems, flow],
+  );
+
+  const onPaneClick = useCallback(
+    (event: ReactMouseEvent) => {
+      setMenu(null);
+      const hit = drawnItemAt(event.clientX, event.clientY);
+      // React Flow clears its selection right after this handler; select the drawn item after that.
+      if (hit !== null) queueMicrotask(() => selectionStore.getState().select([hit]));
+    },
+    [drawnItemAt],
+  );
+
+  const onPointerMove = useCallback(
+    (event: ReactPointerEvent) => {
+      if (layerItems === null) return;
+      const connecting = flowStore.getState().connection.inProgress;
+      // While panning, dragging or drawing a selection box nothing is hovered; while connecting, the target is.
+      if (event.buttons !== 0 && !connecting) return;
+      const p = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      const hit = machineAt(layerItems, p, HOVER_MARGIN / flow.getZoom())?.id ?? null;
+      // Committed at once, so the node is there before a click that follows right after the move.
+      if (connecting) flushSync(() => setConnectTarget(hit));
+      else if (hit !== hovered) flushSync(() => setHovered(hit));
+    },
+    [layerItems, flow, flowStore, hovered],
+  );
+  const onPointerLeave = useCallback(() => setHovered(null), []);
+
+  // A selection box in low-detail mode also selects the machines the layer draws inside it.
+  const onSelectionStart = useCallback(() => {
+    const rect = flowStore.getState().userSelectionRect;
+    selectionStart.current = rect === null ? null : { x: rect.startX, y: rect.startY };
+  }, [flowStore]);
+  const onSelectionEnd = useCallback(
+    (event: ReactMouseEvent) => {
+      const start = selectionStart.current;
+      selectionStart.current = null;
+      if (layerItems === null || start === null) return;
+      const end = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      const inside = machinesInside(layerItems, boxFromCorners(start, end));
+      if (inside.length === 0) return;
+      queueMicrotask(() => selectionStore.getState().select([...new Set([...selectionStore.getState().selectedIds, ...inside])]));
+    },
+    [layerItems, flow],
+  );
+
+  const onFitView = useCallback(() => fitDesign(200), [fitDesign]);
+  const onNodeContextMenu = useCallback((e: ReactMouseEvent, n: FlowNode) => openMenu(e, n.id), [openMenu]);
+  const onEdgeContextMenu = useCallback((e: ReactMouseEvent, edge: FlowEdge) => openMenu(e, edge.type === 'link' ? edge.id : null), [openMenu]);
+  const onPaneContextMenu = useCallback((e: ReactMouseEvent | MouseEvent) => openMenu(e, drawnItemAt(e.clientX, e.clientY)), [openMenu, drawnItemAt]);
 
   return (
-    <div className="canvas-wrapper" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop}>
+    <div className={lowDetail ? 'canvas-wrapper low-detail' : 'canvas-wrapper'} ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} onPointerMove={onPointerMove} onPointerLeave={onPointerLeave}>
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
@@ -213,40 +461,54 @@ function CanvasInner() {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onNodeDragStop={onNodeDragStop}
+        onNodeClick={onNodeClick}
         onNodeDoubleClick={onNodeDoubleClick}
-        onNodeContextMenu={(e, n) => openMenu(e, n.id)}
-        onEdgeContextMenu={(e, edge) => openMenu(e, edge.type === 'link' ? edge.id : null)}
-        onPaneContextMenu={(e) => openMenu(e, null)}
-        onPaneClick={() => setMenu(null)}
+        onNodeContextMenu={onNodeContextMenu}
+        onEdgeContextMenu={onEdgeContextMenu}
+        onPaneContextMenu={onPaneContextMenu}
+        onPaneClick={onPaneClick}
+        onSelectionStart={onSelectionStart}
+        onSelectionEnd={onSelectionEnd}
         onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
         connectionMode={ConnectionMode.Loose}
         snapToGrid={snapPreference && !altHeld}
         snapGrid={GRID}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
-        fitView
-        fitViewOptions={fitViewOptions}
-        minZoom={0.05}
+        minZoom={FIT.minZoom}
         maxZoom={2.5}
-        onlyRenderVisibleElements
+        onlyRenderVisibleElements={!exporting}
         elevateNodesOnSelect={false}
         proOptions={proOptions}
+        onInit={onInit}
       >
-        <Background gap={GRID[0]} size={1} />
-        <MiniMap pannable zoomable ariaLabel="Overview of the whole design" nodeStrokeWidth={2} style={miniMapStyle} />
-        <Controls showInteractive={false} />
+        <CanvasBackground />
+        {layerContent !== null && <SceneLayer content={layerContent} />}
+        {siteScene !== null && itemScene !== null ? (
+          <OverviewMap sites={siteScene} items={itemScene} />
+        ) : (
+          <MiniMap pannable zoomable ariaLabel="Overview of the whole design" nodeStrokeWidth={2} style={miniMapStyle} />
+        )}
+        <Controls showInteractive={false} onFitView={onFitView} />
       </ReactFlow>
       {menu !== null && <ContextMenu state={menu} onClose={() => setMenu(null)} />}
     </div>
   );
 }
 
+/** Options of the canvas; the app passes none. */
+export interface CanvasProps {
+  /** Receives the React Flow instance once the flow is ready (used by the canvas benchmark to drive the view). */
+  onInit?: (instance: ReactFlowInstance<FlowNode, FlowEdge>) => void;
+}
+
 /** The design canvas, with its own React Flow provider. */
-export function Canvas() {
+export function Canvas({ onInit }: CanvasProps) {
   return (
     <ReactFlowProvider>
-      <CanvasInner />
+      <CanvasInner onInit={onInit} />
     </ReactFlowProvider>
   );
 }

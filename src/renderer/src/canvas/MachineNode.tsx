@@ -38,7 +38,15 @@ function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
   const editing = useSelection((s) => s.editingId === id);
   const { machine, roles, severity, reach } = data;
   const className = `machine-node${selected ? ' selected' : ''}${machine.managed ? '' : ' unmanaged'}${severity ? ` has-${severity}` : ''}`;
-  if (zoomedOut && !selected) return <div className={`${className} simple`} data-name={machine.name} />;
+  // Zoomed out, a plain box; it keeps its handles, so its edges stay drawn and connections can start or end here.
+  if (zoomedOut && !selected) {
+    return (
+      <div className={`${className} simple`} data-name={machine.name}>
+        <Handle type="target" position={Position.Top} className="node-handle" />
+        <Handle type="source" position={Position.Bottom} className="node-handle" />
+      </div>
+    );
+  }
   return (
     <div className={className} data-testid={`machine-${machine.name}`} title={`${machineKindLabels[machine.kind]}${machine.managed ? '' : ' (not managed)'}`}>
       <Handle type="target" position={Position.Top} className="node-handle" />

@@ -1,4 +1,4 @@
-import { NodeResizer, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
+import { Handle, NodeResizer, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { natLabels, qualityLabels, siteKindLabels } from '../../../shared/model/labels';
 import { useSelection } from '../stores/selectionStore';
@@ -14,8 +14,10 @@ function SiteNodeView({ id, data, selected }: NodeProps<SiteFlowNode>) {
   const editing = useSelection((s) => s.editingId === id);
   const { site, isAdmin, machineCount, severity } = data;
   return (
-    <div className={`site-node site-${site.kind} nat-${site.nat}${selected ? ' selected' : ''}`} data-testid={`site-${site.name}`}>
+    <div className={`site-node site-${site.kind} nat-${site.nat}${selected ? ' selected' : ''}${editing ? ' editing' : ''}`} data-testid={`site-${site.name}`}>
       <NodeResizer isVisible={selected} minWidth={200} minHeight={120} onResizeEnd={(_e, p) => commitSiteResize(id, p)} />
+      {/* Port forwards start at the site: React Flow draws an edge only from a handle. Invisible, not connectable. */}
+      <Handle type="source" position={Position.Top} className="site-anchor" isConnectable={false} />
       <div className="site-header">
         {editing ? (
           <input

@@ -1,31 +1,21 @@
 import { BaseEdge, EdgeLabelRenderer, getStraightPath, useInternalNode, type EdgeProps, type InternalNode } from '@xyflow/react';
 import { memo } from 'react';
+import { floatingLine, type Box } from './geometry';
 import type { LinkFlowEdge, OverlayFlowEdge } from './types';
 
-function center(node: InternalNode): { x: number; y: number } {
+/** A node's box in flow coordinates; an unmeasured node counts with the size it declares. */
+function nodeBox(node: InternalNode): Box {
   const { x, y } = node.internals.positionAbsolute;
-  return { x: x + (node.measured.width ?? 0) / 2, y: y + (node.measured.height ?? 0) / 2 };
-}
-
-/** Where the line from a node's centre towards a point leaves the node's box, so edges float on the border. */
-function borderPoint(node: InternalNode, toward: { x: number; y: number }): { x: number; y: number } {
-  const c = center(node);
-  const w = (node.measured.width ?? 0) / 2;
-  const h = (node.measured.height ?? 0) / 2;
-  const dx = toward.x - c.x;
-  const dy = toward.y - c.y;
-  if (dx === 0 && dy === 0) return c;
-  const scale = Math.min(w / Math.abs(dx || 1e-9), h / Math.abs(dy || 1e-9));
-  return { x: c.x + dx * Math.min(scale, 1), y: c.y + dy * Math.min(scale, 1) };
+  return { x, y, width: node.measured.width ?? node.width ?? node.initialWidth ?? 0, height: node.measured.height ?? node.height ?? node.initialHeight ?? 0 };
 }
 
 function useFloatingPath(source: string, target: string): { path: string; labelX: number; labelY: number } | null {
   const s = useInternalNode(source);
   const t = useInternalNode(target);
   if (s === undefined || t === undefined) return null;
-  const from = borderPoint(s, center(t));
-  const to = borderPoint(t, center(s));
-  const [path, labelX, labelY] = getStraightPath({ sourceX: from.x, sourceY: from.y, targetX: to.x, targetY: to.y });
+  // Edges float on the borders of their nodes: the same geometry the low-zoom layer draws.
+  const { x1, y1, x2, y2 } = floatingLine(nodeBox(s), nodeBox(t));
+  const [path, labelX, labelY] = getStraightPath({ sourceX: x1, sourceY: y1, targetX: x2, targetY: y2 });
   return { path, labelX, labelY };
 }
 

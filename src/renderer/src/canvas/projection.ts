@@ -1,3 +1,5 @@
+import { Position, type NodeHandle } from '@xyflow/react';
+import { MACHINE_NODE_SIZE } from '../../../shared/model/templates';
 import type { Design, Machine, Site } from '../../../shared/model/types';
 import type { Derived } from '../stores/derived';
 import type { FlowEdge, FlowNode, LinkFlowEdge, MachineFlowNode, OverlayFlowEdge, SiteFlowNode } from './types';
@@ -18,6 +20,21 @@ interface CacheEntry<N> {
 export class NodeProjector {
   private siteCache = new Map<string, CacheEntry<SiteFlowNode>>();
   private machineCache = new Map<string, CacheEntry<MachineFlowNode>>();
+  private readonly sizes = new Map<string, { width: number; height: number }>();
+
+  /** Sizes React Flow measured, by node id (machines grow with their badges). */
+  get measured(): ReadonlyMap<string, { width: number; height: number }> {
+    return this.sizes;
+  }
+
+  /**
+   * Records a size React Flow measured. New node objects carry it (as React Flow's own applyNodeChanges would),
+   * so a node that changes keeps its size and handle positions instead of being measured again from scratch.
+   */
+  recordMeasured(id: string, size: { width: number; height: number }): void {
+    const known = this.sizes.get(id);
+    if (known === undefined || known.width !== size.width || known.height !== size.height) this.sizes.set(id, { width: size.width, height: size.height });
+  }
 
   project(design: Design, selected: ReadonlySet<string>, transient: Transient, derived: Derived): FlowNode[] {
     const nodes: FlowNode[] = [];
@@ -39,12 +56,13 @@ export class NodeProjector {
       const parentExists = machine.siteId !== null && design.sites[machine.siteId] !== undefined;
       const inputs = [machine, selected.has(machine.id), design.vpn.roles[machine.id], derived.severityById.get(machine.id) ?? null, derived.reachLabelById.get(machine.id) ?? null, t, parentExists];
       const cached = this.machineCache.get(machine.id);
-      const node = cached !== undefined && sameInputs(cached.inputs, inputs) ? cached.node : machineNode(machine, inputs, t, parentExists);
+      const node = cached !== undefined && sameInputs(cached.inputs, inputs) ? cached.node : machineNode(machine, inputs, t, parentExists, this.sizes.get(machine.id));
       nextMachines.set(machine.id, { inputs, node });
       nodes.push(node);
     }
     this.siteCache = nextSites;
     this.machineCache = nextMachines;
+    for (const id of this.sizes.keys()) if (!nextSites.has(id) && !nextMachines.has(id)) this.sizes.delete(id);
     return nodes;
   }
 }
@@ -65,17 +83,51 @@ function siteNode(site: Site, inputs: readonly unknown[], t: { position?: { x: n
     style: { width, height },
     zIndex: 0,
     selected: inputs[1] as boolean,
+    handles: siteHandles(width),
     data: { site, isAdmin: inputs[2] as boolean, machineCount: inputs[3] as number, severity: inputs[4] as SiteFlowNode['data']['severity'] },
   };
 }
 
-function machineNode(machine: Machine, inputs: readonly unknown[], t: { position?: { x: number; y: number } } | undefined, parentExists: boolean): MachineFlowNode {
+/** Handle size in CSS (.node-handle): React Flow centres handles on the node's border. */
+const HANDLE = 8;
+
+/**
+ * Where a machine's two handles are (top centre: target, bottom centre: source), relative to the node. Declaring
+ * them lets React Flow cull and connect a machine it has not rendered yet; without them it renders every
+ * unmeasured node once, which for a large design means thousands of nodes when zooming in. React Flow replaces
+ * them with measured positions as soon as the node is on screen.
+ */
+export function machineHandles(width: number, height: number): NodeHandle[] {
+  const x = width / 2 - HANDLE / 2;
+  return [
+    { id: null, type: 'target', position: Position.Top, x, y: -HANDLE / 2, width: HANDLE, height: HANDLE },
+    { id: null, type: 'source', position: Position.Bottom, x, y: height - HANDLE / 2, width: HANDLE, height: HANDLE },
+  ];
+}
+
+/** A site's anchor handle (invisible, not connectable): React Flow draws an edge only between handles. */
+function siteHandles(width: number): NodeHandle[] {
+  return [{ id: null, type: 'source', position: Position.Top, x: width / 2 - 1, y: -1, width: 2, height: 2 }];
+}
+
+const estimatedHandles = machineHandles(MACHINE_NODE_SIZE.width, MACHINE_NODE_SIZE.height);
+
+function machineNode(
+  machine: Machine,
+  inputs: readonly unknown[],
+  t: { position?: { x: number; y: number } } | undefined,
+  parentExists: boolean,
+  measured: { width: number; height: number } | undefined,
+): MachineFlowNode {
   const node: MachineFlowNode = {
     id: machine.id,
     type: 'machine',
     position: t?.position ?? machine.position,
     zIndex: 1,
     selected: inputs[1] as boolean,
+    ...(measured === undefined
+      ? { initialWidth: MACHINE_NODE_SIZE.width, initialHeight: MACHINE_NODE_SIZE.height, handles: estimatedHandles }
+      : { measured: { width: measured.width, height: measured.height }, handles: machineHandles(measured.width, measured.height) }),
     data: {
       machine,
       roles: (inputs[2] as readonly string[] | undefined) ?? emptyRoles,
@@ -120,5 +172,16 @@ export class EdgeProjector {
     }
     this.cache = next;
     return edges;
+  }
+}
+
+/** Hands back the previous array while a new one holds the same objects in the same order (for memo keys). */
+export class StableList<T> {
+  private last: readonly T[] = [];
+
+  update(next: readonly T[]): readonly T[] {
+    const same = next.length === this.last.length && next.every((item, i) => item === this.last[i]);
+    if (!same) this.last = next;
+    return this.last;
   }
 }
