@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+import { openApp, screenshotPath, shouldRunE2e, type OpenApp } from './support';
 
 const run = shouldRunE2e();
 
@@ -13,24 +13,16 @@ async function tableState(page: Page) {
 }
 
 describe.runIf(run)('choosing a VPN (Chromium, serve mode)', () => {
-  let serve: ServeProcess;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let app: OpenApp;
   let page: Page;
 
   beforeAll(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.goto(serve.urlWithToken);
-    await page.getByTestId('wizard').waitFor();
-    await page.getByRole('button', { name: /Home \+ cloud VPS/ }).click();
-    await page.getByTestId('wizard-create').click();
-    await page.locator('.react-flow__node-machine').nth(4).waitFor();
+    app = await openApp({ wizard: /Home \+ cloud VPS/ });
+    page = app.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await app?.close();
   });
 
   test('lists the ten VPNs and the no-VPN reference with the thesis figures', async () => {

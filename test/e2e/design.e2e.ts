@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { dragFromPalette, launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+import { dragFromPalette, launchBrowser, openApp, screenshotPath, shouldRunE2e, startServe, type OpenApp, type ServeProcess } from './support';
 
 const run = shouldRunE2e();
 
@@ -15,24 +15,20 @@ async function visibleDesign(page: Page) {
 }
 
 describe.runIf(run)('designing on the canvas (Chromium, serve mode)', () => {
+  let app: OpenApp;
   let serve: ServeProcess;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   let savedBytes = '';
   let before: Awaited<ReturnType<typeof visibleDesign>>;
 
   beforeAll(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.goto(serve.urlWithToken);
-    await page.getByTestId('wizard').waitFor();
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    app = await openApp({ wizard: 'close' });
+    serve = app.serve;
+    page = app.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await app?.close();
   });
 
   test('drags a site and two machines from the palette into it', async () => {

@@ -2,29 +2,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+import { openApp, screenshotPath, shouldRunE2e, type OpenApp, type ServeProcess } from './support';
 
 const run = shouldRunE2e();
 
 describe.runIf(run)('generating the Clan configuration (Chromium, serve mode)', () => {
-  let serve: ServeProcess;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let app: OpenApp;
   let page: Page;
+  let serve: ServeProcess;
 
   beforeAll(async () => {
-    serve = await startServe();
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.goto(serve.urlWithToken);
-    await page.getByTestId('wizard').waitFor();
-    await page.getByRole('button', { name: /Home \+ cloud VPS/ }).click();
-    await page.getByTestId('wizard-create').click();
-    await page.locator('.react-flow__node-machine').nth(4).waitFor();
+    app = await openApp({ wizard: /Home \+ cloud VPS/ });
+    page = app.page;
+    serve = app.serve;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await app?.close();
   });
 
   test('after choosing a VPN and saving, the preview lists the generated files', async () => {

@@ -154,3 +154,40 @@ export async function dragFromPalette(page: Page, testId: string, to: { x: numbe
     { testId, x: to.x, y: to.y },
   );
 }
+
+/** A running app in a fresh browser: the server, the browser and the page, and one call to stop both. */
+export interface OpenApp {
+  serve: ServeProcess;
+  browser: Awaited<ReturnType<typeof launchBrowser>>;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts serve mode and opens the app in a fresh browser. A first start offers the family-network wizard:
+ * `wizard: 'close'` dismisses it, a pattern picks the template with that title and creates its design.
+ */
+export async function openApp(options: { wizard: 'close' | RegExp }): Promise<OpenApp> {
+  const serve = await startServe();
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  await page.goto(serve.urlWithToken);
+  await page.getByTestId('wizard').waitFor();
+  if (options.wizard === 'close') {
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('wizard').waitFor({ state: 'detached' });
+  } else {
+    await page.getByRole('button', { name: options.wizard }).click();
+    await page.getByTestId('wizard-create').click();
+    await page.locator('.react-flow__node-machine').first().waitFor();
+  }
+  return {
+    serve,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await serve.stop();
+    },
+  };
+}
