@@ -38,6 +38,8 @@ Commands:
   leaderboard    print the VPN benchmark table with slowdown factors and scores
                  (--profile baseline|low|medium|high, --preset balanced|fileTransfer|videoCalls|flakyLinks)
   generate FILE  write the Clan flake for a design (--out DIR, --vpn ID what-if, --check, --force)
+  preflight FILE check every managed machine over SSH before a deploy (--strict | --accept-new,
+                 --known-hosts FILE, --identity FILE, --concurrency N, --timeout SECONDS)
   serve          run the app in a browser (same as npm run serve)
 
 Run "clan-designer COMMAND --help" for a command's options.
@@ -73,7 +75,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   if (values.help === true || command === undefined || command === 'help') {
-    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['validate', 'advise', 'leaderboard', 'generate', 'serve'] })}\n`);
+    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['validate', 'advise', 'leaderboard', 'generate', 'preflight', 'serve'] })}\n`);
     else io.stdout(help);
     return command === undefined && values.help !== true ? ExitCode.usage : ExitCode.ok;
   }
@@ -92,6 +94,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (command === 'generate') {
     const { runGenerate } = await import('./generateCommand');
     return runGenerate(commandArgs, io, json);
+  }
+  if (command === 'preflight') {
+    const { runPreflightCommand } = await import('./preflightCommand');
+    return runPreflightCommand(commandArgs, io, json);
   }
   if (command === 'serve') {
     const { runServe } = await import('../serve/runServe');

@@ -4,21 +4,13 @@
  * goes through quoteArgument and nothing is ever concatenated into a command anywhere else (STYLE.md section 6).
  *
  * The remote login shell is assumed to be POSIX (sh, dash, bash, zsh): NixOS and Debian default to bash. csh and fish
- * parse single quotes differently; the deploy preflight checks the login shell before running anything.
+ * parse single quotes differently, so machines whose login shell is csh or fish are not supported.
  */
 
-/** Characters that never need quoting in a POSIX shell word (no '=', so a bare word can't become an assignment; no '~' or '%'). */
-const safeWord = /^[A-Za-z0-9_@+:,./-]+$/;
+import { quoteArgument } from '../../shared/shellQuote';
 
-/** Quotes one argument so a POSIX shell reads it back as exactly that string. Throws on NUL, which argv cannot carry. */
-export function quoteArgument(value: string): string {
-  if (value.includes('\0')) throw new RangeError('A remote command argument cannot contain a NUL byte.');
-  if (safeWord.test(value)) return value;
-  // Inside single quotes nothing is special except the closing quote: end the quote, add \' and reopen.
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
+export { quoteArgument };
 
-/** Quotes an argument vector into one command string; argv[0] is the program. */
 export function quoteCommand(argv: readonly string[]): string {
   if (argv.length === 0) throw new RangeError('A remote command needs at least the program name.');
   return argv.map(quoteArgument).join(' ');

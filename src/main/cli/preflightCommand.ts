@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeError } from '../../shared/errors';
+import type { PreflightStatus } from '../../shared/preflight';
+import { loadDesignFile } from '../../shared/schema/load';
+import { runPreflight, type MachinePreflight, type PreflightPool } from '../services/preflight';
+import { SshClientPool, type HostKeyPolicy } from '../ssh/sshClient';
+import { ExitCode, type CliIo } from './run';
+
+const usage = `Usage: clan-designer [--json] preflight <design-file> [--strict | --accept-new] [--known-hosts FILE]
+                     [--identity FILE] [--concurrency N] [--timeout SECONDS] [--json]
+
+Checks every managed machine of a design over SSH before a deploy, several at once: reachable, logged in, host
+key known, NixOS (and version), Nix and flakes, architecture as in the design, memory, free disk, /dev/net/tun,
+root or passwordless sudo, systemd-run and clock skew. Each finding says what was found, why it matters and what
+to do, with a command to copy where there is one. Machines behind a drawn jump host are reached through it.
+
+Options:
+  --strict             refuse host keys that are not in known_hosts (OpenSSH StrictHostKeyChecking=yes)
+  --accept-new         trust and record host keys seen for the first time (OpenSSH accept-new); a changed key is
+                       always refused. Without --accept-new nothing is asked (no terminal is assumed): unknown keys
+                       are refused, exactly as with --strict
+  --known-hosts FILE   known_hosts file to check host keys against (default ~/.ssh/known_hosts)
+  --identity FILE      private key to log in with (default ~/.ssh/id_ed25519, id_ecdsa or id_rsa, the first found)
+  --concurrency N      machines checked at once (default 8)
+  --timeout SECONDS    time limit per machine for connecting and checking (default 30)
+  --json               print the findings as JSON
+
+Exit codes: 0 every machine is ok (warnings may remain), 1 some machine has errors (including unreachable ones),
+2 the design or the options cannot be used, 3 the check itself failed.
+`;
+
+const marks: Record<PreflightStatus, string> = { ok: 'ok     ', warning: 'warning', error: 'error  ', skipped: 'skipped' };
+
+/** Test seam: the pool the command uses (the real SshClientPool by default). */
+export interface PreflightCommandDeps {
+  createPool?: (options: { knownHostsPath: string; hostKeyPolicy: HostKeyPolicy; connectTimeoutMs: number }) => PreflightPool & { dispose(): void };
+}
+
+/** `preflight <design-file>`: the deploy preflight, on the command line. */
+export async function runPreflightCommand(argv: string[], io: CliIo, json: boolean, deps: PreflightCommandDeps = {}): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        strict: { type: 'boolean' },
+        'accept-new': { type: 'boolean' },
+        'known-hosts': { type: 'string' },
+        identity: { type: 'string' },
+        concurrency: { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+  } catch (cause) {
+    io.stderr(`${(cause as Error).message}\n\n${usage}`);
+    return ExitCode.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    io.stdout(usage);
+    return ExitCode.ok;
+  }
+  const asJson = json || values.json === true;
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0) return unusable(io, asJson, 'usage', `preflight takes exactly one design file.\n\n${usage}`);
+  if (values.strict === true && values['accept-new'] === true) return unusable(io, asJson, 'usage', `--strict and --accept-new contradict each other; give one of them.\n\n${usage}`);
+  const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) return unusable(io, asJson, 'usage', `--concurrency must be a whole number from 1 to 256, not "${values.concurrency}".`);
+  const timeoutSeconds = values.timeout === undefined ? 30 : Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) return unusable(io, asJson, 'usage', `--timeout must be a number of seconds from 1 to 3600, not "${values.timeout}".`);
+
+  const text = await readText(file);
+  if (!text.ok) return unusable(io, asJson, 'fileAccessFailed', `Could not read ${file}: ${text.why}. Check the path and try again.`);
+  const loaded = loadDesignFile(text.value);
+  if (!loaded.ok) return unusable(io, asJson, loaded.error.code, describeError(loaded.error));
+
+  const sshDir = join(homedir(), '.ssh');
+  let privateKey: string | undefined;
+  const identities = values.identity === undefined ? ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => join(sshDir, name)) : [values.identity];
+  for (const path of identities) {
+    const key = await readText(path);
+    if (key.ok) {
+      privateKey = key.value;
+      break;
+    }
+    if (values.identity !== undefined) return unusable(io, asJson, 'fileAccessFailed', `Could not read the identity ${path}: ${key.why}. Give the private key to log in with.`);
+  }
+  if (privateKey === undefined) return unusable(io, asJson, 'fileAccessFailed', `No SSH key was found in ${sshDir} (id_ed25519, id_ecdsa, id_rsa). Give one with --identity FILE.`);
+
+  const knownHostsPath = values['known-hosts'] ?? join(sshDir, 'known_hosts');
+  const hostKeyPolicy: HostKeyPolicy =
+    values['accept-new'] === true
+      ? {
+          mode: 'tofu',
+          confirm: (prompt) => {
+            io.stderr(`Trusting the new ${prompt.keyType} host key of ${prompt.host}${prompt.port === 22 ? '' : `:${prompt.port}`} (${prompt.fingerprint}) and recording it in ${knownHostsPath}.\n`);
+            return Promise.resolve(true);
+          },
+        }
+      : { mode: 'strict' };
+  const timeoutMs = Math.round(timeoutSeconds * 1000);
+  const createPool = deps.createPool ?? ((options) => new SshClientPool(options));
+  const pool = createPool({ knownHostsPath, hostKeyPolicy, connectTimeoutMs: timeoutMs });
+  let results: MachinePreflight[];
+  try {
+    results = await runPreflight(loaded.value.design, { pool, identityFor: () => ({ privateKey }), concurrency, timeoutMs });
+  } catch (cause) {
+    const message = `The preflight could not run: ${(cause as Error).message}. Use --json for details and report it if it keeps happening.`;
+    if (asJson) io.stdout(`${JSON.stringify({ ok: false, file, error: { code: 'preflightFailed', message } })}\n`);
+    else io.stderr(`${message}\n`);
+    return ExitCode.failed;
+  } finally {
+    pool.dispose();
+  }
+
+  const failed = results.filter((r) => r.status === 'error').length;
+  const exit = failed > 0 ? ExitCode.problems : ExitCode.ok;
+  if (asJson) {
+    io.stdout(`${JSON.stringify({ ok: failed === 0, file, machines: results })}\n`);
+    return exit;
+  }
+  const lines = [`${file}: ${results.length} managed machines checked`];
+  for (const r of results) {
+    lines.push('', `${r.name} (${r.target ?? 'no SSH address'}${r.via === null ? '' : ` via ${r.via}`}): ${r.status}`);
+    for (const f of r.findings) {
+      lines.push(`  ${marks[f.status]}  ${f.id.padEnd(10)}  ${f.message}`);
+      if (f.command !== undefined) lines.push(`                         to copy: ${f.command}`);
+      if (f.id === 'hostKey' && f.status === 'error' && values['accept-new'] !== true && values.strict !== true) {
+        lines.push('                         (run again with --accept-new to trust host keys seen for the first time)');
+      }
+    }
+  }
+  lines.push('', failed === 0 ? 'Every machine is ready for a deploy (see the warnings, if any).' : `${failed} of ${results.length} machines have errors; fix them before deploying.`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return exit;
+}
+
+async function readText(path: string): Promise<{ ok: true; value: string } | { ok: false; why: string }> {
+  try {
+    return { ok: true, value: await readFile(path, 'utf8') };
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission was denied' : code === 'EISDIR' ? 'it is a folder' : `the system said ${code ?? String(cause)}`;
+    return { ok: false, why };
+  }
+}
+
+function unusable(io: CliIo, json: boolean, code: string, message: string): number {
+  if (json) io.stdout(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
+  else io.stderr(`${message}\n`);
+  return ExitCode.usage;
+}
