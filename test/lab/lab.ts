@@ -442,6 +442,18 @@ async function teardown(record: LabRecord, children?: Map<string, ChildProcess>)
       // Gone already.
     }
   }
+  // Every process still inside a lab namespace goes too: killing the listening sshd leaves its session children
+  // (one per open connection) running, and they would outlive the namespace and keep the test users busy.
+  for (const ns of record.namespaces) {
+    const pids = await sh('ip', ['netns', 'pids', ns]).catch(() => '');
+    for (const pid of pids.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Exited meanwhile.
+      }
+    }
+  }
   for (const ns of [...record.namespaces].reverse()) await sh('ip', ['netns', 'del', ns]).catch(() => undefined);
   for (const link of record.rootLinks) await sh('ip', ['link', 'del', link]).catch(() => undefined);
   for (const file of record.sudoersFiles) rmSync(file, { force: true });
