@@ -47,7 +47,7 @@ describe('writeGeneratedClan', () => {
     writeFileSync(join(dir, 'machines/vps/hardware-configuration.nix'), '{ }');
     const next = generate(households, 'nebula');
     const result = await write(dir, next);
-    expect(result.ok && result.value.written).toEqual(['.clan-designer/manifest.json', 'clan.nix', 'inventory.json', 'modules/clan-services/nebula/default.nix']);
+    expect(result.ok && result.value.written).toEqual(['.clan-designer/manifest.json', 'clan.nix', 'inventory.json', 'modules/clan-services/lib.nix', 'modules/clan-services/nebula/default.nix']);
     expect(readFileSync(join(dir, 'flake.lock'), 'utf8')).toBe('{}');
     expect(readFileSync(join(dir, 'vars/per-machine/vps/zerotier/value'), 'utf8')).toBe('public');
     expect(readFileSync(join(dir, 'machines/vps/hardware-configuration.nix'), 'utf8')).toBe('{ }');
@@ -163,7 +163,7 @@ describe('checkGeneratedClan', () => {
       upToDate: false,
       changed: ['.clan-designer/manifest.json', 'clan.nix', 'inventory.json'],
       keptEdits: [],
-      missing: ['modules/clan-services/nebula/default.nix'],
+      missing: ['modules/clan-services/lib.nix', 'modules/clan-services/nebula/default.nix'],
       stale: ['machines/sister-nas/configuration.nix'],
     });
   });

@@ -5,7 +5,7 @@ import { vpnIds } from '../vpn/ids';
 import { describeGenerateError, type GenerateError } from './errors';
 import { generateClan, manifestPath, parseManifest, type GeneratedClan } from './generate';
 import { sha256Hex } from './hash';
-import { ownModuleFiles } from './modules';
+import { ownModuleFiles, ownModuleLibFile } from './modules';
 import { referenceAdminKey, referenceDesigns } from './referenceDesigns';
 
 const [homeAndVps, households, lanOnly] = referenceDesigns().map((r) => r.design) as [Design, Design, Design];
@@ -106,6 +106,7 @@ describe('generateClan', () => {
         continue;
       }
       for (const [name, text] of Object.entries(ownModuleFiles[vpn as keyof typeof ownModuleFiles])) expect(clan.files[`modules/clan-services/${vpn}/${name}`]).toBe(text);
+      expect(clan.files['modules/clan-services/lib.nix']).toBe(ownModuleLibFile.text);
       expect(clan.files['clan.nix']).toContain(`modules.${vpn} = ./modules/clan-services/${vpn};`);
     }
   });

@@ -12,7 +12,7 @@ import { findUnrepresentable } from './escape';
 import { sha256Hex } from './hash';
 import { internetInstance, machinesJson, sshdInstance, supportingInstanceNames } from './inventory';
 import { stableJson, type JsonValue } from './json';
-import { ownModuleDir, ownModuleFiles } from './modules';
+import { ownModuleDir, ownModuleFiles, ownModuleLibFile } from './modules';
 import { clanNix, configurationNix, flakeNix } from './nixFiles';
 import { quoteList } from './text';
 import { buildVpnPart } from './vpnInstance';
@@ -194,6 +194,7 @@ export function generateClan(design: Design, options: GenerateOptions = {}): Res
   for (const machine of ctx.machines) files.set(`machines/${machine.name}/configuration.nix`, configurationNix(machine.arch, part?.machineConfig.get(machine.name)));
   if (part?.ownModule != null) {
     for (const [name, text] of Object.entries(ownModuleFiles[part.ownModule])) files.set(`${ownModuleDir}/${part.ownModule}/${name}`, text);
+    files.set(`${ownModuleDir}/${ownModuleLibFile.name}`, ownModuleLibFile.text);
   }
 
   const paths = [...files.keys()].sort();

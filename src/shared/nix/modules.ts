@@ -2,6 +2,7 @@ import type { VpnId } from '../vpn/ids';
 import easytierService from './modules/easytier/default.nix?raw';
 import headscaleService from './modules/headscale/default.nix?raw';
 import hyprspaceService from './modules/hyprspace/default.nix?raw';
+import ownModuleLib from './modules/lib.nix?raw';
 import nebulaService from './modules/nebula/default.nix?raw';
 import tincService from './modules/tinc/default.nix?raw';
 import vpncloudService from './modules/vpncloud/default.nix?raw';
@@ -26,3 +27,9 @@ export const ownModuleFiles: Readonly<Record<OwnModuleVpn, Readonly<Record<strin
   tinc: { 'default.nix': tincService },
   vpncloud: { 'default.nix': vpncloudService, 'nixos-module.nix': vpncloudNixosModule },
 };
+
+/**
+ * Helpers our modules share (the IPv4 and host patterns, address bracketing, the overlay and public-address
+ * options), generated beside them as modules/clan-services/lib.nix; each module imports it as ../lib.nix.
+ */
+export const ownModuleLibFile: Readonly<{ name: string; text: string }> = { name: 'lib.nix', text: ownModuleLib };

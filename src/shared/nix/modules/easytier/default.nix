@@ -14,6 +14,8 @@
 { lib, ... }:
 let
   inherit (lib) mkOption types;
+  ours = import ../lib.nix { inherit lib; };
+  inherit (ours) bracket;
 
   portOption = mkOption {
     type = types.port;
@@ -22,15 +24,9 @@ let
   };
 
   bootstrapOptions = {
-    publicAddress = mkOption {
-      type = types.strMatching "[A-Za-z0-9:]([A-Za-z0-9.:-]*[A-Za-z0-9])?";
-      example = "203.0.113.10";
-      description = "Where the other machines reach this node from the internet.";
-    };
+    publicAddress = ours.publicAddressOption { description = "Where the other machines reach this node from the internet."; };
     port = portOption;
   };
-
-  bracket = host: if lib.hasInfix ":" host then "[${host}]" else host;
 
   perInstance =
     {

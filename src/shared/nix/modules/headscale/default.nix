@@ -16,12 +16,11 @@
 { lib, ... }:
 let
   inherit (lib) mkOption types;
-
-  hostPattern = "[A-Za-z0-9:]([A-Za-z0-9.:-]*[A-Za-z0-9])?";
+  ours = import ../lib.nix { inherit lib; };
+  inherit (ours) bracket;
 
   controllerOptions = {
-    publicAddress = mkOption {
-      type = types.strMatching hostPattern;
+    publicAddress = ours.publicAddressOption {
       example = "vpn.example.org";
       description = "DNS name or IP address the members reach the Headscale server on.";
     };
@@ -47,7 +46,6 @@ let
 
   # IPv4 is digits and dots; IPv6 always has a colon (settings never hold brackets).
   isIp = host: builtins.match "[0-9.]+|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*" host != null;
-  bracket = host: if lib.hasInfix ":" host then "[${host}]" else host;
 
   tlsGenerator = instanceName: "headscale-${instanceName}-tls";
   preauthKeyFile = instanceName: "/var/lib/clan-network-designer/headscale-${instanceName}/preauth-key";

@@ -14,20 +14,10 @@
 { lib, ... }:
 let
   inherit (lib) mkOption types;
+  ours = import ../lib.nix { inherit lib; };
+  inherit (ours) bracket;
 
-  ipv4 = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}";
-
-  sharedOptions = {
-    network = mkOption {
-      type = types.strMatching "${ipv4}/(1[6-9]|2[0-9]|30)";
-      example = "10.142.0.0/16";
-      description = "The overlay network every certificate is signed for.";
-    };
-    address = mkOption {
-      type = types.strMatching ipv4;
-      example = "10.142.3.7";
-      description = "This machine's overlay address, inside `network`.";
-    };
+  sharedOptions = ours.overlayOptions "The overlay network every certificate is signed for." // {
     groups = mkOption {
       type = types.listOf (types.strMatching "[A-Za-z0-9_.-]+");
       default = [ ];
@@ -36,12 +26,7 @@ let
   };
 
   lighthouseOptions = sharedOptions // {
-    publicAddress = mkOption {
-      # A host name, IPv4 or IPv6 address without port or brackets.
-      type = types.strMatching "[A-Za-z0-9:]([A-Za-z0-9.:-]*[A-Za-z0-9])?";
-      example = "203.0.113.10";
-      description = "Where the other machines reach this lighthouse from the internet.";
-    };
+    publicAddress = ours.publicAddressOption { description = "Where the other machines reach this lighthouse from the internet."; };
     port = mkOption {
       type = types.port;
       default = 4242;
@@ -59,8 +44,6 @@ let
       '';
     };
   };
-
-  bracket = host: if lib.hasInfix ":" host then "[${host}]" else host;
 
   mkNebula =
     {

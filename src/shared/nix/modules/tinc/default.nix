@@ -13,28 +13,12 @@
 { lib, clanLib, ... }:
 let
   inherit (lib) mkOption types;
+  ours = import ../lib.nix { inherit lib; };
 
-  ipv4 = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}";
-
-  sharedOptions = {
-    network = mkOption {
-      type = types.strMatching "${ipv4}/(1[6-9]|2[0-9]|30)";
-      example = "10.142.0.0/16";
-      description = "The overlay network.";
-    };
-    address = mkOption {
-      type = types.strMatching ipv4;
-      example = "10.142.3.7";
-      description = "This machine's overlay address, inside `network`.";
-    };
-  };
+  sharedOptions = ours.overlayOptions "The overlay network.";
 
   bootstrapOptions = sharedOptions // {
-    publicAddress = mkOption {
-      type = types.strMatching "[A-Za-z0-9:]([A-Za-z0-9.:-]*[A-Za-z0-9])?";
-      example = "203.0.113.10";
-      description = "Where the other machines reach this node from the internet.";
-    };
+    publicAddress = ours.publicAddressOption { description = "Where the other machines reach this node from the internet."; };
     port = mkOption {
       type = types.port;
       default = 655;
