@@ -8,7 +8,7 @@ import { useUiStore } from '../stores/uiStore';
 import { MenuBar } from './MenuBar';
 import { useEffect, useState } from 'react';
 import { generateClan } from '../../../shared/nix/generate';
-import { compareOutputs, useGenerationStore } from '../deploy/generationStore';
+import { compareOutputs, useGenerationStore, useLastWrittenFor } from '../deploy/generationStore';
 import { designStore } from '../stores/designStore';
 import { appContext } from './appContext';
 
@@ -62,11 +62,9 @@ function OverlayLegend() {
 function GenerationMarker() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
-  const { forFile, lastWritten, load } = useGenerationStore();
+  const { forFile, lastWritten } = useGenerationStore();
   const [stale, setStale] = useState(false);
-  useEffect(() => {
-    if (fileName !== null && fileName !== forFile && appContext.backend !== null) void load(appContext.backend, fileName);
-  }, [fileName, forFile, load]);
+  useLastWrittenFor(fileName, appContext.backend);
   useEffect(() => {
     const timer = window.setTimeout(() => {
       const current = designStore.getState();

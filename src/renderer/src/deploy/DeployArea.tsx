@@ -1,5 +1,5 @@
 import { diffLines } from 'diff';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { describeError } from '../../../shared/errors';
 import { describeGenerateError } from '../../../shared/nix/errors';
 import { generateClan } from '../../../shared/nix/generate';
@@ -8,7 +8,7 @@ import { appContext } from '../app/appContext';
 import { displayName } from '../commands/fileActions';
 import { useDesign } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
-import { compareOutputs, useGenerationStore } from './generationStore';
+import { compareOutputs, useGenerationStore, useLastWrittenFor } from './generationStore';
 import './deploy.css';
 
 const statusLabel = { added: 'new', changed: 'changed', removed: 'removed', same: '' } as const;
@@ -40,16 +40,14 @@ function DiffView({ before, after }: { before: string; after: string }) {
 export function DeployArea() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
-  const { forFile, folder, lastWritten, error, load, setWritten } = useGenerationStore();
+  const { forFile, folder, lastWritten, error, setWritten } = useGenerationStore();
   const [selected, setSelected] = useState<string>('inventory.json');
   const [showDiff, setShowDiff] = useState(true);
   const [busy, setBusy] = useState(false);
   const [writeError, setWriteError] = useState<{ message: string; conflicts: boolean } | null>(null);
   const setDialog = useUiStore((s) => s.setDialog);
 
-  useEffect(() => {
-    if (fileName !== null && fileName !== forFile && appContext.backend !== null) void load(appContext.backend, fileName);
-  }, [fileName, forFile, load]);
+  useLastWrittenFor(fileName, appContext.backend);
 
   const generated = useMemo(() => generateClan(design), [design]);
   const lastForThis = fileName !== null && forFile === fileName ? lastWritten : null;

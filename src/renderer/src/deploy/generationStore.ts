@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { create } from 'zustand';
 import { describeError } from '../../../shared/errors';
 import type { ApiTransport } from '../../../shared/ipc/api';
@@ -37,4 +38,13 @@ export function compareOutputs(before: Readonly<Record<string, string>> | null, 
   for (const [path, content] of Object.entries(after)) status.set(path, before === null || before[path] === undefined ? 'added' : before[path] === content ? 'same' : 'changed');
   if (before !== null) for (const path of Object.keys(before)) if (!(path in after)) status.set(path, 'removed');
   return status;
+}
+
+/** Reads what was last written for the open design file whenever that file changes (once per file). */
+export function useLastWrittenFor(fileName: string | null, backend: ApiTransport | null): void {
+  const forFile = useGenerationStore((s) => s.forFile);
+  const load = useGenerationStore((s) => s.load);
+  useEffect(() => {
+    if (fileName !== null && fileName !== forFile && backend !== null) void load(backend, fileName);
+  }, [fileName, forFile, load, backend]);
 }

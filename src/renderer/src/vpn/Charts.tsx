@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, ErrorBar, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { getCell, getHeadline, getSeriesName, listProfiles, listSeries, listWorkloads } from '../../../shared/bench/query';
 import type { BenchDataset, ProfileId, SeriesId, WorkloadId } from '../../../shared/bench/schema';
-import { formatValue } from './format';
+import { formatFigure } from '../../../shared/bench/leaderboard';
 
 const palette = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d', '#0f766e'];
 
@@ -65,7 +65,7 @@ export function Charts({ dataset, profile, focus, onFocus }: { dataset: BenchDat
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
             <XAxis dataKey="name" angle={-30} textAnchor="end" interval={0} height={60} tick={{ fontSize: 11 }} />
             <YAxis tick={{ fontSize: 11 }} />
-            <Tooltip formatter={(value) => formatValue(typeof value === 'number' ? value : null, workload.unit)} />
+            <Tooltip formatter={(value) => typeof value === 'number' ? formatFigure(value, workload.unit) : '—'} />
             <Bar dataKey="value" isAnimationActive={false} onClick={(entry) => onFocus((entry as unknown as { vpn: SeriesId }).vpn)} cursor="pointer">
               {bars.map((b) => (
                 <Cell key={b.vpn} fill={seriesColour(dataset, b.vpn)} fillOpacity={focus === null || focus === b.vpn ? 1 : 0.25} />
@@ -84,7 +84,7 @@ export function Charts({ dataset, profile, focus, onFocus }: { dataset: BenchDat
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="profile" tick={{ fontSize: 11 }} />
             <YAxis scale="log" domain={['auto', 'auto']} allowDataOverflow tick={{ fontSize: 11 }} />
-            <Tooltip formatter={(value) => formatValue(typeof value === 'number' ? value : null, degradationWorkload.unit)} />
+            <Tooltip formatter={(value) => typeof value === 'number' ? formatFigure(value, degradationWorkload.unit) : '—'} />
             <Legend onClick={(entry) => onFocus((entry as { dataKey?: unknown }).dataKey as SeriesId)} wrapperStyle={{ fontSize: 11, cursor: 'pointer' }} />
             {series.map((vpn) => (
               <Line
