@@ -9,8 +9,11 @@ import { quoteArgument } from './shellQuote';
 
 /** The checks, in the order they are shown. */
 export const preflightCheckIds = ['reachable', 'auth', 'hostKey', 'nixos', 'nix', 'flakes', 'arch', 'memory', 'disk', 'tun', 'root', 'systemdRun', 'clock'] as const;
-export type PreflightCheckId = (typeof preflightCheckIds)[number];
-export type PreflightStatus = 'ok' | 'warning' | 'error' | 'skipped';
+/** Checks of this computer rather than of a machine. */
+export const localCheckIds = ['clanCli'] as const;
+export type PreflightCheckId = (typeof preflightCheckIds)[number] | (typeof localCheckIds)[number];
+export const preflightStatuses = ['ok', 'warning', 'error', 'skipped'] as const;
+export type PreflightStatus = (typeof preflightStatuses)[number];
 
 /** One finding: what was found, why it matters and what to do; `command` is something to copy and run. */
 export interface PreflightFinding {
@@ -18,6 +21,26 @@ export interface PreflightFinding {
   status: PreflightStatus;
   message: string;
   command?: string;
+}
+
+/** The preflight of one machine. */
+export interface MachinePreflight {
+  machineId: string;
+  name: string;
+  /** user@host:port, or null when the design has no SSH address. */
+  target: string | null;
+  /** The jump machine's name when it was used. */
+  via: string | null;
+  /** The worst status of its findings. */
+  status: PreflightStatus;
+  findings: PreflightFinding[];
+}
+
+const severity: Record<PreflightStatus, number> = { ok: 0, skipped: 1, warning: 2, error: 3 };
+
+/** The worst status among findings ('ok' for none). */
+export function worstStatus(findings: readonly { status: PreflightStatus }[]): PreflightStatus {
+  return findings.reduce<PreflightStatus>((worst, f) => (severity[f.status] > severity[worst] ? f.status : worst), 'ok');
 }
 
 /** The facts the script prints; a field is undefined when the script did not print it. */

@@ -2,7 +2,7 @@ import { appError, describeError, type AppError } from '../../shared/errors';
 import { recordValues } from '../../shared/model/overlay';
 import { computeDeployReach, type DeployReach } from '../../shared/model/reachability';
 import type { Design, Machine, MachineId } from '../../shared/model/types';
-import { evaluateFacts, parsePreflightFacts, PREFLIGHT_SCRIPT, preflightCheckIds, type PreflightCheckId, type PreflightFinding, type PreflightStatus } from '../../shared/preflight';
+import { evaluateFacts, parsePreflightFacts, PREFLIGHT_SCRIPT, preflightCheckIds, worstStatus, type MachinePreflight, type PreflightCheckId, type PreflightFinding, type PreflightStatus } from '../../shared/preflight';
 import type { Result } from '../../shared/result';
 import type { ExecOptions, ExecResult, SshTarget } from '../ssh/sshClient';
 
@@ -36,23 +36,8 @@ export interface PreflightOptions {
   now?: () => number;
 }
 
-export interface MachinePreflight {
-  machineId: MachineId;
-  name: string;
-  /** user@host:port, or null when the design has no SSH address. */
-  target: string | null;
-  /** The jump machine's name when it was used. */
-  via: string | null;
-  /** The worst status of its findings. */
-  status: PreflightStatus;
-  findings: PreflightFinding[];
-}
-
-const severity: Record<PreflightStatus, number> = { ok: 0, skipped: 1, warning: 2, error: 3 };
-
-export function worstStatus(findings: readonly PreflightFinding[]): PreflightStatus {
-  return findings.reduce<PreflightStatus>((worst, f) => (severity[f.status] > severity[worst] ? f.status : worst), 'ok');
-}
+export type { MachinePreflight } from '../../shared/preflight';
+export { worstStatus } from '../../shared/preflight';
 
 function hasAddress(machine: Machine): boolean {
   return machine.ssh !== null && machine.ssh.host.trim() !== '';
