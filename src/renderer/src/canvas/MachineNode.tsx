@@ -1,6 +1,7 @@
 import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import { memo, useState, type KeyboardEvent } from 'react';
 import { machineKindLabels } from '../../../shared/model/labels';
+import { CheckStatusBadge } from '../deploy/CheckStatusBadge';
 import { useSelection } from '../stores/selectionStore';
 import { renameItem } from './canvasActions';
 import { MachineIcon } from './icons';
@@ -32,11 +33,15 @@ function RenameInput({ id, initial }: { id: string; initial: string }) {
   );
 }
 
-/** A machine on the canvas: kind icon, name, role badges, problem and reach badges. */
+/**
+ * A machine on the canvas: kind icon, name, problem badge and check status, then role badges and its place in the
+ * deploy order. The check status is its own subscribed component, rendered only in the detailed view, so a running
+ * check neither re-renders whole nodes nor subscribes the zoomed-out boxes.
+ */
 function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
   const zoomedOut = useFlowStore(zoomedOutSelector);
   const editing = useSelection((s) => s.editingId === id);
-  const { machine, roles, severity, reach } = data;
+  const { machine, roles, severity, reach, wave } = data;
   const className = `machine-node${selected ? ' selected' : ''}${machine.managed ? '' : ' unmanaged'}${severity ? ` has-${severity}` : ''}`;
   // Zoomed out, a plain box; it keeps its handles, so its edges stay drawn and connections can start or end here.
   if (zoomedOut && !selected) {
@@ -56,6 +61,7 @@ function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
         </span>
         {editing ? <RenameInput id={id} initial={machine.name} /> : <span className="machine-name">{machine.name}</span>}
         {severity !== null && <span className={`badge badge-${severity}`} aria-label={severity === 'error' ? 'has errors' : 'has warnings'}>{severity === 'error' ? '!' : '?'}</span>}
+        {machine.managed && <CheckStatusBadge machineId={id} />}
       </div>
       <div className="machine-badges">
         {roles.map((role) => (
@@ -64,7 +70,14 @@ function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
           </span>
         ))}
         {!machine.managed && <span className="badge badge-muted">unmanaged</span>}
-        {reach !== null && machine.managed && <span className="badge badge-muted">{reach}</span>}
+        {/* The deploy-order badge says how the machine is reached in its tooltip, so it stands in for the reach badge. */}
+        {wave !== null && machine.managed ? (
+          <span className={`badge badge-wave badge-wave-${wave.tone}`} role="img" aria-label={wave.hint} title={wave.hint} data-testid="wave-badge">
+            {wave.text}
+          </span>
+        ) : (
+          reach !== null && machine.managed && <span className="badge badge-muted">{reach}</span>
+        )}
       </div>
       <Handle type="source" position={Position.Bottom} className="node-handle" />
     </div>

@@ -1,11 +1,13 @@
 import { Position } from '@xyflow/react';
 import { describe, expect, test } from 'vitest';
+import { designBuilder } from '../../../shared/model/designBuilder';
 import { sequentialIds } from '../../../shared/model/ids';
 import { updateMachine } from '../../../shared/model/ops';
 import { buildDesignFromAnswers, templates } from '../../../shared/model/templates';
-import type { MachineId } from '../../../shared/model/types';
+import type { Design, MachineId } from '../../../shared/model/types';
 import { getDerived } from '../stores/derived';
 import { machineHandles, NodeProjector, StableList } from './projection';
+import type { MachineFlowNode } from './types';
 
 const template = () => buildDesignFromAnswers(templates[0]!.answers, sequentialIds());
 
@@ -59,6 +61,67 @@ describe('node projection', () => {
     const without = { ...design, machines: Object.fromEntries(Object.entries(design.machines).filter(([key]) => key !== id)) };
     projector.project(without, new Set(), new Map(), getDerived(without));
     expect(projector.measured.has(id)).toBe(false);
+  });
+});
+
+describe('deploy-order badges', () => {
+  /** Admin at home (nas), a public bastion, a tablet behind CGNAT reached through it, an office PC with no way in. */
+  function jumpDesign() {
+    const b = designBuilder();
+    const home = b.site('Home', 'nat');
+    const cloud = b.site('Cloud', 'public');
+    const grandma = b.site('Grandma', 'cgnat');
+    const office = b.site('Office', 'portForward');
+    const nas = b.machine('nas', home, 'nas');
+    const bastion = b.machine('bastion', cloud, 'vps');
+    const tablet = b.machine('tablet', grandma, 'sbc');
+    const pc = b.machine('pc', office, 'desktop');
+    const phone = b.machine('phone', home, 'phone');
+    b.link('jumpHost', bastion, tablet);
+    b.admin(home);
+    return { b, grandma, nas, bastion, tablet, pc, phone };
+  }
+  const project = (projector: NodeProjector, design: Design) => projector.project(design, new Set(), new Map(), getDerived(design));
+  const machineNodes = (nodes: ReturnType<NodeProjector['project']>) => new Map(nodes.filter((n): n is MachineFlowNode => n.type === 'machine').map((n) => [n.id, n]));
+
+  test('each managed machine carries its wave, and the badge hint says how it is reached', () => {
+    const fx = jumpDesign();
+    const nodes = machineNodes(project(new NodeProjector(), fx.b.design));
+    expect(nodes.get(fx.tablet)!.data.wave).toMatchObject({ text: 'wave 1', tone: 'wave' });
+    expect(nodes.get(fx.tablet)!.data.wave!.hint).toBe('Deploy order: wave 1 of 3, Behind a jump host. Reached through the jump host "bastion".');
+    expect(nodes.get(fx.nas)!.data.wave!.text).toBe('wave 2');
+    expect(nodes.get(fx.bastion)!.data.wave!.text).toBe('wave 3');
+    expect(nodes.get(fx.pc)!.data.wave).toMatchObject({ text: 'no way in', tone: 'notDeployable' });
+    expect(nodes.get(fx.pc)!.data.wave!.hint).toContain('no port forward or jump host');
+    expect(nodes.get(fx.phone)!.data.wave).toBeNull();
+  });
+
+  test('machines reachable only over the VPN say "after VPN"', () => {
+    const fx = jumpDesign();
+    const nodes = machineNodes(project(new NodeProjector(), fx.b.vpn('zerotier')));
+    expect(nodes.get(fx.pc)!.data.wave).toMatchObject({ text: 'after VPN', tone: 'afterVpn' });
+  });
+
+  test('an edit that does not change the order re-projects only the edited machine', () => {
+    const fx = jumpDesign();
+    const projector = new NodeProjector();
+    const before = machineNodes(project(projector, fx.b.design));
+    const moved = updateMachine(fx.b.design, fx.nas, { position: { x: 40, y: 40 } });
+    const after = machineNodes(project(projector, moved));
+    expect(after.get(fx.nas)).not.toBe(before.get(fx.nas));
+    expect(after.get(fx.nas)!.data.wave).toBe(before.get(fx.nas)!.data.wave);
+    for (const id of [fx.bastion, fx.tablet, fx.pc, fx.phone]) expect(after.get(id)).toBe(before.get(id));
+  });
+
+  test('an edit that changes the order re-projects the machines whose place changed', () => {
+    const fx = jumpDesign();
+    const projector = new NodeProjector();
+    const before = machineNodes(project(projector, fx.b.design));
+    // A jump host link to the PC: it joins wave 1; nobody else moves.
+    fx.b.link('jumpHost', fx.bastion, fx.pc);
+    const after = machineNodes(project(projector, fx.b.design));
+    expect(after.get(fx.pc)!.data.wave!.text).toBe('wave 1');
+    for (const id of [fx.nas, fx.bastion, fx.tablet, fx.phone]) expect(after.get(id)).toBe(before.get(id));
   });
 });
 

@@ -1,8 +1,9 @@
 import { Position, type NodeHandle } from '@xyflow/react';
+import { computeDeployWaves, type DeployPlanMachine, type DeployWaves } from '../../../shared/model/deployWaves';
 import { MACHINE_NODE_SIZE } from '../../../shared/model/templates';
 import type { Design, Machine, Site } from '../../../shared/model/types';
 import type { Derived } from '../stores/derived';
-import type { FlowEdge, FlowNode, LinkFlowEdge, MachineFlowNode, OverlayFlowEdge, SiteFlowNode } from './types';
+import type { FlowEdge, FlowNode, LinkFlowEdge, MachineFlowNode, OverlayFlowEdge, SiteFlowNode, WaveBadge } from './types';
 
 /** Positions and sizes of items while they are dragged or resized; committed to the design once at the end. */
 export type Transient = ReadonlyMap<string, { position?: { x: number; y: number }; width?: number; height?: number }>;
@@ -21,6 +22,7 @@ export class NodeProjector {
   private siteCache = new Map<string, CacheEntry<SiteFlowNode>>();
   private machineCache = new Map<string, CacheEntry<MachineFlowNode>>();
   private readonly sizes = new Map<string, { width: number; height: number }>();
+  private readonly waves = new WaveBadges();
 
   /** Sizes React Flow measured, by node id (machines grow with their badges). */
   get measured(): ReadonlyMap<string, { width: number; height: number }> {
@@ -51,10 +53,20 @@ export class NodeProjector {
       nodes.push(node);
     }
     const nextMachines = new Map<string, CacheEntry<MachineFlowNode>>();
+    const waveBadges = this.waves.update(computeDeployWaves(design));
     for (const machine of Object.values(design.machines)) {
       const t = transient.get(machine.id);
       const parentExists = machine.siteId !== null && design.sites[machine.siteId] !== undefined;
-      const inputs = [machine, selected.has(machine.id), design.vpn.roles[machine.id], derived.severityById.get(machine.id) ?? null, derived.reachLabelById.get(machine.id) ?? null, t, parentExists];
+      const inputs = [
+        machine,
+        selected.has(machine.id),
+        design.vpn.roles[machine.id],
+        derived.severityById.get(machine.id) ?? null,
+        derived.reachLabelById.get(machine.id) ?? null,
+        t,
+        parentExists,
+        waveBadges.get(machine.id) ?? null,
+      ];
       const cached = this.machineCache.get(machine.id);
       const node = cached !== undefined && sameInputs(cached.inputs, inputs) ? cached.node : machineNode(machine, inputs, t, parentExists, this.sizes.get(machine.id));
       nextMachines.set(machine.id, { inputs, node });
@@ -133,6 +145,7 @@ function machineNode(
       roles: (inputs[2] as readonly string[] | undefined) ?? emptyRoles,
       severity: inputs[3] as MachineFlowNode['data']['severity'],
       reach: inputs[4] as string | null,
+      wave: inputs[7] as WaveBadge | null,
     },
   };
   if (parentExists) node.parentId = machine.siteId!;
@@ -140,6 +153,36 @@ function machineNode(
 }
 
 const emptyRoles: readonly string[] = [];
+
+/**
+ * Deploy-order badges per machine id, rebuilt once per plan (the plan is cached per design). A badge whose text,
+ * hint and tone did not change keeps its object, so moving or renaming one machine re-projects only that machine
+ * even though every edit makes a new plan; only a change of the order itself (a new wave, a jump host link) touches
+ * the machines it moves.
+ */
+export class WaveBadges {
+  private plan: DeployWaves | undefined;
+  private badges: ReadonlyMap<string, WaveBadge> = new Map();
+
+  update(plan: DeployWaves): ReadonlyMap<string, WaveBadge> {
+    if (plan === this.plan) return this.badges;
+    const previous = this.badges;
+    const next = new Map<string, WaveBadge>();
+    const put = (item: DeployPlanMachine, text: string, hint: string, tone: WaveBadge['tone']) => {
+      const old = previous.get(item.id);
+      next.set(item.id, old !== undefined && old.text === text && old.hint === hint && old.tone === tone ? old : { text, hint, tone });
+    };
+    const total = plan.waves.length;
+    for (const wave of plan.waves) {
+      for (const item of wave.machines) put(item, `wave ${wave.number}`, `Deploy order: wave ${wave.number} of ${total}, ${wave.title}. Reached ${item.how}.`, 'wave');
+    }
+    for (const item of plan.afterVpn.machines) put(item, 'after VPN', `Deploy order: after the VPN is up, for updates only. Reached ${item.how}; the first install needs another way in.`, 'afterVpn');
+    for (const item of plan.notDeployable.machines) put(item, 'no way in', `Deploy order: not deployable. ${item.reach.reason}`, 'notDeployable');
+    this.plan = plan;
+    this.badges = next;
+    return next;
+  }
+}
 
 /** Projects drawn links and, when shown, the derived overlay edges between sites. */
 export class EdgeProjector {

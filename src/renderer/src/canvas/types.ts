@@ -9,6 +9,20 @@ export interface MachineNodeData extends Record<string, unknown> {
   severity: 'error' | 'warning' | null;
   /** How the admin reaches it for deploy, as a short label. */
   reach: string | null;
+  /** Its place in the suggested deploy order; null for unmanaged machines. */
+  wave: WaveBadge | null;
+}
+
+/**
+ * A machine's place in the suggested deploy order, as its canvas badge. The projector reuses the object while
+ * text, hint and tone stay the same, so an edit elsewhere does not hand the node a new data object.
+ */
+export interface WaveBadge {
+  /** "wave 2", "after VPN" or "no way in". */
+  text: string;
+  /** The full sentence for the tooltip and screen readers. */
+  hint: string;
+  tone: 'wave' | 'afterVpn' | 'notDeployable';
 }
 
 /** What a site node shows. */

@@ -1,0 +1,121 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { designBuilder } from '../../../shared/model/designBuilder';
+import { createEmptyDesign } from '../../../shared/model/ops';
+import type { Design } from '../../../shared/model/types';
+import { designStore } from '../stores/designStore';
+import { useCheckStore } from './checkStore';
+import { DeployOrder } from './DeployOrder';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+/** Admin at home (nas), a public bastion, a tablet behind CGNAT through the bastion, an office PC with no way in. */
+function small() {
+  const b = designBuilder();
+  const home = b.site('Home', 'nat');
+  const cloud = b.site('Cloud', 'public');
+  const grandma = b.site('Grandma', 'cgnat');
+  const office = b.site('Office', 'portForward');
+  const nas = b.machine('nas', home, 'nas');
+  const bastion = b.machine('bastion', cloud, 'vps');
+  const tablet = b.machine('tablet', grandma, 'sbc');
+  b.machine('pc', office, 'desktop');
+  b.machine('phone', home, 'phone');
+  b.link('jumpHost', bastion, tablet);
+  b.admin(home);
+  return { design: b.design, nas, bastion, tablet };
+}
+
+let container: HTMLDivElement;
+let root: Root;
+
+function render(design: Design, onSelectMachine?: (id: string) => void) {
+  act(() => designStore.getState().reset(design, { name: null, revision: null }));
+  act(() => root.render(<DeployOrder onSelectMachine={onSelectMachine} />));
+}
+
+const text = (el: Element | null) => el?.textContent ?? '';
+const namesIn = (el: Element | null) => [...(el?.querySelectorAll('.deploy-order-name') ?? [])].map((n) => n.textContent);
+
+beforeEach(() => {
+  container = document.createElement('div');
+  document.body.append(container);
+  root = createRoot(container);
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+  useCheckStore.setState({ machines: {} });
+  designStore.getState().reset(createEmptyDesign(), { name: null, revision: null });
+});
+
+describe('DeployOrder', () => {
+  test('lists the waves in deploy order with reasons and how each machine is reached, then the machines with no way in', () => {
+    render(small().design);
+    const list = container.querySelector('[data-testid="deploy-order"]')!;
+    expect(list.querySelector('h3')!.textContent).toBe('Deploy order');
+    const waves = [...list.querySelectorAll('[data-testid^="wave-"]')];
+    expect(waves.map((w) => w.getAttribute('data-testid'))).toEqual(['wave-1', 'wave-2', 'wave-3']);
+    expect(waves.map((w) => w.querySelector('h4')!.textContent)).toEqual(['Wave 1 Behind a jump host', 'Wave 2 Reached directly', 'Wave 3 Jump hosts']);
+    expect(waves.map((w) => namesIn(w))).toEqual([['tablet'], ['nas'], ['bastion']]);
+    expect(text(waves[0]!)).toContain('through the jump host "bastion"');
+    expect(text(waves[0]!.querySelector('.deploy-order-reason'))).toContain('They go first');
+    expect(text(waves[1]!)).toContain('directly, on your network');
+    // The unmanaged phone is never listed; the PC has no way in and says why.
+    expect(namesIn(list)).not.toContain('phone');
+    const blocked = list.querySelector('[data-testid="deploy-not-deployable"]')!;
+    expect(blocked.querySelector('h4')!.textContent).toBe('Not deployable');
+    expect(namesIn(blocked)).toEqual(['pc']);
+    expect(text(blocked)).toContain('no port forward or jump host');
+    expect(list.querySelector('[data-testid="deploy-after-vpn"]')).toBeNull();
+  });
+
+  test('shows overlay-only machines in their own group once a VPN is chosen', () => {
+    const b = designBuilder();
+    const home = b.site('Home', 'nat');
+    const grandma = b.site('Grandma', 'cgnat');
+    b.machine('nas', home, 'nas');
+    b.machine('tablet', grandma, 'sbc');
+    b.admin(home);
+    render(b.vpn('zerotier'));
+    const group = container.querySelector('[data-testid="deploy-after-vpn"]')!;
+    expect(group.querySelector('h4')!.textContent).toBe('After the VPN is up (updates only; first install needs another way in)');
+    expect(namesIn(group)).toEqual(['tablet']);
+    expect(text(group)).toContain('only over ZeroTier, through "nas"');
+    expect(text(group)).toContain('update them before wave 1');
+  });
+
+  test('shows each machine’s check status with a label, and follows the check as it runs', () => {
+    const fx = small();
+    useCheckStore.setState({ machines: { [fx.nas]: { status: 'ok', result: null }, [fx.tablet]: { status: 'checking', result: null } } });
+    render(fx.design);
+    const status = (name: string) => container.querySelector(`[data-testid="order-machine-${name}"] .check-badge`);
+    expect(status('nas')!.getAttribute('aria-label')).toBe('Check: ready');
+    expect(status('nas')!.getAttribute('role')).toBe('img');
+    expect(status('tablet')!.getAttribute('data-check-status')).toBe('checking');
+    expect(status('bastion')).toBeNull();
+    act(() => useCheckStore.setState({ machines: { [fx.nas]: { status: 'ok', result: null }, [fx.tablet]: { status: 'error', result: null } } }));
+    expect(status('tablet')!.getAttribute('title')).toBe('Check: not ready');
+  });
+
+  test('names are buttons that select the machine when the caller asks', () => {
+    const fx = small();
+    const onSelect = vi.fn();
+    render(fx.design, onSelect);
+    const button = container.querySelector<HTMLButtonElement>('[data-testid="order-machine-bastion"] button')!;
+    act(() => button.click());
+    expect(onSelect).toHaveBeenCalledWith(fx.bastion);
+  });
+
+  test('follows design edits', () => {
+    const fx = small();
+    render(fx.design);
+    expect(container.querySelectorAll('[data-testid^="wave-"]')).toHaveLength(3);
+    act(() => designStore.getState().commit(createEmptyDesign()));
+    expect(container.querySelectorAll('[data-testid^="wave-"]')).toHaveLength(0);
+    expect(text(container)).toContain('No machines to deploy yet');
+  });
+});
