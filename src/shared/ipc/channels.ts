@@ -15,10 +15,14 @@ export const requestChannels = [
   'project:recovery.discard',
   'generate:readLast',
   'generate:write',
+  'check:start',
+  'check:cancel',
+  'check:answer',
+  'check:last',
 ] as const;
 
 /** Names of main -> renderer events. */
-export const eventChannels = ['app:onDidNotify'] as const;
+export const eventChannels = ['app:onDidNotify', 'check:onProgress', 'check:onPrompt'] as const;
 
 /** A request channel name. */
 export type RequestChannel = (typeof requestChannels)[number];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appErrorSchema } from '../errors';
 import type { Design } from '../model/types';
+import { checkReportSchema, machinePreflightSchema, preflightFindingSchema } from '../schema/checkReport';
 import { designSchema } from '../schema/design';
 import { vpnIds } from '../vpn/ids';
 import { repairReportSchema } from '../schema/restore';
@@ -50,6 +51,46 @@ export const recoveryEntrySchema = z.object({
   /** When its saved file last changed, or null when it has none. */
   fileModifiedAt: z.number().nullable(),
 });
+
+/** A "Check machines" run in main. */
+const jobIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
+const promptIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
+
+/** How a check treats host keys known_hosts does not hold: ask the person (trust on first use) or refuse. */
+export const hostKeyModeSchema = z.enum(['ask', 'strict']);
+
+/** Progress of a check, as it happens. */
+export const checkProgressSchema = z.discriminatedUnion('type', [
+  /** The check began; machines are listed in the order they are checked. */
+  z.object({ jobId: jobIdSchema, type: z.literal('started'), startedAt: z.number(), forFile: z.string().nullable(), machines: z.array(z.object({ machineId: z.string(), name: z.string() })) }),
+  /** Checks of this computer (the clan CLI). */
+  z.object({ jobId: jobIdSchema, type: z.literal('local'), findings: z.array(preflightFindingSchema) }),
+  /** The app started connecting to a machine. */
+  z.object({ jobId: jobIdSchema, type: z.literal('machineStarted'), machineId: z.string() }),
+  /** A machine is done, with all its findings. */
+  z.object({ jobId: jobIdSchema, type: z.literal('machineDone'), result: machinePreflightSchema }),
+  /** The whole check ended (finished, cancelled or failed); `saved` says whether it was kept with the design file. */
+  z.object({ jobId: jobIdSchema, type: z.literal('done'), report: checkReportSchema, saved: z.boolean() }),
+]);
+
+/** A question for the person during a check; `closed` withdraws it (answered elsewhere, cancelled, timed out). */
+export const checkPromptSchema = z.discriminatedUnion('type', [
+  z.object({
+    jobId: jobIdSchema,
+    promptId: promptIdSchema,
+    type: z.literal('hostKey'),
+    /** The design's machines at that address (may be empty when reached under another name). */
+    machines: z.array(z.string()),
+    host: z.string(),
+    port: z.number().int(),
+    keyType: z.string(),
+    fingerprint: z.string(),
+    otherKeyTypes: z.array(z.string()),
+    knownHostsFile: z.string(),
+  }),
+  z.object({ jobId: jobIdSchema, promptId: promptIdSchema, type: z.literal('passphrase'), keyPath: z.string(), host: z.string(), attempt: z.number().int() }),
+  z.object({ jobId: jobIdSchema, promptId: promptIdSchema, type: z.literal('closed') }),
+]);
 
 /**
  * The one RPC contract: each request channel with its request and response schema. Preload, main handlers,
@@ -113,11 +154,33 @@ export const requestContract = {
       }),
     }),
   },
+  /**
+   * Starts "Check machines" on the design as it is on screen. `name`: the saved design file the results are kept
+   * with (omit for an unsaved design). Progress and questions arrive as check:onProgress and check:onPrompt events.
+   */
+  'check:start': {
+    request: z.object({ name: fileNameSchema.optional(), design: designInRequestSchema, hostKeys: hostKeyModeSchema, concurrency: z.number().int().min(1).max(64).optional(), timeoutSeconds: z.number().min(1).max(600).optional() }).strict(),
+    response: z.object({ jobId: jobIdSchema }),
+  },
+  /** Stops a running check: connections in progress are abandoned and remote commands killed. */
+  'check:cancel': { request: z.object({ jobId: jobIdSchema }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  /** Answers a question: trust a host key or not, or give a key's passphrase (null: skip the key). */
+  'check:answer': {
+    request: z.union([
+      z.object({ promptId: promptIdSchema, trust: z.boolean() }).strict(),
+      z.object({ promptId: promptIdSchema, passphrase: z.string().max(1024).nullable() }).strict(),
+    ]),
+    response: z.object({ accepted: z.boolean() }),
+  },
+  /** The last check kept with a design file, or null when it was never checked. */
+  'check:last': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ report: checkReportSchema.nullable(), running: z.object({ jobId: jobIdSchema }).nullable() }) },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;
 
 /** Each main -> renderer event channel with its payload schema. */
 export const eventContract = {
   'app:onDidNotify': { payload: notificationSchema },
+  'check:onProgress': { payload: checkProgressSchema },
+  'check:onPrompt': { payload: checkPromptSchema },
 } satisfies Record<EventChannel, { payload: z.ZodType }>;
 
 /** The request type of a channel. */
@@ -139,6 +202,12 @@ export function resultSchemaOf<T extends z.ZodType>(value: T) {
 export type AppInfo = z.infer<typeof appInfoSchema>;
 /** A notification pushed from the back end. */
 export type Notification = z.infer<typeof notificationSchema>;
+/** Progress of a check. */
+export type CheckProgress = z.infer<typeof checkProgressSchema>;
+/** A question during a check. */
+export type CheckPrompt = z.infer<typeof checkPromptSchema>;
+/** How unknown host keys are treated by a check. */
+export type HostKeyMode = z.infer<typeof hostKeyModeSchema>;
 /** A design file in the workspace folder. */
 export type DesignFileEntry = z.infer<typeof designFileEntrySchema>;
 /** An autosave that can be recovered. */
