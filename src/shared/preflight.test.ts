@@ -55,6 +55,10 @@ describe('parsePreflightFacts', () => {
     const facts = parsePreflightFacts(execFileSync('sh', ['-c', PREFLIGHT_SCRIPT]).toString());
     expect(facts.complete).toBe(true);
     expect(facts.unameMachine).toBeDefined();
+    // /etc/os-release values arrive without their quotes.
+    expect(facts.osId).toMatch(/^[a-z]/);
+    expect(facts.osName).toBeDefined();
+    expect(facts.osName).not.toMatch(/["']/);
     expect(facts.memTotalKb).toBeGreaterThan(0);
     expect(facts.diskRootFreeKb).toBeGreaterThan(0);
     expect(facts.uid).toBe(process.getuid?.());

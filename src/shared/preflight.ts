@@ -69,26 +69,29 @@ export interface PreflightFacts {
 
 /**
  * The remote script: a constant with no user data, run as `sh -c SCRIPT`. It never fails part-way (every probe has
- * a fallback) and prints one key=value line per fact, then `end=1`.
+ * a fallback) and prints one key=value line per fact, then `end=1`. It reads files with the shell's own `read`
+ * instead of sed/awk pipelines, so it starts five programs (uname, df, id, sudo, date) rather than dozens: on a
+ * Raspberry Pi, or twenty machines at once, process start-up is most of a check's cost.
  */
 export const PREFLIGHT_SCRIPT = [
   'exec 2>/dev/null',
   'PATH="$PATH:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:/usr/sbin:/sbin"',
-  'osr() { sed -n "s/^$1=//p" /etc/os-release | head -n 1 | tr -d "\\"\'"; }',
-  'echo "os_id=$(osr ID)"',
-  'echo "os_version=$(osr VERSION_ID)"',
-  'echo "os_name=$(osr PRETTY_NAME)"',
+  'if [ -r /etc/os-release ]; then',
+  '  while IFS="=" read -r k v; do',
+  '    v=${v#[\\"\\\']}; v=${v%[\\"\\\']}',
+  '    case $k in ID) echo "os_id=$v" ;; VERSION_ID) echo "os_version=$v" ;; PRETTY_NAME) echo "os_name=$v" ;; esac',
+  '  done </etc/os-release',
+  'fi',
   'echo "uname_m=$(uname -m)"',
   'if [ -e /etc/NIXOS ]; then echo nixos_marker=1; else echo nixos_marker=0; fi',
-  'if command -v nixos-version >/dev/null; then echo "nixos_version=$(nixos-version | head -n 1)"; fi',
+  'if command -v nixos-version >/dev/null; then echo "nixos_version=$(nixos-version)"; fi',
   'if command -v nix >/dev/null; then',
-  '  echo "nix_version=$(nix --version | head -n 1)"',
+  '  echo "nix_version=$(nix --version)"',
   '  f=$(nix --extra-experimental-features nix-command config show experimental-features) || f=$(nix show-config | sed -n "s/^experimental-features = //p")',
-  '  echo "nix_features=$(echo $f)"',
+  '  echo nix_features=$f',
   'fi',
-  'echo "mem_kb=$(sed -n "s/^MemTotal: *\\([0-9]*\\).*/\\1/p" /proc/meminfo)"',
-  'echo "disk_root_kb=$(df -Pk / | awk "NR==2{print \\$4}")"',
-  'if [ -d /nix ]; then echo "disk_nix_kb=$(df -Pk /nix | awk "NR==2{print \\$4}")"; fi',
+  'while read -r k v rest; do if [ "$k" = MemTotal: ]; then echo "mem_kb=$v"; break; fi; done </proc/meminfo',
+  'df -Pk / /nix | while read -r fs size used avail cap mnt; do case $mnt in /) echo "disk_root_kb=$avail" ;; /nix) echo "disk_nix_kb=$avail" ;; esac; done',
   'if [ -c /dev/net/tun ]; then echo tun=1; else echo tun=0; fi',
   'echo "uid=$(id -u)"',
   'if command -v sudo >/dev/null; then sudo -n true </dev/null >/dev/null; echo "sudo=$?"; else echo sudo=absent; fi',
