@@ -70,6 +70,22 @@ export const appErrorCodes = [
   'sshFailed',
   /** known_hosts could not be read or written. details: path, errno. */
   'knownHostsAccessFailed',
+  /** ~/.ssh/config (or a file it includes) could not be read or used. details: path, and errno, or line and reason. */
+  'sshConfigInvalid',
+  /** No key could be offered: no ssh-agent and no usable key file. details: host, port, username, agent ('notSet', 'disabled', 'missing'), agentSocket, keyFiles (looked for), problems. */
+  'sshNoIdentity',
+  /** The keys that could log in are protected by a passphrase that was not given. details: host, port, username, keyPaths, reason ('noPrompt', 'declined' or 'wrongPassphrase'). */
+  'sshKeyPassphraseNeeded',
+  // Uploads over SFTP (main/services/upload.ts).
+  /** A file name or folder of an upload cannot be used. details: path, reason. */
+  'uploadPathRefused',
+  /** An SFTP step failed. details: host, port, path, operation (createFolder, write, rename, verify), message. */
+  'uploadFailed',
+  /** A file on the machine does not have the checksum of what was sent. details: host, port, path, expected, actual (missing when the file is not there). */
+  'uploadChecksumMismatch',
+  // Check machines (main/services/checkJobs.ts).
+  /** Another check is still running; one runs at a time. details: jobId. */
+  'checkAlreadyRunning',
 ] as const;
 
 /** A closed union of error codes. */
@@ -243,6 +259,45 @@ export function describeError(error: AppError): string {
       return `The SSH connection to ${sshHost(error)} failed (${detail(error, 'message', 'unknown error')}). Check that the machine runs an SSH server, then retry; use "Copy details" if it keeps failing.`;
     case 'knownHostsAccessFailed':
       return `The known hosts file ${detail(error, 'path', '')} could not be read or written (${detail(error, 'errno', 'error')}), so no connection was made. Check its permissions, then retry.`;
+    case 'sshConfigInvalid': {
+      const where = `${detail(error, 'path', 'your SSH configuration')}${typeof error.details?.line === 'number' ? ` (line ${error.details.line})` : ''}`;
+      const errno = detail(error, 'errno', '');
+      const why = errno !== '' ? `it could not be read because ${lookup(errnoReasons, errno) ?? `the system reported ${errno}`}` : detail(error, 'reason', 'it could not be understood');
+      return `The SSH configuration ${where} could not be used: ${why}. No machine was contacted. Fix the file (“ssh -G HOST” shows how OpenSSH reads it), then retry.`;
+    }
+    case 'sshNoIdentity': {
+      const looked = Array.isArray(error.details?.keyFiles) ? (error.details.keyFiles as unknown[]).filter((f) => typeof f === 'string').join(', ') : '';
+      const problems = Array.isArray(error.details?.problems) ? (error.details.problems as unknown[]).filter((p) => typeof p === 'string') : [];
+      const agent = detail(error, 'agent', 'notSet');
+      const agentText = agent === 'disabled' ? 'the SSH configuration turns the agent off (IdentityAgent none)' : agent === 'missing' ? `the ssh-agent socket ${detail(error, 'agentSocket', '')} is not there` : 'no ssh-agent is running (SSH_AUTH_SOCK is not set)';
+      return `No SSH key could be offered to ${sshHost(error)} for user “${detail(error, 'username', 'unknown')}”: ${agentText}${looked === '' ? '' : ` and none of ${looked} could be used`}${problems.length === 0 ? '' : ` (${problems.join('; ')})`}. Start ssh-agent and add your key with “ssh-add”, or choose a key file, then retry.`;
+    }
+    case 'sshKeyPassphraseNeeded': {
+      const keys = Array.isArray(error.details?.keyPaths) ? (error.details.keyPaths as unknown[]).filter((k) => typeof k === 'string') : [];
+      const keyText = keys.length === 0 ? 'your SSH key' : keys.length === 1 ? `the key ${keys[0]}` : `the keys ${keys.join(', ')}`;
+      const reason = detail(error, 'reason', 'noPrompt');
+      const why = reason === 'wrongPassphrase' ? 'the passphrase was entered wrong three times' : reason === 'declined' ? 'no passphrase was entered' : 'it is protected by a passphrase and there was no way to ask for it';
+      return `Couldn't log in to ${sshHost(error)} as “${detail(error, 'username', 'unknown')}” with ${keyText}: ${why}, so that key was skipped and no other key was accepted. Add it to your ssh-agent with “ssh-add ${keys[0] ?? '~/.ssh/id_ed25519'}” (the agent asks for the passphrase once)${reason === 'noPrompt' ? '' : ', or enter the right passphrase when asked'}, then retry.`;
+    }
+    case 'uploadPathRefused': {
+      const reasons: Record<string, string> = {
+        empty: 'it is empty',
+        absolute: 'it is an absolute path, but upload paths are relative to the target folder',
+        dotSegment: 'it contains an empty, “.” or “..” part, which could point outside the target folder',
+        controlCharacter: 'it contains a line break or another control character, which a checksum listing cannot show unambiguously',
+        duplicate: 'it appears twice in the upload',
+        conflict: 'it is both a file and a folder of the upload',
+      };
+      return `The upload was not started because the path “${detail(error, 'path', '')}” cannot be used: ${lookup(reasons, detail(error, 'reason', '')) ?? 'it is not allowed'}. Rename the file and try again; nothing was changed on the machine.`;
+    }
+    case 'uploadFailed':
+      return `Uploading to ${sshHost(error)} failed: ${detail(error, 'operation', 'a step')} of “${detail(error, 'path', '?')}” did not work (${detail(error, 'message', 'unknown error')}). Check the free disk space and the permissions of that folder on the machine, then retry; files already in place are complete, and repeating the upload is safe.`;
+    case 'uploadChecksumMismatch':
+      return error.details?.actual === 'missing'
+        ? `After the upload, the file “${detail(error, 'path', '?')}” is missing on ${sshHost(error)}, so the upload did not complete. Something on the machine may have removed it; retry the upload.`
+        : `After the upload, the file “${detail(error, 'path', '?')}” on ${sshHost(error)} does not match what was sent (SHA-256 ${detail(error, 'actual', '?')} instead of ${detail(error, 'expected', '?')}), so it was not used. The disk or the connection may be damaging data; retry, and check the machine's disk if it happens again.`;
+    case 'checkAlreadyRunning':
+      return 'A check of the machines is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then check again.';
     case 'generatedFilesChanged': {
       const conflicts = (error.details?.conflicts as { path: string }[] | undefined) ?? [];
       const list = conflicts.slice(0, 5).map((c) => c.path).join(', ');

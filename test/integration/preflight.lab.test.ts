@@ -5,13 +5,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runPreflight, type MachinePreflight } from '../../src/main/services/preflight';
 import { SshClientPool, type HostKeyPrompt } from '../../src/main/ssh/sshClient';
 import { designBuilder } from '../../src/shared/model/designBuilder';
+import { ok } from '../../src/shared/result';
 import type { Machine } from '../../src/shared/model/types';
 import { nixPlatformOf } from '../../src/shared/preflight';
 import { createLab, defaultLabSpec, destroyLeftovers, shouldRunLab, type Lab } from '../lab/lab';
 
-// Preflight against the real lab (test/lab/lab.ts): four Debian hosts in two sites, gamma behind NAT. The design
-// draws a jump host link bastion -> gamma, so computeDeployReach says 'jumpHost' and preflight reaches gamma through
-// the pool's jump host support. The admin's computer (the test runner) is in a third site of its own.
+// Preflight against the real lab (test/lab/lab.ts): six Debian hosts in two sites, a public office (bastion, alpha,
+// beta) and a NATed home (gamma, delta, epsilon). The design draws jump host links from the bastion to the three
+// NATed hosts, so computeDeployReach says 'jumpHost' and preflight reaches them through the pool's jump host support.
+// The admin's computer (the test runner) is in a third site of its own.
 const runLab = await shouldRunLab();
 
 const arch = nixPlatformOf(process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch) as Machine['arch'];
@@ -32,7 +34,10 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
-  /** bastion, beta and gamma log in as the plain user, alpha as the sudo user. */
+  const natted = ['gamma', 'delta', 'epsilon'];
+  const all = ['bastion', 'alpha', 'beta', ...natted];
+
+  /** alpha logs in as the sudo user, every other host as the plain user; the NATed hosts are behind the bastion. */
   function labDesign() {
     const b = designBuilder();
     const laptop = b.site('Laptop', 'nat');
@@ -45,8 +50,7 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     const bastion = machine('bastion', office, lab.users.plain.name);
     machine('alpha', office, lab.users.sudo.name);
     machine('beta', office, lab.users.plain.name);
-    const gamma = machine('gamma', home, lab.users.plain.name);
-    b.link('jumpHost', bastion, gamma);
+    for (const name of natted) b.link('jumpHost', bastion, machine(name, home, lab.users.plain.name));
     b.admin(laptop);
     return b.design;
   }
@@ -63,15 +67,30 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
   const identityFor = (m: Machine) => ({ privateKey: m.ssh!.user === lab.users.sudo.name ? lab.users.sudo.privateKey : lab.users.plain.privateKey });
   const statuses = (r: MachinePreflight) => Object.fromEntries(r.findings.map((f) => [f.id, f.status]));
 
-  test('every host in parallel, gamma through the bastion: Debian is reported with the install hint, sudo user ok, plain user not', async () => {
+  test('parallel preflight of 6 hosts across 2 sites with NAT: the NATed ones through the bastion, Debian reported with the install hint, sudo user ok, plain user not', async () => {
     const prompts: HostKeyPrompt[] = [];
     const progress: string[] = [];
-    const results = await runPreflight(labDesign(), { pool: tofuPool(prompts, 5_000), identityFor, concurrency: 4, timeoutMs: 10_000, onProgress: (id, f) => progress.push(`${id}:${f.id}`) });
+    let running = 0;
+    let peak = 0;
+    const started = Date.now();
+    const results = await runPreflight(labDesign(), {
+      pool: tofuPool(prompts, 5_000),
+      identityFor,
+      concurrency: 6,
+      timeoutMs: 10_000,
+      onProgress: (id, f) => progress.push(`${id}:${f.id}`),
+      onMachineStart: () => (peak = Math.max(peak, (running += 1))),
+      onMachineDone: () => (running -= 1),
+    });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(peak).toBe(6);
     expect(results.map((r) => [r.name, r.via])).toEqual([
       ['bastion', null],
       ['alpha', null],
       ['beta', null],
       ['gamma', 'bastion'],
+      ['delta', 'bastion'],
+      ['epsilon', 'bastion'],
     ]);
     for (const r of results) {
       const s = statuses(r);
@@ -87,10 +106,10 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     expect(byName.alpha!.findings.find((f) => f.id === 'root')!.message).toContain('without a password');
     expect(statuses(byName.beta!).root).toBe('error');
     expect(byName.beta!.findings.find((f) => f.id === 'root')!.message).toContain(`${lab.users.plain.name} ALL=(ALL) NOPASSWD: ALL`);
-    expect(statuses(byName.gamma!).root).toBe('error');
-    // Both of gamma's hops had their host keys checked; each host was asked about once.
-    expect(new Set(prompts.map((p) => p.fingerprint))).toEqual(new Set(['bastion', 'alpha', 'beta', 'gamma'].map((n) => lab.host(n).hostKeyFingerprint)));
-    expect(progress.filter((p) => p.endsWith(':clock'))).toHaveLength(4);
+    for (const name of natted) expect(statuses(byName[name]!).root).toBe('error');
+    // Every hop had its host key checked, the NATed hosts' through the tunnel; each host was asked about once.
+    expect(prompts.map((p) => p.fingerprint).sort()).toEqual(all.map((n) => lab.host(n).hostKeyFingerprint).sort());
+    expect(progress.filter((p) => p.endsWith(':clock'))).toHaveLength(6);
   });
 
   test('a host whose link is down is reported unreachable within its time limit while the others finish', async () => {
@@ -98,17 +117,51 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     await beta.linkDown();
     try {
       const started = Date.now();
-      const results = await runPreflight(labDesign(), { pool: tofuPool([], 1_500), identityFor, concurrency: 4, timeoutMs: 1_500 });
+      const results = await runPreflight(labDesign(), { pool: tofuPool([], 1_500), identityFor, concurrency: 6, timeoutMs: 1_500 });
       expect(Date.now() - started).toBeLessThan(1_500 + 1_000);
       const byName = Object.fromEntries(results.map((r) => [r.name, r]));
       const down = byName.beta!.findings;
       expect(down[0]).toMatchObject({ id: 'reachable', status: 'error' });
       expect(down[0]!.message).toContain(`Couldn't reach machine “${beta.address}”`);
       expect(down.slice(1).every((f) => f.status === 'skipped')).toBe(true);
-      for (const name of ['bastion', 'alpha', 'gamma']) expect(statuses(byName[name]!).reachable).toBe('ok');
+      for (const name of all.filter((n) => n !== 'beta')) expect(statuses(byName[name]!).reachable).toBe('ok');
       expect(statuses(byName.gamma!).clock).toBe('ok');
     } finally {
       await beta.linkUp();
+    }
+  });
+
+  test('sshd stopped mid-run: that host is reported unreachable with a clear message, the others finish', async () => {
+    const epsilon = lab.host('epsilon');
+    // Two at a time; as soon as the first machine is done, epsilon's sshd (checked last) is stopped. Its check waits
+    // for the stop, so the order does not depend on timing.
+    let stopping: Promise<void> | undefined;
+    const done: string[] = [];
+    const design = labDesign();
+    try {
+      const results = await runPreflight(design, {
+        pool: tofuPool([], 3_000),
+        resolveTarget: async (m) => {
+          if (m.name === 'epsilon') await stopping;
+          return ok({ host: m.ssh!.host, port: m.ssh!.port, username: m.ssh!.user, ...identityFor(m) });
+        },
+        concurrency: 2,
+        timeoutMs: 5_000,
+        onMachineDone: (r) => {
+          done.push(r.name);
+          if (done.length === 1) stopping = epsilon.stopSshd();
+        },
+      });
+      expect(stopping).toBeDefined();
+      expect(done.indexOf('epsilon')).toBeGreaterThan(0);
+      const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+      const stopped = byName.epsilon!.findings;
+      expect(stopped[0]).toMatchObject({ id: 'reachable', status: 'error' });
+      expect(stopped[0]!.message).toContain(`Couldn't reach machine “${epsilon.address}” (through jump host “${lab.host('bastion').address}”): the jump host could not open a connection to it.`);
+      expect(stopped.slice(1).every((f) => f.status === 'skipped')).toBe(true);
+      for (const name of all.filter((n) => n !== 'epsilon')) expect([name, statuses(byName[name]!).reachable, statuses(byName[name]!).clock]).toEqual([name, 'ok', 'ok']);
+    } finally {
+      await epsilon.startSshd();
     }
   });
 });

@@ -124,6 +124,28 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
     }
   });
 
+  test('an open session whose sshd dies mid-command gives sshConnectionLost promptly', async () => {
+    const delta = lab.host('delta');
+    const bastion = lab.host('bastion');
+    const { pool: p } = pool();
+    const marker = `3600.${Date.now()}3`;
+    const running = p.exec(target(delta, bastion), [delta.hangCommand, marker], { timeoutMs: 20_000 });
+    for (let i = 0; i < 100 && remoteSleepers(marker) === ''; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(remoteSleepers(marker)).not.toBe('');
+    try {
+      const killedAt = Date.now();
+      await delta.stopSshd({ killSessions: true });
+      expect(await running).toMatchObject({ ok: false, error: { code: 'sshConnectionLost', details: { host: delta.address } } });
+      expect(Date.now() - killedAt).toBeLessThan(1_000);
+      // The jump host's own connection is untouched and a fresh connect to delta is refused, not hung.
+      expect(await p.exec(target(bastion), ['hostname'])).toMatchObject({ ok: true, value: { stdout: 'bastion\n' } });
+      expect(await p.exec(target(delta, bastion), ['true'])).toMatchObject({ ok: false, error: { code: 'sshHostUnreachable', details: { reason: 'forwardRefused' } } });
+    } finally {
+      await delta.startSshd();
+    }
+    expect(await p.exec(target(delta, bastion), ['hostname'])).toMatchObject({ ok: true, value: { stdout: 'delta\n' } });
+  });
+
   function remoteSleepers(marker: string): string {
     try {
       return execFileSync('pgrep', ['-af', `sleep ${marker}`]).toString();

@@ -44,6 +44,8 @@ export interface LabHost {
   namespace: string;
   address: string;
   port: number;
+  /** A second port the same sshd listens on (for SSH configuration tests with a Port other than 22). */
+  altPort: number;
   /** `SHA256:...` of the current host key, as `ssh-keygen -lf` prints it. */
   hostKeyFingerprint: string;
   /** The current host public key blob, base64 (the middle field of the .pub file). */
@@ -54,7 +56,12 @@ export interface LabHost {
   hangCommand: string;
   linkDown(): Promise<void>;
   linkUp(): Promise<void>;
-  stopSshd(): Promise<void>;
+  /**
+   * Stops the host's sshd listener: new connections are refused. Open sessions live in their own sshd processes and
+   * keep running, unless `killSessions` also kills every process in the host's namespace (as when the machine's
+   * SSH server dies or the machine crashes mid-command).
+   */
+  stopSshd(options?: { killSessions?: boolean }): Promise<void>;
   startSshd(): Promise<void>;
   /** Generates a new host key and restarts sshd; returns the new fingerprint. */
   replaceHostKey(): Promise<string>;
@@ -327,6 +334,7 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
       [
         `ListenAddress ${address}`,
         'Port 22',
+        'Port 2222',
         `HostKey ${keyPath}`,
         'PidFile none',
         'PasswordAuthentication no',
@@ -370,13 +378,15 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
       }
       await waitForSshd(ns, address, 5_000);
     };
-    const stopSshd = async () => {
+    const stopSshd = async (options: { killSessions?: boolean } = {}) => {
       const child = children.get(h.name);
-      if (child === undefined) return;
-      children.delete(h.name);
-      await stopChild(child);
-      record.sshdPids = record.sshdPids.filter((p) => p !== child.pid);
-      saveRecord(record);
+      if (child !== undefined) {
+        children.delete(h.name);
+        await stopChild(child);
+        record.sshdPids = record.sshdPids.filter((p) => p !== child.pid);
+        saveRecord(record);
+      }
+      if (options.killSessions === true) await killNamespaceProcesses(ns);
     };
     const host: LabHost = {
       name: h.name,
@@ -384,6 +394,7 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
       namespace: ns,
       address,
       port: 22,
+      altPort: 2222,
       hostKeyFingerprint: '',
       hostKeyBase64: '',
       argvCommand,
@@ -430,6 +441,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Kills every process inside a network namespace (`ip netns pids`). */
+async function killNamespaceProcesses(ns: string): Promise<void> {
+  const pids = await sh('ip', ['netns', 'pids', ns]).catch(() => '');
+  for (const pid of pids.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+}
+
 /** Removes everything a record lists; every step is tried even when an earlier one fails. */
 async function teardown(record: LabRecord, children?: Map<string, ChildProcess>): Promise<void> {
   if (children !== undefined) await Promise.all([...children.values()].map(stopChild));
@@ -444,16 +467,7 @@ async function teardown(record: LabRecord, children?: Map<string, ChildProcess>)
   }
   // Every process still inside a lab namespace goes too: killing the listening sshd leaves its session children
   // (one per open connection) running, and they would outlive the namespace and keep the test users busy.
-  for (const ns of record.namespaces) {
-    const pids = await sh('ip', ['netns', 'pids', ns]).catch(() => '');
-    for (const pid of pids.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Exited meanwhile.
-      }
-    }
-  }
+  for (const ns of record.namespaces) await killNamespaceProcesses(ns);
   for (const ns of [...record.namespaces].reverse()) await sh('ip', ['netns', 'del', ns]).catch(() => undefined);
   for (const link of record.rootLinks) await sh('ip', ['link', 'del', link]).catch(() => undefined);
   for (const file of record.sudoersFiles) rmSync(file, { force: true });
@@ -492,7 +506,7 @@ export async function destroyLeftovers(options: { all?: boolean } = {}): Promise
   return removed;
 }
 
-/** The lab the tests use: a bastion and a host in a public site, two hosts in a NATed home site. */
+/** The lab the tests use: six hosts in two sites. A public office (the bastion, alpha, beta) and a NATed home (gamma, delta, epsilon) that only the bastion can reach into. */
 export const defaultLabSpec: LabSpec = {
   sites: [
     { name: 'office', nat: false },
@@ -503,5 +517,7 @@ export const defaultLabSpec: LabSpec = {
     { name: 'alpha', site: 'office' },
     { name: 'beta', site: 'office' },
     { name: 'gamma', site: 'home' },
+    { name: 'delta', site: 'home' },
+    { name: 'epsilon', site: 'home' },
   ],
 };

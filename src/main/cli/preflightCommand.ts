@@ -1,21 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../../shared/errors';
 import type { PreflightStatus } from '../../shared/preflight';
 import { loadDesignFile } from '../../shared/schema/load';
-import { runPreflight, type MachinePreflight, type PreflightPool } from '../services/preflight';
+import { runPreflight, targetRequestOf, type MachinePreflight, type PreflightPool } from '../services/preflight';
 import { SshClientPool, type HostKeyPolicy } from '../ssh/sshClient';
+import { SshSettings } from '../ssh/sshSettings';
 import { ExitCode, type CliIo } from './run';
 
 const usage = `Usage: clan-designer [--json] preflight <design-file> [--strict | --accept-new] [--known-hosts FILE]
-                     [--identity FILE] [--concurrency N] [--timeout SECONDS] [--json]
+                     [--ssh-config FILE] [--identity FILE]... [--concurrency N] [--timeout SECONDS] [--json]
 
 Checks every managed machine of a design over SSH before a deploy, several at once: reachable, logged in, host
 key known, NixOS (and version), Nix and flakes, architecture as in the design, memory, free disk, /dev/net/tun,
 root or passwordless sudo, systemd-run and clock skew. Each finding says what was found, why it matters and what
 to do, with a command to copy where there is one. Machines behind a drawn jump host are reached through it.
+
+SSH works as your own ssh command does: a machine's address may be a Host alias from your SSH configuration,
+whose HostName, User, Port, IdentityFile, IdentitiesOnly, IdentityAgent and ProxyJump apply (a jump host drawn
+in the design wins over ProxyJump; a user or a port other than 22 set in the design wins over the file). Keys are
+offered from ssh-agent (SSH_AUTH_SOCK), then from the key files. Nothing is asked on the terminal: a key with a
+passphrase is used through ssh-agent only (add it once with ssh-add), otherwise it is skipped.
 
 Options:
   --strict             refuse host keys that are not in known_hosts (OpenSSH StrictHostKeyChecking=yes)
@@ -23,7 +29,10 @@ Options:
                        always refused. Without --accept-new nothing is asked (no terminal is assumed): unknown keys
                        are refused, exactly as with --strict
   --known-hosts FILE   known_hosts file to check host keys against (default ~/.ssh/known_hosts)
-  --identity FILE      private key to log in with (default ~/.ssh/id_ed25519, id_ecdsa or id_rsa, the first found)
+  --ssh-config FILE    SSH configuration to read (default ~/.ssh/config; a missing default file is fine)
+  --identity FILE      private key to log in with, tried before the configuration's IdentityFile; may be given
+                       more than once (default: the IdentityFile entries, else ~/.ssh/id_ed25519, id_ecdsa and
+                       id_rsa, those that exist)
   --concurrency N      machines checked at once (default 8)
   --timeout SECONDS    time limit per machine for connecting and checking (default 30)
   --json               print the findings as JSON
@@ -34,9 +43,13 @@ Exit codes: 0 every machine is ok (warnings may remain), 1 some machine has erro
 
 const marks: Record<PreflightStatus, string> = { ok: 'ok     ', warning: 'warning', error: 'error  ', skipped: 'skipped' };
 
-/** Test seam: the pool the command uses (the real SshClientPool by default). */
+/** Test seams: the pool the command uses (the real SshClientPool by default), and whose home and environment. */
 export interface PreflightCommandDeps {
   createPool?: (options: { knownHostsPath: string; hostKeyPolicy: HostKeyPolicy; connectTimeoutMs: number }) => PreflightPool & { dispose(): void };
+  /** Default os.homedir(). */
+  homeDir?: string;
+  /** Default process.env (SSH_AUTH_SOCK, USER, and ${VAR} in the SSH configuration). */
+  env?: Record<string, string | undefined>;
 }
 
 /** `preflight <design-file>`: the deploy preflight, on the command line. */
@@ -51,7 +64,8 @@ export async function runPreflightCommand(argv: string[], io: CliIo, json: boole
         strict: { type: 'boolean' },
         'accept-new': { type: 'boolean' },
         'known-hosts': { type: 'string' },
-        identity: { type: 'string' },
+        'ssh-config': { type: 'string' },
+        identity: { type: 'string', multiple: true },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
         json: { type: 'boolean' },
@@ -80,20 +94,30 @@ export async function runPreflightCommand(argv: string[], io: CliIo, json: boole
   const loaded = loadDesignFile(text.value);
   if (!loaded.ok) return unusable(io, asJson, loaded.error.code, describeError(loaded.error));
 
-  const sshDir = join(homedir(), '.ssh');
-  let privateKey: string | undefined;
-  const identities = values.identity === undefined ? ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => join(sshDir, name)) : [values.identity];
-  for (const path of identities) {
+  const homeDir = deps.homeDir ?? homedir();
+  const identityFiles = values.identity ?? [];
+  for (const path of identityFiles) {
     const key = await readText(path);
-    if (key.ok) {
-      privateKey = key.value;
-      break;
-    }
-    if (values.identity !== undefined) return unusable(io, asJson, 'fileAccessFailed', `Could not read the identity ${path}: ${key.why}. Give the private key to log in with.`);
+    if (!key.ok) return unusable(io, asJson, 'fileAccessFailed', `Could not read the identity ${path}: ${key.why}. Give the private key to log in with.`);
   }
-  if (privateKey === undefined) return unusable(io, asJson, 'fileAccessFailed', `No SSH key was found in ${sshDir} (id_ed25519, id_ecdsa, id_rsa). Give one with --identity FILE.`);
-
-  const knownHostsPath = values['known-hosts'] ?? join(sshDir, 'known_hosts');
+  const configPath = values['ssh-config'];
+  if (configPath !== undefined) {
+    const config = await readText(configPath);
+    if (!config.ok) return unusable(io, asJson, 'fileAccessFailed', `Could not read the SSH configuration ${configPath}: ${config.why}. Check the path given with --ssh-config.`);
+  }
+  // No askPassphrase: the command never prompts on the terminal. A locked key is used through ssh-agent, or skipped
+  // with a message that says to run ssh-add. The design's empty user means root, as everywhere in the app.
+  const settings = new SshSettings({
+    homeDir,
+    env: deps.env ?? process.env,
+    ...(configPath === undefined ? {} : { configPath }),
+    ...(values['known-hosts'] === undefined ? {} : { knownHostsPath: values['known-hosts'] }),
+    identityFiles,
+    defaultUser: 'root',
+  });
+  const config = await settings.loadConfig();
+  if (!config.ok) return unusable(io, asJson, config.error.code, describeError(config.error));
+  const knownHostsPath = settings.knownHostsPath;
   const hostKeyPolicy: HostKeyPolicy =
     values['accept-new'] === true
       ? {
@@ -109,7 +133,7 @@ export async function runPreflightCommand(argv: string[], io: CliIo, json: boole
   const pool = createPool({ knownHostsPath, hostKeyPolicy, connectTimeoutMs: timeoutMs });
   let results: MachinePreflight[];
   try {
-    results = await runPreflight(loaded.value.design, { pool, identityFor: () => ({ privateKey }), concurrency, timeoutMs });
+    results = await runPreflight(loaded.value.design, { pool, resolveTarget: (machine, signal) => settings.resolveTarget(targetRequestOf(machine), signal), concurrency, timeoutMs });
   } catch (cause) {
     const message = `The preflight could not run: ${(cause as Error).message}. Use --json for details and report it if it keeps happening.`;
     if (asJson) io.stdout(`${JSON.stringify({ ok: false, file, error: { code: 'preflightFailed', message } })}\n`);

@@ -1,5 +1,7 @@
 import type { AppInfo } from '../../shared/ipc/contract';
 import { AppInfoService, appVersion } from '../services/appInfo';
+import { CheckJobsService, type CheckJobsOptions } from '../services/checkJobs';
+import { createCheckSsh } from '../services/checkSsh';
 import { ExternalLinksService } from '../services/externalLinks';
 import { FlakeOutputService } from '../services/flakeOutput';
 import { ProjectFilesService } from '../services/projectFiles';
@@ -16,6 +18,8 @@ export interface BackendOptions {
   workspaceDir: string;
   /** The app's own data folder (recent files, autosaves). */
   dataDir: string;
+  /** The SSH side of "Check machines" (default: ~/.ssh settings, the agent and known_hosts of this user). */
+  createCheckSsh?: CheckJobsOptions['createSsh'];
 }
 
 /** The service objects plus the dispatch function that both transports share. */
@@ -27,12 +31,14 @@ export interface Backend {
 /** Builds the services once; the transport in front of them is the only thing that differs per mode. */
 export function createBackend(options: BackendOptions): Backend {
   const log: Logger = options.log ?? ((message, details) => console.error(`[main] ${message}`, details ?? ''));
+  const events = new EventHub();
   const services: Services = {
     appInfo: new AppInfoService(options.mode),
     externalLinks: new ExternalLinksService(options.openExternal),
     projectFiles: new ProjectFilesService({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, appVersion, log }),
     flakeOutput: new FlakeOutputService({ workspaceDir: options.workspaceDir }),
-    events: new EventHub(),
+    checkJobs: new CheckJobsService({ events, workspaceDir: options.workspaceDir, createSsh: options.createCheckSsh ?? createCheckSsh, log }),
+    events,
   };
   return { services, dispatch: createDispatch(createHandlers(services), log) };
 }

@@ -3,6 +3,7 @@ import type { RequestChannel } from '../../shared/ipc/channels';
 import type { RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { ok, type Result } from '../../shared/result';
 import type { AppInfoService } from '../services/appInfo';
+import type { CheckJobsService } from '../services/checkJobs';
 import type { ExternalLinksService } from '../services/externalLinks';
 import type { FlakeOutputService } from '../services/flakeOutput';
 import type { ProjectFilesService } from '../services/projectFiles';
@@ -14,6 +15,7 @@ export interface Services {
   externalLinks: ExternalLinksService;
   projectFiles: ProjectFilesService;
   flakeOutput: FlakeOutputService;
+  checkJobs: CheckJobsService;
   events: EventHub;
 }
 
@@ -35,5 +37,9 @@ export function createHandlers(services: Services): Handlers {
     'project:recovery.discard': (request) => services.projectFiles.discardRecovery(request.key),
     'generate:readLast': async (request) => services.flakeOutput.readLast(request.name),
     'generate:write': async (request) => services.flakeOutput.write(request.name, request.design, { ...(request.vpn === undefined ? {} : { vpn: request.vpn }), force: request.force === true }),
+    'check:start': async (request) => services.checkJobs.start(request),
+    'check:cancel': async (request) => services.checkJobs.cancel(request.jobId),
+    'check:answer': async (request) => services.checkJobs.answer(request),
+    'check:last': (request) => services.checkJobs.last(request.name),
   };
 }

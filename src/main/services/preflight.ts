@@ -3,7 +3,7 @@ import { recordValues } from '../../shared/model/overlay';
 import { computeDeployReach, type DeployReach } from '../../shared/model/reachability';
 import type { Design, Machine, MachineId } from '../../shared/model/types';
 import { evaluateFacts, parsePreflightFacts, PREFLIGHT_SCRIPT, preflightCheckIds, worstStatus, type MachinePreflight, type PreflightCheckId, type PreflightFinding, type PreflightStatus } from '../../shared/preflight';
-import type { Result } from '../../shared/result';
+import { err, ok, type Result } from '../../shared/result';
 import type { ExecOptions, ExecResult, SshTarget } from '../ssh/sshClient';
 
 /**
@@ -13,7 +13,8 @@ import type { ExecOptions, ExecResult, SshTarget } from '../ssh/sshClient';
  *
  * Host keys: the pool's HostKeyPolicy decides (strict refuses an unknown key; tofu calls the confirm callback the
  * caller gave the pool). How a machine is reached: computeDeployReach; 'jumpHost' goes through the jump machine's
- * own SSH target, every other kind is tried directly (the design may not know every way in).
+ * own SSH target, every other kind is tried directly or through the ProxyJump of the person's ~/.ssh/config (the
+ * design may not know every way in). With resolveTarget, a machine's address may be a ~/.ssh/config alias.
  */
 
 /** What preflight needs of SshClientPool. */
@@ -23,8 +24,20 @@ export interface PreflightPool {
 
 export interface PreflightOptions {
   pool: PreflightPool;
-  /** The private key for a machine's SSH user (the CLI's --identity; the app's deploy key). */
-  identityFor: (machine: Machine) => { privateKey: string | Buffer; passphrase?: string };
+  /**
+   * How to log in to a machine: its SSH target with address, user, port, ways to log in and any ProxyJump chain
+   * (SshSettings.resolveTarget, which reads ~/.ssh/config). Used instead of identityFor when given. A jump host link
+   * drawn in the design replaces the target's own jump. A failure becomes the machine's finding; it never throws.
+   */
+  resolveTarget?: (machine: Machine, signal: AbortSignal) => Promise<Result<SshTarget, AppError>>;
+  /** The private key for a machine's SSH user, used as given (no ~/.ssh/config); for callers without resolveTarget. */
+  identityFor?: (machine: Machine) => { privateKey: string | Buffer; passphrase?: string };
+  /** While this returns true (a person is being asked about a host key or a passphrase), the per-machine time limit does not run. */
+  isWaitingForPerson?: () => boolean;
+  /** Called when a machine's check starts. */
+  onMachineStart?: (machineId: MachineId) => void;
+  /** Called with each machine's result as soon as it is complete. */
+  onMachineDone?: (result: MachinePreflight) => void;
   /** Machines checked at once. Default 8. */
   concurrency?: number;
   /** Time limit per machine for connecting and running the script. Default 30 s. */
@@ -43,9 +56,39 @@ function hasAddress(machine: Machine): boolean {
   return machine.ssh !== null && machine.ssh.host.trim() !== '';
 }
 
-function targetOf(machine: Machine, options: PreflightOptions): SshTarget {
+/**
+ * What a design machine asks SshSettings for. An empty user leaves it to ~/.ssh/config (then the default user), and
+ * so does port 22: the design has no "unset" port and fills in 22, so only another port wins over the config's.
+ */
+export function targetRequestOf(machine: Machine): { host: string; port?: number; user?: string } {
   const ssh = machine.ssh!;
-  return { host: ssh.host, port: ssh.port, username: ssh.user === '' ? 'root' : ssh.user, ...options.identityFor(machine) };
+  return { host: ssh.host.trim(), ...(ssh.port === 22 ? {} : { port: ssh.port }), ...(ssh.user === '' ? {} : { user: ssh.user }) };
+}
+
+/** The machine's SSH target: from resolveTarget, or the design's address with identityFor's key. */
+async function targetOf(machine: Machine, options: PreflightOptions, signal: AbortSignal): Promise<Result<SshTarget, AppError>> {
+  if (options.resolveTarget !== undefined) {
+    try {
+      return await options.resolveTarget(machine, signal);
+    } catch (cause) {
+      return err(appError('internalError', { message: (cause as Error).message }));
+    }
+  }
+  const ssh = machine.ssh!;
+  return ok({ host: ssh.host, port: ssh.port, username: ssh.user === '' ? 'root' : ssh.user, ...(options.identityFor?.(machine) ?? {}) });
+}
+
+/** The machine's address as the design writes it, for a machine whose SSH target could not be worked out. */
+function designTarget(machine: Machine): string {
+  const ssh = machine.ssh!;
+  return `${ssh.user === '' ? '' : `${ssh.user}@`}${ssh.host}${ssh.port === 22 ? '' : `:${ssh.port}`}`;
+}
+
+/** The jump host chain of a target as people read it: "a -> b". */
+function viaOf(target: SshTarget): string | null {
+  const hops: string[] = [];
+  for (let hop = target.jump; hop !== undefined; hop = hop.jump) hops.unshift(hop.host);
+  return hops.length === 0 ? null : hops.join(' -> ');
 }
 
 function describeTarget(target: SshTarget): string {
@@ -64,7 +107,7 @@ function connectionFindings(error: AppError, reach: DeployReach | undefined): Pr
     set('reachable', 'ok', 'The machine answered on its SSH port.');
     set('hostKey', 'error', message);
     set('auth', 'skipped', 'Not tried: the host key is checked before logging in.');
-  } else if (error.code === 'sshAuthFailed') {
+  } else if (error.code === 'sshAuthFailed' || error.code === 'sshKeyPassphraseNeeded' || error.code === 'sshNoIdentity') {
     set('reachable', 'ok', 'The machine answered on its SSH port.');
     set('hostKey', 'ok', 'The host key matches known_hosts.');
     set('auth', 'error', message);
@@ -75,10 +118,45 @@ function connectionFindings(error: AppError, reach: DeployReach | undefined): Pr
   return preflightCheckIds.map((id) => status[id] ?? { id, status: 'skipped', message: 'Not checked: the app could not log in to the machine.' });
 }
 
+/** Findings for a machine whose SSH target could not be worked out (a broken ~/.ssh/config, no key at all). */
+function resolutionFindings(error: AppError, jumpName: string | null): PreflightFinding[] {
+  const message = `${jumpName === null ? '' : `For the jump host "${jumpName}": `}${describeError(error)}`;
+  const isAuth = error.code === 'sshNoIdentity' || error.code === 'sshKeyPassphraseNeeded';
+  return preflightCheckIds.map((id): PreflightFinding => {
+    if (id === (isAuth ? 'auth' : 'reachable')) return { id, status: error.code === 'sshCancelled' ? 'skipped' : 'error', message };
+    return { id, status: 'skipped', message: isAuth && id === 'reachable' ? 'Not tried: there is no way to log in yet.' : 'Not checked: the app could not work out how to log in to the machine.' };
+  });
+}
+
+/**
+ * A per-machine time limit that stands still while a person is being asked something (a host key, a passphrase):
+ * a check that waits for an answer must not be reported unreachable meanwhile.
+ */
+function startTimeLimit(timeoutMs: number, isWaiting: (() => boolean) | undefined, onExpired: () => void): () => void {
+  if (isWaiting === undefined) {
+    const timer = setTimeout(onExpired, timeoutMs);
+    return () => clearTimeout(timer);
+  }
+  let remaining = timeoutMs;
+  const tickMs = 100;
+  const ticker = setInterval(() => {
+    if (isWaiting()) return;
+    remaining -= tickMs;
+    if (remaining <= 0) {
+      clearInterval(ticker);
+      onExpired();
+    }
+  }, tickMs);
+  return () => clearInterval(ticker);
+}
+
 async function checkMachine(machine: Machine, design: Design, reach: DeployReach | undefined, options: PreflightOptions): Promise<MachinePreflight> {
+  options.onMachineStart?.(machine.id);
   const report = (findings: PreflightFinding[], target: string | null, via: string | null): MachinePreflight => {
     for (const finding of findings) options.onProgress?.(machine.id, finding);
-    return { machineId: machine.id, name: machine.name, target, via, status: worstStatus(findings), findings };
+    const result: MachinePreflight = { machineId: machine.id, name: machine.name, target, via, status: worstStatus(findings), findings };
+    options.onMachineDone?.(result);
+    return result;
   };
   if (!hasAddress(machine)) {
     const findings = preflightCheckIds.map((id): PreflightFinding =>
@@ -88,30 +166,36 @@ async function checkMachine(machine: Machine, design: Design, reach: DeployReach
     );
     return report(findings, null, null);
   }
-  let target = targetOf(machine, options);
-  let via: string | null = null;
-  const jump = reach?.reach === 'jumpHost' && reach.via !== null ? design.machines[reach.via] : undefined;
-  if (jump !== undefined && hasAddress(jump)) {
-    target = { ...target, jump: targetOf(jump, options) };
-    via = jump.name;
-  }
-
-  // One time limit for connect plus script; the caller's signal cancels too.
+  // One time limit for working out the target, connecting and the script; the caller's signal cancels too.
   const timeoutMs = options.timeoutMs ?? 30_000;
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const stopTimeLimit = startTimeLimit(timeoutMs, options.isWaitingForPerson, () => {
     timedOut = true;
     controller.abort();
-  }, timeoutMs);
+  });
   const onAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted === true) controller.abort();
+  let target: SshTarget;
+  let via: string | null;
   let result: Result<ExecResult, AppError>;
   try {
+    const resolved = await targetOf(machine, options, controller.signal);
+    if (!resolved.ok) return report(resolutionFindings(resolved.error, null), designTarget(machine), null);
+    target = resolved.value;
+    via = viaOf(target);
+    // A jump host link drawn in the design wins over the machine's own ProxyJump (from ~/.ssh/config).
+    const jump = reach?.reach === 'jumpHost' && reach.via !== null ? design.machines[reach.via] : undefined;
+    if (jump !== undefined && hasAddress(jump)) {
+      const jumpTarget = await targetOf(jump, options, controller.signal);
+      if (!jumpTarget.ok) return report(resolutionFindings(jumpTarget.error, jump.name), describeTarget(target), jump.name);
+      target = { ...target, jump: jumpTarget.value };
+      via = jump.name;
+    }
     result = await options.pool.exec(target, ['sh', '-c', PREFLIGHT_SCRIPT], { timeoutMs, signal: controller.signal });
   } finally {
-    clearTimeout(timer);
+    stopTimeLimit();
     options.signal?.removeEventListener('abort', onAbort);
   }
   if (!result.ok) {
@@ -125,7 +209,7 @@ async function checkMachine(machine: Machine, design: Design, reach: DeployReach
   const facts = parsePreflightFacts(result.value.stdout);
   const findings: PreflightFinding[] = [
     { id: 'reachable', status: 'ok', message: via === null ? 'The machine answered over SSH.' : `The machine answered over SSH through the jump host "${via}".` },
-    { id: 'auth', status: 'ok', message: `Logged in as "${target.username}" with the SSH key.` },
+    { id: 'auth', status: 'ok', message: `Logged in as "${target.username}" with an SSH key.` },
     { id: 'hostKey', status: 'ok', message: 'The host key matches known_hosts.' },
     ...evaluateFacts(facts, machine, now),
   ];
@@ -134,6 +218,7 @@ async function checkMachine(machine: Machine, design: Design, reach: DeployReach
 
 /** Runs preflight on every managed machine of a design, in machine order; never throws for SSH failures. */
 export async function runPreflight(design: Design, options: PreflightOptions): Promise<MachinePreflight[]> {
+  if (options.resolveTarget === undefined && options.identityFor === undefined) throw new TypeError('runPreflight needs resolveTarget or identityFor.');
   const reach = computeDeployReach(design);
   const machines = recordValues(design.machines).filter((m) => m.managed);
   const results = new Array<MachinePreflight>(machines.length);

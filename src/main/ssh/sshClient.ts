@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
+import ssh2, { BaseAgent, Client, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ConnectConfig, type NextAuthHandler, type ParsedKey, type ServerHostKeyAlgorithm, type SFTPWrapper, type SignCallback, type SigningRequestOptions } from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader only finds some of its exports by name (OpenSSHAgent is not among them), so
+// the built bundle takes them from the default export.
+const { OpenSSHAgent, utils } = ssh2;
 import { appError, type AppError } from '../../shared/errors';
 import { err, ok, type Result } from '../../shared/result';
 import { addKnownHost, checkHostKey, fingerprintOf, keyTypeOf, knownKeyTypes, readKnownHosts } from './knownHosts';
@@ -13,6 +17,10 @@ import { buildKillGroupCommand, buildRemoteCommand } from './quote';
  * the person (trust on first use) or refused (strict), and a changed key is always refused. Jump hosts (ProxyJump)
  * are reached by opening a direct-tcpip channel over the jump host's own pooled connection.
  *
+ * Logging in walks the endpoint's ways to log in (SshAuthMethod: ssh-agent, key files, passphrase-protected key
+ * files) on one connection through ssh2's authHandler, in OpenSSH's order; SshSettings builds that list from the
+ * person's ~/.ssh/config. SFTP sessions for uploads run on the same pooled connections (sftp()).
+ *
  * Expected failures come back as Result values with the codes in shared/errors.ts; nothing here throws for them.
  */
 
@@ -22,10 +30,56 @@ export interface SshEndpoint {
   host: string;
   port?: number;
   username: string;
-  /** An OpenSSH or PEM private key. Kept in main; never sent to the renderer. */
-  privateKey: string | Buffer;
+  /** An OpenSSH or PEM private key, tried first. Kept in main; never sent to the renderer. */
+  privateKey?: string | Buffer;
   passphrase?: string;
+  /** Further ways to log in, tried in this order on the same connection after `privateKey` (see SshSettings). */
+  auth?: readonly SshAuthMethod[];
 }
+
+/** What unlocking a passphrase-protected key came to. */
+export type UnlockOutcome =
+  | { ok: true; key: ParsedKey }
+  | {
+      ok: false;
+      /** noPrompt: nobody can be asked; declined: the person gave none; wrongPassphrase: three wrong tries; unusable: not a key ssh2 reads. */
+      reason: 'noPrompt' | 'declined' | 'wrongPassphrase' | 'cancelled' | 'unusable';
+    };
+
+/**
+ * One way to log in. A connection tries them in order, like OpenSSH: ssh-agent keys first, then key files the
+ * agent does not hold. Keys the agent already offered are not offered again (each refused offer counts against the
+ * server's MaxAuthTries).
+ */
+export type SshAuthMethod =
+  | {
+      type: 'agent';
+      /** The ssh-agent's socket. */
+      socket: string;
+      /** IdentitiesOnly: offer only the agent keys with these public key blobs. */
+      onlyKeys?: readonly Buffer[];
+    }
+  | {
+      type: 'key';
+      /** Where the key came from (a path), for messages and logs; never the key itself. */
+      label: string;
+      /** An unencrypted private key, or a key ssh2 parsed (and decrypted). */
+      privateKey: string | Buffer | ParsedKey;
+      passphrase?: string;
+    }
+  | {
+      type: 'lockedKey';
+      /** The key file's path. */
+      label: string;
+      /**
+       * The public key blob when it is known without the passphrase (OpenSSH keys carry it in clear, or a .pub file
+       * lies next to the key). Then the passphrase is asked only once the machine has said it accepts this key, as
+       * OpenSSH does; without it, it is asked when the key's turn comes.
+       */
+      publicKey?: Buffer;
+      /** Decrypts the key, asking for its passphrase. The connect time limit does not run meanwhile. */
+      unlock(signal: AbortSignal): Promise<UnlockOutcome>;
+    };
 
 /** A machine, optionally reached through a jump host (which may itself have one, like ProxyJump a,b). */
 export interface SshTarget extends SshEndpoint {
@@ -51,6 +105,9 @@ export type HostKeyPolicy =
       /** Asks the person; resolves true to trust and record the key. `signal` aborts when the connect is abandoned. */
       confirm(prompt: HostKeyPrompt, signal: AbortSignal): Promise<boolean>;
     };
+
+/** An SFTP session on a pooled connection. End it when done; the connection stays open for other work. */
+export type SftpSession = SFTPWrapper;
 
 export interface SshClientOptions {
   knownHostsPath: string;
@@ -143,6 +200,44 @@ export class SshClientPool {
     return this.execOn(connection.value, argv, options);
   }
 
+  /**
+   * Opens an SFTP session on the machine's pooled connection (opening the connection if needed). The caller ends
+   * the session when done; that does not close the connection.
+   */
+  async sftp(target: SshTarget, signal?: AbortSignal): Promise<Result<SftpSession, AppError>> {
+    const connection = await this.getConnection(target, signal);
+    if (!connection.ok) return connection;
+    const { client } = connection.value;
+    const details = hostDetails(target);
+    if (signal?.aborted === true) return err(appError('sshCancelled', details));
+    return new Promise((resolve) => {
+      let settled = false;
+      const onAbort = () => {
+        settled = true;
+        resolve(err(appError('sshCancelled', details)));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        client.sftp((error, session) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (settled) {
+            session?.end();
+            return;
+          }
+          settled = true;
+          if (error !== undefined && error !== null) {
+            this.options.log?.(`ssh ${target.host}: sftp: ${error.message}`);
+            resolve(err(appError(connection.value.closed ? 'sshConnectionLost' : 'sshFailed', { ...details, message: `the SFTP subsystem could not be started (${error.message})` })));
+          } else resolve(ok(session));
+        });
+      } catch (error) {
+        signal?.removeEventListener('abort', onAbort);
+        settled = true;
+        resolve(err(appError('sshConnectionLost', { ...details, message: (error as Error).message })));
+      }
+    });
+  }
+
   /** Closes every connection and abandons connects in progress; the pool can still be used afterwards. */
   closeAll(): void {
     for (const pending of this.pending.values()) pending.controller.abort();
@@ -223,6 +318,7 @@ export class SshClientPool {
       let timer: NodeJS.Timeout | undefined;
       let remainingMs = this.options.connectTimeoutMs;
       let startedAt = Date.now();
+      let paused = false;
       const finish = (result: Result<Connection, AppError>) => {
         if (settled) return;
         settled = true;
@@ -235,14 +331,18 @@ export class SshClientPool {
         resolve(result);
       };
       const startTimer = () => {
+        paused = false;
         startedAt = Date.now();
         timer = setTimeout(() => finish(err(appError('sshHostUnreachable', { ...details, reason: 'timeout', timeoutMs: this.options.connectTimeoutMs }))), remainingMs);
       };
-      // The time limit does not run while a person looks at a fingerprint.
+      // The time limit does not run while a person looks at a fingerprint or types a passphrase.
       const pauseTimer = () => {
+        if (paused) return;
+        paused = true;
         clearTimeout(timer);
         remainingMs = Math.max(0, remainingMs - (Date.now() - startedAt));
       };
+      const auth = createAuthenticator(target, signal, { pause: pauseTimer, resume: () => !settled && startTimer() }, this.options.log);
       const onAbort = () => finish(err(appError('sshCancelled', details)));
       signal.addEventListener('abort', onAbort, { once: true });
 
@@ -254,10 +354,17 @@ export class SshClientPool {
       };
 
       client.on('ready', () => finish(ok({ client, target, closed: false })));
+      // The far end hung up. Over a jump host this is all that arrives: the direct-tcpip channel stays half-open (the
+      // jump host's sshd waits for our side to close it), and ssh2 neither closes it nor lets client.destroy() do so
+      // once its read side has ended. Nothing more can come in, so the channel is destroyed here; the connection then
+      // closes and commands still running end with sshConnectionLost at once.
+      client.on('end', () => sock?.destroy());
       client.on('error', (error: Error & { level?: string; code?: string }) => {
         this.options.log?.(`ssh ${target.host}:${port}: ${error.level ?? ''} ${error.message}`);
         if (hostKeyError !== undefined) finish(err(hostKeyError));
-        else if (error.level === 'client-authentication') finish(err(appError('sshAuthFailed', { ...details, username: target.username })));
+        // An agent that cannot be reached or will not sign, or a key that cannot sign: ssh2 goes on with the next key.
+        else if (error.level === 'agent' || (error.level === 'client-authentication' && !auth.exhausted)) return;
+        else if (error.level === 'client-authentication') finish(err(auth.failure(details)));
         else if (error.level === 'client-socket' || typeof error.code === 'string') {
           finish(err(appError('sshHostUnreachable', { ...details, reason: error.code ?? 'ECONNRESET', timeoutMs: this.options.connectTimeoutMs })));
         } else finish(err(appError('sshFailed', { ...details, message: error.message })));
@@ -268,8 +375,7 @@ export class SshClientPool {
         host: target.host,
         port,
         username: target.username,
-        privateKey: target.privateKey,
-        passphrase: target.passphrase,
+        authHandler: auth.handler,
         sock,
         readyTimeout: 0, // our own timer, which pauses while a person decides about a host key
         keepaliveInterval: this.options.keepaliveIntervalMs,
@@ -280,8 +386,16 @@ export class SshClientPool {
         ...(knownTypes.length > 0 ? { algorithms: { serverHostKey: preferKeyTypes(knownTypes) } } : {}),
       };
       startTimer();
+      const keyProblem = auth.legacyKeyProblem();
+      if (keyProblem !== undefined) {
+        finish(err(appError('sshFailed', { ...details, message: keyProblem })));
+        return;
+      }
       try {
         client.connect(config);
+        // SSH packets are small and answered one by one; with Nagle's algorithm on, each handshake step waits for
+        // the delayed ACK (about 40 ms per connection here).
+        client.setNoDelay(true);
       } catch (error) {
         finish(err(appError('sshFailed', { ...details, message: (error as Error).message })));
       }
@@ -463,4 +577,173 @@ function preferKeyTypes(knownTypes: string[]): ServerHostKeyAlgorithm[] {
   const all: ServerHostKeyAlgorithm[] = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
   const wanted = new Set<string>(knownTypes.flatMap((type) => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type])));
   return [...all.filter((a) => wanted.has(a)), ...all.filter((a) => !wanted.has(a))];
+}
+
+/** An agent holding one passphrase-protected key: it offers the public key and unlocks the key only to sign. */
+class LockedKeyAgent extends BaseAgent<ParsedKey> {
+  constructor(
+    private readonly publicKey: ParsedKey,
+    private readonly unlock: () => Promise<ParsedKey | null>,
+  ) {
+    super();
+  }
+
+  getIdentities(cb: (err?: Error | null, keys?: ParsedKey[]) => void): void {
+    cb(null, [this.publicKey]);
+  }
+
+  sign(_pubKey: ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
+    const callback = typeof options === 'function' ? options : cb;
+    const hash = typeof options === 'function' ? undefined : options?.hash;
+    void this.unlock().then((key) => {
+      if (key === null) return callback?.(new Error('the key stays locked'));
+      const signature = key.sign(data, hash) as Buffer | Error;
+      if (signature instanceof Error) callback?.(signature);
+      else callback?.(null, signature);
+    });
+  }
+}
+
+/** The user's ssh-agent, offering only some of its keys (IdentitiesOnly), and noting which keys it offered. */
+class ListingAgent extends BaseAgent<ParsedKey> {
+  private readonly agent: InstanceType<typeof OpenSSHAgent>;
+
+  constructor(
+    socket: string,
+    private readonly onlyKeys: readonly Buffer[] | undefined,
+    private readonly offered: Buffer[],
+  ) {
+    super();
+    this.agent = new OpenSSHAgent(socket);
+  }
+
+  getIdentities(cb: (err?: Error | null, keys?: ParsedKey[]) => void): void {
+    this.agent.getIdentities((error, keys) => {
+      if (error !== undefined && error !== null) return cb(error);
+      const parsed = (keys ?? []).flatMap((key) => {
+        const one = utils.parseKey(key as ParsedKey | Buffer | string);
+        return one instanceof Error ? [] : [Array.isArray(one) ? (one[0] as ParsedKey) : one];
+      });
+      const wanted = this.onlyKeys === undefined ? parsed : parsed.filter((k) => this.onlyKeys!.some((blob) => blob.equals(k.getPublicSSH())));
+      this.offered.push(...wanted.map((k) => k.getPublicSSH()));
+      cb(null, wanted);
+    });
+  }
+
+  sign(pubKey: ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
+    if (typeof options === 'function') this.agent.sign(pubKey, data, options);
+    else this.agent.sign(pubKey, data, options, cb);
+  }
+}
+
+/** The single parsed key of a key text or object, or the parser's error. */
+function parseOne(key: string | Buffer | ParsedKey, passphrase?: string): ParsedKey | Error {
+  const parsed = utils.parseKey(key, passphrase);
+  if (parsed instanceof Error) return parsed;
+  return Array.isArray(parsed) ? ((parsed[0] as ParsedKey | undefined) ?? new Error('the key file holds no key')) : parsed;
+}
+
+function publicKeyFromBlob(blob: Buffer): ParsedKey | undefined {
+  const parsed = parseOne(`${keyTypeOf(blob)} ${blob.toString('base64')}`);
+  return parsed instanceof Error ? undefined : parsed;
+}
+
+/** When several locked keys were skipped for different reasons, the most telling one is reported. */
+const lockedReasonOrder = ['wrongPassphrase', 'declined', 'noPrompt'] as const;
+
+/**
+ * The authHandler for one connection: walks the endpoint's ways to log in in order (ssh2 calls it again after each
+ * refusal), and says afterwards why nothing worked.
+ */
+function createAuthenticator(target: SshTarget, signal: AbortSignal, timer: { pause(): void; resume(): void }, log?: (message: string) => void) {
+  const methods: SshAuthMethod[] = [];
+  const legacy = target.privateKey;
+  let legacyProblem: string | undefined;
+  if (legacy !== undefined && legacy.length > 0) {
+    const parsed = parseOne(legacy, target.passphrase);
+    // As before SshEndpoint.auth existed: a key given directly that cannot be read fails the connect.
+    if (parsed instanceof Error) legacyProblem = `Cannot parse privateKey: ${parsed.message}`;
+    else methods.push({ type: 'key', label: 'the given key', privateKey: parsed });
+  }
+  methods.push(...(target.auth ?? []));
+  const offeredByAgent: Buffer[] = [];
+  const locked: { label: string; reason: Extract<UnlockOutcome, { ok: false }>['reason'] }[] = [];
+  const tried: string[] = [];
+  let index = 0;
+  const state = { exhausted: false };
+  const username = target.username;
+  const offeredAlready = (blob: Buffer | undefined) => blob !== undefined && offeredByAgent.some((b) => b.equals(blob));
+
+  const unlock = async (method: Extract<SshAuthMethod, { type: 'lockedKey' }>): Promise<ParsedKey | null> => {
+    timer.pause();
+    let outcome: UnlockOutcome;
+    try {
+      outcome = await method.unlock(signal);
+    } catch (error) {
+      log?.(`ssh ${target.host}: unlocking ${method.label} failed: ${(error as Error).message}`);
+      outcome = { ok: false, reason: 'unusable' };
+    } finally {
+      timer.resume();
+    }
+    if (outcome.ok) return outcome.key;
+    if (outcome.reason !== 'cancelled' && outcome.reason !== 'unusable') locked.push({ label: method.label, reason: outcome.reason });
+    return null;
+  };
+
+  const pick = async (): Promise<AnyAuthMethod | false> => {
+    while (index < methods.length) {
+      const method = methods[index]!;
+      index += 1;
+      switch (method.type) {
+        case 'agent':
+          tried.push(`ssh-agent (${method.socket})`);
+          return { type: 'agent', username, agent: new ListingAgent(method.socket, method.onlyKeys, offeredByAgent) };
+        case 'key': {
+          const parsed = parseOne(method.privateKey, method.passphrase);
+          if (parsed instanceof Error) {
+            log?.(`ssh ${target.host}: skipping ${method.label}: ${parsed.message}`);
+            continue;
+          }
+          if (offeredAlready(parsed.getPublicSSH())) continue;
+          tried.push(method.label);
+          return { type: 'publickey', username, key: parsed };
+        }
+        case 'lockedKey': {
+          if (offeredAlready(method.publicKey)) continue;
+          tried.push(method.label);
+          const publicKey = method.publicKey === undefined ? undefined : publicKeyFromBlob(method.publicKey);
+          if (publicKey !== undefined) return { type: 'agent', username, agent: new LockedKeyAgent(publicKey, () => unlock(method)) };
+          const key = await unlock(method);
+          if (key === null) continue;
+          return { type: 'publickey', username, key };
+        }
+      }
+    }
+    return false;
+  };
+
+  const handler = (methodsLeft: AuthenticationType[] | null, _partialSuccess: boolean | null, next: NextAuthHandler): void => {
+    const done = () => {
+      state.exhausted = true;
+      next(false as unknown as AuthenticationType); // ssh2 takes false as "nothing more to try"
+    };
+    if (methodsLeft !== null && !methodsLeft.includes('publickey')) return done();
+    void pick().then((method) => (method === false ? done() : next(method)));
+  };
+
+  return {
+    handler: handler as unknown as ConnectConfig['authHandler'],
+    get exhausted() {
+      return state.exhausted;
+    },
+    legacyKeyProblem: () => legacyProblem,
+    /** Why logging in failed: locked keys that could have been used, or a plain refusal. */
+    failure(details: Record<string, unknown>): AppError {
+      if (locked.length > 0) {
+        const reason = lockedReasonOrder.find((r) => locked.some((l) => l.reason === r)) ?? 'noPrompt';
+        return appError('sshKeyPassphraseNeeded', { ...details, username, keyPaths: [...new Set(locked.map((l) => l.label))], reason });
+      }
+      return appError('sshAuthFailed', { ...details, username, tried });
+    },
+  };
 }

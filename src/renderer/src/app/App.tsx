@@ -15,6 +15,9 @@ import { AreaTabs } from './AreaTabs';
 import { ChooseVpnArea } from '../vpn/ChooseVpnArea';
 import { useComparisonUrl } from '../vpn/useComparisonUrl';
 import { DeployArea } from '../deploy/DeployArea';
+import { CheckPrompts } from '../deploy/CheckPrompts';
+import { useCheckEvents } from '../deploy/checkStore';
+import { appContext } from './appContext';
 import { DesignArea } from './DesignArea';
 import { RecoveryBanner } from './RecoveryBanner';
 import { StatusBar } from './StatusBar';
@@ -71,6 +74,7 @@ function Dialogs() {
       {dialog === 'saveAs' && <SaveAsDialog />}
       <ConfirmDialog />
       <AboutDialog />
+      <CheckPrompts />
     </>
   );
 }
@@ -84,6 +88,7 @@ export function App() {
   useDocumentTitle();
   useAutosave();
   useComparisonUrl();
+  useCheckEvents(appContext.backend);
   const active = areas.find((a) => a.id === activeArea) ?? areas[0];
 
   return (

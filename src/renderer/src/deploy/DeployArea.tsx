@@ -8,6 +8,8 @@ import { appContext } from '../app/appContext';
 import { displayName } from '../commands/fileActions';
 import { useDesign } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
+import { CheckMachines } from './CheckMachines';
+import { useCheckStore, useLastCheckFor } from './checkStore';
 import { compareOutputs, useGenerationStore, useLastWrittenFor } from './generationStore';
 import './deploy.css';
 
@@ -33,11 +35,40 @@ function DiffView({ before, after }: { before: string; after: string }) {
   );
 }
 
+type DeployTab = 'configuration' | 'machines';
+
+/** The Deploy area: the machines (check, deploy order) and the Clan configuration the design turns into. */
+export function DeployArea() {
+  const [tab, setTab] = useState<DeployTab>('configuration');
+  const fileName = useDesign((s) => s.file.name);
+  useLastCheckFor(fileName, appContext.backend);
+  const running = useCheckStore((s) => s.running);
+  const tabs: { id: DeployTab; label: string }[] = [
+    { id: 'configuration', label: 'Configuration' },
+    { id: 'machines', label: running === null ? 'Machines' : `Machines (checking ${running.done}/${running.total})` },
+  ];
+  return (
+    <div className="deploy-area">
+      <h2 className="visually-hidden">Deploy to your machines</h2>
+      <div className="deploy-tabs" role="tablist" aria-label="Deploy">
+        {tabs.map((t) => (
+          <button key={t.id} type="button" role="tab" id={`deploy-tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`deploy-panel-${t.id}`} onClick={() => setTab(t.id)} data-testid={`deploy-tab-${t.id}`}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div className="deploy-panel" role="tabpanel" id={`deploy-panel-${tab}`} aria-labelledby={`deploy-tab-${tab}`}>
+        {tab === 'machines' ? <CheckMachines /> : <ConfigurationView />}
+      </div>
+    </div>
+  );
+}
+
 /**
- * The Deploy area, first part: the Clan configuration the design turns into, as a file tree and code view, with a
+ * The Clan configuration the design turns into, as a file tree and code view, with a
  * diff against what was last written to the design's folder, and the button that writes it.
  */
-export function DeployArea() {
+function ConfigurationView() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
   const { forFile, folder, lastWritten, error, setWritten } = useGenerationStore();
@@ -71,7 +102,7 @@ export function DeployArea() {
 
   if (!generated.ok) {
     return (
-      <div className="deploy-area">
+      <div className="deploy-view">
         <section className="deploy-blocked" role="alert">
           <h2>The configuration cannot be generated yet</h2>
           <p>{describeGenerateError(generated.error)}</p>
@@ -88,8 +119,7 @@ export function DeployArea() {
   const before = lastForThis?.[current];
 
   return (
-    <div className="deploy-area">
-      <h2 className="visually-hidden">Deploy to your machines</h2>
+    <div className="deploy-view">
       <div className="deploy-toolbar">
         <strong>Clan configuration</strong>
         <span className="deploy-meta">

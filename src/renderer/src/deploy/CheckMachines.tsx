@@ -1,0 +1,207 @@
+import { useState } from 'react';
+import { recordValues } from '../../../shared/model/overlay';
+import type { MachinePreflight, PreflightFinding } from '../../../shared/preflight';
+import { appContext } from '../app/appContext';
+import { useDesign } from '../stores/designStore';
+import { selectionStore } from '../stores/selectionStore';
+import { useUiStore } from '../stores/uiStore';
+import { cancelCheck, startCheck, useCheckStore, type MachineCheckStatus } from './checkStore';
+import { DeployOrder } from './DeployOrder';
+
+const statusText: Record<MachineCheckStatus, string> = {
+  pending: 'waiting',
+  checking: 'checking…',
+  ok: 'ready',
+  warning: 'ready, with warnings',
+  error: 'not ready',
+  skipped: 'not checked',
+};
+
+const checkLabels: Record<PreflightFinding['id'], string> = {
+  reachable: 'Reachable',
+  auth: 'Login',
+  hostKey: 'Host key',
+  nixos: 'NixOS',
+  nix: 'Nix',
+  flakes: 'Flakes',
+  arch: 'Architecture',
+  memory: 'Memory',
+  disk: 'Disk space',
+  tun: 'TUN device',
+  root: 'Root or sudo',
+  systemdRun: 'systemd-run',
+  clock: 'Clock',
+  clanCli: 'clan CLI',
+};
+
+/** A status dot with its meaning in words for screen readers. */
+export function StatusIcon({ status }: { status: MachineCheckStatus }) {
+  const symbol = { pending: '○', checking: '◌', ok: '✓', warning: '!', error: '✕', skipped: '–' }[status];
+  return (
+    <span className={`check-icon check-${status}`} role="img" aria-label={statusText[status]} title={statusText[status]}>
+      {symbol}
+    </span>
+  );
+}
+
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="copy-button"
+      onClick={() =>
+        void navigator.clipboard?.writeText(text).then(
+          () => setCopied(true),
+          () => setCopied(false),
+        )
+      }
+    >
+      {copied ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+function FindingList({ findings }: { findings: readonly PreflightFinding[] }) {
+  return (
+    <ul className="finding-list">
+      {findings.map((f) => (
+        <li key={f.id} className={`finding finding-${f.status}`} data-testid={`finding-${f.id}`}>
+          <StatusIcon status={f.status} />
+          <span className="finding-label">{checkLabels[f.id]}</span>
+          <span className="finding-message">
+            {f.message}
+            {f.command !== undefined && (
+              <span className="finding-command">
+                <code>{f.command}</code>
+                <CopyButton text={f.command} />
+              </span>
+            )}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The one-line summary of a machine's result: its first error, else its first warning, else "ready". */
+function summaryOf(result: MachinePreflight): string {
+  const first = result.findings.find((f) => f.status === 'error') ?? result.findings.find((f) => f.status === 'warning') ?? (result.status === 'skipped' ? result.findings[0] : undefined);
+  return first === undefined ? 'Ready for a deploy.' : first.message;
+}
+
+function MachineRow({ id, name, status, result }: { id: string; name: string; status: MachineCheckStatus | null; result: MachinePreflight | null }) {
+  const [open, setOpen] = useState(false);
+  const expandable = result !== null;
+  return (
+    <li className={`check-row check-row-${status ?? 'unchecked'}`} data-testid={`check-${name}`} data-status={status ?? 'unchecked'}>
+      <div className="check-row-head">
+        {status === null ? <span className="check-icon" aria-hidden="true" /> : <StatusIcon status={status} />}
+        <span className="check-name">{name}</span>
+        <span className="check-target">{result?.target ?? ''}{result?.via != null ? ` via ${result.via}` : ''}</span>
+        <span className="check-summary">{result !== null ? summaryOf(result) : status === null ? 'not checked yet' : statusText[status]}</span>
+        {expandable && (
+          <button type="button" className="link-button" aria-expanded={open} aria-controls={`findings-${id}`} onClick={() => setOpen(!open)}>
+            {open ? 'Hide details' : 'Details'}
+          </button>
+        )}
+      </div>
+      {expandable && open && (
+        <div id={`findings-${id}`}>
+          <FindingList findings={result.findings} />
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** Shows a machine on the canvas: the Design area opens with it selected and in view. */
+function showOnCanvas(id: string): void {
+  selectionStore.getState().requestFocus([id]);
+  useUiStore.getState().setActiveArea('design');
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/**
+ * "Check machines": runs preflight on every managed machine and shows, live, how far each one is and what was
+ * found; the last result stays with the design file. Beside it, the suggested deploy order.
+ */
+export function CheckMachines() {
+  const design = useDesign((s) => s.design);
+  const fileName = useDesign((s) => s.file.name);
+  const { running, machines, order, local, report, saved, hostKeyMode, error, forFile } = useCheckStore();
+  const names = new Map(recordValues(design.machines).map((m) => [m.id as string, m.name]));
+  const managed = recordValues(design.machines).filter((m) => m.managed);
+  const shown = forFile === fileName || running !== null;
+  const ids = shown && order.length > 0 ? [...order, ...managed.map((m) => m.id as string).filter((id) => !order.includes(id))] : managed.map((m) => m.id as string);
+  const done = ids.map((id) => machines[id]?.status).filter((s) => s === 'ok' || s === 'warning' || s === 'error');
+  const ready = done.filter((s) => s !== 'error').length;
+
+  const start = () => {
+    if (appContext.backend !== null) void startCheck(appContext.backend, design, fileName);
+  };
+  const summary =
+    running !== null
+      ? `Checking ${running.done} of ${running.total} machines…`
+      : report !== null && shown
+        ? `Last checked ${dateFormat.format(report.finishedAt)}${report.outcome === 'cancelled' ? ' (cancelled)' : ''} · ${ready} of ${report.machines.length} ready${saved ? '' : fileName === null ? ' · save the design to keep results' : ''}`
+        : 'Not checked yet. The check logs in to each machine over SSH and changes nothing.';
+
+  return (
+    <div className="check-machines">
+      <div className="deploy-toolbar">
+        <strong>Machines</strong>
+        <span className="deploy-meta" data-testid="check-summary" role="status">
+          {summary}
+        </span>
+        <span className="toolbar-spacer" />
+        <label className="deploy-meta">
+          New host keys{' '}
+          <select value={hostKeyMode} disabled={running !== null} onChange={(e) => useCheckStore.setState({ hostKeyMode: e.currentTarget.value as 'ask' | 'strict' })} data-testid="host-key-mode">
+            <option value="ask">ask me (trust on first use)</option>
+            <option value="strict">refuse (known hosts only)</option>
+          </select>
+        </label>
+        {running === null ? (
+          <button type="button" className="primary" disabled={managed.length === 0} onClick={start} data-testid="check-machines">
+            Check machines
+          </button>
+        ) : (
+          <button type="button" onClick={() => appContext.backend !== null && void cancelCheck(appContext.backend)} data-testid="cancel-check">
+            Cancel
+          </button>
+        )}
+      </div>
+      {error !== null && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="check-body">
+        <section className="check-results" aria-label="Check results">
+          {managed.length === 0 ? (
+            <p className="muted">This design has no managed machines to check. Add machines in the Design area and give them SSH addresses.</p>
+          ) : (
+            <ul className="check-list">
+              {ids.map((id) => {
+                const entry = shown ? machines[id] : undefined;
+                const name = names.get(id) ?? entry?.result?.name ?? id;
+                return <MachineRow key={id} id={id} name={name} status={entry?.status ?? null} result={entry?.result ?? null} />;
+              })}
+            </ul>
+          )}
+          {shown && local.length > 0 && (
+            <div className="check-local">
+              <h3>This computer</h3>
+              <FindingList findings={local} />
+            </div>
+          )}
+        </section>
+        <aside className="check-order" aria-label="Deploy order">
+          <DeployOrder onSelectMachine={showOnCanvas} />
+        </aside>
+      </div>
+    </div>
+  );
+}

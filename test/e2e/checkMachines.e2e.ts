@@ -1,0 +1,165 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { designBuilder } from '../../src/shared/model/designBuilder';
+import type { Machine } from '../../src/shared/model/types';
+import { nixPlatformOf } from '../../src/shared/preflight';
+import { serializeDesign } from '../../src/shared/schema/envelope';
+import { createLab, defaultLabSpec, destroyLeftovers, shouldRunLab, type Lab } from '../lab/lab';
+import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+
+// "Check machines" end to end: the app in Chromium (serve mode) checks a design whose six machines are the SSH lab's
+// real sshd servers (test/lab/lab.ts), three in a public office site and three behind NAT reached through the
+// bastion. The server runs with its own HOME, whose ~/.ssh/config names the two lab keys and whose known_hosts starts
+// empty, so every host key is asked about in the browser.
+const run = shouldRunE2e() && (await shouldRunLab());
+
+const arch = nixPlatformOf(process.arch === 'arm64' ? 'aarch64' : 'x86_64') as Machine['arch'];
+
+describe.runIf(run)('Check machines against the SSH lab (Chromium, serve mode)', () => {
+  let lab: Lab;
+  let home: string;
+  let serve: ServeProcess;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    await destroyLeftovers();
+    lab = await createLab(defaultLabSpec);
+    home = mkdtempSync(join(tmpdir(), 'cnd-e2e-home-'));
+    const ssh = join(home, '.ssh');
+    mkdirSync(ssh, { mode: 0o700 });
+    copyFileSync(lab.users.plain.privateKeyPath, join(ssh, 'lab_plain'));
+    copyFileSync(lab.users.sudo.privateKeyPath, join(ssh, 'lab_sudo'));
+    writeFileSync(join(ssh, 'config'), ['Host *', '  IdentityFile ~/.ssh/lab_sudo', '  IdentityFile ~/.ssh/lab_plain', '  IdentitiesOnly yes', ''].join('\n'));
+
+    const b = designBuilder();
+    const laptop = b.site('Laptop', 'nat');
+    const office = b.site('office', 'public');
+    const homeSite = b.site('home', 'nat');
+    const machine = (name: string, site: typeof office, user: string) => {
+      const host = lab.host(name);
+      return b.machine(name, site, 'server', { arch, ssh: { host: host.address, port: host.port, user } });
+    };
+    const bastion = machine('bastion', office, lab.users.plain.name);
+    machine('alpha', office, lab.users.sudo.name);
+    machine('beta', office, lab.users.plain.name);
+    for (const name of ['gamma', 'delta', 'epsilon']) b.link('jumpHost', bastion, machine(name, homeSite, lab.users.plain.name));
+    b.admin(laptop);
+
+    serve = await startServe([], { HOME: home, SSH_AUTH_SOCK: '' });
+    writeFileSync(join(serve.workspaceDir, 'lab.clan-design.json'), serializeDesign(b.design, '0.0.0'));
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(serve.urlWithToken);
+    await page.getByTestId('wizard').waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.keyboard.press('Control+o');
+    await page.getByTestId('open-lab').click();
+    await page.locator('.react-flow__node-machine').first().waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+    await lab?.destroy();
+    if (home !== undefined) rmSync(home, { recursive: true, force: true });
+  });
+
+  const status = (name: string) => page.getByTestId(`check-${name}`).getAttribute('data-status');
+
+  test('asks about each new host key with its fingerprint, then shows every machine’s findings', async () => {
+    await page.getByRole('tab', { name: 'Deploy' }).click();
+    await page.getByTestId('deploy-tab-machines').click();
+    expect(await page.getByTestId('check-summary').textContent()).toContain('Not checked yet');
+    await page.getByTestId('check-machines').click();
+
+    // Six machines, six keys: each is asked about once; epsilon's is refused.
+    const fingerprints = Object.fromEntries(Object.values(lab.hosts).map((h) => [h.hostKeyFingerprint, h.name]));
+    const asked: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      await page.getByTestId('host-key-prompt').waitFor();
+      const fingerprint = (await page.getByTestId('host-key-fingerprint').textContent()) ?? '';
+      const name = fingerprints[fingerprint];
+      expect(name, `fingerprint ${fingerprint} is a lab host's`).toBeDefined();
+      asked.push(name!);
+      expect(await page.getByTestId('host-key-prompt').textContent()).toContain(`“${name}”`);
+      if (i === 0) await page.screenshot({ path: screenshotPath('check-host-key-prompt') });
+      await page.getByTestId(name === 'epsilon' ? 'host-key-reject' : 'host-key-trust').click();
+      // The next question (several machines connect at once) replaces this one, or the dialog closes.
+      await expect
+        .poll(async () => ((await page.getByTestId('host-key-prompt').count()) === 0 ? 'closed' : await page.getByTestId('host-key-fingerprint').textContent()))
+        .not.toBe(fingerprint);
+    }
+    expect(asked.sort()).toEqual(['alpha', 'bastion', 'beta', 'delta', 'epsilon', 'gamma']);
+
+    await expect.poll(() => page.getByTestId('check-summary').textContent()).toMatch(/^Last checked .* · 0 of 6 ready$/);
+    // Debian, not NixOS: every reachable machine is "not ready", with the install hint.
+    for (const name of ['bastion', 'alpha', 'beta', 'gamma', 'delta', 'epsilon']) expect(await status(name)).toBe('error');
+    expect(await page.getByTestId('check-gamma').textContent()).toContain('via bastion');
+    expect(await page.getByTestId('check-alpha').textContent()).toContain('is not NixOS');
+    expect(await page.getByTestId('check-epsilon').textContent()).toContain('You chose not to trust the key');
+
+    await page.getByTestId('check-alpha').getByRole('button', { name: 'Details' }).click();
+    const alpha = page.getByTestId('check-alpha');
+    expect(await alpha.getByTestId('finding-reachable').getAttribute('class')).toContain('finding-ok');
+    expect(await alpha.getByTestId('finding-root').textContent()).toContain('without a password');
+    expect(await alpha.getByTestId('finding-nixos').textContent()).toContain('clan machines install alpha --target-host');
+    await page.screenshot({ path: screenshotPath('check-results') });
+
+    // Kept with the project, next to the design file.
+    const kept = JSON.parse(readFileSync(join(serve.workspaceDir, 'lab.check.json'), 'utf8')) as { machines: { name: string; status: string }[] };
+    expect(kept.machines.map((m) => m.name).sort()).toEqual(['alpha', 'bastion', 'beta', 'delta', 'epsilon', 'gamma']);
+    expect(kept.machines.every((m) => m.status === 'error')).toBe(true);
+    // The trusted keys went to the server user's known_hosts, hashed; the refused one did not.
+    const knownHosts = readFileSync(join(home, '.ssh', 'known_hosts'), 'utf8');
+    expect(knownHosts.trim().split('\n')).toHaveLength(5);
+    expect(knownHosts).not.toContain(lab.host('alpha').address);
+    expect(knownHosts).not.toContain(lab.host('epsilon').hostKeyBase64);
+  });
+
+  test('the canvas shows each machine’s check result, and the last check comes back after a reload', async () => {
+    await page.getByRole('tab', { name: 'Design' }).click();
+    await expect.poll(() => page.locator('.react-flow__node-machine [data-check-status="error"]').count()).toBe(6);
+    await page.screenshot({ path: screenshotPath('check-canvas-badges') });
+
+    // A new window: open the design again, and its last check comes with it.
+    await page.reload();
+    await page.locator('.react-flow__pane').waitFor();
+    if ((await page.getByTestId('wizard').count()) > 0) await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.screenshot({ path: screenshotPath('check-after-reload') });
+    await page.keyboard.press('Control+o');
+    await page.getByTestId('open-lab').click();
+    await page.getByRole('tab', { name: 'Deploy' }).click();
+    await page.getByTestId('deploy-tab-machines').click();
+    await expect.poll(() => page.getByTestId('check-summary').textContent()).toMatch(/^Last checked/);
+    expect(await status('epsilon')).toBe('error');
+  });
+
+  test('strict mode refuses the key that was never trusted without asking, and a check can be cancelled', async () => {
+    await page.getByTestId('host-key-mode').selectOption('strict');
+    await page.getByTestId('check-machines').click();
+    await expect.poll(() => page.getByTestId('check-summary').textContent()).toMatch(/^Last checked .* · 0 of 6 ready$/);
+    expect(await page.getByTestId('host-key-prompt').count()).toBe(0);
+    expect(await page.getByTestId('check-epsilon').textContent()).toContain('strict host key checking is on');
+    expect(await page.getByTestId('check-beta').textContent()).toContain('is not NixOS');
+
+    // A host that hangs: its link is down, so the check waits for its time limit; cancel ends it at once.
+    await lab.host('delta').linkDown();
+    try {
+      await page.getByTestId('check-machines').click();
+      await expect.poll(() => status('beta')).toBe('error');
+      const started = Date.now();
+      await page.getByTestId('cancel-check').click();
+      await expect.poll(() => page.getByTestId('check-summary').textContent()).toContain('(cancelled)');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await page.getByTestId('check-delta').textContent()).toContain('cancelled');
+    } finally {
+      await lab.host('delta').linkUp();
+    }
+    expect(existsSync(join(serve.workspaceDir, 'lab.check.json'))).toBe(true);
+  });
+});
