@@ -39,7 +39,7 @@ Commands:
                  (--profile baseline|low|medium|high, --preset balanced|fileTransfer|videoCalls|flakyLinks)
   generate FILE  write the Clan flake for a design (--out DIR, --vpn ID what-if, --check, --force)
   preflight FILE check every managed machine over SSH before a deploy (--strict | --accept-new,
-                 --known-hosts FILE, --identity FILE, --concurrency N, --timeout SECONDS)
+                 --ssh-config FILE, --known-hosts FILE, --identity FILE, --concurrency N, --timeout SECONDS)
   serve          run the app in a browser (same as npm run serve)
 
 Run "clan-designer COMMAND --help" for a command's options.

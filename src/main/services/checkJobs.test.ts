@@ -33,8 +33,8 @@ interface Recorded {
 function record(events: EventHub): Recorded {
   const recorded: Recorded = { progress: [], prompts: [] };
   events.connect((channel: EventChannel, payload) => {
-    if (channel === 'check:onProgress') recorded.progress.push(payload as CheckProgress);
-    if (channel === 'check:onPrompt') recorded.prompts.push(payload as CheckPrompt);
+    if (channel === 'check:onDidProgress') recorded.progress.push(payload as CheckProgress);
+    if (channel === 'check:onDidPrompt') recorded.prompts.push(payload as CheckPrompt);
   });
   return recorded;
 }

@@ -18,8 +18,8 @@ import { DESIGN_FILE_SUFFIX, normalizeDesignFileName } from './projectFiles';
 
 /**
  * "Check machines": preflight as a job the renderer starts and watches. One check runs at a time. Progress goes out
- * as check:onProgress events, and questions for the person (a host key seen for the first time, a key's passphrase)
- * as check:onPrompt events that check:answer resolves; whichever window answers first wins. The finished report is
+ * as check:onDidProgress events, and questions for the person (a host key seen for the first time, a key's passphrase)
+ * as check:onDidPrompt events that check:answer resolves; whichever window answers first wins. The finished report is
  * kept next to the design file as `<design>.check.json`, so the last check time and findings stay with the project.
  */
 
@@ -154,13 +154,13 @@ export class CheckJobsService {
       const close = (answer: boolean | string | null) => {
         if (!job.prompts.delete(promptId)) return;
         signal.removeEventListener('abort', onAbort);
-        this.options.events.emit('check:onPrompt', { jobId: job.jobId, promptId, type: 'closed' });
+        this.options.events.emit('check:onDidPrompt', { jobId: job.jobId, promptId, type: 'closed' });
         resolveAnswer(answer);
       };
       const onAbort = () => close(null);
       job.prompts.set(promptId, { type: question.type, resolve: close });
       signal.addEventListener('abort', onAbort, { once: true });
-      this.options.events.emit('check:onPrompt', { ...question, jobId: job.jobId, promptId } as CheckPrompt);
+      this.options.events.emit('check:onDidPrompt', { ...question, jobId: job.jobId, promptId } as CheckPrompt);
       if (signal.aborted) close(null);
     });
   }
@@ -170,7 +170,7 @@ export class CheckJobsService {
     const startedAt = now();
     const { events } = this.options;
     const managed = recordValues(design.machines).filter((m) => m.managed);
-    events.emit('check:onProgress', { jobId: job.jobId, type: 'started', startedAt, forFile: job.forFile, machines: managed.map((m) => ({ machineId: m.id, name: m.name })) });
+    events.emit('check:onDidProgress', { jobId: job.jobId, type: 'started', startedAt, forFile: job.forFile, machines: managed.map((m) => ({ machineId: m.id, name: m.name })) });
 
     // Which machines a host key belongs to: by the design's address, or by where ~/.ssh/config sent it (an alias).
     const resolvedAt = new Map<string, Set<string>>();
@@ -197,7 +197,7 @@ export class CheckJobsService {
       });
       const localChecks = (this.options.localChecks ?? (async () => [await checkLocalClanCli()]))().then((findings) => {
         local = findings;
-        events.emit('check:onProgress', { jobId: job.jobId, type: 'local', findings });
+        events.emit('check:onDidProgress', { jobId: job.jobId, type: 'local', findings });
       });
       results = await runPreflight(design, {
         pool: ssh.pool,
@@ -218,8 +218,8 @@ export class CheckJobsService {
         timeoutMs: Math.round((request.timeoutSeconds ?? 30) * 1000),
         signal: job.controller.signal,
         isWaitingForPerson: () => job.prompts.size > 0,
-        onMachineStart: (machineId) => events.emit('check:onProgress', { jobId: job.jobId, type: 'machineStarted', machineId }),
-        onMachineDone: (result) => events.emit('check:onProgress', { jobId: job.jobId, type: 'machineDone', result }),
+        onMachineStart: (machineId) => events.emit('check:onDidProgress', { jobId: job.jobId, type: 'machineStarted', machineId }),
+        onMachineDone: (result) => events.emit('check:onDidProgress', { jobId: job.jobId, type: 'machineDone', result }),
         now,
       });
       await localChecks;
@@ -241,7 +241,7 @@ export class CheckJobsService {
       }
     }
     if (this.running === job) this.running = null;
-    events.emit('check:onProgress', { jobId: job.jobId, type: 'done', report, saved });
+    events.emit('check:onDidProgress', { jobId: job.jobId, type: 'done', report, saved });
   }
 }
 

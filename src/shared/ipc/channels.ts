@@ -22,7 +22,7 @@ export const requestChannels = [
 ] as const;
 
 /** Names of main -> renderer events. */
-export const eventChannels = ['app:onDidNotify', 'check:onProgress', 'check:onPrompt'] as const;
+export const eventChannels = ['app:onDidNotify', 'check:onDidProgress', 'check:onDidPrompt'] as const;
 
 /** A request channel name. */
 export type RequestChannel = (typeof requestChannels)[number];

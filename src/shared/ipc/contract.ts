@@ -156,7 +156,7 @@ export const requestContract = {
   },
   /**
    * Starts "Check machines" on the design as it is on screen. `name`: the saved design file the results are kept
-   * with (omit for an unsaved design). Progress and questions arrive as check:onProgress and check:onPrompt events.
+   * with (omit for an unsaved design). Progress and questions arrive as check:onDidProgress and check:onDidPrompt events.
    */
   'check:start': {
     request: z.object({ name: fileNameSchema.optional(), design: designInRequestSchema, hostKeys: hostKeyModeSchema, concurrency: z.number().int().min(1).max(64).optional(), timeoutSeconds: z.number().min(1).max(600).optional() }).strict(),
@@ -179,8 +179,8 @@ export const requestContract = {
 /** Each main -> renderer event channel with its payload schema. */
 export const eventContract = {
   'app:onDidNotify': { payload: notificationSchema },
-  'check:onProgress': { payload: checkProgressSchema },
-  'check:onPrompt': { payload: checkPromptSchema },
+  'check:onDidProgress': { payload: checkProgressSchema },
+  'check:onDidPrompt': { payload: checkPromptSchema },
 } satisfies Record<EventChannel, { payload: z.ZodType }>;
 
 /** The request type of a channel. */

@@ -87,8 +87,8 @@ export function applyPrompt(event: CheckPrompt): void {
 export function useCheckEvents(backend: ApiTransport | null): void {
   useEffect(() => {
     if (backend === null) return undefined;
-    const offProgress = backend.subscribe('check:onProgress', applyProgress);
-    const offPrompt = backend.subscribe('check:onPrompt', applyPrompt);
+    const offProgress = backend.subscribe('check:onDidProgress', applyProgress);
+    const offPrompt = backend.subscribe('check:onDidPrompt', applyPrompt);
     return () => {
       offProgress();
       offPrompt();
