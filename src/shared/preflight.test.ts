@@ -1,4 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { makeMachine } from './model/ops';
 import type { MachineId } from './model/types';
@@ -63,6 +66,19 @@ describe('parsePreflightFacts', () => {
     expect(facts.diskRootFreeKb).toBeGreaterThan(0);
     expect(facts.uid).toBe(process.getuid?.());
     expect(Math.abs(facts.date! - Date.now() / 1000)).toBeLessThan(5);
+  });
+  test.runIf(spawnSync('sh', ['-c', 'command -v nix']).status === 0)('with nix installed, the script reads whether flakes are enabled from nix itself', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnd-nixconf-'));
+    try {
+      writeFileSync(join(dir, 'nix.conf'), 'experimental-features = nix-command flakes\n');
+      const on = parsePreflightFacts(execFileSync('sh', ['-c', PREFLIGHT_SCRIPT], { env: { ...process.env, NIX_CONF_DIR: dir } }).toString());
+      expect(on.nixFeatures?.split(' ')).toContain('flakes');
+      writeFileSync(join(dir, 'nix.conf'), '');
+      const off = parsePreflightFacts(execFileSync('sh', ['-c', PREFLIGHT_SCRIPT], { env: { ...process.env, NIX_CONF_DIR: dir } }).toString());
+      expect(off.nixFeatures?.split(' ')).not.toContain('flakes');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

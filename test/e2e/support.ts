@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -68,6 +68,11 @@ export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEn
         resolvePromise(match[1]!);
       }
     };
+    // Everything the server prints goes to test-results/ too, to read after a failed run.
+    mkdirSync(resultsDir, { recursive: true });
+    const log = createWriteStream(join(resultsDir, `serve-${child.pid}.log`));
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) => {

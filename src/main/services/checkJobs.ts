@@ -241,7 +241,13 @@ export class CheckJobsService {
       }
     }
     if (this.running === job) this.running = null;
-    events.emit('check:onDidProgress', { jobId: job.jobId, type: 'done', report, saved });
+    try {
+      events.emit('check:onDidProgress', { jobId: job.jobId, type: 'done', report, saved });
+    } catch (cause) {
+      // A report the contract refuses must still end the check in every window.
+      this.options.log?.('check report refused by the contract', cause);
+      events.emit('check:onDidProgress', { jobId: job.jobId, type: 'done', report: { ...report, outcome: 'failed', machines: [] }, saved });
+    }
   }
 }
 

@@ -50,6 +50,9 @@ function fromReport(report: CheckReport): Pick<CheckState, 'machines' | 'order' 
   return { machines, order: report.machines.map((m) => m.machineId), local: report.local, report };
 }
 
+/** Checks whose `done` event arrived (possibly before the answer to check:start). */
+const finishedJobs = new Set<string>();
+
 /** Applies one progress event. Events of a check this window did not start are shown too (serve mode: several windows). */
 export function applyProgress(event: CheckProgress): void {
   const set = useCheckStore.setState;
@@ -72,6 +75,7 @@ export function applyProgress(event: CheckProgress): void {
       set({ machines: { ...state.machines, [event.result.machineId]: { status: event.result.status, result: event.result } }, running: { ...state.running, done: state.running.done + 1 } });
       break;
     case 'done':
+      finishedJobs.add(event.jobId);
       set({ ...fromReport(event.report), running: null, saved: event.saved, prompts: state.prompts.filter((p) => p.jobId !== event.jobId) });
       break;
   }
@@ -116,7 +120,19 @@ export function useLastCheckFor(fileName: string | null, backend: ApiTransport |
 export async function startCheck(backend: ApiTransport, design: Design, fileName: string | null): Promise<void> {
   useCheckStore.setState({ error: null });
   const result = await backend.invoke('check:start', { ...(fileName === null ? {} : { name: fileName }), design, hostKeys: useCheckStore.getState().hostKeyMode });
-  if (!result.ok) useCheckStore.setState({ error: describeError(result.error) });
+  if (!result.ok) {
+    useCheckStore.setState({ error: describeError(result.error) });
+    return;
+  }
+  // The answer may arrive before the check's `started` event: show it as running at once, so the last check's
+  // results are never taken for this one's.
+  const { jobId } = result.value;
+  const state = useCheckStore.getState();
+  if (state.running?.jobId === jobId || finishedJobs.has(jobId)) return;
+  const managed = Object.values(design.machines).filter((m) => m.managed);
+  const machines: Record<string, { status: MachineCheckStatus; result: null }> = {};
+  for (const m of managed) machines[m.id] = { status: 'pending', result: null };
+  useCheckStore.setState({ forFile: fileName, running: { jobId, startedAt: Date.now(), total: managed.length, done: 0 }, machines, order: managed.map((m) => m.id), local: [], error: null });
 }
 
 export async function cancelCheck(backend: ApiTransport): Promise<void> {
