@@ -9,12 +9,11 @@ import { recordValues } from '../../shared/model/overlay';
 import type { Design } from '../../shared/model/types';
 import type { MachinePreflight, PreflightFinding } from '../../shared/preflight';
 import { checkReportSchema, type CheckReport } from '../../shared/schema/checkReport';
-import { designSchema } from '../../shared/schema/design';
 import { err, ok, type Result } from '../../shared/result';
 import type { EventHub } from '../rpc/eventHub';
 import type { HostKeyPrompt } from '../ssh/sshClient';
 import { runPreflight, type PreflightOptions, type PreflightPool } from './preflight';
-import { DESIGN_FILE_SUFFIX, normalizeDesignFileName } from './projectFiles';
+import { designStem, normalizeDesignFileName, validateDesign } from './projectFiles';
 
 /**
  * "Check machines": preflight as a job the renderer starts and watches. One check runs at a time. Progress goes out
@@ -64,7 +63,7 @@ interface RunningJob {
 
 /** The file a design's last check is kept in: "home.clan-design.json" -> "home.check.json". */
 export function checkReportFileOf(designFile: string): string {
-  return `${designFile.slice(0, -DESIGN_FILE_SUFFIX.length)}.check.json`;
+  return `${designStem(designFile)}.check.json`;
 }
 
 const newId = () => randomBytes(8).toString('hex');
@@ -87,11 +86,11 @@ export class CheckJobsService {
       forFile = name.value;
     }
     // The design comes from the renderer: it is checked against the same schema as a design file.
-    const parsed = designSchema.safeParse(request.design);
-    if (!parsed.success) return err(appError('invalidDesign', { issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })), issueCount: parsed.error.issues.length }));
+    const parsed = validateDesign(request.design);
+    if (!parsed.ok) return parsed;
     const job: RunningJob = { jobId: newId(), forFile, controller: new AbortController(), prompts: new Map() };
     this.running = job;
-    void this.run(job, parsed.data, request).finally(() => {
+    void this.run(job, parsed.value, request).finally(() => {
       if (this.running === job) this.running = null;
     });
     return ok({ jobId: job.jobId });
@@ -187,11 +186,11 @@ export class CheckJobsService {
       ssh = this.options.createSsh({
         hostKeyMode: request.hostKeys,
         confirmHostKey: async (prompt, signal) => {
-          const answer = await this.ask(job, { type: 'hostKey', machines: machinesAt(prompt.host, prompt.port), host: prompt.host, port: prompt.port, keyType: prompt.keyType, fingerprint: prompt.fingerprint, otherKeyTypes: prompt.otherKeyTypes, knownHostsFile: ssh?.knownHostsPath ?? 'known_hosts' }, anySignal(signal, job.controller.signal));
+          const answer = await this.ask(job, { type: 'hostKey', machines: machinesAt(prompt.host, prompt.port), host: prompt.host, port: prompt.port, keyType: prompt.keyType, fingerprint: prompt.fingerprint, otherKeyTypes: prompt.otherKeyTypes, knownHostsFile: ssh?.knownHostsPath ?? 'known_hosts' }, AbortSignal.any([signal, job.controller.signal]));
           return answer === true;
         },
         askPassphrase: async (question, signal) => {
-          const answer = await this.ask(job, { type: 'passphrase', keyPath: question.keyPath, host: question.host, attempt: question.attempt ?? 1 }, anySignal(signal, job.controller.signal));
+          const answer = await this.ask(job, { type: 'passphrase', keyPath: question.keyPath, host: question.host, attempt: question.attempt ?? 1 }, AbortSignal.any([signal, job.controller.signal]));
           return typeof answer === 'string' ? answer : null;
         },
       });
@@ -253,10 +252,6 @@ export class CheckJobsService {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** A signal that aborts when either does. */
-function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  return AbortSignal.any([a, b]);
-}
 
 /**
  * Whether the clan CLI is installed on this computer. The app does not need it (it deploys over SSH and builds on

@@ -2,13 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { appError, type AppError } from '../../shared/errors';
 import type { Design } from '../../shared/model/types';
-import { designSchema } from '../../shared/schema/design';
 import { describeGenerateError } from '../../shared/nix/errors';
 import { generateClan, manifestPath, parseManifest } from '../../shared/nix/generate';
 import { err, ok, type Result } from '../../shared/result';
 import type { VpnId } from '../../shared/vpn/ids';
 import { writeGeneratedClan, type WriteReport } from './flakeWriter';
-import { DESIGN_FILE_SUFFIX, normalizeDesignFileName } from './projectFiles';
+import { designStem, normalizeDesignFileName, validateDesign } from './projectFiles';
 
 /**
  * Where a design's Clan configuration goes: a folder next to the design file in the workspace
@@ -25,7 +24,7 @@ export class FlakeOutputService {
   private folderFor(designFile: string): Result<{ dir: string; display: string }, AppError> {
     const name = normalizeDesignFileName(designFile);
     if (!name.ok) return name;
-    const folder = `${name.value.slice(0, -DESIGN_FILE_SUFFIX.length)}.clan`;
+    const folder = `${designStem(name.value)}.clan`;
     return ok({ dir: join(this.workspaceDir, folder), display: folder });
   }
 
@@ -58,9 +57,9 @@ export class FlakeOutputService {
     const folder = this.folderFor(designFile);
     if (!folder.ok) return folder;
     // The design comes from the renderer: it is checked against the same schema as a design file.
-    const parsed = designSchema.safeParse(untrusted);
-    if (!parsed.success) return err(appError('invalidDesign', { issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })), issueCount: parsed.error.issues.length }));
-    const design: Design = parsed.data;
+    const parsed = validateDesign(untrusted);
+    if (!parsed.ok) return parsed;
+    const design: Design = parsed.value;
     const generated = generateClan(design, options.vpn === undefined ? {} : { vpnOverride: options.vpn });
     if (!generated.ok) return err(appError('generateFailed', { reason: generated.error.code, message: describeGenerateError(generated.error) }));
     const written = await writeGeneratedClan(folder.value.dir, generated.value, { force: options.force === true });

@@ -17,6 +17,11 @@ import type { RepairReport } from '../../shared/schema/restore';
 
 /** Every design file name ends with this. */
 export const DESIGN_FILE_SUFFIX = '.clan-design.json';
+
+/** A design file's name without its suffix, for the files kept beside it ("home.clan-design.json" -> "home"). */
+export function designStem(designFile: string): string {
+  return designFile.slice(0, -DESIGN_FILE_SUFFIX.length);
+}
 /** The autosave key of a design that has no file yet. */
 export const UNTITLED_KEY = 'untitled';
 /** Longest design file name, suffix included. */
@@ -505,8 +510,11 @@ export class ProjectFilesService {
   }
 }
 
-/** Validates a design against the schema; deep garbage that overflows the stack counts as invalid too. */
-function validateDesign(design: unknown): Result<Design, AppError> {
+/**
+ * Validates a design sent by the renderer against the design file's schema (every service that takes one calls
+ * this); deep garbage that overflows the stack counts as invalid too.
+ */
+export function validateDesign(design: unknown): Result<Design, AppError> {
   try {
     const parsed = designSchema.safeParse(design);
     if (parsed.success) return ok(parsed.data);
