@@ -16,7 +16,8 @@ import { ChooseVpnArea } from '../vpn/ChooseVpnArea';
 import { useComparisonUrl } from '../vpn/useComparisonUrl';
 import { DeployArea } from '../deploy/DeployArea';
 import { CheckPrompts } from '../deploy/CheckPrompts';
-import { useCheckEvents } from '../deploy/checkStore';
+import { useCheckEvents, useLastCheckFor } from '../deploy/checkStore';
+import { useDesign } from '../stores/designStore';
 import { appContext } from './appContext';
 import { DesignArea } from './DesignArea';
 import { RecoveryBanner } from './RecoveryBanner';
@@ -89,6 +90,8 @@ export function App() {
   useAutosave();
   useComparisonUrl();
   useCheckEvents(appContext.backend);
+  // The last check of the open design, for the canvas badges as much as for the Deploy area.
+  useLastCheckFor(useDesign((s) => s.file.name), appContext.backend);
   const active = areas.find((a) => a.id === activeArea) ?? areas[0];
 
   return (

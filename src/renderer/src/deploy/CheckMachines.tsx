@@ -6,16 +6,9 @@ import { useDesign } from '../stores/designStore';
 import { selectionStore } from '../stores/selectionStore';
 import { useUiStore } from '../stores/uiStore';
 import { cancelCheck, startCheck, useCheckStore, type MachineCheckStatus } from './checkStore';
+import { checkStatusView } from './CheckStatusBadge';
 import { DeployOrder } from './DeployOrder';
 
-const statusText: Record<MachineCheckStatus, string> = {
-  pending: 'waiting',
-  checking: 'checking…',
-  ok: 'ready',
-  warning: 'ready, with warnings',
-  error: 'not ready',
-  skipped: 'not checked',
-};
 
 const checkLabels: Record<PreflightFinding['id'], string> = {
   reachable: 'Reachable',
@@ -36,9 +29,9 @@ const checkLabels: Record<PreflightFinding['id'], string> = {
 
 /** A status dot with its meaning in words for screen readers. */
 export function StatusIcon({ status }: { status: MachineCheckStatus }) {
-  const symbol = { pending: '○', checking: '◌', ok: '✓', warning: '!', error: '✕', skipped: '–' }[status];
+  const { symbol, text } = checkStatusView[status];
   return (
-    <span className={`check-icon check-${status}`} role="img" aria-label={statusText[status]} title={statusText[status]}>
+    <span className={`check-icon check-${status}`} role="img" aria-label={text} title={text}>
       {symbol}
     </span>
   );
@@ -99,7 +92,7 @@ function MachineRow({ id, name, status, result }: { id: string; name: string; st
         {status === null ? <span className="check-icon" aria-hidden="true" /> : <StatusIcon status={status} />}
         <span className="check-name">{name}</span>
         <span className="check-target">{result?.target ?? ''}{result?.via != null ? ` via ${result.via}` : ''}</span>
-        <span className="check-summary">{result !== null ? summaryOf(result) : status === null ? 'not checked yet' : statusText[status]}</span>
+        <span className="check-summary">{result !== null ? summaryOf(result) : status === null ? 'not checked yet' : checkStatusView[status].text}</span>
         {expandable && (
           <button type="button" className="link-button" aria-expanded={open} aria-controls={`findings-${id}`} onClick={() => setOpen(!open)}>
             {open ? 'Hide details' : 'Details'}
@@ -130,7 +123,7 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 export function CheckMachines() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
-  const { running, machines, order, local, report, saved, hostKeyMode, error, forFile } = useCheckStore();
+  const { running, starting, machines, order, local, report, saved, hostKeyMode, error, forFile } = useCheckStore();
   const names = new Map(recordValues(design.machines).map((m) => [m.id as string, m.name]));
   const managed = recordValues(design.machines).filter((m) => m.managed);
   const shown = forFile === fileName || running !== null;
@@ -144,6 +137,8 @@ export function CheckMachines() {
   const summary =
     running !== null
       ? `Checking ${running.done} of ${running.total} machines…`
+      : starting
+        ? 'Starting the check…'
       : report !== null && shown
         ? `Last checked ${dateFormat.format(report.finishedAt)}${report.outcome === 'cancelled' ? ' (cancelled)' : ''} · ${ready} of ${report.machines.length} ready${saved ? '' : fileName === null ? ' · save the design to keep results' : ''}`
         : 'Not checked yet. The check logs in to each machine over SSH and changes nothing.';
@@ -164,7 +159,7 @@ export function CheckMachines() {
           </select>
         </label>
         {running === null ? (
-          <button type="button" className="primary" disabled={managed.length === 0} onClick={start} data-testid="check-machines">
+          <button type="button" className="primary" disabled={managed.length === 0 || starting} onClick={start} data-testid="check-machines">
             Check machines
           </button>
         ) : (

@@ -1,8 +1,8 @@
 import { memo } from 'react';
 import { useMachineCheckStatus, type MachineCheckStatus } from './checkStore';
 
-// The same symbols as the check results list, so a machine reads the same on the canvas and in the Deploy area.
-const statusView: Record<MachineCheckStatus, { symbol: string; text: string }> = {
+/** Symbol and meaning of each check status: one table for the canvas, the deploy order and the results list. */
+export const checkStatusView: Record<MachineCheckStatus, { symbol: string; text: string }> = {
   pending: { symbol: '○', text: 'waiting to be checked' },
   checking: { symbol: '◌', text: 'being checked now' },
   ok: { symbol: '✓', text: 'ready' },
@@ -19,7 +19,7 @@ const statusView: Record<MachineCheckStatus, { symbol: string; text: string }> =
 function CheckStatusBadgeView({ machineId }: { machineId: string }) {
   const status = useMachineCheckStatus(machineId);
   if (status === undefined) return null;
-  const { symbol, text } = statusView[status];
+  const { symbol, text } = checkStatusView[status];
   const label = `Check: ${text}`;
   return (
     <span className={`check-badge check-badge-${status}`} role="img" aria-label={label} title={label} data-check-status={status}>

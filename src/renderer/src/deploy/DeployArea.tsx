@@ -9,7 +9,7 @@ import { displayName } from '../commands/fileActions';
 import { useDesign } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
 import { CheckMachines } from './CheckMachines';
-import { useCheckStore, useLastCheckFor } from './checkStore';
+import { useCheckStore } from './checkStore';
 import { compareOutputs, useGenerationStore, useLastWrittenFor } from './generationStore';
 import './deploy.css';
 
@@ -40,8 +40,6 @@ type DeployTab = 'configuration' | 'machines';
 /** The Deploy area: the machines (check, deploy order) and the Clan configuration the design turns into. */
 export function DeployArea() {
   const [tab, setTab] = useState<DeployTab>('configuration');
-  const fileName = useDesign((s) => s.file.name);
-  useLastCheckFor(fileName, appContext.backend);
   const running = useCheckStore((s) => s.running);
   const tabs: { id: DeployTab; label: string }[] = [
     { id: 'configuration', label: 'Configuration' },

@@ -31,11 +31,13 @@ export interface CheckState {
   /** Questions waiting for the person, oldest first. */
   prompts: readonly OpenPrompt[];
   hostKeyMode: HostKeyMode;
+  /** A start was asked for and not yet answered (the last check's results are no longer current). */
+  starting: boolean;
   /** Why the last start or cancel failed, as a sentence. */
   error: string | null;
 }
 
-const initial: Omit<CheckState, 'hostKeyMode'> = { forFile: null, running: null, machines: {}, order: [], local: [], report: null, saved: false, prompts: [], error: null };
+const initial: Omit<CheckState, 'hostKeyMode'> = { forFile: null, running: null, machines: {}, order: [], local: [], report: null, saved: false, prompts: [], starting: false, error: null };
 
 export const useCheckStore = create<CheckState>()(() => ({ ...initial, hostKeyMode: 'ask' }));
 
@@ -50,6 +52,13 @@ function fromReport(report: CheckReport): Pick<CheckState, 'machines' | 'order' 
   return { machines, order: report.machines.map((m) => m.machineId), local: report.local, report };
 }
 
+/** A check that just started: every machine waiting its turn. */
+function startedState(jobId: string, startedAt: number, forFile: string | null, machineIds: readonly string[]): Partial<CheckState> {
+  const machines: Record<string, { status: MachineCheckStatus; result: null }> = {};
+  for (const id of machineIds) machines[id] = { status: 'pending', result: null };
+  return { forFile, running: { jobId, startedAt, total: machineIds.length, done: 0 }, machines, order: machineIds, local: [], starting: false, error: null };
+}
+
 /** Checks whose `done` event arrived (possibly before the answer to check:start). */
 const finishedJobs = new Set<string>();
 
@@ -58,9 +67,7 @@ export function applyProgress(event: CheckProgress): void {
   const set = useCheckStore.setState;
   const state = useCheckStore.getState();
   if (event.type === 'started') {
-    const machines: Record<string, { status: MachineCheckStatus; result: null }> = {};
-    for (const m of event.machines) machines[m.machineId] = { status: 'pending', result: null };
-    set({ forFile: event.forFile, running: { jobId: event.jobId, startedAt: event.startedAt, total: event.machines.length, done: 0 }, machines, order: event.machines.map((m) => m.machineId), local: [], error: null });
+    set(startedState(event.jobId, event.startedAt, event.forFile, event.machines.map((m) => m.machineId)));
     return;
   }
   if (state.running?.jobId !== event.jobId) return;
@@ -118,21 +125,22 @@ export function useLastCheckFor(fileName: string | null, backend: ApiTransport |
 
 /** Starts a check of the design as it is on screen. */
 export async function startCheck(backend: ApiTransport, design: Design, fileName: string | null): Promise<void> {
-  useCheckStore.setState({ error: null });
+  useCheckStore.setState({ starting: true, error: null });
   const result = await backend.invoke('check:start', { ...(fileName === null ? {} : { name: fileName }), design, hostKeys: useCheckStore.getState().hostKeyMode });
   if (!result.ok) {
-    useCheckStore.setState({ error: describeError(result.error) });
+    useCheckStore.setState({ starting: false, error: describeError(result.error) });
     return;
   }
   // The answer may arrive before the check's `started` event: show it as running at once, so the last check's
   // results are never taken for this one's.
   const { jobId } = result.value;
   const state = useCheckStore.getState();
-  if (state.running?.jobId === jobId || finishedJobs.has(jobId)) return;
+  if (state.running?.jobId === jobId || finishedJobs.has(jobId)) {
+    useCheckStore.setState({ starting: false });
+    return;
+  }
   const managed = Object.values(design.machines).filter((m) => m.managed);
-  const machines: Record<string, { status: MachineCheckStatus; result: null }> = {};
-  for (const m of managed) machines[m.id] = { status: 'pending', result: null };
-  useCheckStore.setState({ forFile: fileName, running: { jobId, startedAt: Date.now(), total: managed.length, done: 0 }, machines, order: managed.map((m) => m.id), local: [], error: null });
+  useCheckStore.setState(startedState(jobId, Date.now(), fileName, managed.map((m) => m.id)));
 }
 
 export async function cancelCheck(backend: ApiTransport): Promise<void> {
