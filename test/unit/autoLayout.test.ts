@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { computeAutoLayout } from '../../src/renderer/src/canvas/autoLayout';
+import { computeAutoLayout, EMPTY_SITE_SIZE } from '../../src/renderer/src/canvas/autoLayout';
 import { sequentialIds } from '../../src/shared/model/ids';
-import { absolutePosition, makeMachine, putMachine } from '../../src/shared/model/ops';
+import { absolutePosition, makeMachine, makeSite, putMachine, putSite } from '../../src/shared/model/ops';
 import { buildDesignFromAnswers, MACHINE_NODE_SIZE, templates } from '../../src/shared/model/templates';
 import type { Design } from '../../src/shared/model/types';
 
@@ -41,6 +41,18 @@ describe('auto-layout with ELK', () => {
         const b = { ...absolutePosition(laid, inSite[j]!), w: MACHINE_NODE_SIZE.width, h: MACHINE_NODE_SIZE.height };
         expect(boxesOverlap(a, b)).toBe(false);
       }
+  });
+
+  test('an empty site keeps room for its name and does not overlap its neighbours', async () => {
+    const ids = sequentialIds('e');
+    const design = buildDesignFromAnswers(templates[1]!.answers, ids);
+    const empty = makeSite(ids.site(), { name: 'Laptop', position: { x: 5, y: 5 } });
+    const laid = await computeAutoLayout(putSite(design, empty));
+    const site = laid.sites[empty.id]!;
+    expect(site.size.width).toBeGreaterThanOrEqual(EMPTY_SITE_SIZE.width);
+    expect(site.size.height).toBeGreaterThanOrEqual(EMPTY_SITE_SIZE.height);
+    const box = (s: typeof site) => ({ x: s.position.x, y: s.position.y, w: s.size.width, h: s.size.height });
+    for (const other of Object.values(laid.sites)) if (other.id !== empty.id) expect(boxesOverlap(box(site), box(other))).toBe(false);
   });
 
   test('changes only positions and sizes, nothing else in the design', async () => {

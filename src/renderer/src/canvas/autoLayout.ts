@@ -5,6 +5,9 @@ import type { Design, MachineId, SiteId } from '../../../shared/model/types';
 
 const elk = new ELK();
 
+/** The smallest a site is laid out: one machine's room inside the site's padding. */
+export const EMPTY_SITE_SIZE = { width: MACHINE_NODE_SIZE.width + 48, height: MACHINE_NODE_SIZE.height + 76 } as const;
+
 /**
  * Lays the design out with ELK's layered algorithm over the site hierarchy: machines inside their sites, sites
  * and free machines around them, drawn links pulling connected machines together. Unconnected items are packed
@@ -19,6 +22,9 @@ export async function computeAutoLayout(design: Design): Promise<Design> {
         'elk.padding': '[top=52,left=24,bottom=24,right=24]',
         'elk.algorithm': 'rectpacking',
         'elk.spacing.nodeNode': '20',
+        // An empty site keeps room for its name and badges instead of shrinking to its padding.
+        'elk.nodeSize.constraints': 'MINIMUM_SIZE',
+        'elk.nodeSize.minimum': `(${EMPTY_SITE_SIZE.width}, ${EMPTY_SITE_SIZE.height})`,
       },
       children: Object.values(design.machines)
         .filter((m) => m.siteId === site.id)
