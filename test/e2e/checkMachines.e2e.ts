@@ -124,6 +124,12 @@ describe.runIf(run)('Check machines against the SSH lab (Chromium, serve mode)',
   test('the canvas shows each machine’s check result, and the last check comes back after a reload', async () => {
     await page.getByRole('tab', { name: 'Design' }).click();
     await expect.poll(() => page.locator('.react-flow__node-machine [data-check-status="error"]').count()).toBe(6);
+    // The test design has no positions of its own: lay it out (Shift+L), then fit it, to see every machine.
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('Shift+L');
+    await page.waitForTimeout(800);
+    await page.keyboard.press('Shift+1');
+    await page.waitForTimeout(400);
     await page.screenshot({ path: screenshotPath('check-canvas-badges') });
 
     // A new window: open the design again, and its last check comes with it.
