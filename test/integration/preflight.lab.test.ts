@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runPreflight, type MachinePreflight } from '../../src/main/services/preflight';
 import { SshClientPool, type HostKeyPrompt } from '../../src/main/ssh/sshClient';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import { ok } from '../../src/shared/result';
 import type { Machine } from '../../src/shared/model/types';
 import { nixPlatformOf } from '../../src/shared/preflight';
-import { createLab, defaultLabSpec, destroyLeftovers, shouldRunLab, type Lab } from '../lab/lab';
+import { shouldRunLab } from '../lab/lab';
+import { useLab } from '../lab/suite';
 
 // Preflight against the real lab (test/lab/lab.ts): six Debian hosts in two sites, a public office (bastion, alpha,
 // beta) and a NATed home (gamma, delta, epsilon). The design draws jump host links from the bastion to the three
@@ -19,20 +18,7 @@ const runLab = await shouldRunLab();
 const arch = nixPlatformOf(process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch) as Machine['arch'];
 
 describe.skipIf(!runLab)('preflight against the lab', () => {
-  let lab: Lab;
-  let work: string;
-  const pools: SshClientPool[] = [];
-
-  beforeAll(async () => {
-    await destroyLeftovers();
-    lab = await createLab(defaultLabSpec);
-    work = mkdtempSync(join(tmpdir(), 'cnd-preflight-lab-'));
-  });
-  afterAll(async () => {
-    for (const pool of pools) pool.dispose();
-    await lab?.destroy();
-    if (work !== undefined) rmSync(work, { recursive: true, force: true });
-  });
+  const suite = useLab('preflight');
 
   const natted = ['gamma', 'delta', 'epsilon'];
   const all = ['bastion', 'alpha', 'beta', ...natted];
@@ -44,27 +30,27 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     const office = b.site('office', 'public');
     const home = b.site('home', 'nat');
     const machine = (name: string, site: typeof office, user: string) => {
-      const host = lab.host(name);
+      const host = suite.lab.host(name);
       return b.machine(name, site, 'server', { arch, ssh: { host: host.address, port: host.port, user } });
     };
-    const bastion = machine('bastion', office, lab.users.plain.name);
-    machine('alpha', office, lab.users.sudo.name);
-    machine('beta', office, lab.users.plain.name);
-    for (const name of natted) b.link('jumpHost', bastion, machine(name, home, lab.users.plain.name));
+    const bastion = machine('bastion', office, suite.lab.users.plain.name);
+    machine('alpha', office, suite.lab.users.sudo.name);
+    machine('beta', office, suite.lab.users.plain.name);
+    for (const name of natted) b.link('jumpHost', bastion, machine(name, home, suite.lab.users.plain.name));
     b.admin(laptop);
     return b.design;
   }
 
   function tofuPool(prompts: HostKeyPrompt[], connectTimeoutMs: number): SshClientPool {
     const pool = new SshClientPool({
-      knownHostsPath: join(work, `known_hosts_${pools.length}`),
+      knownHostsPath: join(suite.work, `known_hosts_${suite.pools.length}`),
       connectTimeoutMs,
       hostKeyPolicy: { mode: 'tofu', confirm: async (prompt) => (prompts.push(prompt), true) },
     });
-    pools.push(pool);
+    suite.track(pool);
     return pool;
   }
-  const identityFor = (m: Machine) => ({ privateKey: m.ssh!.user === lab.users.sudo.name ? lab.users.sudo.privateKey : lab.users.plain.privateKey });
+  const identityFor = (m: Machine) => ({ privateKey: m.ssh!.user === suite.lab.users.sudo.name ? suite.lab.users.sudo.privateKey : suite.lab.users.plain.privateKey });
   const statuses = (r: MachinePreflight) => Object.fromEntries(r.findings.map((f) => [f.id, f.status]));
 
   test('parallel preflight of 6 hosts across 2 sites with NAT: the NATed ones through the bastion, Debian reported with the install hint, sudo user ok, plain user not', async () => {
@@ -105,15 +91,15 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     expect(statuses(byName.alpha!).root).toBe('ok');
     expect(byName.alpha!.findings.find((f) => f.id === 'root')!.message).toContain('without a password');
     expect(statuses(byName.beta!).root).toBe('error');
-    expect(byName.beta!.findings.find((f) => f.id === 'root')!.message).toContain(`${lab.users.plain.name} ALL=(ALL) NOPASSWD: ALL`);
+    expect(byName.beta!.findings.find((f) => f.id === 'root')!.message).toContain(`${suite.lab.users.plain.name} ALL=(ALL) NOPASSWD: ALL`);
     for (const name of natted) expect(statuses(byName[name]!).root).toBe('error');
     // Every hop had its host key checked, the NATed hosts' through the tunnel; each host was asked about once.
-    expect(prompts.map((p) => p.fingerprint).sort()).toEqual(all.map((n) => lab.host(n).hostKeyFingerprint).sort());
+    expect(prompts.map((p) => p.fingerprint).sort()).toEqual(all.map((n) => suite.lab.host(n).hostKeyFingerprint).sort());
     expect(progress.filter((p) => p.endsWith(':clock'))).toHaveLength(6);
   });
 
   test('a host whose link is down is reported unreachable within its time limit while the others finish', async () => {
-    const beta = lab.host('beta');
+    const beta = suite.lab.host('beta');
     await beta.linkDown();
     try {
       const started = Date.now();
@@ -132,7 +118,7 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
   });
 
   test('sshd stopped mid-run: that host is reported unreachable with a clear message, the others finish', async () => {
-    const epsilon = lab.host('epsilon');
+    const epsilon = suite.lab.host('epsilon');
     // Two at a time; as soon as the first machine is done, epsilon's sshd (checked last) is stopped. Its check waits
     // for the stop, so the order does not depend on timing.
     let stopping: Promise<void> | undefined;
@@ -157,7 +143,7 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
       const byName = Object.fromEntries(results.map((r) => [r.name, r]));
       const stopped = byName.epsilon!.findings;
       expect(stopped[0]).toMatchObject({ id: 'reachable', status: 'error' });
-      expect(stopped[0]!.message).toContain(`Couldn't reach machine “${epsilon.address}” (through jump host “${lab.host('bastion').address}”): the jump host could not open a connection to it.`);
+      expect(stopped[0]!.message).toContain(`Couldn't reach machine “${epsilon.address}” (through jump host “${suite.lab.host('bastion').address}”): the jump host could not open a connection to it.`);
       expect(stopped.slice(1).every((f) => f.status === 'skipped')).toBe(true);
       for (const name of all.filter((n) => n !== 'epsilon')) expect([name, statuses(byName[name]!).reachable, statuses(byName[name]!).clock]).toEqual([name, 'ok', 'ok']);
     } finally {

@@ -1,40 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseKnownHosts } from '../../src/main/ssh/knownHosts';
 import { SshClientPool, type HostKeyPrompt, type SshTarget } from '../../src/main/ssh/sshClient';
-import { createLab, defaultLabSpec, destroyLeftovers, shouldRunLab, type Lab, type LabHost } from '../lab/lab';
+import { shouldRunLab, type LabHost } from '../lab/lab';
+import { useLab } from '../lab/suite';
 
 // Against real OpenSSH servers in network namespaces (test/lab/lab.ts): host key trust, unreachable hosts, command
 // time limits, cancellation, jump hosts and the exact argv hostile strings arrive with.
 const runLab = await shouldRunLab();
 
 describe.skipIf(!runLab)('SSH against the lab', () => {
-  let lab: Lab;
-  let work: string;
-  const pools: SshClientPool[] = [];
-
-  beforeAll(async () => {
-    await destroyLeftovers();
-    lab = await createLab(defaultLabSpec);
-    work = mkdtempSync(join(tmpdir(), 'cnd-ssh-lab-'));
-  });
-  afterAll(async () => {
-    for (const pool of pools) pool.dispose();
-    await lab?.destroy();
-    if (work !== undefined) rmSync(work, { recursive: true, force: true });
-  });
+  const suite = useLab('ssh');
 
   function target(host: LabHost, jump?: LabHost): SshTarget {
-    const user = lab.users.plain;
+    const user = suite.lab.users.plain;
     const self = { host: host.address, port: host.port, username: user.name, privateKey: user.privateKey };
     return jump === undefined ? self : { ...self, jump: target(jump) };
   }
   let n = 0;
   function pool(options: { strict?: boolean; answer?: boolean; prompts?: HostKeyPrompt[]; knownHostsPath?: string; connectTimeoutMs?: number } = {}): { pool: SshClientPool; knownHostsPath: string } {
-    const knownHostsPath = options.knownHostsPath ?? join(work, `known_hosts_${(n += 1)}`);
+    const knownHostsPath = options.knownHostsPath ?? join(suite.work, `known_hosts_${(n += 1)}`);
     const created = new SshClientPool({
       knownHostsPath,
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
@@ -49,13 +36,13 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
               },
             },
     });
-    pools.push(created);
+    suite.track(created);
     return { pool: created, knownHostsPath };
   }
 
   test('an unknown host key is shown with its SHA256 fingerprint, recorded when accepted, and not asked again', async () => {
     const prompts: HostKeyPrompt[] = [];
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const { pool: first, knownHostsPath } = pool({ prompts });
     const result = await first.exec(target(alpha), ['hostname'], { timeoutMs: 5_000 });
     expect(result).toEqual({ ok: true, value: { code: 0, signal: null, stdout: 'alpha\n', stderr: '' } });
@@ -74,15 +61,15 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
 
   test('strict mode refuses an unknown host key, and a declined key is not recorded', async () => {
     const { pool: strict, knownHostsPath } = pool({ strict: true });
-    const refused = await strict.exec(target(lab.host('beta')), ['true']);
-    expect(refused).toMatchObject({ ok: false, error: { code: 'sshHostKeyUnknown', details: { host: lab.host('beta').address, fingerprint: lab.host('beta').hostKeyFingerprint } } });
+    const refused = await strict.exec(target(suite.lab.host('beta')), ['true']);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'sshHostKeyUnknown', details: { host: suite.lab.host('beta').address, fingerprint: suite.lab.host('beta').hostKeyFingerprint } } });
     const { pool: declining } = pool({ answer: false, knownHostsPath });
-    expect(await declining.exec(target(lab.host('beta')), ['true'])).toMatchObject({ ok: false, error: { code: 'sshHostKeyRejected' } });
+    expect(await declining.exec(target(suite.lab.host('beta')), ['true'])).toMatchObject({ ok: false, error: { code: 'sshHostKeyRejected' } });
     expect(() => readFileSync(knownHostsPath)).toThrow();
   });
 
   test('a changed host key is refused with the old and new fingerprints, even in trust-on-first-use mode', async () => {
-    const beta = lab.host('beta');
+    const beta = suite.lab.host('beta');
     const prompts: HostKeyPrompt[] = [];
     const { pool: first, knownHostsPath } = pool({ prompts });
     expect((await first.exec(target(beta), ['true'])).ok).toBe(true);
@@ -99,7 +86,7 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   });
 
   test('a host whose link is down is reported unreachable within its connect timeout', async () => {
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const { pool: p } = pool({ connectTimeoutMs: 1_500 });
     await alpha.linkDown();
     try {
@@ -114,7 +101,7 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   });
 
   test('a stopped sshd is reported unreachable at once (connection refused)', async () => {
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const { pool: p } = pool();
     await alpha.stopSshd();
     try {
@@ -125,8 +112,8 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   });
 
   test('an open session whose sshd dies mid-command gives sshConnectionLost promptly', async () => {
-    const delta = lab.host('delta');
-    const bastion = lab.host('bastion');
+    const delta = suite.lab.host('delta');
+    const bastion = suite.lab.host('bastion');
     const { pool: p } = pool();
     const marker = `3600.${Date.now()}3`;
     const running = p.exec(target(delta, bastion), [delta.hangCommand, marker], { timeoutMs: 20_000 });
@@ -159,7 +146,7 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   }
 
   test('a hanging command is cut at its timeout and its remote processes are killed; the connection stays usable', async () => {
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const { pool: p } = pool();
     expect((await p.connect(target(alpha))).ok).toBe(true);
     const marker = `3600.${Date.now()}1`;
@@ -174,7 +161,7 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   });
 
   test('cancelling a running command returns within a fraction of a second and stops it remotely', async () => {
-    const beta = lab.host('beta');
+    const beta = suite.lab.host('beta');
     const { pool: p } = pool();
     const controller = new AbortController();
     const marker = `3600.${Date.now()}2`;
@@ -189,7 +176,7 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   });
 
   test('cancelling a connect to an unreachable host returns at once', async () => {
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const { pool: p } = pool({ connectTimeoutMs: 10_000 });
     await alpha.linkDown();
     try {
@@ -206,8 +193,8 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   });
 
   test('a host behind NAT is unreachable directly but reachable through the bastion as a jump host', async () => {
-    const gamma = lab.host('gamma');
-    const bastion = lab.host('bastion');
+    const gamma = suite.lab.host('gamma');
+    const bastion = suite.lab.host('bastion');
     const prompts: HostKeyPrompt[] = [];
     const { pool: p } = pool({ prompts, connectTimeoutMs: 1_500 });
     expect(await p.exec(target(gamma), ['true'])).toMatchObject({ ok: false, error: { code: 'sshHostUnreachable', details: { reason: 'timeout' } } });
@@ -222,7 +209,7 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   });
 
   test('hostile machine names, usernames and paths reach the remote program as exactly the argv that was sent', async () => {
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const { pool: p } = pool();
     const hostile = [
       '',
@@ -273,18 +260,18 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
   });
 
   test('the sudo user runs commands as root without a password, the plain user cannot', async () => {
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const { pool: p } = pool();
-    const sudoUser = { host: alpha.address, username: lab.users.sudo.name, privateKey: lab.users.sudo.privateKey };
+    const sudoUser = { host: alpha.address, username: suite.lab.users.sudo.name, privateKey: suite.lab.users.sudo.privateKey };
     expect(await p.exec(sudoUser, ['sudo', '-n', 'id', '-u'])).toMatchObject({ ok: true, value: { code: 0, stdout: '0\n' } });
     const plain = await p.exec(target(alpha), ['sudo', '-n', 'id', '-u']);
     expect(plain.ok && plain.value.code).not.toBe(0);
   });
 
   test('a key the machine does not accept is reported as an authentication failure', async () => {
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const { pool: p } = pool();
-    const wrongKey = { host: alpha.address, username: lab.users.plain.name, privateKey: lab.users.sudo.privateKey };
-    expect(await p.exec(wrongKey, ['true'])).toMatchObject({ ok: false, error: { code: 'sshAuthFailed', details: { username: lab.users.plain.name } } });
+    const wrongKey = { host: alpha.address, username: suite.lab.users.plain.name, privateKey: suite.lab.users.sudo.privateKey };
+    expect(await p.exec(wrongKey, ['true'])).toMatchObject({ ok: false, error: { code: 'sshAuthFailed', details: { username: suite.lab.users.plain.name } } });
   });
 });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseSha256sum, uploadFiles, type UploadProgress } from '../../src/main/services/upload';
 import { SshClientPool, type SshTarget } from '../../src/main/ssh/sshClient';
-import { createLab, defaultLabSpec, destroyLeftovers, shouldRunLab, type Lab, type LabHost } from '../lab/lab';
+import { shouldRunLab, type LabHost } from '../lab/lab';
+import { useLab } from '../lab/suite';
 
 // Uploads over SFTP to the lab's real sshd servers (test/lab/lab.ts; the hosts share this machine's filesystem, so
 // what arrived can be read back directly): a small flake-like tree with hostile file names, checked byte for byte and
@@ -27,35 +27,22 @@ const tree: Record<string, string | Uint8Array> = {
 };
 
 describe.skipIf(!runLab)('uploads over SFTP against the lab', () => {
-  let lab: Lab;
-  let work: string;
-  const pools: SshClientPool[] = [];
-
-  beforeAll(async () => {
-    await destroyLeftovers();
-    lab = await createLab(defaultLabSpec);
-    work = mkdtempSync(join(tmpdir(), 'cnd-upload-lab-'));
-  });
-  afterAll(async () => {
-    for (const pool of pools) pool.dispose();
-    await lab?.destroy();
-    if (work !== undefined) rmSync(work, { recursive: true, force: true });
-  });
+  const suite = useLab('upload');
 
   function pool(): SshClientPool {
-    const created = new SshClientPool({ knownHostsPath: join(work, `known_hosts_${pools.length}`), connectTimeoutMs: 5_000, hostKeyPolicy: { mode: 'tofu', confirm: async () => true } });
-    pools.push(created);
+    const created = new SshClientPool({ knownHostsPath: join(suite.work, `known_hosts_${suite.pools.length}`), connectTimeoutMs: 5_000, hostKeyPolicy: { mode: 'tofu', confirm: async () => true } });
+    suite.track(created);
     return created;
   }
   function target(host: LabHost, jump?: LabHost): SshTarget {
-    const self = { host: host.address, port: host.port, username: lab.users.plain.name, privateKey: lab.users.plain.privateKey };
+    const self = { host: host.address, port: host.port, username: suite.lab.users.plain.name, privateKey: suite.lab.users.plain.privateKey };
     return jump === undefined ? self : { ...self, jump: target(jump) };
   }
-  const homeOf = () => `/home/${lab.users.plain.name}`;
+  const homeOf = () => `/home/${suite.lab.users.plain.name}`;
 
   test('a flake-like tree with hostile names arrives byte for byte, checked by sha256sum on the machine, with no temporary files left', async () => {
     const p = pool();
-    const alpha = lab.host('alpha');
+    const alpha = suite.lab.host('alpha');
     const folder = `upload-${Date.now()}`;
     const progress: UploadProgress[] = [];
     rmSync(join(homeOf(), 'pwned'), { force: true });
@@ -78,10 +65,10 @@ describe.skipIf(!runLab)('uploads over SFTP against the lab', () => {
 
   test('uploading again through the bastion to a NATed host replaces files in place', async () => {
     const p = pool();
-    const gamma = lab.host('gamma');
+    const gamma = suite.lab.host('gamma');
     const folder = `${homeOf()}/replace-${Date.now()}`;
-    expect((await uploadFiles(p, target(gamma, lab.host('bastion')), { remoteDir: folder, files: { 'flake.nix': 'old\n', 'keep.nix': 'kept\n' } })).ok).toBe(true);
-    const again = await uploadFiles(p, target(gamma, lab.host('bastion')), { remoteDir: folder, files: { 'flake.nix': 'new\n' } });
+    expect((await uploadFiles(p, target(gamma, suite.lab.host('bastion')), { remoteDir: folder, files: { 'flake.nix': 'old\n', 'keep.nix': 'kept\n' } })).ok).toBe(true);
+    const again = await uploadFiles(p, target(gamma, suite.lab.host('bastion')), { remoteDir: folder, files: { 'flake.nix': 'new\n' } });
     expect(again).toMatchObject({ ok: true, value: { files: 1, sha256: { 'flake.nix': sha('new\n') } } });
     expect(readFileSync(join(folder, 'flake.nix'), 'utf8')).toBe('new\n');
     expect(readFileSync(join(folder, 'keep.nix'), 'utf8')).toBe('kept\n');
@@ -89,7 +76,7 @@ describe.skipIf(!runLab)('uploads over SFTP against the lab', () => {
 
   test('a folder the user may not write to is uploadFailed naming the step', async () => {
     const p = pool();
-    const result = await uploadFiles(p, target(lab.host('beta')), { remoteDir: '/etc/cnd-upload-denied', files: { 'flake.nix': 'x' } });
+    const result = await uploadFiles(p, target(suite.lab.host('beta')), { remoteDir: '/etc/cnd-upload-denied', files: { 'flake.nix': 'x' } });
     expect(result).toMatchObject({ ok: false, error: { code: 'uploadFailed', details: { operation: 'createFolder', path: '/etc/cnd-upload-denied', message: 'Permission denied' } } });
   });
 });
