@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { assignDefaultRoles } from '../vpn/catalog';
-import { designBuilder } from './designBuilder';
+import { designBuilder, familyNetwork } from './designBuilder';
 import { AFTER_VPN_TITLE, computeDeployWaves, type DeployWaves } from './deployWaves';
 import { sequentialIds } from './ids';
 import { createEmptyDesign, makeMachine, makeSite, setAdminSite, setVpn, updateMachine } from './ops';
@@ -8,21 +8,7 @@ import { computeDeployReach } from './reachability';
 import { buildDesignFromAnswers, templates } from './templates';
 import type { Design, Link, Machine, MachineId, Site, SiteId } from './types';
 
-/** The admin at home with a NAS; a public cloud VPS; grandma's tablet behind CGNAT; an office PC without a forward. */
-function family() {
-  const b = designBuilder();
-  const home = b.site('Home', 'nat');
-  const cloud = b.site('Cloud', 'public');
-  const grandma = b.site('Grandma', 'cgnat');
-  const office = b.site('Office', 'portForward');
-  const nas = b.machine('nas', home, 'nas');
-  const vps = b.machine('vps', cloud, 'vps');
-  const tablet = b.machine('tablet', grandma, 'sbc');
-  const pc = b.machine('pc', office, 'desktop');
-  const phone = b.machine('phone', home, 'phone');
-  b.admin(home);
-  return { b, home, cloud, grandma, office, nas, vps, tablet, pc, phone };
-}
+const family = () => familyNetwork();
 
 /** Wave number per machine name, plus the two groups, for compact assertions. */
 function shape(plan: DeployWaves) {

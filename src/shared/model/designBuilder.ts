@@ -44,3 +44,22 @@ export function designBuilder() {
     },
   };
 }
+
+/**
+ * The family network the tests share: the admin at home with a NAS and a phone; a public cloud machine (named
+ * `cloudMachine`); grandma's tablet behind CGNAT; an office PC behind a router without a port forward.
+ */
+export function familyNetwork(cloudMachine = 'vps') {
+  const b = designBuilder();
+  const home = b.site('Home', 'nat');
+  const cloud = b.site('Cloud', 'public');
+  const grandma = b.site('Grandma', 'cgnat');
+  const office = b.site('Office', 'portForward');
+  const nas = b.machine('nas', home, 'nas');
+  const vps = b.machine(cloudMachine, cloud, 'vps');
+  const tablet = b.machine('tablet', grandma, 'sbc');
+  const pc = b.machine('pc', office, 'desktop');
+  const phone = b.machine('phone', home, 'phone');
+  b.admin(home);
+  return { b, home, cloud, grandma, office, nas, vps, tablet, pc, phone };
+}

@@ -1,24 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { updateMachine } from './ops';
-import { designBuilder } from './designBuilder';
+import { designBuilder, familyNetwork } from './designBuilder';
 import { computeDeployReach } from './reachability';
 
-
-/** The admin at home; a public cloud; grandma behind CGNAT; an office that can forward ports. */
-function family() {
-  const b = designBuilder();
-  const home = b.site('Home', 'nat');
-  const cloud = b.site('Cloud', 'public');
-  const grandma = b.site('Grandma', 'cgnat');
-  const office = b.site('Office', 'portForward');
-  const nas = b.machine('nas', home, 'nas');
-  const vps = b.machine('vps', cloud, 'vps');
-  const tablet = b.machine('tablet', grandma, 'sbc');
-  const pc = b.machine('pc', office, 'desktop');
-  const phone = b.machine('phone', home, 'phone');
-  b.admin(home);
-  return { b, home, cloud, grandma, office, nas, vps, tablet, pc, phone };
-}
+const family = () => familyNetwork();
 
 describe('computeDeployReach', () => {
   test('without an admin location every managed machine is unreachable, with a reason saying to mark where the admin sits', () => {

@@ -3,7 +3,7 @@ import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { designBuilder } from '../../../shared/model/designBuilder';
+import { familyNetwork } from '../../../shared/model/designBuilder';
 import type { Design } from '../../../shared/model/types';
 import { useCheckStore } from '../deploy/checkStore';
 import { getDerived } from '../stores/derived';
@@ -18,19 +18,9 @@ const nodeTypes = { machine: MachineNode };
 
 /** Admin at home (nas), a public bastion, a tablet behind CGNAT through it, an office PC with no way in, a phone. */
 function design() {
-  const b = designBuilder();
-  const home = b.site('Home', 'nat');
-  const cloud = b.site('Cloud', 'public');
-  const grandma = b.site('Grandma', 'cgnat');
-  const office = b.site('Office', 'portForward');
-  const nas = b.machine('nas', home, 'nas');
-  const bastion = b.machine('bastion', cloud, 'vps');
-  const tablet = b.machine('tablet', grandma, 'sbc');
-  b.machine('pc', office, 'desktop');
-  b.machine('phone', home, 'phone');
-  b.link('jumpHost', bastion, tablet);
-  b.admin(home);
-  return { design: b.design, nas, tablet };
+  const f = familyNetwork('bastion');
+  f.b.link('jumpHost', f.vps, f.tablet);
+  return { design: f.b.design, nas: f.nas, tablet: f.tablet };
 }
 
 /** The projected machine nodes without their site parents, so they render on their own. */

@@ -2,7 +2,7 @@
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { designBuilder } from '../../../shared/model/designBuilder';
+import { designBuilder, familyNetwork } from '../../../shared/model/designBuilder';
 import { createEmptyDesign } from '../../../shared/model/ops';
 import type { Design } from '../../../shared/model/types';
 import { designStore } from '../stores/designStore';
@@ -13,19 +13,9 @@ import { DeployOrder } from './DeployOrder';
 
 /** Admin at home (nas), a public bastion, a tablet behind CGNAT through the bastion, an office PC with no way in. */
 function small() {
-  const b = designBuilder();
-  const home = b.site('Home', 'nat');
-  const cloud = b.site('Cloud', 'public');
-  const grandma = b.site('Grandma', 'cgnat');
-  const office = b.site('Office', 'portForward');
-  const nas = b.machine('nas', home, 'nas');
-  const bastion = b.machine('bastion', cloud, 'vps');
-  const tablet = b.machine('tablet', grandma, 'sbc');
-  b.machine('pc', office, 'desktop');
-  b.machine('phone', home, 'phone');
-  b.link('jumpHost', bastion, tablet);
-  b.admin(home);
-  return { design: b.design, nas, bastion, tablet };
+  const f = familyNetwork('bastion');
+  f.b.link('jumpHost', f.vps, f.tablet);
+  return { design: f.b.design, nas: f.nas, bastion: f.vps, tablet: f.tablet };
 }
 
 let container: HTMLDivElement;
