@@ -82,3 +82,6 @@ void app.whenReady().then(() => {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
+
+// A check still running is cancelled, so its remote commands are stopped rather than cut off.
+app.on('before-quit', () => backend?.services.checkJobs.dispose());

@@ -77,6 +77,7 @@ export async function runServe(argv: string[], io: CliIo, rendererDir = findRend
       `Open this address in your browser (it contains this run's access token):\n\n  ${handle.urlWithToken}\n\nPress Ctrl+C to stop.\n`,
   );
   const stop = () => {
+    backend.services.checkJobs.dispose();
     void handle.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
