@@ -41,7 +41,7 @@ function RenameInput({ id, initial }: { id: string; initial: string }) {
 function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
   const zoomedOut = useFlowStore(zoomedOutSelector);
   const editing = useSelection((s) => s.editingId === id);
-  const { machine, roles, severity, reach, wave } = data;
+  const { machine, roles, severity, wave } = data;
   const className = `machine-node${selected ? ' selected' : ''}${machine.managed ? '' : ' unmanaged'}${severity ? ` has-${severity}` : ''}`;
   // Zoomed out, a plain box; it keeps its handles, so its edges stay drawn and connections can start or end here.
   if (zoomedOut && !selected) {
@@ -70,13 +70,11 @@ function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
           </span>
         ))}
         {!machine.managed && <span className="badge badge-muted">unmanaged</span>}
-        {/* The deploy-order badge says how the machine is reached in its tooltip, so it stands in for the reach badge. */}
-        {wave !== null && machine.managed ? (
+        {/* The deploy-order badge; its tooltip says how the machine is reached. */}
+        {wave !== null && machine.managed && (
           <span className={`badge badge-wave badge-wave-${wave.tone}`} role="img" aria-label={wave.hint} title={wave.hint} data-testid="wave-badge">
             {wave.text}
           </span>
-        ) : (
-          reach !== null && machine.managed && <span className="badge badge-muted">{reach}</span>
         )}
       </div>
       <Handle type="source" position={Position.Bottom} className="node-handle" />

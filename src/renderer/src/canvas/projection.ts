@@ -62,7 +62,6 @@ export class NodeProjector {
         selected.has(machine.id),
         design.vpn.roles[machine.id],
         derived.severityById.get(machine.id) ?? null,
-        derived.reachLabelById.get(machine.id) ?? null,
         t,
         parentExists,
         waveBadges.get(machine.id) ?? null,
@@ -144,8 +143,7 @@ function machineNode(
       machine,
       roles: (inputs[2] as readonly string[] | undefined) ?? emptyRoles,
       severity: inputs[3] as MachineFlowNode['data']['severity'],
-      reach: inputs[4] as string | null,
-      wave: inputs[7] as WaveBadge | null,
+      wave: inputs[6] as WaveBadge | null,
     },
   };
   if (parentExists) node.parentId = machine.siteId!;

@@ -7,8 +7,6 @@ export interface MachineNodeData extends Record<string, unknown> {
   roles: readonly string[];
   /** The worst problem on this machine, for the badge. */
   severity: 'error' | 'warning' | null;
-  /** How the admin reaches it for deploy, as a short label. */
-  reach: string | null;
   /** Its place in the suggested deploy order; null for unmanaged machines. */
   wave: WaveBadge | null;
 }

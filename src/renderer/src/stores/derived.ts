@@ -1,5 +1,4 @@
 import { computeOverlay, type OverlayEdge } from '../../../shared/model/overlay';
-import { computeDeployReach } from '../../../shared/model/reachability';
 import type { Design } from '../../../shared/model/types';
 import type { Problem } from '../../../shared/validation/types';
 import { validateDesign } from '../../../shared/validation/validate';
@@ -12,16 +11,7 @@ export interface Derived {
   /** Problems per item id, for inline validation in the inspector. */
   problemsById: ReadonlyMap<string, readonly Problem[]>;
   overlay: readonly OverlayEdge[];
-  /** How the admin reaches each managed machine for deploy, as a short badge text. */
-  reachLabelById: ReadonlyMap<string, string>;
 }
-
-const reachLabels: Record<string, string> = {
-  direct: 'reachable',
-  jumpHost: 'via jump host',
-  overlayOnly: 'after VPN is up',
-  unreachable: 'not reachable',
-};
 
 let lastDesign: Design | undefined;
 let lastDerived: Derived | undefined;
@@ -44,14 +34,7 @@ export function getDerived(design: Design): Derived {
       else if (problem.severity === 'warning' && !severityById.has(id)) severityById.set(id, 'warning');
     }
   }
-  const reach = computeDeployReach(design) as unknown;
-  const reachEntries: [string, { reach: string }][] = reach instanceof Map ? [...(reach as Map<string, { reach: string }>)] : Object.entries(reach as Record<string, { reach: string }>);
-  const reachLabelById = new Map<string, string>();
-  for (const [id, value] of reachEntries) {
-    const label = reachLabels[value.reach];
-    if (label !== undefined) reachLabelById.set(id, label);
-  }
-  lastDerived = { problems, severityById, problemsById, overlay: computeOverlay(design), reachLabelById };
+  lastDerived = { problems, severityById, problemsById, overlay: computeOverlay(design) };
   lastDesign = design;
   return lastDerived;
 }
