@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { describe, expect, test } from 'vitest';
 import { appError } from '../../shared/errors';
 import { designBuilder } from '../../shared/model/designBuilder';
 import { err, ok } from '../../shared/result';
 import { serializeDesign } from '../../shared/schema/envelope';
 import type { HostKeyPolicy, SshTarget } from '../ssh/sshClient';
+import { generateTestKeyPair } from '../ssh/testKeys';
 import { runPreflightCommand } from './preflightCommand';
 import { runCli } from './run';
 
@@ -26,7 +26,7 @@ function files(withDebian: boolean, extra: (b: ReturnType<typeof designBuilder>,
   const design = join(dir, 'd.clan-design.json');
   writeFileSync(design, serializeDesign(b.design, '0.0.0'));
   const key = join(dir, 'id_test');
-  writeFileSync(key, utils.generateKeyPairSync('ed25519').private);
+  writeFileSync(key, generateTestKeyPair().private);
   return { dir, design, key, homeDir: join(dir, 'home') };
 }
 
@@ -115,9 +115,9 @@ describe('clan-designer preflight', () => {
   test('the default ~/.ssh/config and keys of HOME are used, and several --identity keys are tried in order', async () => {
     const f = files(false);
     writeFileSync(join(f.homeDir, '.ssh', 'config'), 'Host nas.lan\n  HostName 10.9.9.9\n');
-    writeFileSync(join(f.homeDir, '.ssh', 'id_rsa'), utils.generateKeyPairSync('ed25519').private);
+    writeFileSync(join(f.homeDir, '.ssh', 'id_rsa'), generateTestKeyPair().private);
     const second = join(f.dir, 'second');
-    writeFileSync(second, utils.generateKeyPairSync('ed25519').private);
+    writeFileSync(second, generateTestKeyPair().private);
     const defaults = await run([f.design], false, { homeDir: f.homeDir });
     expect(defaults.stdout).toContain('nas (root@10.9.9.9): ok');
     expect(defaults.targets[0]!.auth?.map((m) => (m.type === 'agent' ? 'agent' : m.label))).toEqual([join(f.homeDir, '.ssh', 'id_rsa')]);
@@ -128,7 +128,7 @@ describe('clan-designer preflight', () => {
   test('a key with a passphrase is never asked for on the terminal: the machine fails with a message to run ssh-add', async () => {
     const f = files(false);
     const locked = join(f.dir, 'locked');
-    writeFileSync(locked, utils.generateKeyPairSync('ed25519', { passphrase: 'secret', cipher: 'aes256-ctr', rounds: 2 }).private);
+    writeFileSync(locked, generateTestKeyPair('secret').private);
     const result = await run([f.design, '--identity', locked]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/error {4}auth {8}Couldn't log in to machine “nas\.lan” as “root” with the key .*locked: it is protected by a passphrase and there was no way to ask for it/);

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { describe, expect, test } from 'vitest';
 import { describeError } from '../../shared/errors';
 import type { SshAuthMethod, SshTarget } from './sshClient';
+import { generateTestKeyPair } from './testKeys';
 import { publicBlobOfOpenSshKey, SshSettings, type PassphraseRequest, type SshSettingsOptions } from './sshSettings';
 
 function newHome(files: Record<string, string> = {}): string {
@@ -14,9 +14,9 @@ function newHome(files: Record<string, string> = {}): string {
   return dir;
 }
 
-/** A fresh ed25519 key pair; with a passphrase, encrypted with few bcrypt rounds to keep the test fast. */
+/** A fresh ed25519 key pair with its public blob. */
 function keyPair(passphrase?: string) {
-  const pair = passphrase === undefined ? utils.generateKeyPairSync('ed25519') : utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 2 });
+  const pair = generateTestKeyPair(passphrase);
   const blob = Buffer.from(pair.public.split(' ')[1]!, 'base64');
   return { ...pair, blob };
 }
