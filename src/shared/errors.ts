@@ -270,7 +270,7 @@ export function describeError(error: AppError): string {
       const problems = Array.isArray(error.details?.problems) ? (error.details.problems as unknown[]).filter((p) => typeof p === 'string') : [];
       const agent = detail(error, 'agent', 'notSet');
       const agentText = agent === 'disabled' ? 'the SSH configuration turns the agent off (IdentityAgent none)' : agent === 'missing' ? `the ssh-agent socket ${detail(error, 'agentSocket', '')} is not there` : 'no ssh-agent is running (SSH_AUTH_SOCK is not set)';
-      return `No SSH key could be offered to ${sshHost(error)} for user “${detail(error, 'username', 'unknown')}”: ${agentText}${looked === '' ? '' : ` and none of ${looked} could be used`}${problems.length === 0 ? '' : ` (${problems.join('; ')})`}. Start ssh-agent and add your key with “ssh-add”, or choose a key file, then retry.`;
+      return `No SSH key could be offered to ${sshHost(error)} for user “${detail(error, 'username', 'unknown')}”: ${agentText}${looked === '' ? '' : ` and none of ${looked} could be used`}${problems.length === 0 ? '' : ` (${problems.join('; ')})`}. Start ssh-agent and add your key with “ssh-add”, or choose a key file (“SSH keys” in Deploy → Machines, or --identity on the command line), then retry.`;
     }
     case 'sshKeyPassphraseNeeded': {
       const keys = Array.isArray(error.details?.keyPaths) ? (error.details.keyPaths as unknown[]).filter((k) => typeof k === 'string') : [];

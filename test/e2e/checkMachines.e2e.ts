@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -167,5 +168,60 @@ describe.runIf(run)('Check machines against the SSH lab (Chromium, serve mode)',
       await lab.host('delta').linkUp();
     }
     expect(existsSync(join(serve.workspaceDir, 'lab.check.json'))).toBe(true);
+  });
+
+  test('without ~/.ssh/config the lab keys are not offered; picked in the app, with a passphrase asked in the browser, they log in', async () => {
+    const ssh = join(home, '.ssh');
+    // The lab keys have names ssh never tries on its own; the config named them until now.
+    renameSync(join(ssh, 'config'), join(ssh, 'config.off'));
+    // A passphrase-protected copy of the sudo user's key.
+    copyFileSync(join(ssh, 'lab_sudo'), join(ssh, 'lab_sudo_locked'));
+    execFileSync('ssh-keygen', ['-q', '-p', '-P', '', '-N', 'lab secret', '-f', join(ssh, 'lab_sudo_locked')], { stdio: 'ignore' });
+    try {
+      await page.getByTestId('check-machines').click();
+      await expect.poll(() => page.getByTestId('check-summary').textContent()).toMatch(/^Last checked .* · 0 of 6 ready$/);
+      expect(await page.getByTestId('check-alpha').textContent()).toContain('No SSH key could be offered');
+      expect(await page.getByTestId('check-alpha').textContent()).toContain('“SSH keys” in Deploy → Machines');
+
+      await page.getByTestId('ssh-keys-button').click();
+      const dialog = page.getByTestId('ssh-keys-dialog');
+      await dialog.getByTestId('ssh-key-lab_plain').waitFor();
+      expect(await dialog.getByTestId('ssh-agent-status').textContent()).toContain('No ssh-agent is running');
+      // Every private key of ~/.ssh, with the fingerprint ssh-keygen prints; the config and known_hosts are not keys.
+      expect(await dialog.locator('[data-testid^="ssh-key-lab"]').count()).toBe(3);
+      const fingerprint = (file: string) => execFileSync('ssh-keygen', ['-lf', file], { encoding: 'utf8' }).split(' ')[1];
+      expect(await dialog.getByTestId('ssh-key-lab_plain').textContent()).toContain(fingerprint(join(ssh, 'lab_plain')));
+      const locked = (await dialog.getByTestId('ssh-key-lab_sudo_locked').textContent()) ?? '';
+      expect(locked).toContain('passphrase');
+      expect(locked).toContain(fingerprint(join(ssh, 'lab_sudo')));
+      await dialog.getByTestId('ssh-keys-pick').check();
+      // No default key (id_ed25519, ...) is there to start from: nothing is ticked, and the dialog says what that means.
+      await dialog.getByTestId('ssh-keys-only-agent').waitFor();
+      await dialog.getByTestId('ssh-key-lab_plain').getByRole('checkbox').check();
+      await dialog.getByTestId('ssh-key-lab_sudo_locked').getByRole('checkbox').check();
+      await page.screenshot({ path: screenshotPath('check-ssh-keys') });
+      await dialog.getByTestId('ssh-keys-done').click();
+      expect(await page.getByTestId('ssh-keys-button').textContent()).toBe('SSH keys: 2 picked');
+
+      // alpha's user takes only the sudo key: its passphrase is asked once, in the browser.
+      await page.getByTestId('check-machines').click();
+      await page.getByTestId('passphrase-prompt').waitFor();
+      expect(await page.getByTestId('passphrase-prompt').textContent()).toContain('lab_sudo_locked');
+      await page.getByTestId('passphrase-input').fill('lab secret');
+      await page.getByTestId('passphrase-prompt').getByRole('button', { name: 'Unlock' }).click();
+      await expect.poll(() => page.getByTestId('check-summary').textContent()).toMatch(/^Last checked .* · 0 of 6 ready$/);
+      for (const name of ['bastion', 'alpha', 'beta', 'gamma', 'delta']) expect(await page.getByTestId(`check-${name}`).textContent()).toContain('is not NixOS');
+      await page.getByTestId('check-alpha').getByRole('button', { name: 'Details' }).click();
+      expect(await page.getByTestId('check-alpha').getByTestId('finding-root').textContent()).toContain('without a password');
+      // The choice is a setting of this browser: it survives a reload.
+      await page.reload();
+      // The window comes back in the Deploy area it was left in.
+      await page.getByTestId('deploy-tab-machines').waitFor();
+      if ((await page.getByTestId('wizard').count()) > 0) await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByTestId('deploy-tab-machines').click();
+      expect(await page.getByTestId('ssh-keys-button').textContent()).toBe('SSH keys: 2 picked');
+    } finally {
+      renameSync(join(ssh, 'config.off'), join(ssh, 'config'));
+    }
   });
 });

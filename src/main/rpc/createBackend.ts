@@ -5,6 +5,7 @@ import { createCheckSsh } from '../services/checkSsh';
 import { ExternalLinksService } from '../services/externalLinks';
 import { FlakeOutputService } from '../services/flakeOutput';
 import { ProjectFilesService } from '../services/projectFiles';
+import { SshKeysService } from '../services/sshKeys';
 import { createDispatch, type Dispatch, type Logger } from './dispatch';
 import { EventHub } from './eventHub';
 import { createHandlers, type Services } from './handlers';
@@ -37,7 +38,8 @@ export function createBackend(options: BackendOptions): Backend {
     externalLinks: new ExternalLinksService(options.openExternal),
     projectFiles: new ProjectFilesService({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, appVersion, log }),
     flakeOutput: new FlakeOutputService({ workspaceDir: options.workspaceDir }),
-    checkJobs: new CheckJobsService({ events, workspaceDir: options.workspaceDir, createSsh: options.createCheckSsh ?? createCheckSsh, log }),
+    checkJobs: new CheckJobsService({ events, workspaceDir: options.workspaceDir, createSsh: options.createCheckSsh ?? ((hooks) => createCheckSsh(hooks)), log }),
+    sshKeys: new SshKeysService(),
     events,
   };
   return { services, dispatch: createDispatch(createHandlers(services), log) };

@@ -7,6 +7,7 @@ import type { CheckJobsService } from '../services/checkJobs';
 import type { ExternalLinksService } from '../services/externalLinks';
 import type { FlakeOutputService } from '../services/flakeOutput';
 import type { ProjectFilesService } from '../services/projectFiles';
+import type { SshKeysService } from '../services/sshKeys';
 import type { EventHub } from './eventHub';
 
 /** The service objects behind the contract; both transports call the same instances. */
@@ -16,6 +17,7 @@ export interface Services {
   projectFiles: ProjectFilesService;
   flakeOutput: FlakeOutputService;
   checkJobs: CheckJobsService;
+  sshKeys: SshKeysService;
   events: EventHub;
 }
 
@@ -41,5 +43,6 @@ export function createHandlers(services: Services): Handlers {
     'check:cancel': async (request) => services.checkJobs.cancel(request.jobId),
     'check:answer': async (request) => services.checkJobs.answer(request),
     'check:last': (request) => services.checkJobs.last(request.name),
+    'ssh:keys.list': () => services.sshKeys.list(),
   };
 }

@@ -144,6 +144,17 @@ describe('CheckJobsService', () => {
     }
   });
 
+  test('the keys picked in the app reach the SSH side of the check; without a pick it logs in as ssh would', async () => {
+    for (const keys of [['homelab', 'id_ed25519'], undefined]) {
+      const events = new EventHub();
+      const recorded = record(events);
+      const { jobs, hooks } = service(events);
+      jobs.start({ design: twoMachineDesign(), hostKeys: 'strict', ...(keys === undefined ? {} : { keys }) });
+      await until(() => recorded.progress.some((p) => p.type === 'done'));
+      expect(hooks()?.keyFiles).toEqual(keys);
+    }
+  });
+
   test('cancel withdraws open questions, stops the machines and ends the check as cancelled', async () => {
     const events = new EventHub();
     const recorded = record(events);

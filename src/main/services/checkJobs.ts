@@ -25,6 +25,8 @@ import { designStem, normalizeDesignFileName, validateDesign } from './projectFi
 /** What a check asks of the person, given to the SSH side of a job. */
 export interface CheckSshHooks {
   hostKeyMode: HostKeyMode;
+  /** Key files the person picked in ~/.ssh, by file name; undefined: the keys ssh would try. */
+  keyFiles?: readonly string[];
   /** Shows a new host key's fingerprint and resolves true when the person trusts it. */
   confirmHostKey(prompt: HostKeyPrompt, signal: AbortSignal): Promise<boolean>;
   /** Asks for a private key's passphrase; null when the person skips the key. */
@@ -77,7 +79,7 @@ export class CheckJobsService {
   }
 
   /** Starts a check of the design's managed machines; progress follows as events. */
-  start(request: { name?: string; design: unknown; hostKeys: HostKeyMode; concurrency?: number; timeoutSeconds?: number }): Result<{ jobId: string }, AppError> {
+  start(request: { name?: string; design: unknown; hostKeys: HostKeyMode; keys?: readonly string[]; concurrency?: number; timeoutSeconds?: number }): Result<{ jobId: string }, AppError> {
     if (this.running !== null) return err(appError('checkAlreadyRunning', { jobId: this.running.jobId }));
     let forFile: string | null = null;
     if (request.name !== undefined) {
@@ -164,7 +166,7 @@ export class CheckJobsService {
     });
   }
 
-  private async run(job: RunningJob, design: Design, request: { hostKeys: HostKeyMode; concurrency?: number; timeoutSeconds?: number }): Promise<void> {
+  private async run(job: RunningJob, design: Design, request: { hostKeys: HostKeyMode; keys?: readonly string[]; concurrency?: number; timeoutSeconds?: number }): Promise<void> {
     const now = this.options.now ?? Date.now;
     const startedAt = now();
     const { events } = this.options;
@@ -185,6 +187,7 @@ export class CheckJobsService {
     try {
       ssh = this.options.createSsh({
         hostKeyMode: request.hostKeys,
+        ...(request.keys === undefined ? {} : { keyFiles: request.keys }),
         confirmHostKey: async (prompt, signal) => {
           const answer = await this.ask(job, { type: 'hostKey', machines: machinesAt(prompt.host, prompt.port), host: prompt.host, port: prompt.port, keyType: prompt.keyType, fingerprint: prompt.fingerprint, otherKeyTypes: prompt.otherKeyTypes, knownHostsFile: ssh?.knownHostsPath ?? 'known_hosts' }, AbortSignal.any([signal, job.controller.signal]));
           return answer === true;

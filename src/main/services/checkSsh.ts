@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { SshClientPool } from '../ssh/sshClient';
+import { keyFilePath } from '../ssh/keyFiles';
 import { SshSettings } from '../ssh/sshSettings';
 import type { CheckSsh, CheckSshHooks } from './checkJobs';
 import { targetRequestOf } from './preflight';
@@ -7,11 +8,22 @@ import { targetRequestOf } from './preflight';
 /**
  * The SSH side of "Check machines" for the person running the app: their ~/.ssh/config, ssh-agent, keys and
  * known_hosts, as their own ssh command would use them (a machine without a user in the design logs in as root, as
- * clan does, unless the config names a User). New host keys are asked about (or refused in strict
- * mode); key passphrases are asked through the UI and kept in memory for this check only.
+ * clan does, unless the config names a User). Keys picked in the app (file names in ~/.ssh) are tried after the
+ * agent instead of the default key files. New host keys are asked about (or refused in strict mode); key
+ * passphrases are asked through the UI and kept in memory for this check only.
  */
-export function createCheckSsh(hooks: CheckSshHooks): CheckSsh {
-  const settings = new SshSettings({ homeDir: homedir(), env: process.env, askPassphrase: hooks.askPassphrase, defaultUser: 'root' });
+export function createCheckSsh(hooks: CheckSshHooks, homeDir: string = homedir()): CheckSsh {
+  const picked = hooks.keyFiles?.flatMap((name) => {
+    const path = keyFilePath(homeDir, name);
+    return path.ok ? [path.value] : [];
+  });
+  const settings = new SshSettings({
+    homeDir,
+    env: process.env,
+    askPassphrase: hooks.askPassphrase,
+    defaultUser: 'root',
+    ...(picked === undefined ? {} : { identityFiles: picked, defaultKeys: false }),
+  });
   const pool = new SshClientPool({
     knownHostsPath: settings.knownHostsPath,
     hostKeyPolicy: hooks.hostKeyMode === 'strict' ? { mode: 'strict' } : { mode: 'tofu', confirm: hooks.confirmHostKey },

@@ -61,6 +61,17 @@ describe('SshSettings.resolveTarget', () => {
     expect(labels(only.auth)).toEqual([`agent ${socket} only 1`, `key ${home}/.ssh/id_ed25519`]);
   });
 
+  test('keys picked in the app replace the default key files, and picking none leaves only the agent', async () => {
+    const home = newHome({ '.ssh/id_ed25519': keyPair().private, '.ssh/homelab': keyPair().private, 'agent.sock': '' });
+    const picked = await target(settings(home, { identityFiles: [join(home, '.ssh/homelab')], defaultKeys: false }), 'nas.lan');
+    expect(labels(picked.auth)).toEqual([`key ${home}/.ssh/homelab`]);
+    const socket = join(home, 'agent.sock');
+    const agentOnly = await target(settings(home, { identityFiles: [], defaultKeys: false, env: { SSH_AUTH_SOCK: socket } }), 'nas.lan');
+    expect(labels(agentOnly.auth)).toEqual([`agent ${socket}`]);
+    const nothing = await settings(home, { identityFiles: [], defaultKeys: false }).resolveTarget({ host: 'nas.lan' });
+    expect(nothing).toMatchObject({ ok: false, error: { code: 'sshNoIdentity' } });
+  });
+
   test('keys named by the caller come before the config IdentityFile, and the defaults are then not used', async () => {
     const home = newHome({ '.ssh/id_ed25519': keyPair().private, 'picked': keyPair().private, '.ssh/configured': keyPair().private });
     writeFileSync(join(home, '.ssh/config'), 'Host *\n  IdentityFile ~/.ssh/configured\n');

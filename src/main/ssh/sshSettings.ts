@@ -41,8 +41,14 @@ export interface SshSettingsOptions {
   configPath?: string;
   /** Default ~/.ssh/known_hosts. */
   knownHostsPath?: string;
-  /** Keys the person picked (the CLI's --identity): tried before the config's IdentityFile entries. */
+  /** Keys the person picked (the CLI's --identity, the app's key list): tried before the config's IdentityFile entries. */
   identityFiles?: readonly string[];
+  /**
+   * Whether ~/.ssh/id_ed25519, id_ecdsa and id_rsa are tried when neither identityFiles nor the config name a key,
+   * as ssh does. Default true; false when the person picked their keys in the app, so unpicking a key means it is
+   * not offered.
+   */
+  defaultKeys?: boolean;
   /** Asks for a key's passphrase; resolves null when the person skips the key. `signal` aborts when the login is abandoned. */
   askPassphrase?: (request: PassphraseRequest, signal: AbortSignal) => Promise<string | null>;
   /** The remote user when neither the request nor the config names one. Default: the local user, as ssh does. */
@@ -63,7 +69,8 @@ export interface TargetRequest {
   user?: string;
 }
 
-const defaultKeyNames = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+/** The key files OpenSSH tries, in its order, when no IdentityFile is configured. */
+export const defaultKeyNames = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;
 const maxPassphraseTries = 3;
 
 type LockedReason = Extract<UnlockOutcome, { ok: false }>['reason'];
@@ -178,7 +185,7 @@ export class SshSettings {
   private async authFor(host: ResolvedHost): Promise<Result<SshAuthMethod[], AppError>> {
     const named = [...(this.options.identityFiles ?? []).map((p) => this.expandHome(p)), ...host.identityFiles];
     const files = [...new Set(named)];
-    const usingDefaults = files.length === 0;
+    const usingDefaults = files.length === 0 && this.options.defaultKeys !== false;
     const candidates = usingDefaults ? defaultKeyNames.map((name) => join(this.options.homeDir, '.ssh', name)) : files;
     const methods: SshAuthMethod[] = [];
     const publicBlobs: Buffer[] = [];

@@ -19,6 +19,7 @@ export const requestChannels = [
   'check:cancel',
   'check:answer',
   'check:last',
+  'ssh:keys.list',
 ] as const;
 
 /** Names of main -> renderer events. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { apiPathOf, eventChannels, isEventChannel, isRequestChannel, requestChannels } from './channels';
-import { eventContract, requestContract, resultSchemaOf } from './contract';
+import { eventContract, requestContract, resultSchemaOf, sshKeyFileNameSchema } from './contract';
 
 describe('the RPC contract', () => {
   test('the channel lists and the schema tables name the same channels', () => {
@@ -32,5 +32,11 @@ describe('the RPC contract', () => {
     expect(schema.safeParse({ ok: false, error: { code: 'externalUrlNotAllowed' } }).success).toBe(true);
     expect(schema.safeParse({ ok: false, error: { code: 'madeUp' } }).success).toBe(false);
     expect(schema.safeParse({ ok: true, value: { opened: 'yes' } }).success).toBe(false);
+  });
+
+  test('picked SSH keys are file names in ~/.ssh: anything that could name another file is refused', () => {
+    expect(sshKeyFileNameSchema.safeParse('id_ed25519').success).toBe(true);
+    expect(sshKeyFileNameSchema.safeParse('homelab key').success).toBe(true);
+    for (const name of ['', '.', '..', '../.bashrc', '/etc/shadow', 'a\\b', 'a\0b', 'x'.repeat(256)]) expect({ name, ok: sshKeyFileNameSchema.safeParse(name).success }).toEqual({ name, ok: false });
   });
 });

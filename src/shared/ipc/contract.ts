@@ -59,6 +59,39 @@ const promptIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
 /** How a check treats host keys known_hosts does not hold: ask the person (trust on first use) or refuse. */
 export const hostKeyModeSchema = z.enum(['ask', 'strict']);
 
+/** A key file the person picked, named by its file name in ~/.ssh (the renderer never sends paths). */
+export const sshKeyFileNameSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => name !== '.' && name !== '..' && !/[/\\\0]/.test(name), 'a file name in ~/.ssh, without folders');
+
+/** The private keys in ~/.ssh and the ssh-agent's state, as "Check machines" can use them. */
+export const sshKeyListSchema = z.object({
+  /** The folder listed, for display. */
+  folder: z.string(),
+  agent: z.object({ status: z.enum(['ok', 'notSet', 'unreachable']), keyCount: z.number().int().min(0) }),
+  keys: z.array(
+    z.object({
+      name: z.string(),
+      /** ED25519, ECDSA, RSA, ...; null when the file could not be read. */
+      type: z.string().nullable(),
+      /** SHA256:..., as `ssh-keygen -lf` prints it; null when unknown. */
+      fingerprint: z.string().nullable(),
+      comment: z.string(),
+      /** Protected by a passphrase (asked when the key is used). */
+      encrypted: z.boolean(),
+      /** One of the names ssh tries when nothing else is configured (id_ed25519, id_ecdsa, id_rsa). */
+      isDefault: z.boolean(),
+      /** The ssh-agent holds this key. */
+      inAgent: z.boolean(),
+      /** Why the app cannot use this key, or null. */
+      problem: z.string().nullable(),
+    }),
+  ),
+});
+export type SshKeyList = z.infer<typeof sshKeyListSchema>;
+
 /** Progress of a check, as it happens. */
 export const checkProgressSchema = z.discriminatedUnion('type', [
   /** The check began; machines are listed in the order they are checked. */
@@ -156,10 +189,12 @@ export const requestContract = {
   },
   /**
    * Starts "Check machines" on the design as it is on screen. `name`: the saved design file the results are kept
-   * with (omit for an unsaved design). Progress and questions arrive as check:onDidProgress and check:onDidPrompt events.
+   * with (omit for an unsaved design). `keys`: key files picked in ~/.ssh, tried after the ssh-agent instead of the
+   * default id_ed25519, id_ecdsa and id_rsa (omit to log in as the ssh command would). Progress and questions arrive
+   * as check:onDidProgress and check:onDidPrompt events.
    */
   'check:start': {
-    request: z.object({ name: fileNameSchema.optional(), design: designInRequestSchema, hostKeys: hostKeyModeSchema, concurrency: z.number().int().min(1).max(64).optional(), timeoutSeconds: z.number().min(1).max(600).optional() }).strict(),
+    request: z.object({ name: fileNameSchema.optional(), design: designInRequestSchema, hostKeys: hostKeyModeSchema, keys: z.array(sshKeyFileNameSchema).max(64).optional(), concurrency: z.number().int().min(1).max(64).optional(), timeoutSeconds: z.number().min(1).max(600).optional() }).strict(),
     response: z.object({ jobId: jobIdSchema }),
   },
   /** Stops a running check: connections in progress are abandoned and remote commands killed. */
@@ -172,6 +207,8 @@ export const requestContract = {
     ]),
     response: z.object({ accepted: z.boolean() }),
   },
+  /** The private keys in ~/.ssh the person can pick for "Check machines", and what the ssh-agent holds. */
+  'ssh:keys.list': { request: z.object({}).strict(), response: sshKeyListSchema },
   /** The last check kept with a design file, or null when it was never checked. */
   'check:last': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ report: checkReportSchema.nullable(), running: z.object({ jobId: jobIdSchema }).nullable() }) },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;

@@ -8,6 +8,8 @@ import { useUiStore } from '../stores/uiStore';
 import { cancelCheck, startCheck, useCheckStore, type MachineCheckStatus } from './checkStore';
 import { checkStatusView } from './CheckStatusBadge';
 import { DeployOrder } from './DeployOrder';
+import { SshKeysDialog } from './SshKeysDialog';
+import { useSshKeysStore } from './sshKeysStore';
 
 
 const checkLabels: Record<PreflightFinding['id'], string> = {
@@ -124,6 +126,8 @@ export function CheckMachines() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
   const { running, starting, machines, order, local, report, saved, hostKeyMode, error, forFile } = useCheckStore();
+  const pickedKeys = useSshKeysStore((s) => s.picked);
+  const [keysOpen, setKeysOpen] = useState(false);
   const names = new Map(recordValues(design.machines).map((m) => [m.id as string, m.name]));
   const managed = recordValues(design.machines).filter((m) => m.managed);
   const shown = forFile === fileName || running !== null;
@@ -151,6 +155,9 @@ export function CheckMachines() {
           {summary}
         </span>
         <span className="toolbar-spacer" />
+        <button type="button" disabled={running !== null} onClick={() => setKeysOpen(true)} data-testid="ssh-keys-button" title="Which SSH keys the check logs in with">
+          SSH keys: {pickedKeys === null ? 'automatic' : pickedKeys.length === 1 ? `${pickedKeys[0]}` : `${pickedKeys.length} picked`}
+        </button>
         <label className="deploy-meta">
           New host keys{' '}
           <select value={hostKeyMode} disabled={running !== null} onChange={(e) => useCheckStore.setState({ hostKeyMode: e.currentTarget.value as 'ask' | 'strict' })} data-testid="host-key-mode">
@@ -173,6 +180,7 @@ export function CheckMachines() {
           {error}
         </p>
       )}
+      {keysOpen && <SshKeysDialog onClose={() => setKeysOpen(false)} />}
       <div className="check-body">
         <section className="check-results" aria-label="Check results">
           {managed.length === 0 ? (

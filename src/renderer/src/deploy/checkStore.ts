@@ -6,6 +6,7 @@ import type { CheckProgress, CheckPrompt, HostKeyMode } from '../../../shared/ip
 import type { Design } from '../../../shared/model/types';
 import type { MachinePreflight, PreflightFinding, PreflightStatus } from '../../../shared/preflight';
 import type { CheckReport } from '../../../shared/schema/checkReport';
+import { useSshKeysStore } from './sshKeysStore';
 
 /** Where one machine is in a check: waiting its turn, being checked, or done with its worst status. */
 export type MachineCheckStatus = 'pending' | 'checking' | PreflightStatus;
@@ -126,7 +127,8 @@ export function useLastCheckFor(fileName: string | null, backend: ApiTransport |
 /** Starts a check of the design as it is on screen. */
 export async function startCheck(backend: ApiTransport, design: Design, fileName: string | null): Promise<void> {
   useCheckStore.setState({ starting: true, error: null });
-  const result = await backend.invoke('check:start', { ...(fileName === null ? {} : { name: fileName }), design, hostKeys: useCheckStore.getState().hostKeyMode });
+  const keys = useSshKeysStore.getState().picked;
+  const result = await backend.invoke('check:start', { ...(fileName === null ? {} : { name: fileName }), design, hostKeys: useCheckStore.getState().hostKeyMode, ...(keys === null ? {} : { keys }) });
   if (!result.ok) {
     useCheckStore.setState({ starting: false, error: describeError(result.error) });
     return;
