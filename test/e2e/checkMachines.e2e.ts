@@ -111,6 +111,16 @@ describe.runIf(run)('Check machines against the SSH lab (Chromium, serve mode)',
     expect(await alpha.getByTestId('finding-nixos').textContent()).toContain('clan machines install alpha --target-host');
     await page.screenshot({ path: screenshotPath('check-results') });
 
+    // The deploy order says whether the check confirmed each predicted way in, apart from being ready or not.
+    const reach = (name: string) => page.getByTestId(`order-reach-${name}`);
+    expect(await reach('alpha').getAttribute('data-reach-state')).toBe('confirmed');
+    expect(await reach('alpha').textContent()).toContain('answered directly');
+    expect(await reach('gamma').getAttribute('data-reach-state')).toBe('confirmed');
+    expect(await reach('gamma').textContent()).toContain('through "bastion"');
+    expect(await reach('epsilon').getAttribute('data-reach-state')).toBe('answered');
+    expect(await reach('epsilon').textContent()).toContain('host key was not accepted');
+    expect(await page.getByTestId('deploy-reach-summary').textContent()).toContain('confirmed the way in to 6 of 6 machines');
+
     // Kept with the project, next to the design file.
     const kept = JSON.parse(readFileSync(join(serve.workspaceDir, 'lab.check.json'), 'utf8')) as { machines: { name: string; status: string }[] };
     expect(kept.machines.map((m) => m.name).sort()).toEqual(['alpha', 'bastion', 'beta', 'delta', 'epsilon', 'gamma']);

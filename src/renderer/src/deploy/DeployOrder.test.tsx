@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { designBuilder, familyNetwork } from '../../../shared/model/designBuilder';
 import { createEmptyDesign } from '../../../shared/model/ops';
 import type { Design } from '../../../shared/model/types';
+import { preflightCheckIds, worstStatus, type MachinePreflight, type PreflightFinding } from '../../../shared/preflight';
 import { designStore } from '../stores/designStore';
 import { useCheckStore } from './checkStore';
 import { DeployOrder } from './DeployOrder';
@@ -38,7 +39,7 @@ beforeEach(() => {
 afterEach(() => {
   act(() => root.unmount());
   container.remove();
-  useCheckStore.setState({ machines: {} });
+  useCheckStore.setState({ machines: {}, forFile: null, running: null });
   designStore.getState().reset(createEmptyDesign(), { name: null, revision: null });
 });
 
@@ -89,6 +90,49 @@ describe('DeployOrder', () => {
     expect(status('bastion')).toBeNull();
     act(() => useCheckStore.setState({ machines: { [fx.nas]: { status: 'ok', result: null }, [fx.tablet]: { status: 'error', result: null } } }));
     expect(status('tablet')!.getAttribute('title')).toBe('Check: not ready');
+  });
+
+  test('says under each machine whether the last check confirmed its way in, and sums it up under the introduction', () => {
+    const fx = small();
+    // A check result as the SSH half reports it: every check skipped except those given.
+    const result = (id: string, name: string, via: string | null, given: Partial<Record<PreflightFinding['id'], PreflightFinding['status']>>, message = ''): MachinePreflight => {
+      const findings = preflightCheckIds.map((check): PreflightFinding => ({ id: check, status: given[check] ?? 'skipped', message: check === 'reachable' ? message : '' }));
+      return { machineId: id, name, target: `root@${name}.lan`, via, status: worstStatus(findings), findings };
+    };
+    const results = {
+      // Answered and logged in, but it is not NixOS: the badge says not ready, the way in is still confirmed.
+      [fx.nas]: result(fx.nas, 'nas', null, { reachable: 'ok', auth: 'ok', hostKey: 'ok', nixos: 'error' }),
+      [fx.tablet]: result(fx.tablet, 'tablet', 'bastion', { reachable: 'ok', auth: 'error', hostKey: 'ok' }),
+      [fx.bastion]: result(fx.bastion, 'bastion', null, { reachable: 'error' }, "Couldn't reach machine “bastion.lan”: nothing is listening for SSH on that port. Check that it is on."),
+    };
+    const machines = Object.fromEntries(Object.entries(results).map(([id, r]) => [id, { status: r.status, result: r }]));
+    useCheckStore.setState({ forFile: null, running: null, machines });
+    render(fx.design);
+    const reach = (name: string) => container.querySelector(`[data-testid="order-reach-${name}"]`);
+    expect(reach('nas')!.getAttribute('data-reach-state')).toBe('confirmed');
+    expect(text(reach('nas'))).toBe('✓Check confirmed: answered directly');
+    expect(reach('nas')!.querySelector('[aria-hidden="true"]')!.textContent).toBe('✓');
+    expect(container.querySelector('[data-testid="order-machine-nas"] .check-badge')!.getAttribute('aria-label')).toBe('Check: not ready');
+    expect(reach('tablet')!.getAttribute('data-reach-state')).toBe('answered');
+    expect(text(reach('tablet'))).toContain('Answered through "bastion", but the login failed');
+    expect(reach('bastion')!.getAttribute('data-reach-state')).toBe('failed');
+    expect(text(reach('bastion'))).toBe('✕Did not answer over SSH: nothing is listening for SSH on that port');
+    // The check has no result for the office PC (not deployable): no line for it.
+    expect(reach('pc')).toBeNull();
+    expect(text(container.querySelector('[data-testid="deploy-reach-summary"]'))).toBe(
+      'The check confirmed the way in to 2 of 3 machines (but could not log in to 1 of them); 1 did not answer; 1 was not checked.',
+    );
+
+    // While a new check runs, lines fill in as results arrive and the summary waits for the end.
+    act(() => useCheckStore.setState({ running: { jobId: 'job', startedAt: 0, total: 4, done: 1 }, machines: { [fx.nas]: machines[fx.nas]!, [fx.tablet]: { status: 'checking', result: null } } }));
+    expect(reach('nas')!.getAttribute('data-reach-state')).toBe('confirmed');
+    expect(reach('tablet')).toBeNull();
+    expect(container.querySelector('[data-testid="deploy-reach-summary"]')).toBeNull();
+
+    // Results of another design file are not shown for this one.
+    act(() => useCheckStore.setState({ running: null, forFile: 'other', machines }));
+    expect(reach('nas')).toBeNull();
+    expect(container.querySelector('[data-testid="deploy-reach-summary"]')).toBeNull();
   });
 
   test('names are buttons that select the machine when the caller asks', () => {

@@ -47,6 +47,15 @@ export function useMachineCheckStatus(machineId: string): MachineCheckStatus | u
   return useCheckStore((s) => s.machines[machineId]?.status);
 }
 
+/**
+ * Whether the results in the store are the ones to show for the design file on screen: they belong to that file, or
+ * to a check running now (which always checks the design on screen). Otherwise they are another file's, left until
+ * useLastCheckFor replaces them.
+ */
+export function checkResultsShownFor(state: Pick<CheckState, 'forFile' | 'running'>, fileName: string | null): boolean {
+  return state.forFile === fileName || state.running !== null;
+}
+
 function fromReport(report: CheckReport): Pick<CheckState, 'machines' | 'order' | 'local' | 'report'> {
   const machines: Record<string, { status: MachineCheckStatus; result: MachinePreflight | null }> = {};
   for (const result of report.machines) machines[result.machineId] = { status: result.status, result };
