@@ -5,7 +5,7 @@ import { appContext } from '../app/appContext';
 import { useDesign } from '../stores/designStore';
 import { selectionStore } from '../stores/selectionStore';
 import { useUiStore } from '../stores/uiStore';
-import { cancelCheck, startCheck, useCheckStore, type MachineCheckStatus } from './checkStore';
+import { cancelCheck, checkResultsShownFor, startCheck, useCheckStore, type MachineCheckStatus } from './checkStore';
 import { checkStatusView } from './CheckStatusBadge';
 import { DeployOrder } from './DeployOrder';
 import { SshKeysDialog } from './SshKeysDialog';
@@ -130,7 +130,7 @@ export function CheckMachines() {
   const [keysOpen, setKeysOpen] = useState(false);
   const names = new Map(recordValues(design.machines).map((m) => [m.id as string, m.name]));
   const managed = recordValues(design.machines).filter((m) => m.managed);
-  const shown = forFile === fileName || running !== null;
+  const shown = checkResultsShownFor({ forFile, running }, fileName);
   const ids = shown && order.length > 0 ? [...order, ...managed.map((m) => m.id as string).filter((id) => !order.includes(id))] : managed.map((m) => m.id as string);
   const done = ids.map((id) => machines[id]?.status).filter((s) => s === 'ok' || s === 'warning' || s === 'error');
   const ready = done.filter((s) => s !== 'error').length;

@@ -87,7 +87,7 @@ export function SshKeysDialog({ onClose }: { onClose: () => void }) {
             </p>
           ) : (
             <ul className="ssh-key-list" aria-label={`Private keys in ${list.folder}`}>
-              {keys.map((key) => (
+              {keys.map((key, index) => (
                 <li key={key.name} data-testid={`ssh-key-${key.name}`} className={key.problem === null ? '' : 'ssh-key-unusable'}>
                   <label>
                     <input
@@ -95,11 +95,11 @@ export function SshKeysDialog({ onClose }: { onClose: () => void }) {
                       checked={isTicked(key)}
                       disabled={automatic || (key.problem !== null && !isTicked(key))}
                       onChange={(e) => toggle(key.name, e.currentTarget.checked)}
-                      aria-describedby={`${modeName}-${key.name}`}
+                      aria-describedby={`${modeName}-key-${index}`}
                     />{' '}
                     <code className="ssh-key-name">{key.name}</code>
                   </label>
-                  <span id={`${modeName}-${key.name}`} className="ssh-key-facts">
+                  <span id={`${modeName}-key-${index}`} className="ssh-key-facts">
                     {keyTags(key).map((tag) => (
                       <span key={tag} className="ssh-key-tag">
                         {tag}
