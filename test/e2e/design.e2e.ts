@@ -169,6 +169,11 @@ describe.runIf(run)('wizard, problems, command palette and export (Chromium, ser
     await page.getByTestId('wizard-create').click();
     await expect.poll(() => page.locator('.react-flow__node-site').count()).toBe(4);
     expect(await page.locator('.react-flow__node-machine').count()).toBe(6);
+    // The new network is framed with every site and machine named on screen, not as blank boxes.
+    for (const name of ['Home', "Parents' house", "Sister's flat", 'Cloud VPS']) await page.locator('.site-name', { hasText: name }).waitFor();
+    for (const name of ['home-server', 'desktop', 'parents-pi', 'parents-laptop', 'sister-nas', 'vps']) {
+      expect(await page.locator('.react-flow__node-machine', { hasText: name }).isVisible()).toBe(true);
+    }
     await page.screenshot({ path: screenshotPath('wizard-result') });
     await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
     await page.keyboard.press('Control+z');

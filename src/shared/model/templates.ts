@@ -43,24 +43,39 @@ export function slotInSite(index: number): { x: number; y: number } {
   };
 }
 
+/** Space between sites the wizard places. */
+const SITE_GAP = 80;
+
 /**
- * Builds a design from wizard answers: sites side by side, machines in a grid inside each, unique valid machine
- * names, phones unmanaged, SSH targets left for the user (the problems panel asks for them).
+ * How many sites the wizard puts in a row: about as many rows as columns, so the whole design fits a window at a
+ * zoom where names are drawn (four sites side by side would have to be shown at under half size).
+ */
+export function siteColumnsFor(count: number): number {
+  return Math.max(1, Math.ceil(Math.sqrt(count)));
+}
+
+/**
+ * Builds a design from wizard answers: sites in a grid of rows (siteColumnsFor), machines in a grid inside each,
+ * unique valid machine names, phones unmanaged, SSH targets left for the user (the problems panel asks for them).
  */
 export function buildDesignFromAnswers(answers: WizardAnswers, ids: IdSource, base: Design = createEmptyDesign()): Design {
   let design: Design = { ...base, meta: { ...base.meta, clanName: answers.clanName } };
-  let x = 0;
+  const columns = siteColumnsFor(answers.sites.length);
+  const sizes = answers.sites.map((answer) => siteSizeFor(answer.machines.length));
+  // Every column as wide as its widest site and every row as tall as its tallest, so sites line up.
+  const columnWidths = Array.from({ length: columns }, (_, c) => Math.max(0, ...sizes.filter((_, i) => i % columns === c).map((size) => size.width)));
+  const rowHeights = Array.from({ length: Math.ceil(sizes.length / columns) }, (_, r) => Math.max(0, ...sizes.slice(r * columns, (r + 1) * columns).map((size) => size.height)));
+  const offset = (lengths: number[], index: number) => lengths.slice(0, index).reduce((sum, length) => sum + length + SITE_GAP, 0);
   const siteIds = [];
-  for (const answer of answers.sites) {
+  for (const [index, answer] of answers.sites.entries()) {
     const siteId = ids.site();
     siteIds.push(siteId);
-    const size = siteSizeFor(answer.machines.length);
-    design = putSite(design, makeSite(siteId, { name: answer.name, kind: answer.kind, nat: answer.nat, quality: answer.quality, position: { x, y: 0 }, size }));
-    answer.machines.forEach((m, index) => {
+    const position = { x: offset(columnWidths, index % columns), y: offset(rowHeights, Math.floor(index / columns)) };
+    design = putSite(design, makeSite(siteId, { name: answer.name, kind: answer.kind, nat: answer.nat, quality: answer.quality, position, size: sizes[index]! }));
+    answer.machines.forEach((m, machineIndex) => {
       const name = uniqueMachineName(design, m.name);
-      design = putMachine(design, makeMachine(ids.machine(), { name, kind: m.kind, siteId, position: slotInSite(index) }));
+      design = putMachine(design, makeMachine(ids.machine(), { name, kind: m.kind, siteId, position: slotInSite(machineIndex) }));
     });
-    x += size.width + 80;
   }
   const adminSite = answers.adminSiteIndex === null ? null : (siteIds[answers.adminSiteIndex] ?? null);
   return setAdminSite(design, adminSite);

@@ -16,7 +16,7 @@ import {
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { flushSync } from 'react-dom';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type PointerEvent as ReactPointerEvent, type RefObject } from 'react';
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { isMachineId } from '../../../shared/model/ids';
@@ -34,7 +34,7 @@ import { movesForDrag } from './canvasActions';
 import { ContextMenu, type ContextMenuState } from './ContextMenu';
 import { downloadDataUrl, renderCanvasImage } from './exportImage';
 import type { LayerContent } from './drawScene';
-import { backgroundGap, boundsOf, boxFromCorners, buildItemScene, buildSiteScene, centre, designBoxes, linkAt, machineAt, machinesInside, overlaps, RegionTracker, regionFromKey, viewportForBox, type Point } from './geometry';
+import { backgroundGap, boundsOf, boxFromCorners, buildItemScene, buildSiteScene, centre, designBoxes, FIT_OPTIONS, linkAt, machineAt, machinesInside, overlaps, RegionTracker, regionFromKey, viewportForBox, type Point } from './geometry';
 import { DETAIL_ZOOM } from './MachineNode';
 import { edgeTypes, nodeTypes } from './nodeTypes';
 import { OverviewMap } from './OverviewMap';
@@ -63,7 +63,6 @@ export const PALETTE_MIME = 'application/x-clan-designer-item';
 export const LARGE_DESIGN_MACHINES = 150;
 
 const GRID: [number, number] = [16, 16];
-const FIT = { padding: 0.15, minZoom: 0.05, maxZoom: 1.2 };
 const proOptions = { hideAttribution: false };
 const miniMapStyle = { width: 160, height: 110 };
 const noEdges: FlowEdge[] = [];
@@ -71,6 +70,8 @@ const noEdges: FlowEdge[] = [];
 const HOVER_MARGIN = 8;
 
 const zoomedOutSelector = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
+/** Below this zoom, machines drawn simply carry no name: the box is smaller than the text. */
+const MIN_LABEL_ZOOM = 0.2;
 const readySelector = (s: ReactFlowState) => s.width > 0 && s.height > 0 && s.panZoom !== null;
 const backgroundGapSelector = (s: ReactFlowState) => backgroundGap(s.transform[2], GRID[0]);
 
@@ -126,6 +127,7 @@ function CanvasInner({ onInit }: CanvasProps) {
   const exporting = useStore(viewStore, (s) => s.exporting);
   const zoomedOut = useFlowStore(zoomedOutSelector);
   const ready = useFlowStore(readySelector);
+  useLabelScale(flowStore, wrapper);
   // Large designs at low zoom: machines under the pointer (and at the end of a connection being drawn) become
   // React Flow nodes, so they can be clicked, dragged and connected as usual.
   const [hovered, setHovered] = useState<string | null>(null);
@@ -227,7 +229,7 @@ function CanvasInner({ onInit }: CanvasProps) {
       const { width, height } = flowStore.getState();
       const bounds = boundsOf(designBoxes(designStore.getState().design, nodeProjector.measured).values());
       if (bounds === null || width === 0 || height === 0) return;
-      void flow.setViewport(viewportForBox(bounds, width, height, FIT), duration === undefined ? undefined : { duration });
+      void flow.setViewport(viewportForBox(bounds, width, height, FIT_OPTIONS), duration === undefined ? undefined : { duration });
     },
     [flow, flowStore, nodeProjector],
   );
@@ -477,7 +479,7 @@ function CanvasInner({ onInit }: CanvasProps) {
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
-        minZoom={FIT.minZoom}
+        minZoom={FIT_OPTIONS.minZoom}
         maxZoom={2.5}
         onlyRenderVisibleElements={!exporting}
         elevateNodesOnSelect={false}
@@ -502,6 +504,28 @@ function CanvasInner({ onInit }: CanvasProps) {
 export interface CanvasProps {
   /** Receives the React Flow instance once the flow is ready (used by the canvas benchmark to drive the view). */
   onInit?: (instance: ReactFlowInstance<FlowNode, FlowEdge>) => void;
+}
+
+/**
+ * Keeps `--label-scale` (1 / zoom) on the canvas wrapper, so names drawn while zoomed out (MachineNode's and
+ * SiteNode's simple view) stay a readable size on screen, as map labels do. Set from a store subscription, not
+ * React state: zooming re-renders no component, the browser only restyles those labels.
+ */
+function useLabelScale(flowStore: { getState(): { transform: [number, number, number] }; subscribe(listener: (state: { transform: [number, number, number] }) => void): () => void }, wrapper: RefObject<HTMLDivElement | null>): void {
+  useEffect(() => {
+    let last = 0;
+    const apply = (state: { transform: [number, number, number] }) => {
+      // At detail zoom no simple label is drawn: the value stays as it was, and zooming restyles nothing.
+      const zoom = Math.min(state.transform[2], DETAIL_ZOOM);
+      if (zoom === last || wrapper.current === null) return;
+      last = zoom;
+      wrapper.current.style.setProperty('--label-scale', String(1 / zoom));
+      // Further out a machine box is smaller than its label: it is left blank, as before.
+      wrapper.current.style.setProperty('--simple-label-display', zoom < MIN_LABEL_ZOOM ? 'none' : 'block');
+    };
+    apply(flowStore.getState());
+    return flowStore.subscribe(apply);
+  }, [flowStore, wrapper]);
 }
 
 /** The design canvas, with its own React Flow provider. */

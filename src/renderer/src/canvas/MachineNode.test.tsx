@@ -95,4 +95,12 @@ describe('machine node badges', () => {
     expect(container.querySelector('.badge-wave')).toBeNull();
     expect(container.querySelector('.check-badge')).toBeNull();
   });
+
+  test('keep their names when zoomed out, so a design fitted into a small window still says what is where', () => {
+    const fx = design();
+    render(machineNodes(fx.design), 0.3);
+    const names = [...container.querySelectorAll('.machine-node.simple .simple-name')].map((n) => n.textContent);
+    expect(names.sort()).toEqual(Object.values(fx.design.machines).map((m) => m.name).sort());
+    expect(container.querySelector(`.machine-node.simple[title="${fx.design.machines[fx.nas]!.name}"]`)).not.toBeNull();
+  });
 });

@@ -46,7 +46,9 @@ function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
   // Zoomed out, a plain box; it keeps its handles, so its edges stay drawn and connections can start or end here.
   if (zoomedOut && !selected) {
     return (
-      <div className={`${className} simple`} data-name={machine.name}>
+      <div className={`${className} simple`} data-name={machine.name} title={machine.name}>
+        {/* Drawn at a fixed size on screen (--label-scale), so a design fitted small still shows its names. */}
+        <span className="simple-name">{machine.name}</span>
         <Handle type="target" position={Position.Top} className="node-handle" />
         <Handle type="source" position={Position.Bottom} className="node-handle" />
       </div>

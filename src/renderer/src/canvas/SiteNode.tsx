@@ -33,7 +33,7 @@ function SiteNodeView({ id, data, selected }: NodeProps<SiteFlowNode>) {
             onBlur={(e) => renameItem(id, e.currentTarget.value)}
           />
         ) : (
-          <span className="site-name">{site.name || 'Unnamed site'}</span>
+          <span className={zoomedOut ? 'site-name simple-name' : 'site-name'}>{site.name || 'Unnamed site'}</span>
         )}
         {!zoomedOut && (
           <>

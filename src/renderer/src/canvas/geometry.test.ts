@@ -4,6 +4,7 @@ import { buildDesignFromAnswers, MACHINE_NODE_SIZE, templates } from '../../../s
 import type { Design } from '../../../shared/model/types';
 import { assignDefaultRoles } from '../../../shared/vpn/catalog';
 import { getDerived } from '../stores/derived';
+import { DETAIL_ZOOM } from './MachineNode';
 import {
   absoluteBoxes,
   backgroundGap,
@@ -16,6 +17,7 @@ import {
   contains,
   designBoxes,
   distanceToSegment,
+  FIT_OPTIONS,
   floatingLine,
   intersect,
   linkAt,
@@ -165,6 +167,17 @@ describe('view helpers', () => {
     expect(v).toEqual({ x: 0, y: 0, zoom: 1 });
     expect(viewportForBox(box(0, 0, 10, 10), 1000, 500, { padding: 0.15, minZoom: 0.05, maxZoom: 1.2 }).zoom).toBe(1.2);
     expect(viewportForBox(box(0, 0, 1e6, 1e6), 1000, 500, { padding: 0.15, minZoom: 0.05, maxZoom: 1.2 }).zoom).toBe(0.05);
+  });
+
+  test('every wizard template fits a 1280×800 window at a zoom where machine names are drawn', () => {
+    // The canvas a 1280×800 window leaves between the palette, the inspector and the problems panel.
+    const canvas = { width: 790, height: 460 };
+    for (const template of templates) {
+      const design = buildDesignFromAnswers(template.answers, sequentialIds());
+      const bounds = boundsOf(designBoxes(design, new Map()).values())!;
+      const { zoom } = viewportForBox(bounds, canvas.width, canvas.height, FIT_OPTIONS);
+      expect({ template: template.id, detailed: zoom >= DETAIL_ZOOM }).toEqual({ template: template.id, detailed: true });
+    }
   });
 
   test('background dots are thinned out by octaves when zoomed out', () => {

@@ -323,6 +323,9 @@ export function boxFromCorners(a: Point, b: Point): Box {
   return { x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), width: Math.abs(a.x - b.x), height: Math.abs(a.y - b.y) };
 }
 
+/** How "fit view" frames a design: padding around it, and the zoom range it may pick. */
+export const FIT_OPTIONS = { padding: 0.15, minZoom: 0.05, maxZoom: 1.2 } as const;
+
 /**
  * The viewport that shows a box with padding within the zoom limits: React Flow's own fitView formula, applied to
  * boxes from the design, which include machines React Flow has not rendered (or was not even given).
