@@ -21,7 +21,7 @@ import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { isMachineId } from '../../../shared/model/ids';
 import { moveItems, putLink } from '../../../shared/model/ops';
-import type { LinkId, MachineId } from '../../../shared/model/types';
+import type { Design, LinkId, MachineId } from '../../../shared/model/types';
 import { appContext, setViewControls } from '../app/appContext';
 import { executeCommand } from '../commands/registry';
 import { getDerived } from '../stores/derived';
@@ -34,7 +34,7 @@ import { movesForDrag } from './canvasActions';
 import { ContextMenu, type ContextMenuState } from './ContextMenu';
 import { downloadDataUrl, renderCanvasImage } from './exportImage';
 import type { LayerContent } from './drawScene';
-import { backgroundGap, boundsOf, boxFromCorners, buildItemScene, buildSiteScene, centre, designBoxes, FIT_OPTIONS, linkAt, machineAt, machinesInside, overlaps, RegionTracker, regionFromKey, viewportForBox, type Point } from './geometry';
+import { backgroundGap, boundsOf, boxFromCorners, buildItemScene, buildSiteScene, centre, contains, designBoxes, FIT_OPTIONS, linkAt, machineAt, machinesInside, overlaps, RegionTracker, regionFromKey, viewportForBox, visibleRect, type MeasuredSizes, type Point } from './geometry';
 import { DETAIL_ZOOM } from './MachineNode';
 import { edgeTypes, nodeTypes } from './nodeTypes';
 import { OverviewMap } from './OverviewMap';
@@ -491,7 +491,7 @@ function CanvasInner({ onInit }: CanvasProps) {
         {siteScene !== null && itemScene !== null ? (
           <OverviewMap sites={siteScene} items={itemScene} />
         ) : (
-          <MiniMap pannable zoomable ariaLabel="Overview of the whole design" nodeStrokeWidth={2} style={miniMapStyle} />
+          <SmallDesignOverview design={design} measured={nodeProjector.measured} />
         )}
         <Controls showInteractive={false} onFitView={onFitView} />
       </ReactFlow>
@@ -526,6 +526,17 @@ function useLabelScale(flowStore: { getState(): { transform: [number, number, nu
     apply(flowStore.getState());
     return flowStore.subscribe(apply);
   }, [flowStore, wrapper]);
+}
+
+/**
+ * React Flow's MiniMap for a small design, shown only while part of the design is off screen: when all of it is in
+ * view the overview adds nothing and would only cover a corner of it.
+ */
+function SmallDesignOverview({ design, measured }: { design: Design; measured: MeasuredSizes }) {
+  const bounds = useMemo(() => boundsOf(designBoxes(design, measured).values()), [design, measured]);
+  const allInView = useFlowStore(useCallback((s: ReactFlowState) => bounds === null || (s.width > 0 && contains(visibleRect(s.transform, s.width, s.height), bounds)), [bounds]));
+  if (allInView) return null;
+  return <MiniMap pannable zoomable ariaLabel="Overview of the whole design" nodeStrokeWidth={2} style={miniMapStyle} />;
 }
 
 /** The design canvas, with its own React Flow provider. */
