@@ -175,6 +175,40 @@ describe.skipIf(!runLab)('SSH against the lab', () => {
     expect(await waitUntilGone(marker)).toBe('');
   });
 
+  test('cancelling while a host key question is open ends the connect as cancelled, and the late answer changes nothing', async () => {
+    // The question is answered only after the connection was given up (as when a person answers a dialog that was
+    // already withdrawn): ssh2 must not be told the verdict of a connection it has torn down.
+    for (const lateAnswer of [false, true]) {
+      const asked: HostKeyPrompt[] = [];
+      const knownHostsPath = join(suite.work, `known_hosts_late_${String(lateAnswer)}`);
+      let answer: ((trust: boolean) => void) | undefined;
+      const p = new SshClientPool({
+        knownHostsPath,
+        connectTimeoutMs: 5_000,
+        hostKeyPolicy: {
+          mode: 'tofu',
+          confirm: (prompt) => {
+            asked.push(prompt);
+            return new Promise<boolean>((resolve) => (answer = resolve));
+          },
+        },
+      });
+      suite.track(p);
+      const controller = new AbortController();
+      const connecting = p.exec(target(suite.lab.host('alpha')), ['true'], { signal: controller.signal });
+      for (let i = 0; i < 100 && answer === undefined; i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(asked).toHaveLength(1);
+      controller.abort();
+      expect(await connecting).toMatchObject({ ok: false, error: { code: 'sshCancelled' } });
+      // Answered once the connection is fully closed.
+      await new Promise((r) => setTimeout(r, 200));
+      answer!(lateAnswer);
+      await new Promise((r) => setTimeout(r, 200));
+      // Nothing is recorded for a connection that no longer exists.
+      expect(() => readFileSync(knownHostsPath)).toThrow();
+    }
+  });
+
   test('cancelling a connect to an unreachable host returns at once', async () => {
     const alpha = suite.lab.host('alpha');
     const { pool: p } = pool({ connectTimeoutMs: 10_000 });

@@ -152,6 +152,24 @@ describe.skipIf(!runLab)('SSH settings (config, agent, passphrases) against the 
     expect(asked).toHaveLength(2);
   });
 
+  test('a passphrase typed after the login was cancelled is not used, and nothing breaks', async () => {
+    const key = lockedKey('late one');
+    const { homeDir, pool } = home();
+    let answer: ((passphrase: string | null) => void) | undefined;
+    const s = settings(homeDir, { identityFiles: [key], askPassphrase: () => new Promise((r) => (answer = r)) });
+    const controller = new AbortController();
+    const beta = await resolve(s, suite.lab.host('beta').address, { user: suite.lab.users.plain.name });
+    const login = pool.exec(beta, ['true'], { signal: controller.signal });
+    for (let i = 0; i < 100 && answer === undefined; i += 1) await new Promise((r) => setTimeout(r, 20));
+    expect(answer).toBeDefined();
+    controller.abort();
+    expect(await login).toMatchObject({ ok: false, error: { code: 'sshCancelled' } });
+    // Typed once the connection is fully closed, as when the dialog was still open.
+    await new Promise((r) => setTimeout(r, 200));
+    answer!('late one');
+    await new Promise((r) => setTimeout(r, 200));
+  });
+
   test('a key with a passphrase and nobody to ask: skipped, with an error that says to use ssh-add; in the agent, it just works', async () => {
     const key = lockedKey('s3cret');
     const { homeDir, pool } = home();

@@ -342,14 +342,22 @@ export class SshClientPool {
         clearTimeout(timer);
         remainingMs = Math.max(0, remainingMs - (Date.now() - startedAt));
       };
-      const auth = createAuthenticator(target, signal, { pause: pauseTimer, resume: () => !settled && startTimer() }, this.options.log);
+      const auth = createAuthenticator(target, signal, { pause: pauseTimer, resume: () => !settled && startTimer(), isOpen: () => !settled }, this.options.log);
       const onAbort = () => finish(err(appError('sshCancelled', details)));
       signal.addEventListener('abort', onAbort, { once: true });
 
       const hostVerifier = (keyBlob: Buffer, verify: (valid: boolean) => void) => {
         void this.verifyHostKey(target, keyBlob, signal, pauseTimer, startTimer).then((outcome) => {
           if (outcome !== undefined) hostKeyError = outcome;
-          verify(outcome === undefined);
+          // The connection may have ended while the key was being checked or a person looked at it (cancelled, out
+          // of time, hung up): ssh2 has then torn down its protocol state, and a verdict given now throws inside it
+          // (doFatalError calls the destroyed protocol), which would take the whole process down.
+          if (settled) return;
+          try {
+            verify(outcome === undefined);
+          } catch (error) {
+            finish(err(hostKeyError ?? appError('sshFailed', { ...details, message: (error as Error).message })));
+          }
         });
       };
 
@@ -584,6 +592,7 @@ class LockedKeyAgent extends BaseAgent<ParsedKey> {
   constructor(
     private readonly publicKey: ParsedKey,
     private readonly unlock: () => Promise<ParsedKey | null>,
+    private readonly isOpen: () => boolean,
   ) {
     super();
   }
@@ -596,10 +605,16 @@ class LockedKeyAgent extends BaseAgent<ParsedKey> {
     const callback = typeof options === 'function' ? options : cb;
     const hash = typeof options === 'function' ? undefined : options?.hash;
     void this.unlock().then((key) => {
-      if (key === null) return callback?.(new Error('the key stays locked'));
-      const signature = key.sign(data, hash) as Buffer | Error;
-      if (signature instanceof Error) callback?.(signature);
-      else callback?.(null, signature);
+      // The passphrase came after the connection was given up: there is nobody left to sign for.
+      if (!this.isOpen()) return;
+      try {
+        if (key === null) return callback?.(new Error('the key stays locked'));
+        const signature = key.sign(data, hash) as Buffer | Error;
+        if (signature instanceof Error) callback?.(signature);
+        else callback?.(null, signature);
+      } catch {
+        // ssh2 tore the connection down meanwhile; the connect has already ended with its own error.
+      }
     });
   }
 }
@@ -655,7 +670,7 @@ const lockedReasonOrder = ['wrongPassphrase', 'declined', 'noPrompt'] as const;
  * The authHandler for one connection: walks the endpoint's ways to log in in order (ssh2 calls it again after each
  * refusal), and says afterwards why nothing worked.
  */
-function createAuthenticator(target: SshTarget, signal: AbortSignal, timer: { pause(): void; resume(): void }, log?: (message: string) => void) {
+function createAuthenticator(target: SshTarget, signal: AbortSignal, timer: { pause(): void; resume(): void; isOpen(): boolean }, log?: (message: string) => void) {
   const methods: SshAuthMethod[] = [];
   const legacy = target.privateKey;
   let legacyProblem: string | undefined;
@@ -712,7 +727,7 @@ function createAuthenticator(target: SshTarget, signal: AbortSignal, timer: { pa
           if (offeredAlready(method.publicKey)) continue;
           tried.push(method.label);
           const publicKey = method.publicKey === undefined ? undefined : publicKeyFromBlob(method.publicKey);
-          if (publicKey !== undefined) return { type: 'agent', username, agent: new LockedKeyAgent(publicKey, () => unlock(method)) };
+          if (publicKey !== undefined) return { type: 'agent', username, agent: new LockedKeyAgent(publicKey, () => unlock(method), timer.isOpen) };
           const key = await unlock(method);
           if (key === null) continue;
           return { type: 'publickey', username, key };
@@ -728,7 +743,16 @@ function createAuthenticator(target: SshTarget, signal: AbortSignal, timer: { pa
       next(false as unknown as AuthenticationType); // ssh2 takes false as "nothing more to try"
     };
     if (methodsLeft !== null && !methodsLeft.includes('publickey')) return done();
-    void pick().then((method) => (method === false ? done() : next(method)));
+    void pick().then((method) => {
+      // A passphrase may be typed after the connection was given up: ssh2 throws if asked to go on with it.
+      if (!timer.isOpen()) return;
+      try {
+        if (method === false) done();
+        else next(method);
+      } catch (error) {
+        log?.(`ssh ${target.host}: logging in stopped: ${(error as Error).message}`);
+      }
+    });
   };
 
   return {
