@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { assignDefaultRoles } from '../vpn/catalog';
 import { designBuilder, familyNetwork } from './designBuilder';
-import { AFTER_VPN_TITLE, computeDeployWaves, type DeployWaves } from './deployWaves';
+import { AFTER_VPN_TITLE, computeDeployWaves, planMachines, type DeployWaves } from './deployWaves';
 import { sequentialIds } from './ids';
 import { createEmptyDesign, makeMachine, makeSite, setAdminSite, setVpn, updateMachine } from './ops';
 import { computeDeployReach } from './reachability';
@@ -131,7 +131,7 @@ describe('computeDeployWaves', () => {
     expect(plan.placeById.get(fx.tablet)).toBe('afterVpn');
     expect(plan.placeById.get(loose)).toBe('notDeployable');
     expect(plan.placeById.has(fx.phone)).toBe(false);
-    const all = [...plan.waves.flatMap((w) => w.machines), ...plan.afterVpn.machines, ...plan.notDeployable.machines].map((m) => m.id);
+    const all = planMachines(plan).map((m) => m.id);
     expect(all).not.toContain(fx.phone);
     expect(new Set(all).size).toBe(all.length);
   });

@@ -108,6 +108,11 @@ export function computeDeployWaves(design: Design, reach?: ReadonlyMap<MachineId
   return result;
 }
 
+/** Every machine of a plan in list order: the waves, then the after-VPN and not-deployable groups. */
+export function planMachines(plan: DeployWaves): DeployPlanMachine[] {
+  return [...plan.waves.flatMap((w) => w.machines), ...plan.afterVpn.machines, ...plan.notDeployable.machines];
+}
+
 function plan(design: Design, reach: ReadonlyMap<MachineId, DeployReach>): DeployWaves {
   const machines = recordValues(design.machines);
   // Who carries someone else's path: jump hosts of jumpHost machines, entries of overlay-only machines.

@@ -63,3 +63,10 @@ export function familyNetwork(cloudMachine = 'vps') {
   b.admin(home);
   return { b, home, cloud, grandma, office, nas, vps, tablet, pc, phone };
 }
+
+/** The family network with its cloud machine named "bastion" and grandma's tablet reached through it as a jump host. */
+export function familyWithJumpHost() {
+  const f = familyNetwork('bastion');
+  f.b.link('jumpHost', f.vps, f.tablet);
+  return { ...f, bastion: f.vps };
+}

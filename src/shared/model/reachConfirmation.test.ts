@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { appError, describeError, type AppError } from '../errors';
 import { preflightCheckIds, worstStatus, type MachinePreflight, type PreflightCheckId, type PreflightFinding, type PreflightStatus } from '../preflight';
-import { familyNetwork } from './designBuilder';
-import { computeDeployWaves, type DeployPlanMachine, type DeployWaves } from './deployWaves';
+import { familyNetwork, familyWithJumpHost } from './designBuilder';
+import { computeDeployWaves, planMachines, type DeployPlanMachine, type DeployWaves } from './deployWaves';
 import { confirmReach, summarizeReach } from './reachConfirmation';
 import type { Design, MachineId } from './types';
 
@@ -69,14 +69,12 @@ function noAddress(machine: DeployPlanMachine): MachinePreflight {
 }
 
 function machineIn(plan: DeployWaves, name: string): DeployPlanMachine {
-  const all = [...plan.waves.flatMap((w) => w.machines), ...plan.afterVpn.machines, ...plan.notDeployable.machines];
-  return all.find((m) => m.name === name)!;
+  return planMachines(plan).find((m) => m.name === name)!;
 }
 
 /** nas at home (direct), a public bastion, tablet behind CGNAT through the bastion, pc with no way in. */
 function withJumpHost() {
-  const f = familyNetwork('bastion');
-  f.b.link('jumpHost', f.vps, f.tablet);
+  const f = familyWithJumpHost();
   const design = f.b.design;
   const plan = computeDeployWaves(design);
   return { design, plan, nas: machineIn(plan, 'nas'), bastion: machineIn(plan, 'bastion'), tablet: machineIn(plan, 'tablet'), pc: machineIn(plan, 'pc') };

@@ -1,5 +1,5 @@
 import type { MachinePreflight } from '../preflight';
-import type { DeployPlanMachine, DeployWaves } from './deployWaves';
+import { planMachines, type DeployPlanMachine, type DeployWaves } from './deployWaves';
 import type { Design } from './types';
 
 /*
@@ -110,11 +110,6 @@ export interface ReachSummary {
 
 function machines(n: number): string {
   return `${n} machine${n === 1 ? '' : 's'}`;
-}
-
-/** Every machine of the plan in list order: the waves, then the after-VPN and not-deployable groups. */
-function planMachines(plan: DeployWaves): DeployPlanMachine[] {
-  return [...plan.waves.flatMap((w) => w.machines), ...plan.afterVpn.machines, ...plan.notDeployable.machines];
 }
 
 /**

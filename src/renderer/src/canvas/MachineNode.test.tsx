@@ -3,7 +3,7 @@ import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { familyNetwork } from '../../../shared/model/designBuilder';
+import { familyWithJumpHost } from '../../../shared/model/designBuilder';
 import type { Design } from '../../../shared/model/types';
 import { useCheckStore } from '../deploy/checkStore';
 import { getDerived } from '../stores/derived';
@@ -18,8 +18,7 @@ const nodeTypes = { machine: MachineNode };
 
 /** Admin at home (nas), a public bastion, a tablet behind CGNAT through it, an office PC with no way in, a phone. */
 function design() {
-  const f = familyNetwork('bastion');
-  f.b.link('jumpHost', f.vps, f.tablet);
+  const f = familyWithJumpHost();
   return { design: f.b.design, nas: f.nas, tablet: f.tablet };
 }
 

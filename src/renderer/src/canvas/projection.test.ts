@@ -1,6 +1,6 @@
 import { Position } from '@xyflow/react';
 import { describe, expect, test } from 'vitest';
-import { designBuilder } from '../../../shared/model/designBuilder';
+import { familyWithJumpHost } from '../../../shared/model/designBuilder';
 import { sequentialIds } from '../../../shared/model/ids';
 import { updateMachine } from '../../../shared/model/ops';
 import { buildDesignFromAnswers, templates } from '../../../shared/model/templates';
@@ -66,21 +66,7 @@ describe('node projection', () => {
 
 describe('deploy-order badges', () => {
   /** Admin at home (nas), a public bastion, a tablet behind CGNAT reached through it, an office PC with no way in. */
-  function jumpDesign() {
-    const b = designBuilder();
-    const home = b.site('Home', 'nat');
-    const cloud = b.site('Cloud', 'public');
-    const grandma = b.site('Grandma', 'cgnat');
-    const office = b.site('Office', 'portForward');
-    const nas = b.machine('nas', home, 'nas');
-    const bastion = b.machine('bastion', cloud, 'vps');
-    const tablet = b.machine('tablet', grandma, 'sbc');
-    const pc = b.machine('pc', office, 'desktop');
-    const phone = b.machine('phone', home, 'phone');
-    b.link('jumpHost', bastion, tablet);
-    b.admin(home);
-    return { b, grandma, nas, bastion, tablet, pc, phone };
-  }
+  const jumpDesign = familyWithJumpHost;
   const project = (projector: NodeProjector, design: Design) => projector.project(design, new Set(), new Map(), getDerived(design));
   const machineNodes = (nodes: ReturnType<NodeProjector['project']>) => new Map(nodes.filter((n): n is MachineFlowNode => n.type === 'machine').map((n) => [n.id, n]));
 

@@ -2,7 +2,7 @@
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { designBuilder, familyNetwork } from '../../../shared/model/designBuilder';
+import { designBuilder, familyWithJumpHost } from '../../../shared/model/designBuilder';
 import { createEmptyDesign } from '../../../shared/model/ops';
 import type { Design } from '../../../shared/model/types';
 import { preflightCheckIds, worstStatus, type MachinePreflight, type PreflightFinding } from '../../../shared/preflight';
@@ -14,9 +14,8 @@ import { DeployOrder } from './DeployOrder';
 
 /** Admin at home (nas), a public bastion, a tablet behind CGNAT through the bastion, an office PC with no way in. */
 function small() {
-  const f = familyNetwork('bastion');
-  f.b.link('jumpHost', f.vps, f.tablet);
-  return { design: f.b.design, nas: f.nas, bastion: f.vps, tablet: f.tablet };
+  const f = familyWithJumpHost();
+  return { design: f.b.design, nas: f.nas, bastion: f.bastion, tablet: f.tablet };
 }
 
 let container: HTMLDivElement;

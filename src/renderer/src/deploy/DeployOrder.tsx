@@ -1,5 +1,5 @@
 import { useId, useMemo } from 'react';
-import { computeDeployWaves, type DeployGroup, type DeployPlanMachine } from '../../../shared/model/deployWaves';
+import { computeDeployWaves, planMachines, type DeployGroup, type DeployPlanMachine } from '../../../shared/model/deployWaves';
 import { confirmReach, summarizeReach, type ReachState } from '../../../shared/model/reachConfirmation';
 import type { Design, MachineId } from '../../../shared/model/types';
 import type { MachinePreflight } from '../../../shared/preflight';
@@ -115,7 +115,7 @@ export function DeployOrder({ onSelectMachine }: { onSelectMachine?: (id: string
     return summarizeReach(plan, results, design).text;
   }, [finished, plan, design]);
   const titleId = useId();
-  const nothing = plan.waves.length === 0 && plan.afterVpn.machines.length === 0 && plan.notDeployable.machines.length === 0;
+  const nothing = planMachines(plan).length === 0;
   return (
     <section className="deploy-order" data-testid="deploy-order" aria-labelledby={titleId}>
       <h3 id={titleId}>Deploy order</h3>
