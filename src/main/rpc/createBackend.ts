@@ -38,7 +38,7 @@ export function createBackend(options: BackendOptions): Backend {
     externalLinks: new ExternalLinksService(options.openExternal),
     projectFiles: new ProjectFilesService({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, appVersion, log }),
     flakeOutput: new FlakeOutputService({ workspaceDir: options.workspaceDir }),
-    checkJobs: new CheckJobsService({ events, workspaceDir: options.workspaceDir, createSsh: options.createCheckSsh ?? ((hooks) => createCheckSsh(hooks)), log }),
+    checkJobs: new CheckJobsService({ events, workspaceDir: options.workspaceDir, createSsh: options.createCheckSsh ?? createCheckSsh, log }),
     sshKeys: new SshKeysService(),
     events,
   };

@@ -12,7 +12,8 @@ import { targetRequestOf } from './preflight';
  * agent instead of the default key files. New host keys are asked about (or refused in strict mode); key
  * passphrases are asked through the UI and kept in memory for this check only.
  */
-export function createCheckSsh(hooks: CheckSshHooks, homeDir: string = homedir()): CheckSsh {
+export function createCheckSsh(hooks: CheckSshHooks): CheckSsh {
+  const homeDir = homedir();
   const picked = hooks.keyFiles?.flatMap((name) => {
     const path = keyFilePath(homeDir, name);
     return path.ok ? [path.value] : [];

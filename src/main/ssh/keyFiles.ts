@@ -4,11 +4,12 @@ import ssh2, { type ParsedKey } from 'ssh2';
 import { appError, type AppError } from '../../shared/errors';
 import type { SshKeyList } from '../../shared/ipc/contract';
 import { err, ok, type Result } from '../../shared/result';
-import { fingerprintOf } from './knownHosts';
-import { defaultKeyNames, publicBlobOfOpenSshKey } from './sshSettings';
+import { fingerprintOf, keyTypeOf } from './knownHosts';
+import { parseOneKey } from './sshClient';
+import { defaultKeyNames, publicBlobOfOpenSshKey, readPublicKeyFile } from './sshSettings';
 
-// ssh2 is CommonJS: OpenSSHAgent and utils are only reachable through the default export in the built bundle.
-const { OpenSSHAgent, utils } = ssh2;
+// ssh2 is CommonJS: OpenSSHAgent is only reachable through the default export in the built bundle.
+const { OpenSSHAgent } = ssh2;
 
 /**
  * The private keys in ~/.ssh a person can pick for "Check machines", and what their ssh-agent holds. The renderer
@@ -41,23 +42,6 @@ function keyTypeName(type: string): string {
   return type;
 }
 
-/** The key type written at the start of an SSH public key blob. */
-function blobType(blob: Buffer): string | null {
-  if (blob.length < 4) return null;
-  const length = blob.readUInt32BE(0);
-  return length > 0 && 4 + length <= blob.length ? blob.subarray(4, 4 + length).toString('latin1') : null;
-}
-
-async function publicKeyFileOf(path: string): Promise<{ blob: Buffer; comment: string } | undefined> {
-  try {
-    const fields = (await readFile(`${path}.pub`, 'utf8')).trim().split(/\s+/);
-    if (fields[1] === undefined) return undefined;
-    return { blob: Buffer.from(fields[1], 'base64'), comment: fields.slice(2).join(' ') };
-  } catch {
-    return undefined;
-  }
-}
-
 type KeyFile = SshKeyList['keys'][number];
 
 /** One file of ~/.ssh as a key, or undefined when it is not a private key at all. */
@@ -73,35 +57,20 @@ async function describeFile(sshDir: string, name: string, agentBlobs: readonly B
   }
   const text = data.toString('latin1');
   if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) return undefined;
-  const isDefault = (defaultKeyNames as readonly string[]).includes(name);
-  const base = { name, isDefault, comment: '', encrypted: false, problem: null as string | null };
-  const parsed = utils.parseKey(data);
-  const key = parsed instanceof Error ? parsed : Array.isArray(parsed) ? ((parsed[0] as ParsedKey | undefined) ?? new Error('the file holds no key')) : parsed;
-  let blob: Buffer | undefined;
-  let comment = '';
-  let encrypted = false;
-  let problem: string | null = null;
-  if (key instanceof Error) {
-    if (/no passphrase given/i.test(key.message)) {
-      encrypted = true;
-      const pub = await publicKeyFileOf(path);
-      blob = publicBlobOfOpenSshKey(text) ?? pub?.blob;
-      comment = pub?.comment ?? '';
-    } else {
-      problem = `The app cannot read this key (${key.message}).`;
-    }
-  } else {
-    blob = key.getPublicSSH();
-    comment = key.comment;
-  }
-  if (comment === '') comment = (await publicKeyFileOf(path))?.comment ?? '';
-  const type = blob === undefined ? null : blobType(blob);
+  const key = parseOneKey(data);
+  const encrypted = key instanceof Error && /no passphrase given/i.test(key.message);
+  const problem = key instanceof Error && !encrypted ? `The app cannot read this key (${key.message}).` : null;
+  // A locked key's public half is in clear in the OpenSSH format, or else in the .pub file beside it.
+  const pub = key instanceof Error || key.comment === '' ? await readPublicKeyFile(path) : undefined;
+  const blob = !(key instanceof Error) ? key.getPublicSSH() : encrypted ? (publicBlobOfOpenSshKey(text) ?? pub?.blob) : undefined;
+  const type = blob === undefined ? '' : keyTypeOf(blob);
   return {
-    ...base,
-    type: type === null ? null : keyTypeName(type),
+    name,
+    type: type === '' ? null : keyTypeName(type),
     fingerprint: blob === undefined ? null : fingerprintOf(blob),
-    comment,
+    comment: (!(key instanceof Error) && key.comment !== '' ? key.comment : pub?.comment) ?? '',
     encrypted,
+    isDefault: (defaultKeyNames as readonly string[]).includes(name),
     inAgent: blob !== undefined && agentBlobs.some((b) => b.equals(blob)),
     problem,
   };
@@ -120,9 +89,8 @@ async function agentKeys(socket: string): Promise<{ status: 'ok' | 'unreachable'
       clearTimeout(timer);
       if (error !== undefined && error !== null) return resolve({ status: 'unreachable', blobs: [] });
       const blobs = (keys ?? []).flatMap((k) => {
-        const one = utils.parseKey(k as ParsedKey | Buffer | string);
-        const parsed = one instanceof Error ? undefined : Array.isArray(one) ? (one[0] as ParsedKey | undefined) : one;
-        return parsed === undefined ? [] : [parsed.getPublicSSH()];
+        const parsed = parseOneKey(k as ParsedKey | Buffer | string);
+        return parsed instanceof Error ? [] : [parsed.getPublicSSH()];
       });
       resolve({ status: 'ok', blobs });
     });

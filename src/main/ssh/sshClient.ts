@@ -636,8 +636,8 @@ class ListingAgent extends BaseAgent<ParsedKey> {
     this.agent.getIdentities((error, keys) => {
       if (error !== undefined && error !== null) return cb(error);
       const parsed = (keys ?? []).flatMap((key) => {
-        const one = utils.parseKey(key as ParsedKey | Buffer | string);
-        return one instanceof Error ? [] : [Array.isArray(one) ? (one[0] as ParsedKey) : one];
+        const one = parseOneKey(key as ParsedKey | Buffer | string);
+        return one instanceof Error ? [] : [one];
       });
       const wanted = this.onlyKeys === undefined ? parsed : parsed.filter((k) => this.onlyKeys!.some((blob) => blob.equals(k.getPublicSSH())));
       this.offered.push(...wanted.map((k) => k.getPublicSSH()));
@@ -652,14 +652,14 @@ class ListingAgent extends BaseAgent<ParsedKey> {
 }
 
 /** The single parsed key of a key text or object, or the parser's error. */
-function parseOne(key: string | Buffer | ParsedKey, passphrase?: string): ParsedKey | Error {
+export function parseOneKey(key: string | Buffer | ParsedKey, passphrase?: string): ParsedKey | Error {
   const parsed = utils.parseKey(key, passphrase);
   if (parsed instanceof Error) return parsed;
   return Array.isArray(parsed) ? ((parsed[0] as ParsedKey | undefined) ?? new Error('the key file holds no key')) : parsed;
 }
 
 function publicKeyFromBlob(blob: Buffer): ParsedKey | undefined {
-  const parsed = parseOne(`${keyTypeOf(blob)} ${blob.toString('base64')}`);
+  const parsed = parseOneKey(`${keyTypeOf(blob)} ${blob.toString('base64')}`);
   return parsed instanceof Error ? undefined : parsed;
 }
 
@@ -675,7 +675,7 @@ function createAuthenticator(target: SshTarget, signal: AbortSignal, timer: { pa
   const legacy = target.privateKey;
   let legacyProblem: string | undefined;
   if (legacy !== undefined && legacy.length > 0) {
-    const parsed = parseOne(legacy, target.passphrase);
+    const parsed = parseOneKey(legacy, target.passphrase);
     // As before SshEndpoint.auth existed: a key given directly that cannot be read fails the connect.
     if (parsed instanceof Error) legacyProblem = `Cannot parse privateKey: ${parsed.message}`;
     else methods.push({ type: 'key', label: 'the given key', privateKey: parsed });
@@ -714,7 +714,7 @@ function createAuthenticator(target: SshTarget, signal: AbortSignal, timer: { pa
           tried.push(`ssh-agent (${method.socket})`);
           return { type: 'agent', username, agent: new ListingAgent(method.socket, method.onlyKeys, offeredByAgent) };
         case 'key': {
-          const parsed = parseOne(method.privateKey, method.passphrase);
+          const parsed = parseOneKey(method.privateKey, method.passphrase);
           if (parsed instanceof Error) {
             log?.(`ssh ${target.host}: skipping ${method.label}: ${parsed.message}`);
             continue;

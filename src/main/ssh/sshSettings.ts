@@ -2,13 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import ssh2, { type ParsedKey } from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { appError, type AppError } from '../../shared/errors';
 import { err, ok, type Result } from '../../shared/result';
-import type { SshAuthMethod, SshTarget, UnlockOutcome } from './sshClient';
+import { parseOneKey, type SshAuthMethod, type SshTarget, type UnlockOutcome } from './sshClient';
 import { SshConfigFile, type ResolvedChain, type ResolvedHost } from './sshConfig';
-
-const { utils } = ssh2;
 
 /**
  * The person's own SSH setup, as their ssh command would use it: ~/.ssh/config (aliases, HostName, User, Port,
@@ -75,13 +73,6 @@ const maxPassphraseTries = 3;
 
 type LockedReason = Extract<UnlockOutcome, { ok: false }>['reason'];
 
-/** The single key in a key text, or the parser's error. */
-function parseOne(data: Buffer, passphrase?: string): ParsedKey | Error {
-  const parsed = utils.parseKey(data, passphrase);
-  if (parsed instanceof Error) return parsed;
-  return Array.isArray(parsed) ? ((parsed[0] as ParsedKey | undefined) ?? new Error('the file holds no key')) : parsed;
-}
-
 /** The public key blob an OpenSSH private key file carries in clear, even when the private part is encrypted. */
 export function publicBlobOfOpenSshKey(text: string): Buffer | undefined {
   const match = /-----BEGIN OPENSSH PRIVATE KEY-----\s*([\s\S]+?)\s*-----END OPENSSH PRIVATE KEY-----/.exec(text);
@@ -103,6 +94,16 @@ export function publicBlobOfOpenSshKey(text: string): Buffer | undefined {
   if (at + 4 > data.length || data.readUInt32BE(at) < 1) return undefined;
   at += 4;
   return readString();
+}
+
+/** The key blob and comment of `<key>.pub`, when it lies next to the key. */
+export async function readPublicKeyFile(path: string): Promise<{ blob: Buffer; comment: string } | undefined> {
+  try {
+    const fields = (await readFile(`${path}.pub`, 'utf8')).trim().split(/\s+/);
+    return fields[1] === undefined ? undefined : { blob: Buffer.from(fields[1], 'base64'), comment: fields.slice(2).join(' ') };
+  } catch {
+    return undefined;
+  }
 }
 
 function digestOf(data: Buffer): string {
@@ -200,10 +201,10 @@ export class SshSettings {
         problems.push(errno === 'ENOENT' ? `${path} does not exist` : `${path} could not be read (${errno})`);
         continue;
       }
-      const parsed = parseOne(data);
+      const parsed = parseOneKey(data);
       if (parsed instanceof Error) {
         if (/no passphrase given/i.test(parsed.message)) {
-          const publicKey = publicBlobOfOpenSshKey(data.toString('latin1')) ?? (await this.publicKeyFile(path));
+          const publicKey = publicBlobOfOpenSshKey(data.toString('latin1')) ?? (await readPublicKeyFile(path))?.blob;
           if (publicKey !== undefined) publicBlobs.push(publicKey);
           methods.push({ type: 'lockedKey', label: path, ...(publicKey === undefined ? {} : { publicKey }), unlock: (signal) => this.unlock(path, data, host.hostName, signal) });
         } else {
@@ -243,16 +244,6 @@ export class SshSettings {
     return resolve(path);
   }
 
-  /** The blob of `<key>.pub`, when it lies next to the key. */
-  private async publicKeyFile(path: string): Promise<Buffer | undefined> {
-    try {
-      const fields = (await readFile(`${path}.pub`, 'utf8')).trim().split(/\s+/);
-      return fields[1] === undefined ? undefined : Buffer.from(fields[1], 'base64');
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Unlocks a key file: from memory, or by asking (one question per key at a time, however many logins wait for it). */
   private async unlock(path: string, data: Buffer, host: string, signal: AbortSignal): Promise<UnlockOutcome> {
     const digest = digestOf(data);
@@ -289,7 +280,7 @@ export class SshSettings {
         this.refused.set(path, { digest, reason: 'declined' });
         return { ok: false, reason: 'declined' };
       }
-      const parsed = parseOne(data, answer);
+      const parsed = parseOneKey(data, answer);
       if (!(parsed instanceof Error)) {
         this.unlocked.set(path, { digest, key: parsed });
         return { ok: true, key: parsed };
