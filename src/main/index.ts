@@ -1,22 +1,23 @@
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { serveAppRequest } from './appProtocol';
 import { registerIpc } from './ipc/registerIpc';
 import { createBackend } from './rpc/createBackend';
 import { resolveProjectFolders } from './services/projectFiles';
-import { contentSecurityPolicy, isAppUrl, secureWebPreferences } from './security';
+import { appEntryUrl, appScheme, appSchemePrivileges, contentSecurityPolicy, isAppUrl, secureWebPreferences } from './security';
 
 // The desktop entry point. Everything privileged lives in services behind the shared contract; this file only
 // wires Electron to them and applies the security checklist (STYLE.md section 10).
 
 const here = import.meta.dirname;
-const rendererFile = join(here, '../renderer/index.html');
-const appOrigin = {
-  rendererFileUrl: pathToFileURL(rendererFile).href,
-  devServerUrl: !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined,
-};
-const isTrustedUrl = (url: string): boolean => isAppUrl(url, appOrigin);
+const rendererDir = join(here, '../renderer');
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+const isTrustedUrl = (url: string): boolean => isAppUrl(url, { devServerUrl });
+
+// The renderer is served from app://renderer/ instead of file:// (see security.ts). Schemes can only be made
+// privileged before the app is ready.
+protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: appSchemePrivileges }]);
 
 /** Built once the app is ready: the folders come from app.getPath, which is only dependable after that. */
 let backend: ReturnType<typeof createBackend>;
@@ -52,8 +53,7 @@ function createMainWindow(): BrowserWindow {
   });
   window.on('closed', disconnect);
 
-  if (appOrigin.devServerUrl !== undefined) void window.loadURL(appOrigin.devServerUrl);
-  else void window.loadFile(rendererFile);
+  void window.loadURL(devServerUrl ?? appEntryUrl);
   return window;
 }
 
@@ -67,7 +67,13 @@ void app.whenReady().then(() => {
   // Checklist 5: deny every permission request (camera, notifications, geolocation, ...).
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  // Checklist 7: the CSP also comes as a header, in addition to the meta tag in index.html.
+  // Only files of the built renderer, each with its CSP header; the window uses the default session.
+  protocol.handle(appScheme, async (request) => {
+    const answer = await serveAppRequest(rendererDir, request.method, request.url);
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  });
+  // Checklist 7: the CSP also comes as a header, in addition to the meta tag in index.html; this covers the dev
+  // server, whose responses main does not write.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { contentSecurityPolicy, isAllowedExternalUrl, isAppUrl, secureWebPreferences } from './security';
+import { appEntryUrl, appSchemePrivileges, contentSecurityPolicy, isAllowedExternalUrl, isAppUrl, secureWebPreferences } from './security';
 
 describe('desktop security policy', () => {
   test('every window is isolated, sandboxed and without Node', () => {
@@ -37,13 +37,60 @@ describe('desktop security policy', () => {
     expect(isAllowedExternalUrl('not a url')).toBe(false);
   });
 
-  test('navigation is allowed only to the app own page or the dev server', () => {
-    const origin = { rendererFileUrl: 'file:///app/out/renderer/index.html', devServerUrl: 'http://localhost:5173' };
-    expect(isAppUrl('file:///app/out/renderer/index.html#x', origin)).toBe(true);
-    expect(isAppUrl('http://localhost:5173/src/main.tsx', origin)).toBe(true);
-    expect(isAppUrl('file:///etc/passwd', origin)).toBe(false);
-    expect(isAppUrl('https://evil.example/', origin)).toBe(false);
-    expect(isAppUrl('http://localhost:5174/', origin)).toBe(false);
-    expect(isAppUrl('http://localhost:5173/', { rendererFileUrl: origin.rendererFileUrl })).toBe(false);
+  test('the app is served from app://renderer, a standard and secure scheme that cannot bypass the CSP', () => {
+    expect(appEntryUrl).toBe('app://renderer/index.html');
+    expect(appSchemePrivileges).toMatchObject({ standard: true, secure: true, supportFetchAPI: true, codeCache: true });
+    expect(appSchemePrivileges).toMatchObject({ bypassCSP: false, corsEnabled: false, allowServiceWorkers: false, stream: false });
+  });
+
+  test('the app own origin is trusted, whatever its path, query or fragment', () => {
+    const urls = [appEntryUrl, 'app://renderer/index.html#/deploy', 'app://renderer/index.html?profile=low', 'app://renderer/', 'app://renderer/assets/worker-abc123.js', 'app://RENDERER/index.html'];
+    expect(urls.filter((url) => !isAppUrl(url))).toEqual([]);
+  });
+
+  test('file:// is never trusted, not even the built renderer', () => {
+    const urls = ['file:///app/out/renderer/index.html', 'file:///opt/Clan%20Network%20Designer/resources/app.asar/out/renderer/index.html', 'file:///etc/passwd', 'file://renderer/index.html'];
+    expect(urls.filter((url) => isAppUrl(url) || isAppUrl(url, { devServerUrl: 'http://localhost:5173' }))).toEqual([]);
+  });
+
+  test('other hosts, ports, credentials and schemes are not the app', () => {
+    const trusted = [
+      'app://evil/index.html',
+      'app://renderer.evil.example/index.html',
+      'app://renderer:8080/index.html',
+      'app://user@renderer/index.html',
+      'app://renderer@evil/index.html',
+      'app:renderer/index.html',
+      'app:///index.html',
+      'apps://renderer/index.html',
+      'https://renderer/index.html',
+      'http://localhost:5173/',
+      'https://evil.example/',
+      'data:text/html,<h1>x</h1>',
+      'about:blank',
+      'javascript:alert(1)',
+      'not a url',
+      '',
+    ].filter((url) => isAppUrl(url));
+    expect(trusted).toEqual([]);
+  });
+
+  test('the dev server origin is trusted only when given, and only that origin', () => {
+    const dev = { devServerUrl: 'http://localhost:5173' };
+    expect(isAppUrl('http://localhost:5173/', dev)).toBe(true);
+    expect(isAppUrl('http://localhost:5173/src/main.tsx?t=1', dev)).toBe(true);
+    expect(isAppUrl(appEntryUrl, dev)).toBe(true);
+    expect(isAppUrl('http://localhost:5174/', dev)).toBe(false);
+    expect(isAppUrl('https://localhost:5173/', dev)).toBe(false);
+    expect(isAppUrl('http://127.0.0.1:5173/', dev)).toBe(false);
+    expect(isAppUrl('http://localhost:5173/')).toBe(false);
+  });
+
+  test('a dev server address without a real origin trusts nothing extra', () => {
+    // Opaque origins all serialize as "null"; comparing them would trust any data: or file: page.
+    for (const devServerUrl of ['file:///tmp/index.html', 'data:text/html,x', 'not a url']) {
+      expect(isAppUrl('data:text/html,<h1>x</h1>', { devServerUrl })).toBe(false);
+      expect(isAppUrl('file:///etc/passwd', { devServerUrl })).toBe(false);
+    }
   });
 });

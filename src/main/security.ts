@@ -37,26 +37,62 @@ export function isAllowedExternalUrl(raw: string): boolean {
 }
 
 /**
- * Whether a URL belongs to the app itself: the packaged renderer (file:// under the renderer folder) or the
- * electron-vite dev server. Used for will-navigate and to validate IPC senders.
+ * The renderer is served from its own privileged scheme instead of file:// (Electron security checklist: "avoid
+ * the file protocol and prefer custom protocols"). Electron grants file:// pages more than a browser does (fetching
+ * any other file:// URL, access between file:// frames), and any local HTML file is a file:// page too;
+ * app://renderer is one origin that reaches nothing but the built renderer, so 'self' in the CSP, the navigation
+ * checks and the IPC sender checks all mean exactly the app. The packaged binary also loses those file:// extras
+ * (the grantFileProtocolExtraPrivileges fuse in electron-builder.json).
+ * The host names the one thing served; main/appProtocol.ts maps its paths to files under out/renderer.
  */
-export function isAppUrl(raw: string, appOrigin: { rendererFileUrl?: string; devServerUrl?: string }): boolean {
+export const appScheme = 'app';
+export const appHost = 'renderer';
+export const appEntryUrl = `${appScheme}://${appHost}/index.html`;
+
+/**
+ * Privileges for protocol.registerSchemesAsPrivileged. standard: parsed like http (host, relative URLs, a real
+ * origin for module scripts, lazily loaded chunks and workers); secure: a secure context like https; fetch allowed
+ * on it; V8 code cache for the large bundle, which needs standard. Deliberately not bypassCSP (the CSP must
+ * apply), not corsEnabled (no other origin may read the app's files), no service workers and no streaming: the
+ * app serves small whole files and no media.
+ */
+export const appSchemePrivileges = {
+  standard: true,
+  secure: true,
+  supportFetchAPI: true,
+  codeCache: true,
+  bypassCSP: false,
+  corsEnabled: false,
+  allowServiceWorkers: false,
+  stream: false,
+} as const;
+
+/** Whether a parsed URL is on the app's own origin (app://renderer, no port, no credentials). */
+export function isAppOrigin(url: URL): boolean {
+  // The WHATWG parser keeps the host of a scheme it does not know as written; Chromium, which knows app: is
+  // standard, lowercases it, so both spellings are the same origin.
+  return url.protocol === `${appScheme}:` && url.hostname.toLowerCase() === appHost && url.port === '' && url.username === '' && url.password === '';
+}
+
+/**
+ * Whether a URL belongs to the app itself: its own origin app://renderer, or in development the electron-vite dev
+ * server's origin. file:// is never trusted. Used for will-navigate and to validate IPC senders.
+ */
+export function isAppUrl(raw: string, options: { devServerUrl?: string } = {}): boolean {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return false;
   }
-  if (appOrigin.devServerUrl !== undefined) {
-    const dev = new URL(appOrigin.devServerUrl);
-    if (url.origin === dev.origin) return true;
+  if (isAppOrigin(url)) return true;
+  if (options.devServerUrl === undefined) return false;
+  try {
+    const dev = new URL(options.devServerUrl);
+    return (dev.protocol === 'http:' || dev.protocol === 'https:') && url.origin === dev.origin;
+  } catch {
+    return false;
   }
-  if (appOrigin.rendererFileUrl !== undefined && url.protocol === 'file:') {
-    const base = new URL(appOrigin.rendererFileUrl);
-    // Compare the document path without query or hash: only the app's own index.html is trusted.
-    return url.pathname === base.pathname;
-  }
-  return false;
 }
 
 /** webPreferences for every window (Electron security checklist items 2-4, 6, 8-10). */
@@ -76,7 +112,7 @@ export function secureWebPreferences(preloadPath: string) {
   } as const;
 }
 
-/** Content-Security-Policy for the renderer, sent as a header by serve mode and as a meta tag in index.html. */
+/** Content-Security-Policy for the renderer: a header from serve mode and from app://, and a meta tag in index.html. */
 export const contentSecurityPolicy = [
   "default-src 'self'",
   "script-src 'self'",

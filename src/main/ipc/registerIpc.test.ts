@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { requestChannels } from '../../shared/ipc/channels';
 import { createBackend } from '../rpc/createBackend';
-import { isAppUrl } from '../security';
+import { appEntryUrl, isAppUrl } from '../security';
 import { registerIpc, type InvokeEventLike, type IpcMainLike } from './registerIpc';
 
 type Listener = (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>;
@@ -18,8 +18,8 @@ function fakeIpcMain(): IpcMainLike & { handlers: Map<string, Listener> } {
   };
 }
 
-const appFile = 'file:///opt/app/resources/app.asar/out/renderer/index.html';
-const trusted = (url: string) => isAppUrl(url, { rendererFileUrl: appFile });
+const appPage = appEntryUrl;
+const trusted = (url: string) => isAppUrl(url);
 
 describe('Electron IPC handlers', () => {
   const { dispatch } = createBackend({ mode: 'electron', log: () => undefined, workspaceDir: mkdtempSync(join(tmpdir(), 'ipc-ws-')), dataDir: mkdtempSync(join(tmpdir(), 'ipc-data-')) });
@@ -35,16 +35,24 @@ describe('Electron IPC handlers', () => {
   test('answers the app main frame', async () => {
     const ipc = fakeIpcMain();
     registerIpc(ipc, dispatch, trusted);
-    const result = (await ipc.handlers.get('app:info.get')!({ senderFrame: { url: appFile, parent: null } }, {})) as { ok: boolean; value: { mode: string } };
+    const result = (await ipc.handlers.get('app:info.get')!({ senderFrame: { url: appPage, parent: null } }, {})) as { ok: boolean; value: { mode: string } };
     expect(result.ok).toBe(true);
     expect(result.value.mode).toBe('electron');
   });
 
-  test('refuses a sender from another origin, a subframe, or a destroyed frame', async () => {
+  test('refuses a sender from another origin, a file:// page, a subframe, or a destroyed frame', async () => {
     const ipc = fakeIpcMain();
     registerIpc(ipc, dispatch, trusted);
     const handler = ipc.handlers.get('app:info.get')!;
-    for (const senderFrame of [{ url: 'https://evil.example/', parent: null }, { url: appFile, parent: {} }, null]) {
+    const senders = [
+      { url: 'https://evil.example/', parent: null },
+      // The renderer used to be loaded from file://; a local HTML file opened in the window must not get the API.
+      { url: 'file:///opt/app/resources/app.asar/out/renderer/index.html', parent: null },
+      { url: 'app://evil/index.html', parent: null },
+      { url: appPage, parent: {} },
+      null,
+    ];
+    for (const senderFrame of senders) {
       const result = (await handler({ senderFrame }, {})) as { ok: boolean; error: { code: string } };
       expect(result.ok).toBe(false);
       expect(result.error.code).toBe('untrustedSender');
@@ -55,7 +63,7 @@ describe('Electron IPC handlers', () => {
     const ipc = fakeIpcMain();
     registerIpc(ipc, dispatch, trusted);
     const handler = ipc.handlers.get('app:openExternal')!;
-    const frame = { senderFrame: { url: appFile, parent: null } };
+    const frame = { senderFrame: { url: appPage, parent: null } };
     const wrongShape = (await handler(frame, { url: ['x'] })) as { error: { code: string } };
     expect(wrongShape.error.code).toBe('invalidRequest');
     const twoArgs = (await handler(frame, { url: 'https://github.com' }, 'extra')) as { error: { code: string } };
