@@ -29,8 +29,18 @@ export const appErrorCodes = [
   'invalidFileName',
   /** No design file with that name is in the workspace folder. details: name. */
   'fileNotFound',
-  /** The name belongs to a folder, link or device, which the app never reads or replaces. details: name. */
+  /**
+   * A folder, link or device is where the app reads or writes a file; links are never followed and nothing there is
+   * replaced. details: name (path inside the folder), kind ('link', 'folder', 'other', or 'file' where a folder is
+   * needed), folder ('workspace', 'data' or 'output'), outside (a link that leads out of the folder), root (data folder).
+   */
   'notARegularFile',
+  /**
+   * A path leads out of its folder, so nothing was read or written. details: name, folder, reason ('link' or
+   * 'brokenLink': link names the folder on the way that is a link; 'absolute', 'dotSegment', 'empty',
+   * 'controlCharacter', 'backslash': the path itself), root (data folder).
+   */
+  'pathOutsideFolder',
   /** The file is too big to be a design, so it was not read. details: name, size, limit (bytes). */
   'fileTooLarge',
   /** Save without overwrite found a file with that name. details: name. */
@@ -86,6 +96,13 @@ export const appErrorCodes = [
   // Check machines (main/services/checkJobs.ts).
   /** Another check is still running; one runs at a time. details: jobId. */
   'checkAlreadyRunning',
+  // Serve mode sign-in (main/serve/sessions.ts).
+  /** The browser has no valid session with the server. details: reason ('noSession', 'expired'). */
+  'notSignedIn',
+  /** A pairing code was wrong or no longer valid. details: reason ('wrong', 'expired'), attemptsLeft. */
+  'pairingCodeInvalid',
+  /** Too many wrong pairing codes; details: retryAfterSeconds. */
+  'pairingRateLimited',
 ] as const;
 
 /** A closed union of error codes. */
@@ -158,6 +175,26 @@ const fileNameReasons: Record<string, string> = {
   outsideWorkspace: 'it points outside the designs folder',
 };
 
+const pathProblems: Record<string, string> = {
+  empty: 'it is empty',
+  absolute: 'it is an absolute path',
+  dotSegment: 'it has an empty, “.” or “..” part',
+  controlCharacter: 'it contains a control character',
+  backslash: 'it contains a backslash',
+};
+
+/** The folder a file operation was confined to, as people know it; the data folder with its path unless `short`. */
+function folderLabel(error: AppError, short = false): string {
+  switch (error.details?.folder) {
+    case 'data':
+      return typeof error.details.root === 'string' && !short ? `the app's data folder (${error.details.root})` : "the app's data folder";
+    case 'output':
+      return 'the output folder';
+    default:
+      return 'the designs folder';
+  }
+}
+
 const sshReasons: Record<string, string> = {
   ECONNREFUSED: 'nothing is listening for SSH on that port',
   EHOSTUNREACH: 'there is no route to it',
@@ -215,8 +252,34 @@ export function describeError(error: AppError): string {
       return `That file name cannot be used because ${lookup(fileNameReasons, detail(error, 'reason', '')) ?? 'it is not allowed'}. Use a name of at most 120 characters, without / or \\, that does not start with a dot.`;
     case 'fileNotFound':
       return `The design${fileLabel(error)} is not in the designs folder; it may have been moved, renamed or deleted. Open the list of designs again and pick another.`;
-    case 'notARegularFile':
-      return `The name${fileLabel(error)} belongs to a folder or a link in the designs folder, not to a design file, so the app left it alone. Choose another name.`;
+    case 'notARegularFile': {
+      const where = folderLabel(error);
+      const name = `“${detail(error, 'name', '?')}”`;
+      switch (detail(error, 'kind', '')) {
+        case 'link':
+          return `${name} in ${where} is a link${error.details?.outside === true ? ' to a place outside it' : ''}, not a file. The app never reads or writes through links, so it left the link and what it points to untouched. Remove the link, or move the real file into ${folderLabel(error, true)} in its place, then try again.`;
+        case 'file':
+          return `${name} in ${where} is a file where the app needs a folder, so it left it alone and wrote nothing there. Move or rename that file, then try again.`;
+        case 'folder':
+        case 'other':
+          return `${name} in ${where} is a ${detail(error, 'kind', '') === 'folder' ? 'folder' : 'device or other special file'}, not a file, so the app left it alone. Move it out of the way or choose another name, then try again.`;
+        default:
+          return `The name${fileLabel(error)} belongs to a folder or a link in the designs folder, not to a design file, so the app left it alone. Choose another name.`;
+      }
+    }
+    case 'pathOutsideFolder': {
+      const where = folderLabel(error);
+      const name = `“${detail(error, 'name', '?')}”`;
+      const link = `“${detail(error, 'link', '?')}”`;
+      const reason = detail(error, 'reason', '');
+      if (reason === 'link') {
+        return `${link} in ${where} is a link to a place outside it, so the app did not read or write ${name} through it; the app never reads or writes outside ${folderLabel(error, true)}, and nothing there was changed. Remove the link, or move the real folder into ${folderLabel(error, true)} in its place, then try again.`;
+      }
+      if (reason === 'brokenLink') {
+        return `${link} in ${where} is a link to something that does not exist, so the app did not read or write ${name} through it and nothing was changed. Remove the link, or point it to a folder inside ${folderLabel(error, true)}, then try again.`;
+      }
+      return `The app refused the path ${name} because ${lookup(pathProblems, reason) ?? 'it is not a plain path'}, which could lead outside ${where}; nothing was read or written. This is a bug in the app: use "Copy details" and report it.`;
+    }
     case 'fileTooLarge':
       return `The file${fileLabel(error)} is too large to be a design, so it was not opened. Check that it is the right file.`;
     case 'fileExists':
@@ -296,6 +359,16 @@ export function describeError(error: AppError): string {
       return error.details?.actual === 'missing'
         ? `After the upload, the file “${detail(error, 'path', '?')}” is missing on ${sshHost(error)}, so the upload did not complete. Something on the machine may have removed it; retry the upload.`
         : `After the upload, the file “${detail(error, 'path', '?')}” on ${sshHost(error)} does not match what was sent (SHA-256 ${detail(error, 'actual', '?')} instead of ${detail(error, 'expected', '?')}), so it was not used. The disk or the connection may be damaging data; retry, and check the machine's disk if it happens again.`;
+    case 'notSignedIn':
+      return detail(error, 'reason', '') === 'expired'
+        ? 'This browser’s sign-in to the server has expired, so the server refused the request. Nothing was lost: pair this browser again with a new code from the server’s console.'
+        : 'This browser is not signed in to the server (it was never paired, or someone chose “Sign out everywhere”), so the request was refused. Pair it with the code the server prints on its console.';
+    case 'pairingCodeInvalid':
+      return detail(error, 'reason', '') === 'expired'
+        ? 'That pairing code is no longer valid: each code works once, for 15 minutes. The server has a new one; look for “Pairing code” on its console and enter that.'
+        : `That pairing code is not right${typeof error.details?.attemptsLeft === 'number' ? ` (${error.details.attemptsLeft} more ${error.details.attemptsLeft === 1 ? 'try' : 'tries'} this minute)` : ''}. Copy it again from the server’s console, where it follows “Pairing code”.`;
+    case 'pairingRateLimited':
+      return `Too many wrong pairing codes were tried, so the server is not accepting codes from here for ${detail(error, 'retryAfterSeconds', 'a few')} seconds. Wait, then enter the code from the server’s console.`;
     case 'checkAlreadyRunning':
       return 'A check of the machines is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then check again.';
     case 'generatedFilesChanged': {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../../shared/errors';
 import { describeGenerateError } from '../../shared/nix/errors';
@@ -84,8 +85,13 @@ function describeWriteError(error: FlakeWriteError, out: string): string {
       const lines = error.details.conflicts.map((c) => `  ${c.action === 'delete' ? 'would delete' : 'would overwrite'}  ${c.path}: ${conflictReasons[c.reason]}`);
       return `Nothing was written to ${out}: these files are not what the app wrote last time, and replacing them could lose your changes.\n${lines.join('\n')}\nMove your changes elsewhere (or into hardware-configuration.nix, which the app never touches) and run again, or add --force to replace them.`;
     }
-    case 'fileAccessFailed':
-      return `Writing the flake stopped at ${error.details.path} (${error.details.operation}: ${error.details.errno}). Files already written are complete; check the folder's permissions and free space, then run again.`;
+    case 'fileAccessFailed': {
+      const name = typeof error.details.name === 'string' && error.details.name !== '' ? join(out, error.details.name) : out;
+      return `Writing the flake stopped at ${name} (${String(error.details.operation)}: ${String(error.details.errno)}). Files already written are complete; check the folder's permissions and free space, then run again.`;
+    }
+    case 'notARegularFile':
+    case 'pathOutsideFolder':
+      return `${describeError(error)} (Output folder: ${out}.)`;
     case 'invalidGeneratedPath':
       return `The generator produced an unsafe path (${error.details.path}), so nothing was written. This is a bug; please report it.`;
   }

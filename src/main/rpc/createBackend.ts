@@ -1,4 +1,5 @@
 import type { AppInfo } from '../../shared/ipc/contract';
+import { removeStaleTempFiles, type StaleTempReport } from '../fs/staleTempFiles';
 import { AppInfoService, appVersion } from '../services/appInfo';
 import { CheckJobsService, type CheckJobsOptions } from '../services/checkJobs';
 import { createCheckSsh } from '../services/checkSsh';
@@ -27,6 +28,8 @@ export interface BackendOptions {
 export interface Backend {
   services: Services;
   dispatch: Dispatch;
+  /** The start-up clean-up of temp files left by interrupted writes (started here; never rejects). */
+  staleTempFiles: Promise<StaleTempReport>;
 }
 
 /** Builds the services once; the transport in front of them is the only thing that differs per mode. */
@@ -42,5 +45,8 @@ export function createBackend(options: BackendOptions): Backend {
     sshKeys: new SshKeysService(),
     events,
   };
-  return { services, dispatch: createDispatch(createHandlers(services), log) };
+  // Every entry point builds its back end here, so this is the one place the clean-up starts; it runs in the
+  // background and only removes temp files old enough that no write (of this or another instance) is still going on.
+  const staleTempFiles = removeStaleTempFiles({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, log });
+  return { services, dispatch: createDispatch(createHandlers(services), log), staleTempFiles };
 }

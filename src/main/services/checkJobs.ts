@@ -1,8 +1,5 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { appError, type AppError } from '../../shared/errors';
 import type { CheckPrompt, HostKeyMode } from '../../shared/ipc/contract';
 import { recordValues } from '../../shared/model/overlay';
@@ -10,6 +7,7 @@ import type { Design } from '../../shared/model/types';
 import type { MachinePreflight, PreflightFinding } from '../../shared/preflight';
 import { checkReportSchema, type CheckReport } from '../../shared/schema/checkReport';
 import { err, ok, type Result } from '../../shared/result';
+import { ConfinedFolder, type FileOps } from '../fs/confinedFolder';
 import type { EventHub } from '../rpc/eventHub';
 import type { HostKeyPrompt } from '../ssh/sshClient';
 import { runPreflight, type PreflightOptions, type PreflightPool } from './preflight';
@@ -19,7 +17,8 @@ import { designStem, normalizeDesignFileName, validateDesign } from './projectFi
  * "Check machines": preflight as a job the renderer starts and watches. One check runs at a time. Progress goes out
  * as check:onDidProgress events, and questions for the person (a host key seen for the first time, a key's passphrase)
  * as check:onDidPrompt events that check:answer resolves; whichever window answers first wins. The finished report is
- * kept next to the design file as `<design>.check.json`, so the last check time and findings stay with the project.
+ * kept next to the design file as `<design>.check.json`, so the last check time and findings stay with the project;
+ * it is read and written through the workspace's ConfinedFolder, so a link planted under that name is refused.
  */
 
 /** What a check asks of the person, given to the SSH side of a job. */
@@ -44,6 +43,8 @@ export interface CheckSsh {
 export interface CheckJobsOptions {
   events: EventHub;
   workspaceDir: string;
+  /** The file-system calls in the workspace; tests wrap them. */
+  fileOps?: FileOps;
   createSsh: (hooks: CheckSshHooks) => CheckSsh;
   /** Checks of this computer; default: whether the clan CLI is installed. */
   localChecks?: () => Promise<PreflightFinding[]>;
@@ -70,12 +71,15 @@ export function checkReportFileOf(designFile: string): string {
 
 const newId = () => randomBytes(8).toString('hex');
 
+/** Largest check report that is read back; one for thousands of machines is a few megabytes. */
+const MAX_CHECK_REPORT_BYTES = 64 * 1024 * 1024;
+
 export class CheckJobsService {
   private running: RunningJob | null = null;
-  private readonly workspaceDir: string;
+  private readonly workspace: ConfinedFolder;
 
   constructor(private readonly options: CheckJobsOptions) {
-    this.workspaceDir = resolve(options.workspaceDir);
+    this.workspace = new ConfinedFolder(options.workspaceDir, 'workspace', options.fileOps);
   }
 
   /** Starts a check of the design's managed machines; progress follows as events. */
@@ -121,21 +125,26 @@ export class CheckJobsService {
     return ok({ accepted: true });
   }
 
-  /** The last check kept with a design file, and the running check when it is for that file. */
+  /**
+   * The last check kept with a design file, and the running check when it is for that file. A link under the
+   * report's name is refused (notARegularFile), so what it points to is never read and shown.
+   */
   async last(designFile: string): Promise<Result<{ report: CheckReport | null; running: { jobId: string } | null }, AppError>> {
     const name = normalizeDesignFileName(designFile);
     if (!name.ok) return name;
     const running = this.running !== null && this.running.forFile === name.value ? { jobId: this.running.jobId } : null;
-    let text: string;
-    try {
-      text = await readFile(join(this.workspaceDir, checkReportFileOf(name.value)), 'utf8');
-    } catch {
+    const read = await this.workspace.readFile(checkReportFileOf(name.value), { maxBytes: MAX_CHECK_REPORT_BYTES });
+    if (!read.ok) {
+      if (read.error.code === 'notARegularFile' || read.error.code === 'pathOutsideFolder') return read;
+      // Unreadable or too large counts as "never checked"; the next check replaces it.
+      this.options.log?.(`could not read the last check of ${name.value}: ${read.error.code}`, read.error.details);
       return ok({ report: null, running });
     }
+    if (read.value === undefined) return ok({ report: null, running });
     // A damaged or foreign file counts as "never checked"; the next check replaces it.
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(new TextDecoder().decode(read.value.bytes));
     } catch {
       return ok({ report: null, running });
     }
@@ -234,21 +243,24 @@ export class CheckJobsService {
     }
     const report: CheckReport = { kind: 'clan-designer-check', version: 1, startedAt, finishedAt: now(), outcome, local, machines: results.filter((r) => r !== undefined) };
     let saved = false;
+    let saveError: AppError | undefined;
     if (job.forFile !== null) {
-      try {
-        await writeFileAtomic(join(this.workspaceDir, checkReportFileOf(job.forFile)), `${JSON.stringify(report, null, 2)}\n`);
-        saved = true;
-      } catch (cause) {
-        this.options.log?.('could not keep the check report', cause);
+      const file = checkReportFileOf(job.forFile);
+      const written = await this.workspace.exclusive(file, () => this.workspace.writeFile(file, `${JSON.stringify(report, null, 2)}\n`));
+      if (written.ok) saved = true;
+      else {
+        saveError = written.error;
+        this.options.log?.(`could not keep the check report: ${written.error.code}`, written.error.details);
       }
     }
     if (this.running === job) this.running = null;
+    const kept = saveError === undefined ? { saved } : { saved, saveError };
     try {
-      events.emit('check:onDidProgress', { jobId: job.jobId, type: 'done', report, saved });
+      events.emit('check:onDidProgress', { jobId: job.jobId, type: 'done', report, ...kept });
     } catch (cause) {
       // A report the contract refuses must still end the check in every window.
       this.options.log?.('check report refused by the contract', cause);
-      events.emit('check:onDidProgress', { jobId: job.jobId, type: 'done', report: { ...report, outcome: 'failed', machines: [] }, saved });
+      events.emit('check:onDidProgress', { jobId: job.jobId, type: 'done', report: { ...report, outcome: 'failed', machines: [] }, ...kept });
     }
   }
 }

@@ -1,55 +1,59 @@
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { appError, type AppError } from '../../shared/errors';
 import type { Design } from '../../shared/model/types';
 import { describeGenerateError } from '../../shared/nix/errors';
 import { generateClan, manifestPath, parseManifest } from '../../shared/nix/generate';
 import { err, ok, type Result } from '../../shared/result';
 import type { VpnId } from '../../shared/vpn/ids';
+import { ConfinedFolder, type FileOps } from '../fs/confinedFolder';
 import { writeGeneratedClan, type WriteReport } from './flakeWriter';
 import { designStem, normalizeDesignFileName, validateDesign } from './projectFiles';
+
+const decoder = new TextDecoder('utf-8');
 
 /**
  * Where a design's Clan configuration goes: a folder next to the design file in the workspace
  * ("home.clan-design.json" -> "home.clan/"). The renderer names the design file only; the folder is derived and
- * checked here, and the files are generated here again from the design, never taken from the renderer.
+ * checked here, and the files are generated here again from the design, never taken from the renderer. Every path
+ * is confined to the workspace: a `<name>.clan` folder (or a folder in it) that is a link to elsewhere is refused
+ * (pathOutsideFolder), for reading as well as writing, so the preview can never show a file from outside.
  */
 export class FlakeOutputService {
-  private readonly workspaceDir: string;
+  private readonly workspace: ConfinedFolder;
 
-  constructor(options: { workspaceDir: string }) {
-    this.workspaceDir = resolve(options.workspaceDir);
+  constructor(options: { workspaceDir: string; fileOps?: FileOps }) {
+    this.workspace = new ConfinedFolder(options.workspaceDir, 'workspace', options.fileOps);
   }
 
-  private folderFor(designFile: string): Result<{ dir: string; display: string }, AppError> {
+  private folderFor(designFile: string): Result<string, AppError> {
     const name = normalizeDesignFileName(designFile);
     if (!name.ok) return name;
-    const folder = `${designStem(name.value)}.clan`;
-    return ok({ dir: join(this.workspaceDir, folder), display: folder });
+    return ok(`${designStem(name.value)}.clan`);
   }
 
   /** What the last generation wrote and is still on disk, as path -> content; null when nothing was written yet. */
   async readLast(designFile: string): Promise<Result<{ folder: string; files: Record<string, string> | null }, AppError>> {
     const folder = this.folderFor(designFile);
     if (!folder.ok) return folder;
-    let manifestText: string;
-    try {
-      manifestText = await readFile(join(folder.value.dir, manifestPath), 'utf8');
-    } catch {
-      return ok({ folder: folder.value.display, files: null });
+    const read = (path: string) => this.workspace.readFile(`${folder.value}/${path}`, { maxBytes: Number.POSITIVE_INFINITY });
+    const manifestFile = await read(manifestPath);
+    if (!manifestFile.ok) {
+      if (manifestFile.error.code === 'pathOutsideFolder') return manifestFile;
+      // A manifest that is a link or cannot be read counts as none: the preview shows every file as new.
+      return ok({ folder: folder.value, files: null });
     }
+    if (manifestFile.value === undefined) return ok({ folder: folder.value, files: null });
+    const manifestText = decoder.decode(manifestFile.value.bytes);
     const manifest = parseManifest(manifestText);
-    if (manifest === null) return ok({ folder: folder.value.display, files: null });
+    if (manifest === null) return ok({ folder: folder.value, files: null });
     const files: Record<string, string> = {};
     for (const path of Object.keys(manifest.files).sort()) {
-      try {
-        files[path] = await readFile(join(folder.value.dir, path), 'utf8');
-      } catch {
-        // A file deleted by hand: the preview shows it as new again.
-      }
+      const file = await read(path);
+      if (!file.ok && file.error.code === 'pathOutsideFolder') return file;
+      // A file deleted by hand, or a link in its place (never followed): the preview shows it as new again.
+      if (file.ok && file.value !== undefined) files[path] = decoder.decode(file.value.bytes);
     }
     files[manifestPath] = manifestText;
-    return ok({ folder: folder.value.display, files });
+    return ok({ folder: folder.value, files });
   }
 
   /** Generates the configuration for the design and writes it, refusing to overwrite hand edits unless forced. */
@@ -62,11 +66,14 @@ export class FlakeOutputService {
     const design: Design = parsed.value;
     const generated = generateClan(design, options.vpn === undefined ? {} : { vpnOverride: options.vpn });
     if (!generated.ok) return err(appError('generateFailed', { reason: generated.error.code, message: describeGenerateError(generated.error) }));
-    const written = await writeGeneratedClan(folder.value.dir, generated.value, { force: options.force === true });
+    const written = await writeGeneratedClan({ folder: this.workspace, path: folder.value }, generated.value, { force: options.force === true });
     if (!written.ok) {
-      if (written.error.code === 'generatedFilesChanged') return err(appError('generatedFilesChanged', { folder: folder.value.display, conflicts: written.error.details.conflicts }));
-      return err(appError('fileAccessFailed', { ...written.error.details, code: written.error.code }));
+      const error = written.error;
+      if (error.code === 'generatedFilesChanged') return err(appError('generatedFilesChanged', { folder: folder.value, conflicts: error.details.conflicts }));
+      // The generated paths were checked before anything was touched; reaching this is a bug in the generator.
+      if (error.code === 'invalidGeneratedPath') return err(appError('internalError', { reason: 'invalidGeneratedPath', path: error.details.path }));
+      return err(appError(error.code, error.details));
     }
-    return ok({ folder: folder.value.display, report: written.value });
+    return ok({ folder: folder.value, report: written.value });
   }
 }

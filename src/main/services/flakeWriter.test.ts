@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -6,6 +6,7 @@ import { deleteItems } from '../../shared/model/ops';
 import type { Design, MachineId } from '../../shared/model/types';
 import { generateClan, manifestPath, parseManifest, type GeneratedClan } from '../../shared/nix/generate';
 import { referenceDesigns } from '../../shared/nix/referenceDesigns';
+import { changedFileOps, fsError, opensForWriting } from '../fs/testFileOps';
 import { checkGeneratedClan, writeGeneratedClan } from './flakeWriter';
 
 const households = referenceDesigns()[1]!.design;
@@ -117,27 +118,51 @@ describe('writeGeneratedClan', () => {
     expect(!result.ok && result.error).toEqual({ code: 'generatedFilesChanged', details: { conflicts: [{ path: 'clan.nix', reason: 'notWrittenByApp', action: 'overwrite' }] } });
   });
 
-  test('never replaces a folder or writes through a link, not even with force', async () => {
+  test('never replaces a folder or a link in a file\'s place, not even with force', async () => {
     const dir = freshDir();
     mkdirSync(join(dir, 'clan.nix'), { recursive: true });
     const outside = mkdtempSync(join(tmpdir(), 'flake-outside-'));
+    writeFileSync(join(outside, 'victim.nix'), 'precious');
+    symlinkSync(join(outside, 'victim.nix'), join(dir, 'flake.nix'));
+    const result = await write(dir, generate(households), true);
+    expect(!result.ok && result.error.code === 'generatedFilesChanged' && result.error.details.conflicts.map((c) => `${c.path}:${c.reason}`)).toEqual(['clan.nix:notAFile', 'flake.nix:notAFile']);
+    expect(readFileSync(join(outside, 'victim.nix'), 'utf8')).toBe('precious');
+    expect(existsSync(join(dir, 'inventory.json'))).toBe(false);
+  });
+
+  test('a folder in the flake that is a link out of it stops the write before anything is written, not even with force', async () => {
+    const dir = freshDir();
+    const outside = mkdtempSync(join(tmpdir(), 'flake-outside-'));
+    mkdirSync(dir, { recursive: true });
     symlinkSync(outside, join(dir, 'machines'));
     const result = await write(dir, generate(households), true);
-    expect(result.ok).toBe(false);
-    if (!result.ok && result.error.code === 'generatedFilesChanged') {
-      const reasons = result.error.details.conflicts.map((c) => `${c.path}:${c.reason}`);
-      expect(reasons).toContain('clan.nix:notAFile');
-      expect(reasons).toContain('machines/vps/configuration.nix:notAFile');
-    }
-    expect(existsSync(join(outside, 'vps'))).toBe(false);
+    expect(!result.ok && result.error).toMatchObject({ code: 'pathOutsideFolder', details: { folder: 'output', reason: 'link', link: 'machines' } });
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['machines']);
+  });
+
+  test('a folder in the flake that is a link to another folder inside it is written through', async () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, 'shared-machines'), { recursive: true });
+    symlinkSync(join(dir, 'shared-machines'), join(dir, 'machines'));
+    const result = await write(dir, generate(households));
+    expect(result.ok).toBe(true);
+    expect(existsSync(join(dir, 'shared-machines', 'vps', 'configuration.nix'))).toBe(true);
   });
 
   test('reports a failed write as fileAccessFailed with the path and errno', async () => {
     const dir = freshDir();
-    const failing = async (): Promise<void> => {
-      throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
-    };
-    const result = await writeGeneratedClan(dir, generate(households), { writeAtomic: failing });
+    const fileOps = changedFileOps({
+      handle: (_path, flags) =>
+        opensForWriting(flags)
+          ? {
+              writeFile: async () => {
+                throw fsError('ENOSPC');
+              },
+            }
+          : undefined,
+    });
+    const result = await writeGeneratedClan(dir, generate(households), { fileOps });
     expect(!result.ok && result.error).toMatchObject({ code: 'fileAccessFailed', details: { operation: 'write', errno: 'ENOSPC' } });
   });
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import * as nodeFs from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { posix } from 'node:path';
+import type { AppError } from '../../shared/errors';
 import { isSafeRelativePath, manifestPath, parseManifest, type GeneratedClan, type GeneratedManifest } from '../../shared/nix/generate';
 import { err, ok, type Result } from '../../shared/result';
+import { ConfinedFolder, type FileOps } from '../fs/confinedFolder';
 
 // Writes a generated flake into a folder without destroying anyone's work. The manifest the previous generation
 // left (.clan-designer/manifest.json) says which files the app wrote and what they contained:
@@ -14,8 +14,10 @@ import { err, ok, type Result } from '../../shared/result';
 //   machines/<name>/ folder would register a ghost machine, CLAN.md 1.1) is deleted, again only if unchanged;
 // - anything else in the way (edited by hand, or a file the app never wrote) is a conflict. Conflicts are reported
 //   all at once before anything is written; `force` overwrites and deletes them anyway.
-// Files the app never generated (hardware-configuration.nix, vars/, flake.lock) are never touched. Every write is
-// atomic (temp file, fsync, rename), and the manifest is written last.
+// Files the app never generated (hardware-configuration.nix, vars/, flake.lock) are never touched. Every read and
+// write goes through a ConfinedFolder (main/fs): a link that leads out of the folder (the flake folder itself
+// included) stops the whole write before anything is written, a link in a file's place is a conflict that not even
+// `force` overrides, and every write is atomic (temp file, fsync, rename). The manifest is written last.
 
 /** How a file that is in the way differs from what the app expects. */
 export type ConflictReason =
@@ -60,49 +62,91 @@ export interface CheckReport {
   stale: string[];
 }
 
-/** Why a write or check failed. */
-export type FlakeWriteError =
-  | { code: 'generatedFilesChanged'; details: { conflicts: Conflict[] } }
-  | { code: 'fileAccessFailed'; details: { path: string; operation: string; errno: string } }
-  | { code: 'invalidGeneratedPath'; details: { path: string } };
-
-/** The file-system calls the writer makes; tests may pass fakes. */
-export interface FlakeFs {
-  readFile(path: string): Promise<Uint8Array>;
-  lstat(path: string): Promise<{ isFile(): boolean; isDirectory(): boolean }>;
-  readdir(path: string): Promise<string[]>;
-  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
-  unlink(path: string): Promise<void>;
-  rmdir(path: string): Promise<void>;
+/** A refusal or failure of the folder the flake is in, as the coded error shared/errors describes. */
+export interface FlakeFolderError {
+  code: 'fileAccessFailed' | 'notARegularFile' | 'pathOutsideFolder';
+  /** details.name is the path inside the confined folder (for the workspace: "home.clan/flake.nix"). */
+  details: Record<string, unknown>;
 }
+
+/** Why a write or check failed. */
+export type FlakeWriteError = { code: 'generatedFilesChanged'; details: { conflicts: Conflict[] } } | { code: 'invalidGeneratedPath'; details: { path: string } } | FlakeFolderError;
+
+/**
+ * Where a flake goes: a folder of its own (the CLI's --out DIR, which may itself be a link the person chose), or a
+ * folder below a confined folder (the workspace's `<stem>.clan/`), checked like every other path in it.
+ */
+export type FlakeLocation = string | { folder: ConfinedFolder; path: string };
 
 /** Options of a write. */
 export interface WriteOptions {
   /** Overwrite and delete files changed by hand (never folders or links). */
   force?: boolean;
-  fs?: FlakeFs;
-  writeAtomic?: (path: string, text: string) => Promise<void>;
+  /** The file-system calls; tests wrap them to fail. */
+  fileOps?: FileOps;
 }
 
-const defaultFs: FlakeFs = nodeFs;
-const defaultWriteAtomic = (path: string, text: string): Promise<void> => writeFileAtomic(path, text, { encoding: 'utf8' });
-
-class AccessError extends Error {
-  constructor(readonly details: { path: string; operation: string; errno: string }) {
-    super(`${details.operation} ${details.path}: ${details.errno}`);
+/** Carries a folder error out of the planning and writing steps to the function's Result. */
+class FolderFailure extends Error {
+  constructor(readonly error: FlakeFolderError) {
+    super(error.code);
   }
 }
 
-function errnoOf(cause: unknown): string {
-  return (cause as NodeJS.ErrnoException | undefined)?.code ?? 'EUNKNOWN';
+/** The flake's files, addressed by their path inside the flake. */
+class FlakeTree {
+  readonly folder: ConfinedFolder;
+  private readonly base: string;
+
+  constructor(location: FlakeLocation, fileOps: FileOps | undefined) {
+    if (typeof location === 'string') {
+      this.folder = new ConfinedFolder(location, 'output', fileOps);
+      this.base = '';
+    } else {
+      this.folder = location.folder;
+      this.base = location.path;
+    }
+  }
+
+  private at(path: string): string {
+    return this.base === '' ? path : path === '' ? this.base : `${this.base}/${path}`;
+  }
+
+  async inspect(path: string): Promise<OnDisk> {
+    // No size limit: generated files of big designs are big, and a file in the way is read to compare it.
+    const read = await this.folder.readFile(this.at(path), { maxBytes: Number.POSITIVE_INFINITY });
+    if (read.ok) return read.value === undefined ? { kind: 'missing' } : { kind: 'file', bytes: read.value.bytes };
+    // A link, folder or device in a file's place, or a file in a folder's place: in the way, never replaced.
+    if (read.error.code === 'notARegularFile') return { kind: 'other' };
+    throw new FolderFailure(folderError(read.error));
+  }
+
+  async write(path: string, text: string): Promise<void> {
+    check(await this.folder.writeFile(this.at(path), text));
+  }
+
+  async remove(path: string): Promise<void> {
+    check(await this.folder.remove(this.at(path)));
+  }
+
+  async list(folder: string): Promise<string[]> {
+    return check(await this.folder.list(this.at(folder)));
+  }
+
+  async removeFolder(folder: string): Promise<void> {
+    check(await this.folder.removeEmptyFolder(this.at(folder)));
+  }
 }
 
-async function attempt<T>(operation: string, path: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (cause) {
-    throw new AccessError({ path, operation, errno: errnoOf(cause) });
-  }
+function folderError(error: AppError): FlakeFolderError {
+  if (error.code === 'fileAccessFailed' || error.code === 'notARegularFile' || error.code === 'pathOutsideFolder') return { code: error.code, details: error.details ?? {} };
+  // The folder returns no other codes; anything else is a bug.
+  throw new Error(`unexpected folder error ${error.code}`);
+}
+
+function check<T>(result: Result<T, AppError>): T {
+  if (!result.ok) throw new FolderFailure(folderError(result.error));
+  return result.value;
 }
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -110,28 +154,8 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 /** What is at a relative path: a regular file with its bytes, nothing, or something that is not a file. */
 type OnDisk = { kind: 'file'; bytes: Uint8Array } | { kind: 'missing' } | { kind: 'other' };
 
-async function inspect(fs: FlakeFs, root: string, path: string): Promise<OnDisk> {
-  // Every folder on the way must be a real folder: a link there could send a write outside the flake.
-  const segments = path.split('/');
-  let current = root;
-  for (let i = 0; i < segments.length; i += 1) {
-    current = join(current, segments[i]!);
-    let stats;
-    try {
-      stats = await fs.lstat(current);
-    } catch (cause) {
-      if (errnoOf(cause) === 'ENOENT' || errnoOf(cause) === 'ENOTDIR') return { kind: 'missing' };
-      throw new AccessError({ path: current, operation: 'inspect', errno: errnoOf(cause) });
-    }
-    const last = i === segments.length - 1;
-    if (last ? !stats.isFile() : !stats.isDirectory()) return { kind: 'other' };
-  }
-  const bytes = await attempt('read', current, () => fs.readFile(current));
-  return { kind: 'file', bytes };
-}
-
-async function readPreviousManifest(fs: FlakeFs, root: string): Promise<GeneratedManifest | null> {
-  const found = await inspect(fs, root, manifestPath);
+async function readPreviousManifest(tree: FlakeTree): Promise<GeneratedManifest | null> {
+  const found = await tree.inspect(manifestPath);
   if (found.kind !== 'file') return null;
   // An unreadable manifest is treated as none: every existing file that differs is then a conflict, never lost.
   return parseManifest(new TextDecoder().decode(found.bytes));
@@ -153,10 +177,10 @@ interface Plan {
   conflicts: Conflict[];
 }
 
-async function plan(fs: FlakeFs, root: string, generated: GeneratedClan, previous: GeneratedManifest | null): Promise<Plan> {
+async function plan(tree: FlakeTree, generated: GeneratedClan, previous: GeneratedManifest | null): Promise<Plan> {
   const result: Plan = { write: [], unchanged: [], keptEdits: [], remove: [], conflicts: [] };
   for (const [path, content] of Object.entries(generated.files)) {
-    const found = await inspect(fs, root, path);
+    const found = await tree.inspect(path);
     if (found.kind === 'missing') {
       result.write.push(path);
     } else if (found.kind === 'other') {
@@ -174,7 +198,7 @@ async function plan(fs: FlakeFs, root: string, generated: GeneratedClan, previou
   }
   for (const [path, hash] of Object.entries(previous?.files ?? {})) {
     if (Object.hasOwn(generated.files, path)) continue;
-    const found = await inspect(fs, root, path);
+    const found = await tree.inspect(path);
     if (found.kind === 'missing') continue;
     if (found.kind === 'other') result.conflicts.push({ path, reason: 'notAFile', action: 'delete' });
     else if (sha256(found.bytes) === hash) result.remove.push(path);
@@ -192,14 +216,13 @@ function checkPaths(generated: GeneratedClan): string | null {
  * Removes the folders a removed file leaves empty, up to (not including) the flake folder. Returns the file's own
  * folder when other files keep it alive (for machines/<name>/, that folder still registers a machine).
  */
-async function pruneFolders(fs: FlakeFs, root: string, path: string): Promise<string | null> {
+async function pruneFolders(tree: FlakeTree, path: string): Promise<string | null> {
   let folder = posix.dirname(path);
   let own = true;
   while (folder !== '.' && folder !== '') {
-    const absolute = join(root, folder);
-    const entries = await attempt('list', absolute, () => fs.readdir(absolute));
+    const entries = await tree.list(folder);
     if (entries.length > 0) return own ? folder : null;
-    await attempt('remove folder', absolute, () => fs.rmdir(absolute));
+    await tree.removeFolder(folder);
     folder = posix.dirname(folder);
     own = false;
   }
@@ -210,53 +233,48 @@ async function pruneFolders(fs: FlakeFs, root: string, path: string): Promise<st
  * Writes a generated flake into `dir` (created if needed). Refuses with generatedFilesChanged, writing nothing,
  * when a file in the way was changed by hand or not written by the app, unless `force`.
  */
-export async function writeGeneratedClan(dir: string, generated: GeneratedClan, options: WriteOptions = {}): Promise<Result<WriteReport, FlakeWriteError>> {
-  const fs = options.fs ?? defaultFs;
-  const writeAtomic = options.writeAtomic ?? defaultWriteAtomic;
+export async function writeGeneratedClan(location: FlakeLocation, generated: GeneratedClan, options: WriteOptions = {}): Promise<Result<WriteReport, FlakeWriteError>> {
+  const tree = new FlakeTree(location, options.fileOps);
   const badPath = checkPaths(generated);
   if (badPath !== null) return err({ code: 'invalidGeneratedPath', details: { path: badPath } });
   try {
-    const previous = await readPreviousManifest(fs, dir);
-    const steps = await plan(fs, dir, generated, previous);
+    const previous = await readPreviousManifest(tree);
+    const steps = await plan(tree, generated, previous);
     const blocking = steps.conflicts.filter((c) => options.force !== true || c.reason === 'notAFile');
     if (blocking.length > 0) return err({ code: 'generatedFilesChanged', details: { conflicts: blocking } });
     const forced = steps.conflicts.map((c) => c.path);
     const toWrite = [...steps.write, ...steps.conflicts.filter((c) => c.action === 'overwrite').map((c) => c.path)].sort();
     const toRemove = [...steps.remove, ...steps.conflicts.filter((c) => c.action === 'delete').map((c) => c.path)].sort();
-    await attempt('create folder', dir, () => fs.mkdir(dir, { recursive: true }));
     // The manifest goes last: if writing stops halfway, the old manifest still describes what is on disk.
     for (const path of [...toWrite.filter((p) => p !== manifestPath), ...toWrite.filter((p) => p === manifestPath)]) {
-      const absolute = join(dir, path);
-      await attempt('create folder', dirname(absolute), () => fs.mkdir(dirname(absolute), { recursive: true }));
-      await attempt('write', absolute, () => writeAtomic(absolute, generated.files[path]!));
+      await tree.write(path, generated.files[path]!);
     }
     const keptFolders = new Set<string>();
     for (const path of toRemove) {
-      const absolute = join(dir, path);
-      await attempt('remove', absolute, () => fs.unlink(absolute));
-      const kept = await pruneFolders(fs, dir, path);
+      await tree.remove(path);
+      const kept = await pruneFolders(tree, path);
       if (kept !== null) keptFolders.add(kept);
     }
     return ok({ written: toWrite, unchanged: steps.unchanged.sort(), keptEdits: steps.keptEdits.sort(), removed: toRemove, forced: forced.sort(), keptFolders: [...keptFolders].sort() });
   } catch (cause) {
-    if (cause instanceof AccessError) return err({ code: 'fileAccessFailed', details: cause.details });
+    if (cause instanceof FolderFailure) return err(cause.error);
     throw cause;
   }
 }
 
 /** Compares a folder with a generated flake without changing anything (the CLI's --check). */
-export async function checkGeneratedClan(dir: string, generated: GeneratedClan, options: Pick<WriteOptions, 'fs'> = {}): Promise<Result<CheckReport, FlakeWriteError>> {
-  const fs = options.fs ?? defaultFs;
+export async function checkGeneratedClan(location: FlakeLocation, generated: GeneratedClan, options: Pick<WriteOptions, 'fileOps'> = {}): Promise<Result<CheckReport, FlakeWriteError>> {
+  const tree = new FlakeTree(location, options.fileOps);
   const badPath = checkPaths(generated);
   if (badPath !== null) return err({ code: 'invalidGeneratedPath', details: { path: badPath } });
   try {
-    const previous = await readPreviousManifest(fs, dir);
+    const previous = await readPreviousManifest(tree);
     const changed: string[] = [];
     const keptEdits: string[] = [];
     const missing: string[] = [];
     const stale: string[] = [];
     for (const [path, content] of Object.entries(generated.files)) {
-      const found = await inspect(fs, dir, path);
+      const found = await tree.inspect(path);
       const bytes = encoder.encode(content);
       if (found.kind === 'missing') missing.push(path);
       else if (found.kind === 'file' && sameBytes(found.bytes, bytes)) continue;
@@ -265,11 +283,11 @@ export async function checkGeneratedClan(dir: string, generated: GeneratedClan, 
     }
     for (const path of Object.keys(previous?.files ?? {})) {
       if (Object.hasOwn(generated.files, path)) continue;
-      if ((await inspect(fs, dir, path)).kind !== 'missing') stale.push(path);
+      if ((await tree.inspect(path)).kind !== 'missing') stale.push(path);
     }
     return ok({ upToDate: changed.length + missing.length + stale.length === 0, changed, keptEdits, missing, stale });
   } catch (cause) {
-    if (cause instanceof AccessError) return err({ code: 'fileAccessFailed', details: cause.details });
+    if (cause instanceof FolderFailure) return err(cause.error);
     throw cause;
   }
 }

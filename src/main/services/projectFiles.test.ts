@@ -17,8 +17,8 @@ import {
   resolveProjectFolders,
   revisionOf,
   type ProjectFilesOptions,
-  type ProjectFs,
 } from './projectFiles';
+import { changedFileOps, fsError, opensForWriting } from '../fs/testFileOps';
 
 let root: string;
 let workspaceDir: string;
@@ -125,8 +125,11 @@ describe('save and open', () => {
   test('a file too large to be a design is not opened and not overwritten', async () => {
     mkdirSync(workspaceDir, { recursive: true });
     writeFileSync(inWorkspace('huge.clan-design.json'), 'pretend this is huge');
-    const fs: ProjectFs = { ...nodeFs, lstat: async (path) => ({ ...(await nodeFs.lstat(path)), isFile: () => true, size: MAX_DESIGN_FILE_BYTES + 1 }) };
-    const files = service({ fs });
+    // The size is the one of the opened file (fstat), so that is what the double reports.
+    const fileOps = changedFileOps({
+      handle: (path) => (path.endsWith('huge.clan-design.json') ? { stat: async () => ({ ...(await nodeFs.stat(path)), isFile: () => true, size: MAX_DESIGN_FILE_BYTES + 1 }) } : undefined),
+    });
+    const files = service({ fileOps });
     expect(errorCode(await files.open('huge'))).toBe('fileTooLarge');
     expect(errorCode(await files.save('huge', sampleDesign(), { overwrite: true }))).toBe('wouldOverwriteUnreadableFile');
     expect(readFileSync(inWorkspace('huge.clan-design.json'), 'utf8')).toBe('pretend this is huge');
@@ -242,25 +245,33 @@ describe('atomic writes', () => {
     value(await files.save('home', sampleDesign('safe')));
     const before = readFileSync(inWorkspace('home.clan-design.json'));
     const failing = service({
-      writeAtomic: async () => {
-        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-      },
+      fileOps: changedFileOps({
+        handle: (_path, flags) =>
+          opensForWriting(flags)
+            ? {
+                writeFile: async () => {
+                  throw fsError('ENOSPC');
+                },
+              }
+            : undefined,
+      }),
     });
     const result = await failing.save('home', sampleDesign('lost'), { overwrite: true });
     expect(!result.ok && result.error).toEqual({ code: 'fileAccessFailed', details: { name: 'home.clan-design.json', operation: 'write', errno: 'ENOSPC' } });
     expect(readFileSync(inWorkspace('home.clan-design.json')).equals(before)).toBe(true);
+    // The half-written temp file is removed, not left next to the design.
+    expect(readdirSync(workspaceDir)).toEqual(['home.clan-design.json']);
   });
 
   test('a read refused by the system reports fileAccessFailed with the errno', async () => {
     mkdirSync(workspaceDir, { recursive: true });
     writeFileSync(inWorkspace('locked.clan-design.json'), '{}');
-    const fs: ProjectFs = {
-      ...nodeFs,
-      readFile: async () => {
-        throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+    const fileOps = changedFileOps({
+      beforeOpen: (path) => {
+        if (path.endsWith('locked.clan-design.json')) throw fsError('EACCES');
       },
-    };
-    const result = await service({ fs }).open('locked');
+    });
+    const result = await service({ fileOps }).open('locked');
     expect(!result.ok && result.error).toEqual({ code: 'fileAccessFailed', details: { name: 'locked.clan-design.json', operation: 'read', errno: 'EACCES' } });
   });
 });

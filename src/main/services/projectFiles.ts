@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as nodeFs from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { appError, type AppError } from '../../shared/errors';
 import type { Design } from '../../shared/model/types';
@@ -10,10 +8,13 @@ import { designSchema } from '../../shared/schema/design';
 import { serializeDesign, type Json } from '../../shared/schema/envelope';
 import { loadDesignFile } from '../../shared/schema/load';
 import type { RepairReport } from '../../shared/schema/restore';
+import { ConfinedFolder, type FileOps, type ReadFile } from '../fs/confinedFolder';
 
 // Design files on disk. The renderer never sends paths, only file names, which are validated here and resolved
-// inside the workspace folder (STYLE.md section 6). Every write is atomic (temp file, fsync, rename), and the
-// service never replaces a file it could not read as a design: a file someone put there by hand is theirs.
+// inside the workspace folder (STYLE.md section 6). Every file goes through a ConfinedFolder (main/fs): links out of
+// the workspace or data folder are refused, a link in a file's place is never followed, and every write is atomic
+// (temp file, fsync, rename). The service never replaces a file it could not read as a design: a file someone put
+// there by hand is theirs.
 
 /** Every design file name ends with this. */
 export const DESIGN_FILE_SUFFIX = '.clan-design.json';
@@ -33,26 +34,10 @@ export const RECENT_SHOWN = 10;
 /** How many recent names are stored; more than shown, so deleted files do not shrink the list at once. */
 const RECENT_STORED = 30;
 
-/** File metadata the service reads. */
-export interface FileStats {
-  size: number;
-  mtimeMs: number;
-  isFile(): boolean;
-}
+/** Largest recent.json that is read (it holds at most a few thousand short names). */
+const MAX_RECENT_FILE_BYTES = 1024 * 1024;
 
-/** The node:fs/promises functions the service uses; tests may pass fakes that fail on purpose. */
-export interface ProjectFs {
-  readFile(path: string): Promise<Uint8Array>;
-  lstat(path: string): Promise<FileStats>;
-  readdir(path: string): Promise<string[]>;
-  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
-  unlink(path: string): Promise<void>;
-}
-
-/** Writes a whole file atomically: temp file, fsync, rename. */
-export type WriteAtomic = (path: string, text: string) => Promise<void>;
-
-/** What the service needs; fs, writeAtomic and now are the transports tests replace. */
+/** What the service needs; fileOps and now are the transports tests replace. */
 export interface ProjectFilesOptions {
   /** Folder the design files live in (created on first save). */
   workspaceDir: string;
@@ -60,8 +45,8 @@ export interface ProjectFilesOptions {
   dataDir: string;
   /** Written into every saved file's envelope. */
   appVersion: string;
-  fs?: ProjectFs;
-  writeAtomic?: WriteAtomic;
+  /** The file-system calls under both folders; tests wrap them to fail or to change the disk mid-operation. */
+  fileOps?: FileOps;
   now?: () => number;
   log?: (message: string, details?: unknown) => void;
 }
@@ -186,27 +171,16 @@ const recentFileSchema = z.object({ version: z.literal(1), names: z.array(z.stri
 
 const autosaveMetaSchema = z.object({ autosave: z.object({ key: z.string(), savedAt: z.number(), revision: z.string().optional() }) });
 
-function errnoOf(cause: unknown): string | undefined {
-  const code = (cause as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** A failure of the operating system as a coded value; anything without an errno is a bug and is rethrown. */
-function fsFailure(cause: unknown, operation: 'read' | 'write' | 'list' | 'delete', name: string): Result<never, AppError> {
-  const errno = errnoOf(cause);
-  if (errno === undefined) throw cause;
-  return err(appError('fileAccessFailed', { name, operation, errno }));
-}
+/** Where a design's autosave is kept, inside the data folder. */
+const autosaveFile = (key: string) => `autosave/${key}.json`;
 
 const decoder = new TextDecoder('utf-8');
 
 /** Reads, writes and lists design files in the workspace, and keeps recent files and autosaves in the data folder. */
 export class ProjectFilesService {
   private readonly workspaceDir: string;
-  private readonly dataDir: string;
-  private readonly autosaveDir: string;
-  private readonly fs: ProjectFs;
-  private readonly writeAtomic: WriteAtomic;
+  private readonly workspaceFolder: ConfinedFolder;
+  private readonly dataFolder: ConfinedFolder;
   private readonly now: () => number;
   private readonly log: (message: string, details?: unknown) => void;
   /** Updates of recent.json run one after another, so two saves at once cannot lose an entry. */
@@ -214,10 +188,8 @@ export class ProjectFilesService {
 
   constructor(private readonly options: ProjectFilesOptions) {
     this.workspaceDir = resolve(options.workspaceDir);
-    this.dataDir = resolve(options.dataDir);
-    this.autosaveDir = join(this.dataDir, 'autosave');
-    this.fs = options.fs ?? nodeFs;
-    this.writeAtomic = options.writeAtomic ?? ((path, text) => writeFileAtomic(path, text, { encoding: 'utf8', fsync: true }));
+    this.workspaceFolder = new ConfinedFolder(this.workspaceDir, 'workspace', options.fileOps);
+    this.dataFolder = new ConfinedFolder(options.dataDir, 'data', options.fileOps);
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => undefined);
   }
@@ -229,19 +201,15 @@ export class ProjectFilesService {
 
   /** The design files in the workspace, most recently changed first. */
   async list(): Promise<Result<{ workspace: string; files: DesignFileEntry[] }, AppError>> {
-    let names: string[];
-    try {
-      names = await this.fs.readdir(this.workspaceDir);
-    } catch (cause) {
-      if (errnoOf(cause) === 'ENOENT') return ok({ workspace: this.workspaceDir, files: [] });
-      return fsFailure(cause, 'list', '');
-    }
+    const names = await this.workspaceFolder.list('');
+    if (!names.ok) return names;
     const files: DesignFileEntry[] = [];
-    for (const name of names) {
-      // Temp files of atomic writes ("x.clan-design.json.1a2b3c") and hidden files do not pass the name check.
+    for (const name of names.value) {
+      // Temp files of atomic writes (".x.clan-design.json.1a2b3c4d5e6f.tmp", "x.clan-design.json.123") and hidden
+      // files do not pass the name check; links are not design files.
       if (!name.endsWith(DESIGN_FILE_SUFFIX) || !normalizeDesignFileName(name).ok) continue;
-      const stats = await this.statOrUndefined(join(this.workspaceDir, name));
-      if (stats?.isFile() === true) files.push({ name, size: stats.size, modifiedAt: stats.mtimeMs });
+      const entry = await this.fileEntry(this.workspaceFolder, name);
+      if (entry !== undefined) files.push({ name, size: entry.size, modifiedAt: entry.modifiedAt });
     }
     files.sort((a, b) => b.modifiedAt - a.modifiedAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return ok({ workspace: this.workspaceDir, files });
@@ -251,18 +219,18 @@ export class ProjectFilesService {
   async open(fileName: string): Promise<Result<OpenedDesign, AppError>> {
     const target = this.resolveName(fileName);
     if (!target.ok) return target;
-    const { name, path } = target.value;
-    const read = await this.readDesignBytes(name, path);
+    const { name } = target.value;
+    const read = await this.readDesign(name);
     if (!read.ok) return read;
     if (read.value === undefined) return err(appError('fileNotFound', { name }));
-    const loaded = loadDesignFile(decoder.decode(read.value));
+    const loaded = loadDesignFile(decoder.decode(read.value.bytes));
     if (!loaded.ok) {
       // The technical cause (zod issues, the failing step) goes to the log; the renderer gets the code.
       this.log(`could not open ${name}: ${loaded.error.code}`, loaded.error.details);
       return err(loaded.error);
     }
     await this.touchRecent(name);
-    const opened: OpenedDesign = { name, design: loaded.value.design, repairs: loaded.value.repairs, revision: revisionOf(read.value) };
+    const opened: OpenedDesign = { name, design: loaded.value.design, repairs: loaded.value.repairs, revision: revisionOf(read.value.bytes) };
     if (loaded.value.migratedFrom !== undefined) opened.migratedFrom = loaded.value.migratedFrom;
     return ok(opened);
   }
@@ -274,13 +242,26 @@ export class ProjectFilesService {
   async save(fileName: string, design: unknown, options: SaveOptions = {}): Promise<Result<{ name: string; revision: string }, AppError>> {
     const target = this.resolveName(fileName);
     if (!target.ok) return target;
-    const { name, path } = target.value;
+    const { name } = target.value;
     const autosaveKey = this.checkKey(options.autosaveKey ?? name);
     if (!autosaveKey.ok) return autosaveKey;
     const valid = validateDesign(design);
     if (!valid.ok) return valid;
+    // Check and write as one step per file inside this process: two saves of the same file (two windows) cannot
+    // both pass the revision check and then overwrite each other. The write itself replaces the directory entry
+    // and never goes through a link, so a file swapped for a link after the check cannot send it elsewhere.
+    const written = await this.workspaceFolder.exclusive(name, () => this.checkAndWrite(name, valid.value, options));
+    if (!written.ok) return written;
+    await this.touchRecent(name);
+    // The design is safe in its file now, so its autosave would only offer a stale copy on the next start.
+    await this.removeAutosave(name);
+    if (autosaveKey.value !== name) await this.removeAutosave(autosaveKey.value);
+    return ok({ name, revision: written.value });
+  }
 
-    const existing = await this.readDesignBytes(name, path);
+  /** The part of a save that must not interleave with another save of the same file; returns the new revision. */
+  private async checkAndWrite(name: string, design: Design, options: SaveOptions): Promise<Result<string, AppError>> {
+    const existing = await this.readDesign(name);
     if (!existing.ok) {
       // Too large to check means we cannot know it is a design, so it is protected like any unreadable file.
       return existing.error.code === 'fileTooLarge' ? err(appError('wouldOverwriteUnreadableFile', { name, reason: 'fileTooLarge' })) : existing;
@@ -288,24 +269,16 @@ export class ProjectFilesService {
     if (existing.value !== undefined) {
       const overwrite = options.overwrite ?? options.expectedRevision !== undefined;
       if (!overwrite) return err(appError('fileExists', { name }));
-      const loaded = loadDesignFile(decoder.decode(existing.value));
+      const loaded = loadDesignFile(decoder.decode(existing.value.bytes));
       if (!loaded.ok) return err(appError('wouldOverwriteUnreadableFile', { name, reason: loaded.error.code }));
-      if (options.expectedRevision !== undefined && revisionOf(existing.value) !== options.expectedRevision) return err(appError('fileChangedOnDisk', { name }));
+      if (options.expectedRevision !== undefined && revisionOf(existing.value.bytes) !== options.expectedRevision) return err(appError('fileChangedOnDisk', { name }));
     }
     // A file that vanished since it was opened is simply written again: nothing on disk can be lost.
 
-    const text = serializeDesign(valid.value, this.options.appVersion);
-    try {
-      await this.fs.mkdir(this.workspaceDir, { recursive: true });
-      await this.writeAtomic(path, text);
-    } catch (cause) {
-      return fsFailure(cause, 'write', name);
-    }
-    await this.touchRecent(name);
-    // The design is safe in its file now, so its autosave would only offer a stale copy on the next start.
-    await this.removeAutosave(name);
-    if (autosaveKey.value !== name) await this.removeAutosave(autosaveKey.value);
-    return ok({ name, revision: revisionOf(text) });
+    const text = serializeDesign(design, this.options.appVersion);
+    // Only the file that was checked may be replaced: another program's change (or a link) since then is refused.
+    const written = await this.workspaceFolder.writeFile(name, text, { replaces: existing.value?.version ?? null });
+    return written.ok ? ok(revisionOf(text)) : written;
   }
 
   /** Up to RECENT_SHOWN recently opened or saved file names that still exist, newest first. */
@@ -314,8 +287,7 @@ export class ProjectFilesService {
     const names: string[] = [];
     for (const name of stored) {
       if (names.length === RECENT_SHOWN) break;
-      const stats = await this.statOrUndefined(join(this.workspaceDir, name));
-      if (stats?.isFile() === true) names.push(name);
+      if ((await this.fileEntry(this.workspaceFolder, name)) !== undefined) names.push(name);
     }
     return ok({ names });
   }
@@ -332,33 +304,25 @@ export class ProjectFilesService {
     const savedAt = this.now();
     const autosave: Record<string, Json> = { key: checked.value, savedAt };
     if (revision !== undefined) autosave.revision = revision;
-    try {
-      await this.fs.mkdir(this.autosaveDir, { recursive: true });
-      await this.writeAtomic(this.autosavePath(checked.value), serializeDesign(valid.value, this.options.appVersion, { autosave }));
-    } catch (cause) {
-      return fsFailure(cause, 'write', checked.value);
-    }
+    const path = autosaveFile(checked.value);
+    const written = await this.dataFolder.exclusive(path, () => this.dataFolder.writeFile(path, serializeDesign(valid.value, this.options.appVersion, { autosave })));
+    if (!written.ok) return written;
     return ok({ key: checked.value, savedAt });
   }
 
   /** Autosaves newer than their saved file (or without one), newest first: what the renderer offers to recover. */
   async recovery(): Promise<Result<{ entries: RecoveryEntry[] }, AppError>> {
-    let names: string[];
-    try {
-      names = await this.fs.readdir(this.autosaveDir);
-    } catch (cause) {
-      if (errnoOf(cause) === 'ENOENT') return ok({ entries: [] });
-      return fsFailure(cause, 'list', '');
-    }
+    const names = await this.dataFolder.list('autosave');
+    if (!names.ok) return names;
     const entries: RecoveryEntry[] = [];
-    for (const fileName of names) {
+    for (const fileName of names.value) {
       if (!fileName.endsWith('.json')) continue;
       const key = fileName.slice(0, -'.json'.length);
       if (!this.checkKey(key).ok) continue;
       const savedAt = await this.autosaveTime(key);
       if (savedAt === undefined) continue;
-      const fileStats = key === UNTITLED_KEY ? undefined : await this.statOrUndefined(join(this.workspaceDir, key));
-      const fileModifiedAt = fileStats?.isFile() === true ? fileStats.mtimeMs : null;
+      const file = key === UNTITLED_KEY ? undefined : await this.fileEntry(this.workspaceFolder, key);
+      const fileModifiedAt = file?.modifiedAt ?? null;
       if (fileModifiedAt === null || savedAt > fileModifiedAt) entries.push({ key, savedAt, fileModifiedAt });
     }
     entries.sort((a, b) => b.savedAt - a.savedAt);
@@ -369,14 +333,10 @@ export class ProjectFilesService {
   async recover(key: string): Promise<Result<RecoveredDesign, AppError>> {
     const checked = this.checkKey(key);
     if (!checked.ok) return checked;
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.fs.readFile(this.autosavePath(checked.value));
-    } catch (cause) {
-      if (errnoOf(cause) === 'ENOENT') return err(appError('recoveryNotFound', { key: checked.value }));
-      return fsFailure(cause, 'read', checked.value);
-    }
-    const text = decoder.decode(bytes);
+    const read = await this.dataFolder.readFile(autosaveFile(checked.value), { maxBytes: MAX_DESIGN_FILE_BYTES });
+    if (!read.ok) return read;
+    if (read.value === undefined) return err(appError('recoveryNotFound', { key: checked.value }));
+    const text = decoder.decode(read.value.bytes);
     const loaded = loadDesignFile(text);
     if (!loaded.ok) {
       this.log(`could not recover the autosave of ${checked.value}: ${loaded.error.code}`, loaded.error.details);
@@ -393,22 +353,16 @@ export class ProjectFilesService {
   async discardRecovery(key: string): Promise<Result<{ discarded: boolean }, AppError>> {
     const checked = this.checkKey(key);
     if (!checked.ok) return checked;
-    try {
-      await this.fs.unlink(this.autosavePath(checked.value));
-      return ok({ discarded: true });
-    } catch (cause) {
-      if (errnoOf(cause) === 'ENOENT') return ok({ discarded: false });
-      return fsFailure(cause, 'delete', checked.value);
-    }
+    const path = autosaveFile(checked.value);
+    const removed = await this.dataFolder.exclusive(path, () => this.dataFolder.remove(path));
+    return removed.ok ? ok({ discarded: removed.value }) : removed;
   }
 
-  /** Resolves a validated name inside the workspace, and checks the result really is directly inside it. */
-  private resolveName(fileName: string): Result<{ name: string; path: string }, AppError> {
+  /** Validates a design file name; the workspace folder confines it again on every read and write. */
+  private resolveName(fileName: string): Result<{ name: string }, AppError> {
     const normalized = normalizeDesignFileName(fileName);
     if (!normalized.ok) return normalized;
-    const path = resolve(this.workspaceDir, normalized.value);
-    if (dirname(path) !== this.workspaceDir) return err(appError('invalidFileName', { name: normalized.value, reason: 'outsideWorkspace' }));
-    return ok({ name: normalized.value, path });
+    return ok({ name: normalized.value });
   }
 
   /** An autosave key: 'untitled' or a design file name (normalized). */
@@ -416,68 +370,48 @@ export class ProjectFilesService {
     return key === UNTITLED_KEY ? ok(key) : normalizeDesignFileName(key);
   }
 
-  private autosavePath(key: string): string {
-    return join(this.autosaveDir, `${key}.json`);
+  /**
+   * The bytes of a design file, undefined when there is none. Links, folders and devices are refused
+   * (notARegularFile), and so are files too large to be a design; the type and size are those of the opened file.
+   */
+  private readDesign(name: string): Promise<Result<ReadFile | undefined, AppError>> {
+    return this.workspaceFolder.readFile(name, { maxBytes: MAX_DESIGN_FILE_BYTES });
   }
 
-  /** The bytes of a design file, undefined when there is none; refuses folders, links and oversized files. */
-  private async readDesignBytes(name: string, path: string): Promise<Result<Uint8Array | undefined, AppError>> {
-    let stats: FileStats;
-    try {
-      // lstat, not stat: a symbolic link could point outside the workspace, so links are never followed.
-      stats = await this.fs.lstat(path);
-    } catch (cause) {
-      if (errnoOf(cause) === 'ENOENT') return ok(undefined);
-      return fsFailure(cause, 'read', name);
-    }
-    if (!stats.isFile()) return err(appError('notARegularFile', { name }));
-    if (stats.size > MAX_DESIGN_FILE_BYTES) return err(appError('fileTooLarge', { name, size: stats.size, limit: MAX_DESIGN_FILE_BYTES }));
-    try {
-      return ok(await this.fs.readFile(path));
-    } catch (cause) {
-      if (errnoOf(cause) === 'ENOENT') return ok(undefined);
-      return fsFailure(cause, 'read', name);
-    }
-  }
-
-  private async statOrUndefined(path: string): Promise<FileStats | undefined> {
-    try {
-      return await this.fs.lstat(path);
-    } catch {
-      return undefined;
-    }
+  /** A regular file's size and time, undefined for anything else (missing, a link, a folder, unreadable). */
+  private async fileEntry(folder: ConfinedFolder, name: string): Promise<{ size: number; modifiedAt: number } | undefined> {
+    const entry = await folder.entry(name);
+    return entry.ok && entry.value?.kind === 'file' ? entry.value : undefined;
   }
 
   /** When an autosave was taken: from its envelope meta, or the file time if the meta cannot be read. */
   private async autosaveTime(key: string): Promise<number | undefined> {
-    const path = this.autosavePath(key);
-    try {
-      const meta = autosaveMetaOf(decoder.decode(await this.fs.readFile(path)));
-      if (meta !== undefined) return meta.savedAt;
-      return (await this.fs.lstat(path)).mtimeMs;
-    } catch {
+    const read = await this.dataFolder.readFile(autosaveFile(key), { maxBytes: MAX_DESIGN_FILE_BYTES });
+    if (!read.ok) {
+      // A link or folder under an autosave's name is not offered for recovery; the log says why.
+      this.log(`the autosave of ${key} was not offered: ${read.error.code}`, read.error.details);
       return undefined;
     }
+    if (read.value === undefined) return undefined;
+    return autosaveMetaOf(decoder.decode(read.value.bytes))?.savedAt ?? read.value.modifiedAt;
   }
 
   private async removeAutosave(key: string): Promise<void> {
-    try {
-      await this.fs.unlink(this.autosavePath(key));
-    } catch (cause) {
-      if (errnoOf(cause) !== 'ENOENT') this.log(`could not remove the autosave of ${key}`, cause);
-    }
+    const path = autosaveFile(key);
+    const removed = await this.dataFolder.exclusive(path, () => this.dataFolder.remove(path));
+    if (!removed.ok) this.log(`could not remove the autosave of ${key}: ${removed.error.code}`, removed.error.details);
   }
 
   /** The stored recent names; a missing file is an empty list, a corrupt one is replaced by an empty list. */
   private async readRecent(): Promise<string[]> {
-    const path = join(this.dataDir, 'recent.json');
-    let text: string;
-    try {
-      text = decoder.decode(await this.fs.readFile(path));
-    } catch (cause) {
-      if (errnoOf(cause) !== 'ENOENT') this.log('could not read recent.json', cause);
+    const read = await this.dataFolder.readFile('recent.json', { maxBytes: MAX_RECENT_FILE_BYTES });
+    if (!read.ok) {
+      // A link or folder named recent.json is left alone (and never written through); the list is then empty.
+      this.log(`could not read recent.json: ${read.error.code}`, read.error.details);
       return [];
     }
+    if (read.value === undefined) return [];
+    const text = decoder.decode(read.value.bytes);
     try {
       const parsed = recentFileSchema.safeParse(JSON.parse(text));
       if (parsed.success) return parsed.data.names.filter((name) => normalizeDesignFileName(name).ok && name.endsWith(DESIGN_FILE_SUFFIX));
@@ -490,13 +424,9 @@ export class ProjectFilesService {
   }
 
   private async writeRecent(names: string[]): Promise<void> {
-    try {
-      await this.fs.mkdir(this.dataDir, { recursive: true });
-      await this.writeAtomic(join(this.dataDir, 'recent.json'), `${JSON.stringify({ version: 1, names }, null, 2)}\n`);
-    } catch (cause) {
-      // The recent list is a convenience: failing to update it must not fail the open or save that triggered it.
-      this.log('could not write recent.json', cause);
-    }
+    const written = await this.dataFolder.writeFile('recent.json', `${JSON.stringify({ version: 1, names }, null, 2)}\n`);
+    // The recent list is a convenience: failing to update it must not fail the open or save that triggered it.
+    if (!written.ok) this.log(`could not write recent.json: ${written.error.code}`, written.error.details);
   }
 
   /** Moves a name to the front of the recent list. */

@@ -102,8 +102,11 @@ export const checkProgressSchema = z.discriminatedUnion('type', [
   z.object({ jobId: jobIdSchema, type: z.literal('machineStarted'), machineId: z.string() }),
   /** A machine is done, with all its findings. */
   z.object({ jobId: jobIdSchema, type: z.literal('machineDone'), result: machinePreflightSchema }),
-  /** The whole check ended (finished, cancelled or failed); `saved` says whether it was kept with the design file. */
-  z.object({ jobId: jobIdSchema, type: z.literal('done'), report: checkReportSchema, saved: z.boolean() }),
+  /**
+   * The whole check ended (finished, cancelled or failed); `saved` says whether it was kept with the design file, and
+   * `saveError` why not when keeping it failed (a link under the report's name, a full disk).
+   */
+  z.object({ jobId: jobIdSchema, type: z.literal('done'), report: checkReportSchema, saved: z.boolean(), saveError: appErrorSchema.optional() }),
 ]);
 
 /** A question for the person during a check; `closed` withdraws it (answered elsewhere, cancelled, timed out). */

@@ -93,7 +93,14 @@ export function applyProgress(event: CheckProgress): void {
       break;
     case 'done':
       finishedJobs.add(event.jobId);
-      set({ ...fromReport(event.report), running: null, saved: event.saved, prompts: state.prompts.filter((p) => p.jobId !== event.jobId) });
+      set({
+        ...fromReport(event.report),
+        running: null,
+        saved: event.saved,
+        prompts: state.prompts.filter((p) => p.jobId !== event.jobId),
+        // The results are on screen either way; say why they will not come back with the design.
+        error: event.saveError === undefined ? null : `The results below were not kept with the design file. ${describeError(event.saveError)}`,
+      });
       break;
   }
 }
@@ -127,8 +134,9 @@ export function useLastCheckFor(fileName: string | null, backend: ApiTransport |
     useCheckStore.setState({ ...initial, forFile: fileName });
     if (fileName === null) return;
     void backend.invoke('check:last', { name: fileName }).then((result) => {
-      if (!result.ok || useCheckStore.getState().forFile !== fileName || useCheckStore.getState().running !== null) return;
-      if (result.value.report !== null) useCheckStore.setState({ ...fromReport(result.value.report), saved: true });
+      if (useCheckStore.getState().forFile !== fileName || useCheckStore.getState().running !== null) return;
+      if (!result.ok) useCheckStore.setState({ error: `The last check of this design could not be read. ${describeError(result.error)}` });
+      else if (result.value.report !== null) useCheckStore.setState({ ...fromReport(result.value.report), saved: true });
     });
   }, [fileName, forFile, backend]);
 }
