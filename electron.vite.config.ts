@@ -33,6 +33,8 @@ export default defineConfig({
     plugins: [react()],
     define: { __APP_VERSION__: JSON.stringify(pkg.version) },
     build: {
+      // electron-vite leaves the renderer unminified; serve mode sends it over the network on every first visit.
+      minify: true,
       rollupOptions: { input: resolve('src/renderer/index.html') },
     },
   },

@@ -1,9 +1,15 @@
+import ELK from 'elkjs';
 import { describe, expect, test } from 'vitest';
-import { computeAutoLayout, EMPTY_SITE_SIZE } from '../../src/renderer/src/canvas/autoLayout';
+import { computeAutoLayout, EMPTY_SITE_SIZE, type LayoutEngine } from '../../src/renderer/src/canvas/autoLayout';
 import { sequentialIds } from '../../src/shared/model/ids';
 import { absolutePosition, makeMachine, makeSite, putMachine, putSite } from '../../src/shared/model/ops';
 import { buildDesignFromAnswers, MACHINE_NODE_SIZE, templates } from '../../src/shared/model/templates';
 import type { Design } from '../../src/shared/model/types';
+
+// ELK in-process, as elkjs runs under Node: the same elk-api.js and elk-worker.min.js files the app starts as a
+// Web Worker, with the worker script called directly instead of through postMessage.
+const elk = new ELK();
+const inProcess: LayoutEngine = (graph) => elk.layout(graph);
 
 function boxesOverlap(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
@@ -16,7 +22,7 @@ describe('auto-layout with ELK', () => {
     // Scramble positions and add a machine in no site, as a messy hand-made design would have.
     for (const m of Object.values(design.machines)) design = putMachine(design, { ...m, position: { x: 5, y: 5 } });
     design = putMachine(design, makeMachine(ids.machine(), { name: 'loose', position: { x: 5, y: 5 } }));
-    const laid = await computeAutoLayout(design);
+    const laid = await computeAutoLayout(design, inProcess);
 
     expect(Object.keys(laid.machines)).toEqual(Object.keys(design.machines));
     for (const machine of Object.values(laid.machines)) {
@@ -47,7 +53,7 @@ describe('auto-layout with ELK', () => {
     const ids = sequentialIds('e');
     const design = buildDesignFromAnswers(templates[1]!.answers, ids);
     const empty = makeSite(ids.site(), { name: 'Laptop', position: { x: 5, y: 5 } });
-    const laid = await computeAutoLayout(putSite(design, empty));
+    const laid = await computeAutoLayout(putSite(design, empty), inProcess);
     const site = laid.sites[empty.id]!;
     expect(site.size.width).toBeGreaterThanOrEqual(EMPTY_SITE_SIZE.width);
     expect(site.size.height).toBeGreaterThanOrEqual(EMPTY_SITE_SIZE.height);
@@ -55,9 +61,20 @@ describe('auto-layout with ELK', () => {
     for (const other of Object.values(laid.sites)) if (other.id !== empty.id) expect(boxesOverlap(box(site), box(other))).toBe(false);
   });
 
+  test('lays every template out exactly as the single-file ELK build the page used to run', async () => {
+    const { default: Bundled } = await import('elkjs/lib/elk.bundled.js');
+    const bundled = new Bundled();
+    for (const template of templates) {
+      const design = buildDesignFromAnswers(template.answers, sequentialIds());
+      const laid = await computeAutoLayout(design, inProcess);
+      expect(laid).not.toEqual(design);
+      expect(laid).toEqual(await computeAutoLayout(design, (graph) => bundled.layout(graph)));
+    }
+  });
+
   test('changes only positions and sizes, nothing else in the design', async () => {
     const design = buildDesignFromAnswers(templates[0]!.answers, sequentialIds());
-    const laid = await computeAutoLayout(design);
+    const laid = await computeAutoLayout(design, inProcess);
     const strip = (d: Design) => ({
       ...d,
       sites: Object.fromEntries(Object.entries(d.sites).map(([k, s]) => [k, { ...s, position: null, size: null }])),

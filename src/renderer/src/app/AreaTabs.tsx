@@ -1,5 +1,6 @@
 import { useRef, type KeyboardEvent } from 'react';
 import { areas, useUiStore, type AreaId } from '../stores/uiStore';
+import { preloadArea } from './lazyParts';
 
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
 /** How the modifier of the area shortcuts is written on this platform. */
@@ -43,6 +44,8 @@ export function AreaTabs() {
           tabIndex={active === area.id ? 0 : -1}
           title={`${area.label} (${modifierLabel}${area.shortcut})`}
           onClick={() => setActiveArea(area.id)}
+          // An area the first screen does not need starts downloading while the pointer is on its tab.
+          onPointerEnter={() => preloadArea(area.id)}
           onKeyDown={(event) => onKeyDown(event, index)}
         >
           {area.label}

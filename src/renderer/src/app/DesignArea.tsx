@@ -7,10 +7,10 @@ import { useDesign } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
 import { MenuBar } from './MenuBar';
 import { useEffect, useState } from 'react';
-import { generateClan } from '../../../shared/nix/generate';
 import { compareOutputs, useGenerationStore, useLastWrittenFor } from '../deploy/generationStore';
 import { designStore } from '../stores/designStore';
 import { appContext } from './appContext';
+import { loadChunk, reportChunkFailure } from './chunks';
 
 function EmptyCanvasHint() {
   const empty = useDesign((s) => Object.keys(s.design.sites).length === 0 && Object.keys(s.design.machines).length === 0);
@@ -66,13 +66,26 @@ function GenerationMarker() {
   const [stale, setStale] = useState(false);
   useLastWrittenFor(fileName, appContext.backend);
   useEffect(() => {
+    let cancelled = false;
     const timer = window.setTimeout(() => {
       const current = designStore.getState();
       if (lastWritten === null || forFile === null || current.file.name !== forFile) return setStale(false);
-      const generated = generateClan(current.design);
-      setStale(!generated.ok || [...compareOutputs(lastWritten, generated.value.files).values()].some((s) => s !== 'same'));
+      // The generator is only needed once a configuration was written: it loads then, not with the first screen.
+      loadChunk('the configuration generator', () => import('../../../shared/nix/generate')).then(
+        ({ generateClan }) => {
+          if (cancelled) return;
+          const generated = generateClan(designStore.getState().design);
+          setStale(!generated.ok || [...compareOutputs(lastWritten, generated.value.files).values()].some((s) => s !== 'same'));
+        },
+        (error: unknown) => {
+          if (!reportChunkFailure(error)) console.error('Comparing with the written configuration failed', error);
+        },
+      );
     }, 400);
-    return () => window.clearTimeout(timer);
+    return () => {
+      cancelled = true;
+      window.clearTimeout(timer);
+    };
   }, [design, lastWritten, forFile]);
   if (!stale || fileName === null || forFile !== fileName) return null;
   return (

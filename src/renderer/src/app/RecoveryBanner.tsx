@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useLayoutEffect, useState } from 'react';
 import { displayName } from '../commands/fileActions';
 import { designStore } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
@@ -17,7 +17,9 @@ export function RecoveryBanner() {
   const [entries, setEntries] = useState<RecoveryEntry[]>([]);
   const [checked, setChecked] = useState(false);
 
-  useEffect(() => {
+  // A layout effect, so the question goes to the server before the browser paints the window for the first time
+  // rather than after: on a first start the wizard waits for its answer.
+  useLayoutEffect(() => {
     const api = appContext.backend;
     if (api === null) return;
     void api.invoke('project:recovery.list', {}).then((r) => {

@@ -29,10 +29,12 @@ import { designStore, useDesign } from '../stores/designStore';
 import { selectionStore, useSelection } from '../stores/selectionStore';
 import { transientStore, useTransient } from '../stores/transientStore';
 import { useUiStore } from '../stores/uiStore';
+import { loadChunk, reportChunkFailure } from '../app/chunks';
+import { useNoticeStore } from '../stores/noticeStore';
 import { computeAutoLayout } from './autoLayout';
 import { movesForDrag } from './canvasActions';
 import { ContextMenu, type ContextMenuState } from './ContextMenu';
-import { downloadDataUrl, renderCanvasImage } from './exportImage';
+import { downloadDataUrl } from './download';
 import type { LayerContent } from './drawScene';
 import { backgroundGap, boundsOf, boxFromCorners, buildItemScene, buildSiteScene, centre, contains, designBoxes, FIT_OPTIONS, linkAt, machineAt, machinesInside, overlaps, RegionTracker, regionFromKey, viewportForBox, visibleRect, type MeasuredSizes, type Point } from './geometry';
 import { DETAIL_ZOOM } from './MachineNode';
@@ -253,12 +255,33 @@ function CanvasInner({ onInit }: CanvasProps) {
       },
       autoLayout: async () => {
         const before = designStore.getState().design;
-        const next = await computeAutoLayout(before);
+        // The first layout downloads and starts the layout engine; say what is going on if that takes a moment.
+        const busyMessage = 'Tidying up the layout…';
+        const busy = window.setTimeout(() => appContext.notify(busyMessage), 300);
+        let next: Design;
+        try {
+          const { layoutInWorker } = await loadChunk('the layout engine', () => import('./elkLayout'));
+          next = await computeAutoLayout(before, layoutInWorker);
+        } catch (error) {
+          if (!reportChunkFailure(error)) {
+            console.error('Tidy up layout failed', error);
+            appContext.notify('Could not tidy up the layout: the layout engine stopped with an error. The design was not changed.');
+          }
+          return;
+        } finally {
+          window.clearTimeout(busy);
+          if (useNoticeStore.getState().message === busyMessage) useNoticeStore.getState().clear();
+        }
         // Only apply when nothing changed while ELK was working; one undo step either way.
         if (designStore.getState().design === before) designStore.getState().commit(next);
         window.requestAnimationFrame(() => fitDesign(200));
       },
       exportImage: async (format) => {
+        const exporter = await loadChunk('the picture export', () => import('./exportImage')).catch((error: unknown) => {
+          if (!reportChunkFailure(error)) throw error;
+          return null;
+        });
+        if (exporter === null) return;
         // Everything must be DOM for html-to-image: no culling, no low-zoom layer, until the picture is taken.
         viewStore.setState({ exporting: true });
         try {
@@ -271,7 +294,7 @@ function CanvasInner({ onInit }: CanvasProps) {
           }
           await nextFrame();
           const background = getComputedStyle(document.body).backgroundColor;
-          const url = await renderCanvasImage(flow.getNodes(), format, background);
+          const url = await exporter.renderCanvasImage(flow.getNodes(), format, background);
           const name = (designStore.getState().file.name ?? 'design').replace(/\.clan-design\.json$/, '');
           downloadDataUrl(url, `${name}.${format}`);
           appContext.notify(`Exported ${name}.${format}`);

@@ -1,19 +1,23 @@
-import ELK, { type ElkNode } from 'elkjs/lib/elk.bundled.js';
+import type { ElkNode } from 'elkjs/lib/elk-api';
 import { putMachine, putSite } from '../../../shared/model/ops';
 import { MACHINE_NODE_SIZE } from '../../../shared/model/templates';
 import type { Design, MachineId, SiteId } from '../../../shared/model/types';
 
-const elk = new ELK();
+/**
+ * Runs ELK on a graph and returns it with positions and sizes. The app runs ELK in a Web Worker loaded on first
+ * use (elkLayout.ts); tests and other Node callers pass ELK in-process. Both run the same ELK build.
+ */
+export type LayoutEngine = (graph: ElkNode) => Promise<ElkNode>;
 
 /** The smallest a site is laid out: one machine's room inside the site's padding. */
 export const EMPTY_SITE_SIZE = { width: MACHINE_NODE_SIZE.width + 48, height: MACHINE_NODE_SIZE.height + 76 } as const;
 
 /**
- * Lays the design out with ELK's layered algorithm over the site hierarchy: machines inside their sites, sites
+ * The ELK graph of a design: ELK's layered algorithm over the site hierarchy, machines inside their sites, sites
  * and free machines around them, drawn links pulling connected machines together. Unconnected items are packed
  * too (ELK places every component), which plain force layouts get wrong.
  */
-export async function computeAutoLayout(design: Design): Promise<Design> {
+export function buildLayoutGraph(design: Design): ElkNode {
   const children: ElkNode[] = [];
   for (const site of Object.values(design.sites)) {
     children.push({
@@ -43,7 +47,7 @@ export async function computeAutoLayout(design: Design): Promise<Design> {
   const edges = Object.values(design.links)
     .map((l) => ({ id: l.id, sources: [topLevelOf(l.source)], targets: [topLevelOf(l.target)] }))
     .filter((e) => e.sources[0] !== e.targets[0]);
-  const graph: ElkNode = {
+  return {
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
@@ -56,7 +60,10 @@ export async function computeAutoLayout(design: Design): Promise<Design> {
     children,
     edges,
   };
-  const result = await elk.layout(graph);
+}
+
+/** Puts the positions and sizes of a laid-out graph into the design; everything else stays as it was. */
+export function applyLayout(design: Design, result: ElkNode): Design {
   let next = design;
   for (const node of result.children ?? []) {
     const site = design.sites[node.id as SiteId];
@@ -72,4 +79,9 @@ export async function computeAutoLayout(design: Design): Promise<Design> {
     }
   }
   return next;
+}
+
+/** Lays the whole design out with the given ELK engine ("Tidy up layout"). */
+export async function computeAutoLayout(design: Design, layout: LayoutEngine): Promise<Design> {
+  return applyLayout(design, await layout(buildLayoutGraph(design)));
 }

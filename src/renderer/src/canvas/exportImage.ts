@@ -20,11 +20,3 @@ export async function renderCanvasImage(nodes: Node[], format: 'png' | 'svg', ba
   };
   return format === 'png' ? toPng(viewportElement, options) : toSvg(viewportElement, options);
 }
-
-/** Saves a data URL as a download with a file name. */
-export function downloadDataUrl(dataUrl: string, fileName: string): void {
-  const a = document.createElement('a');
-  a.href = dataUrl;
-  a.download = fileName;
-  a.click();
-}

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { toMermaid } from '../../../shared/model/mermaid';
 import { designStore } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
-import { downloadDataUrl } from '../canvas/exportImage';
+import { downloadDataUrl } from '../canvas/download';
 import { Modal } from './Modal';
 
 /** Shows the topology as Mermaid text to copy into documentation, or to download as a .mmd file. */

@@ -1,14 +1,15 @@
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
 import { describeProfile, weightPresetIds, weightPresets, leaderboardWorkloadIds, workloadShortLabels, type WeightPresetId } from '../../../shared/bench/leaderboard';
 import { getProfile, listProfiles } from '../../../shared/bench/query';
 import type { SeriesId } from '../../../shared/bench/schema';
 import type { VpnId } from '../../../shared/vpn/ids';
 import { noVpnId } from '../../../shared/vpn/ids';
+import { lazyPart } from '../app/chunks';
 import { ErrorBoundary } from '../components/ErrorBoundary';
+import { LoadingPart } from '../components/LoadingPart';
 import { useDesign } from '../stores/designStore';
 import { AboutData } from './AboutData';
 import { AdvisorPanel } from './AdvisorPanel';
-import { Charts } from './Charts';
 import { CompareDialog } from './CompareDialog';
 import { applyPreset, setProfile, setWeight } from './comparisonActions';
 import { dataset, datasetError } from './dataset';
@@ -24,6 +25,9 @@ const views = [
 ] as const;
 
 type ViewId = (typeof views)[number]['id'];
+
+// The chart library is most of this area's code and only the Charts view needs it: it loads when that view opens.
+const Charts = lazyPart('the charts', () => import('./Charts').then((m) => m.Charts));
 
 /** The Choose VPN area: measured figures, features, and a ranking for the user's own design. */
 export function ChooseVpnArea() {
@@ -113,7 +117,11 @@ export function ChooseVpnArea() {
           </div>
           <ErrorBoundary area={views.find((v) => v.id === view)!.label} key={view}>
             {view === 'leaderboard' && <Leaderboard dataset={dataset} comparison={comparison} focus={focus} onFocus={toggleFocus} />}
-            {view === 'charts' && <Charts dataset={dataset} profile={comparison.profile} focus={focus} onFocus={toggleFocus} />}
+            {view === 'charts' && (
+              <Suspense fallback={<LoadingPart className="charts-loading" label="Loading the charts…" />}>
+                <Charts dataset={dataset} profile={comparison.profile} focus={focus} onFocus={toggleFocus} />
+              </Suspense>
+            )}
             {view === 'features' && <FeatureMatrix focus={focus === noVpnId ? null : (focus as VpnId | null)} onFocus={toggleFocus} />}
             {view === 'about' && <AboutData dataset={dataset} />}
           </ErrorBoundary>
