@@ -503,6 +503,7 @@ export class SshClientPool {
       // Stops the command: a KILL signal request for the program, a kill of its whole process group over a second
       // channel (sshd made the command a process group leader; the signal request alone would leave its children),
       // then the channel is closed. The result is returned at once; the kill finishes in the background.
+      let killWhenPidArrives: ReturnType<typeof setTimeout> | undefined;
       const stop = (error: AppError) => {
         if (settled) return;
         settle(err(error));
@@ -512,8 +513,15 @@ export class SshClientPool {
         } catch {
           // The channel is already gone.
         }
-        if (remotePid !== undefined) this.killRemoteGroup(connection, remotePid);
-        channel.close();
+        if (remotePid !== undefined) {
+          this.killRemoteGroup(connection, remotePid);
+          channel.close();
+          return;
+        }
+        // Stopped before the pid line arrived (a cancel right after the start): keep the channel open a moment for
+        // it, so the program's children are killed with it instead of surviving the closed channel.
+        const waiting = channel;
+        killWhenPidArrives = setTimeout(() => waiting.close(), 2_000);
       };
       const onAbort = () => stop(appError('sshCancelled', details));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -543,6 +551,11 @@ export class SshClientPool {
               const start = match.index + match[1]!.length;
               stderr = Buffer.concat([stderr.subarray(0, start), stderr.subarray(start + match[0].length - match[1]!.length)]);
               markerSeen = true;
+              if (killWhenPidArrives !== undefined) {
+                clearTimeout(killWhenPidArrives);
+                this.killRemoteGroup(connection, remotePid);
+                opened.close();
+              }
             } else if (stderr.length > 65_536) markerSeen = true;
           });
           opened.on('exit', (code: number | null, signalName?: string) => {
