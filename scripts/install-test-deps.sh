@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: Chromium for the
 # end-to-end tests, OpenSSH for the SSH lab, Nix for parsing generated flakes,
-# network tools for the lab's namespaces, and fonts so screenshots are legible.
+# network tools for the lab's namespaces, nginx as the reverse proxy in front of
+# serve mode, and fonts so screenshots are legible.
 # --no-install-recommends matters: without it wireguard-tools pulls in a kernel.
 set -euo pipefail
 
@@ -14,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if ! command -v apt-get >/dev/null; then
   echo "install-test-deps: this script supports Debian/Ubuntu (apt-get) only." >&2
-  echo "Install these by hand: chromium openssh-server openssh-client nix-bin iproute2 iptables iputils-ping sudo" >&2
+  echo "Install these by hand: chromium openssh-server openssh-client nix-bin nginx iproute2 iptables iputils-ping sudo" >&2
   exit 2
 fi
 
@@ -25,6 +26,7 @@ PACKAGES=(
   openssh-server
   openssh-client
   nix-bin
+  nginx
   iproute2
   iptables
   iputils-ping

@@ -8,6 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
 import { describe, expect, test } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
+import { chromiumFlags } from '../e2e/support';
 import type { FirstRender } from './canvas/harness';
 import { writeReadmeTable } from './readme';
 
@@ -153,7 +154,7 @@ describe('canvas benchmark', () => {
     const browser = await chromium.launch({
       executablePath: chromiumPath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [...chromiumFlags],
     });
     const raw = new Map<string, Awaited<ReturnType<typeof measure>>[]>();
     try {

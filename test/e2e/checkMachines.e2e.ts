@@ -55,7 +55,7 @@ describe.runIf(run)('Check machines against the SSH lab (Chromium, serve mode)',
     browser = await launchBrowser();
     page = await browser.context.newPage();
     await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(serve.urlWithToken);
+    await page.goto(serve.pairingUrl);
     await page.getByTestId('wizard').waitFor();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.keyboard.press('Control+o');

@@ -155,7 +155,7 @@ describe.runIf(run)('wizard, problems, command palette and export (Chromium, ser
     serve = await startServe();
     browser = await launchBrowser();
     page = await browser.context.newPage();
-    await page.goto(serve.urlWithToken);
+    await page.goto(serve.pairingUrl);
     await page.getByTestId('wizard').waitFor();
   });
 

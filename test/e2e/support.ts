@@ -41,8 +41,12 @@ export interface ServeProcess {
   /** The folder for autosaves and recent files. */
   dataDir: string;
   url: string;
-  urlWithToken: string;
-  token: string;
+  /** The address with the pairing code the server printed (#pair=…): opening it signs the browser in. */
+  pairingUrl: string;
+  /** The pairing code printed at start (one use). */
+  pairingCode: string;
+  /** Everything the server printed so far. */
+  output(): string;
   child: ChildProcess;
   stop(options?: { keepFolders?: boolean }): Promise<void>;
 }
@@ -58,11 +62,11 @@ export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEn
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const urlWithToken = await new Promise<string>((resolvePromise, reject) => {
+  const pairingUrl = await new Promise<string>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve mode did not print its address within 15 s:\n${output}`)), 15_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /(http:\/\/\S+#token=[A-Za-z0-9_-]+)/.exec(output);
+      const match = /(https?:\/\/\S+#pair=[A-Z0-9-]+)/.exec(output);
       if (match !== null) {
         clearTimeout(timer);
         resolvePromise(match[1]!);
@@ -80,13 +84,14 @@ export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEn
       reject(new Error(`serve mode exited with ${code}:\n${output}`));
     });
   });
-  const [url, token] = urlWithToken.split('#token=') as [string, string];
+  const [url, pairingCode] = pairingUrl.split('#pair=') as [string, string];
   return {
     workspaceDir,
     dataDir,
     url,
-    urlWithToken,
-    token,
+    pairingUrl,
+    pairingCode,
+    output: () => output,
     child,
     stop: async (options: { keepFolders?: boolean } = {}) => {
       if (child.exitCode === null) {
@@ -102,6 +107,9 @@ export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEn
   };
 }
 
+/** The flags Chromium needs on these machines: no sandbox as root, no GPU, and no calls to Google's services. */
+export const chromiumFlags = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] as const;
+
 /** A fresh Chromium profile per test file, with the flags this machine needs. */
 export async function launchBrowser(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'clan-designer-chromium-'));
@@ -110,15 +118,7 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark' } 
     headless: true,
     viewport: { width: 1280, height: 800 },
     colorScheme: options.colorScheme ?? 'light',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...chromiumFlags],
   });
   return {
     context,
@@ -176,7 +176,7 @@ export async function openApp(options: { wizard: 'close' | RegExp }): Promise<Op
   const serve = await startServe();
   const browser = await launchBrowser();
   const page = await browser.context.newPage();
-  await page.goto(serve.urlWithToken);
+  await page.goto(serve.pairingUrl);
   await page.getByTestId('wizard').waitFor();
   if (options.wizard === 'close') {
     await page.getByRole('button', { name: 'Cancel' }).click();

@@ -137,6 +137,8 @@ export interface ReadFile {
 /** What writeFile expects to replace: the version read before, or null for "no file there". */
 export interface WriteExpectation {
   replaces?: string | null;
+  /** The file's permissions (0o600 for a private key); default: the old file's, or 0o666 less the umask for a new one. */
+  mode?: number;
 }
 
 const versionOf = (stats: EntryStats): string => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
@@ -254,7 +256,7 @@ export class ConfinedFolder {
       const path = join(parent, fileName);
       const existing = await this.checkTarget(relative, path, expectation);
       // A file made private by its owner stays private.
-      const mode = existing === undefined ? undefined : existing.mode & 0o7777;
+      const mode = expectation.mode ?? (existing === undefined ? undefined : existing.mode & 0o7777);
       const { temp, handle } = await this.createTemp(relative, parent, fileName, mode ?? 0o666);
       let closed = false;
       try {

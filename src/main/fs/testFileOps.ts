@@ -46,3 +46,17 @@ export function changedFileOps(changes: FileOpsChanges): FileOps {
     },
   };
 }
+
+/** The real file system, except that writing any new file fails with `errno` (ENOSPC: a full disk). */
+export function failingWrites(errno: string): FileOps {
+  return changedFileOps({
+    handle: (_path, flags) =>
+      opensForWriting(flags)
+        ? {
+            writeFile: async () => {
+              throw fsError(errno);
+            },
+          }
+        : undefined,
+  });
+}

@@ -40,4 +40,12 @@ describe('dispatch validates every call against the contract', () => {
     expect(result).toEqual({ ok: false, error: { code: 'internalError', details: { channel: 'app:info.get' } } });
     expect(String(logged[1])).toContain('disk on fire');
   });
+
+  test('refuses a design nested deep enough to overflow the stack with a coded error, instead of failing the call', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200_000; i += 1) deep = { design: deep };
+    const result = await dispatch('project:save', { name: 'deep', design: deep });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.code).toBe('invalidDesign');
+  });
 });

@@ -18,9 +18,15 @@ export type Dispatch = (channel: string, rawRequest: unknown) => Promise<Result<
 export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
   return async (channel, rawRequest) => {
     if (!isRequestChannel(channel)) return err(appError('unknownChannel', { channel }));
-    const parsed = requestContract[channel].request.safeParse(rawRequest ?? {});
+    let parsed;
+    try {
+      parsed = requestContract[channel].request.safeParse(rawRequest ?? {});
+    } catch {
+      // Input nested deeply enough to overflow the stack while it is checked.
+      return err(appError('invalidRequest', { channel, issues: [{ path: [], message: 'the request is nested too deeply to be read' }] }));
+    }
     if (!parsed.success) {
-      return err(appError('invalidRequest', { channel, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) }));
+      return err(appError('invalidRequest', { channel, issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.slice(0, 20).map(String), message: i.message })) }));
     }
     try {
       // The handler table is indexed by the same channel the schema was chosen by.

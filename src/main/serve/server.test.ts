@@ -1,10 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createBackend } from '../rpc/createBackend';
-import { isLoopbackHost, startServer, type ServeHandle } from './server';
+import { startServer, type ServeHandle } from './server';
+import { SessionStore, type PairingCodeNotice } from './sessions';
+import { loadOrCreateCertificate } from './tls';
 
 interface Reply {
   status: number;
@@ -33,11 +37,26 @@ function send(handle: ServeHandle, path: string, options: { method?: string; hea
   });
 }
 
+const json = { 'Content-Type': 'application/json' };
+
 describe('serve mode HTTP server', () => {
   let handle: ServeHandle;
   let rendererDir: string;
+  let now = Date.now();
+  const codes: PairingCodeNotice[] = [];
+  const sessions = new SessionStore({ sessionLifetimeMs: 60_000, now: () => now, onPairingCode: (notice) => codes.push(notice) });
   const backend = createBackend({ mode: 'serve', log: () => undefined, workspaceDir: mkdtempSync(join(tmpdir(), 'serve-ws-')), dataDir: mkdtempSync(join(tmpdir(), 'serve-data-')) });
-  const auth = () => ({ Authorization: `Bearer ${handle.token}`, 'Content-Type': 'application/json' });
+  let cookie = '';
+
+  /** Pairs with the current code and returns the Cookie header to send. */
+  const pair = async (): Promise<string> => {
+    const { code } = sessions.currentCode();
+    const reply = await send(handle, '/api/session/pair', { method: 'POST', headers: json, body: JSON.stringify({ code }) });
+    expect(reply.status).toBe(200);
+    const setCookie = ([] as string[]).concat(reply.headers['set-cookie'] ?? []);
+    return setCookie[0]!.split(';')[0]!;
+  };
+  const auth = () => ({ ...json, Cookie: cookie });
 
   beforeAll(async () => {
     rendererDir = mkdtempSync(join(tmpdir(), 'renderer-'));
@@ -45,7 +64,8 @@ describe('serve mode HTTP server', () => {
     mkdirSync(join(rendererDir, 'assets'));
     writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
     writeFileSync(join(rendererDir, '..', 'secret-outside.txt'), 'secret');
-    handle = await startServer({ backend, rendererDir, port: 0 });
+    handle = await startServer({ backend, rendererDir, port: 0, sessions, log: () => undefined });
+    cookie = await pair();
   });
 
   afterAll(async () => {
@@ -54,65 +74,77 @@ describe('serve mode HTTP server', () => {
     rmSync(join(rendererDir, '..', 'secret-outside.txt'), { force: true });
   });
 
-  test('prints an address with a long random token in the fragment, bound to 127.0.0.1 by default', () => {
+  test('listens on 127.0.0.1 by default and offers a loopback address to open', () => {
     expect(handle.host).toBe('127.0.0.1');
-    expect(handle.urlWithToken).toBe(`${handle.url}#token=${handle.token}`);
-    expect(handle.token.length).toBeGreaterThanOrEqual(40);
+    expect(handle.scheme).toBe('http');
+    expect(handle.openUrls).toEqual([`http://127.0.0.1:${handle.port}/`]);
   });
 
-  test('makes a new token on every start', async () => {
-    const other = await startServer({ backend, rendererDir, port: 0 });
-    expect(other.token).not.toBe(handle.token);
-    await other.close();
+  test('a pairing code gives an HttpOnly, SameSite=Strict session cookie named for this port, and works only once', async () => {
+    const { code } = sessions.currentCode();
+    const reply = await send(handle, '/api/session/pair', { method: 'POST', headers: { ...json, Origin: `http://127.0.0.1:${handle.port}` }, body: JSON.stringify({ code: code.toLowerCase().replace(/^(.{4})/, '$1-') }) });
+    expect(reply.status).toBe(200);
+    const setCookie = ([] as string[]).concat(reply.headers['set-cookie'] ?? [])[0]!;
+    expect(setCookie).toMatch(new RegExp(`^cnd-session-${handle.port}=[A-Za-z0-9_-]{43}; `));
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).toContain('Path=/');
+    expect(setCookie).toMatch(/Max-Age=60(;|$)/);
+    const again = await send(handle, '/api/session/pair', { method: 'POST', headers: json, body: JSON.stringify({ code }) });
+    expect(again.status).toBe(401);
+    expect(JSON.parse(again.body).error).toMatchObject({ code: 'pairingCodeInvalid', details: { reason: 'expired' } });
   });
 
-  test('answers an API call that carries the token', async () => {
+  test('answers an API call from a signed-in browser', async () => {
     const reply = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: auth(), body: '{}' });
     expect(reply.status).toBe(200);
     const body = JSON.parse(reply.body);
     expect(body.ok).toBe(true);
     expect(body.value.mode).toBe('serve');
-    expect(body.value.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  test('refuses an API call without a token with 401', async () => {
-    const reply = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-    expect(reply.status).toBe(401);
-    expect(JSON.parse(reply.body).ok).toBe(false);
+  test('refuses API calls without a session, or with a made-up one, with 401 notSignedIn', async () => {
+    const without = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: json, body: '{}' });
+    expect(without.status).toBe(401);
+    expect(JSON.parse(without.body).error.code).toBe('notSignedIn');
+    const madeUp = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...json, Cookie: `cnd-session-${handle.port}=${'A'.repeat(43)}` }, body: '{}' });
+    expect(madeUp.status).toBe(401);
+    const status = JSON.parse((await send(handle, '/api/session', { headers: { Cookie: cookie } })).body);
+    expect(status).toMatchObject({ ok: true, value: { signedIn: true } });
   });
 
-  test('refuses an API call with a wrong token with 401', async () => {
-    const reply = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...auth(), Authorization: `Bearer ${handle.token.slice(0, -1)}x` }, body: '{}' });
-    expect(reply.status).toBe(401);
-  });
-
-  test('refuses an API call from a foreign Origin with 403, even with the token', async () => {
+  test('refuses an API call from a foreign Origin with 403, even when signed in', async () => {
     const reply = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...auth(), Origin: 'https://evil.example' }, body: '{}' });
     expect(reply.status).toBe(403);
+    const pairing = await send(handle, '/api/session/pair', { method: 'POST', headers: { ...json, Origin: 'https://evil.example' }, body: '{"code":"AAAA-AAAA"}' });
+    expect(pairing.status).toBe(403);
     const sameOrigin = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...auth(), Origin: `http://127.0.0.1:${handle.port}` }, body: '{}' });
     expect(sameOrigin.status).toBe(200);
   });
 
-  test('refuses a cross-site browser request (Sec-Fetch-Site) and a foreign Host (DNS rebinding) with 403', async () => {
+  test('refuses a cross-site browser request (Sec-Fetch-Site) and a foreign Host (DNS rebinding) with 403, pages included', async () => {
     const crossSite = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...auth(), 'Sec-Fetch-Site': 'cross-site' }, body: '{}' });
     expect(crossSite.status).toBe(403);
     const rebound = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...auth(), Host: `attacker.example:${handle.port}` }, body: '{}' });
     expect(rebound.status).toBe(403);
+    const page = await send(handle, '/', { headers: { Host: `attacker.example:${handle.port}` } });
+    expect(page.status).toBe(403);
+    expect(page.body).toContain('--allow-host attacker.example');
   });
 
-  test('the event stream needs the token too', async () => {
+  test('the event stream needs a session, and ends when every browser is signed out', async () => {
     const without = await send(handle, '/api/events');
     expect(without.status).toBe(401);
-    const foreign = await send(handle, '/api/events', { headers: { Authorization: `Bearer ${handle.token}`, Origin: 'https://evil.example' } });
+    const foreign = await send(handle, '/api/events', { headers: { Cookie: cookie, Origin: 'https://evil.example' } });
     expect(foreign.status).toBe(403);
-    const withToken = await send(handle, '/api/events', { headers: { Authorization: `Bearer ${handle.token}` }, readFirstChunkOnly: true });
-    expect(withToken.status).toBe(200);
-    expect(withToken.headers['content-type']).toContain('text/event-stream');
+    const withCookie = await send(handle, '/api/events', { headers: { Cookie: cookie }, readFirstChunkOnly: true });
+    expect(withCookie.status).toBe(200);
+    expect(withCookie.headers['content-type']).toContain('text/event-stream');
   });
 
   test('delivers events from the services to an open stream', async () => {
     const received = new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: handle.port, path: '/api/events', headers: { Host: `127.0.0.1:${handle.port}`, Authorization: `Bearer ${handle.token}` } }, (res) => {
+      const req = request({ host: '127.0.0.1', port: handle.port, path: '/api/events', headers: { Host: `127.0.0.1:${handle.port}`, Cookie: cookie } }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -127,11 +159,10 @@ describe('serve mode HTTP server', () => {
       req.on('error', reject);
       req.end();
     });
-    const text = await received;
-    expect(text).toContain('data: {"level":"info","code":"test.hello"}');
+    expect(await received).toContain('data: {"level":"info","code":"test.hello"}');
   });
 
-  test('validates requests with the same contract as the desktop app', async () => {
+  test('validates requests with the same contract as the desktop app, and answers bad encodings with 400', async () => {
     const extra = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: auth(), body: '{"unexpected":1}' });
     expect(JSON.parse(extra.body).error.code).toBe('invalidRequest');
     const unknown = await send(handle, '/api/rpc/app:doesNotExist', { method: 'POST', headers: auth(), body: '{}' });
@@ -140,13 +171,14 @@ describe('serve mode HTTP server', () => {
     expect(notJson.status).toBe(400);
     const wrongType = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...auth(), 'Content-Type': 'text/plain' }, body: '{}' });
     expect(wrongType.status).toBe(415);
-  });
-
-  test('refuses openExternal for URLs outside the allowlist', async () => {
-    const reply = await send(handle, '/api/rpc/app:openExternal', { method: 'POST', headers: auth(), body: JSON.stringify({ url: 'http://evil.example/x' }) });
-    expect(JSON.parse(reply.body).error.code).toBe('externalUrlNotAllowed');
-    const allowed = await send(handle, '/api/rpc/app:openExternal', { method: 'POST', headers: auth(), body: JSON.stringify({ url: 'https://github.com/Qubasa/vpn-bench' }) });
-    expect(JSON.parse(allowed.body)).toEqual({ ok: true, value: { opened: false } });
+    const badEscape = await send(handle, '/api/rpc/%E0%A4%A', { method: 'POST', headers: auth(), body: '{}' });
+    expect(badEscape.status).toBe(400);
+    const protocolRelative = await send(handle, '//[');
+    expect(protocolRelative.status).toBe(403);
+    const absoluteForm = await send(handle, 'http://[');
+    expect(absoluteForm.status).toBe(400);
+    const stillUp = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: auth(), body: '{}' });
+    expect(stillUp.status).toBe(200);
   });
 
   test('serves the renderer with a strict CSP and never files outside its folder', async () => {
@@ -155,18 +187,88 @@ describe('serve mode HTTP server', () => {
     expect(index.body).toContain('<title>app</title>');
     expect(index.headers['content-security-policy']).toContain("default-src 'self'");
     expect(index.headers['content-security-policy']).not.toContain('unsafe-eval');
+    expect(index.headers['cache-control']).toBe('no-store');
     const asset = await send(handle, '/assets/app.js');
     expect(asset.headers['content-type']).toContain('text/javascript');
+    expect(asset.headers['cache-control']).toContain('immutable');
     const traversal = await send(handle, '/..%2fsecret-outside.txt');
-    expect(traversal.status).toBe(404);
+    expect(traversal.status).toBe(403);
+    const dotDot = await send(handle, '/assets/../../secret-outside.txt');
+    expect(dotDot.status).toBe(403);
+    expect(dotDot.body).not.toContain('secret');
     expect(traversal.body).not.toContain('secret');
+    const malformed = await send(handle, '/%E0%A4%A');
+    expect(malformed.status).toBe(400);
   });
 
-  test('isLoopbackHost tells which addresses keep the server private', () => {
-    expect(isLoopbackHost('127.0.0.1')).toBe(true);
-    expect(isLoopbackHost('::1')).toBe(true);
-    expect(isLoopbackHost('localhost')).toBe(true);
-    expect(isLoopbackHost('0.0.0.0')).toBe(false);
-    expect(isLoopbackHost('192.168.1.10')).toBe(false);
+  test('an expired session is refused as expired, and "sign out everywhere" ends every session', async () => {
+    const other = await pair();
+    now += 61_000;
+    const expired = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...json, Cookie: other }, body: '{}' });
+    expect(expired.status).toBe(401);
+    expect(JSON.parse(expired.body).error.details.reason).toBe('expired');
+    cookie = await pair();
+    const second = await pair();
+    const signedIn = sessions.size;
+    expect(signedIn).toBeGreaterThanOrEqual(2);
+    const everywhere = await send(handle, '/api/session/sign-out-everywhere', { method: 'POST', headers: auth(), body: '{}' });
+    expect(JSON.parse(everywhere.body)).toEqual({ ok: true, value: { sessionsEnded: signedIn } });
+    expect(sessions.size).toBe(0);
+    for (const gone of [cookie, second]) {
+      const reply = await send(handle, '/api/rpc/app:info.get', { method: 'POST', headers: { ...json, Cookie: gone }, body: '{}' });
+      expect(reply.status).toBe(401);
+    }
+    expect(codes.at(-1)?.reason).toBe('signedOutEverywhere');
+    cookie = await pair();
+  });
+
+  test('a signed-in browser can make a code for another device; others cannot', async () => {
+    const refused = await send(handle, '/api/session/new-code', { method: 'POST', headers: json, body: '{}' });
+    expect(refused.status).toBe(401);
+    const made = JSON.parse((await send(handle, '/api/session/new-code', { method: 'POST', headers: auth(), body: '{}' })).body);
+    expect(made.value.code).toMatch(/^[A-Z2-9]{8}$/);
+    const reply = await send(handle, '/api/session/pair', { method: 'POST', headers: json, body: JSON.stringify({ code: made.value.code }) });
+    expect(reply.status).toBe(200);
+  });
+});
+
+describe('serve mode over HTTPS', () => {
+  let handle: ServeHandle;
+  let dataDir: string;
+  let fingerprint = '';
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'serve-tls-'));
+    const rendererDir = join(dataDir, 'renderer');
+    mkdirSync(rendererDir);
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>tls</title>');
+    const certificate = await loadOrCreateCertificate(dataDir, ['localhost', '127.0.0.1']);
+    fingerprint = certificate.fingerprint256;
+    const backend = createBackend({ mode: 'serve', log: () => undefined, workspaceDir: join(dataDir, 'ws'), dataDir });
+    handle = await startServer({ backend, rendererDir, port: 0, sessions: new SessionStore(), tls: { cert: certificate.cert, key: certificate.key }, log: () => undefined });
+  });
+
+  afterAll(async () => {
+    await handle.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('presents the certificate whose fingerprint was printed', async () => {
+    const seen = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: handle.port, path: '/', rejectUnauthorized: false, headers: { Host: `127.0.0.1:${handle.port}` } }, (res) => {
+        resolve((res.socket as TLSSocket).getPeerX509Certificate()!.fingerprint256);
+        res.resume();
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(handle.scheme).toBe('https');
+    expect(seen).toBe(fingerprint);
+  });
+
+  test('sends someone who typed http:// on the same port to https://', async () => {
+    const reply = await send(handle, '/some/page?x=1');
+    expect(reply.status).toBe(308);
+    expect(reply.headers.location).toBe(`https://127.0.0.1:${handle.port}/some/page`);
   });
 });

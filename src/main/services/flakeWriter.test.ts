@@ -6,7 +6,7 @@ import { deleteItems } from '../../shared/model/ops';
 import type { Design, MachineId } from '../../shared/model/types';
 import { generateClan, manifestPath, parseManifest, type GeneratedClan } from '../../shared/nix/generate';
 import { referenceDesigns } from '../../shared/nix/referenceDesigns';
-import { changedFileOps, fsError, opensForWriting } from '../fs/testFileOps';
+import { failingWrites } from '../fs/testFileOps';
 import { checkGeneratedClan, writeGeneratedClan } from './flakeWriter';
 
 const households = referenceDesigns()[1]!.design;
@@ -152,16 +152,7 @@ describe('writeGeneratedClan', () => {
 
   test('reports a failed write as fileAccessFailed with the path and errno', async () => {
     const dir = freshDir();
-    const fileOps = changedFileOps({
-      handle: (_path, flags) =>
-        opensForWriting(flags)
-          ? {
-              writeFile: async () => {
-                throw fsError('ENOSPC');
-              },
-            }
-          : undefined,
-    });
+    const fileOps = failingWrites('ENOSPC');
     const result = await writeGeneratedClan(dir, generate(households), { fileOps });
     expect(!result.ok && result.error).toMatchObject({ code: 'fileAccessFailed', details: { operation: 'write', errno: 'ENOSPC' } });
   });

@@ -18,7 +18,7 @@ import {
   revisionOf,
   type ProjectFilesOptions,
 } from './projectFiles';
-import { changedFileOps, fsError, opensForWriting } from '../fs/testFileOps';
+import { changedFileOps, failingWrites, fsError } from '../fs/testFileOps';
 
 let root: string;
 let workspaceDir: string;
@@ -245,16 +245,7 @@ describe('atomic writes', () => {
     value(await files.save('home', sampleDesign('safe')));
     const before = readFileSync(inWorkspace('home.clan-design.json'));
     const failing = service({
-      fileOps: changedFileOps({
-        handle: (_path, flags) =>
-          opensForWriting(flags)
-            ? {
-                writeFile: async () => {
-                  throw fsError('ENOSPC');
-                },
-              }
-            : undefined,
-      }),
+      fileOps: failingWrites('ENOSPC'),
     });
     const result = await failing.save('home', sampleDesign('lost'), { overwrite: true });
     expect(!result.ok && result.error).toEqual({ code: 'fileAccessFailed', details: { name: 'home.clan-design.json', operation: 'write', errno: 'ENOSPC' } });

@@ -1,22 +1,19 @@
 import type { ApiTransport } from '../../../shared/ipc/api';
 import { setBackend } from '../app/appContext';
 import { useConnectionStore } from '../stores/connectionStore';
-import { createElectronTransport, createHttpTransport, takeServeToken } from './transport';
+import { createElectronTransport, createHttpTransport } from './transport';
 
 let transport: ApiTransport | undefined;
 
+/** Where this window's back end is: the desktop app's main process, or a serve-mode server over HTTP. */
+export type BackendMode = 'electron' | 'serve';
+
 /** Picks the transport for this window: the preload bridge in the desktop app, HTTP in serve mode. */
-export function initBackend(): { transport: ApiTransport | undefined; needsToken: boolean } {
-  if (window.api !== undefined) {
-    transport = createElectronTransport(window.api);
-    setBackend(transport);
-    return { transport, needsToken: false };
-  }
-  const token = takeServeToken(window.location, window.sessionStorage, window.history);
-  if (token === undefined) return { transport: undefined, needsToken: true };
-  transport = createHttpTransport(token, (status) => useConnectionStore.getState().setStatus(status));
-  setBackend(transport);
-  return { transport, needsToken: false };
+export function initBackend(): { transport: ApiTransport; mode: BackendMode } {
+  const mode: BackendMode = window.api !== undefined ? 'electron' : 'serve';
+  transport = window.api !== undefined ? createElectronTransport(window.api) : createHttpTransport((status) => useConnectionStore.getState().setStatus(status));
+  setBackend(transport, mode);
+  return { transport, mode };
 }
 
 /** The transport chosen by initBackend; components call operations through it. */

@@ -36,26 +36,27 @@ export function createElectronTransport(bridge: NonNullable<Window['api']>): Api
   };
 }
 
-/** Why the serve-mode transport could not reach the back end. */
+/** Whether the serve-mode transport reaches the back end: 'unauthorized' means this browser is not signed in. */
 export type TransportStatus = 'connected' | 'unauthorized' | 'offline';
 
 /**
- * The serve-mode transport: the same contract over HTTP. The token travels in the Authorization header, never
- * in a URL, so it does not end up in server logs or Referer headers.
+ * The serve-mode transport: the same contract over HTTP. The browser's session is an HttpOnly cookie the page
+ * never sees (same-origin requests carry it), so nothing secret lives in the page, its storage or its URLs.
  */
-export function createHttpTransport(token: string, onStatus: (status: TransportStatus) => void): ApiTransport {
-  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+export function createHttpTransport(onStatus: (status: TransportStatus) => void): ApiTransport {
+  const headers = { 'Content-Type': 'application/json' };
   const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
   let streamStarted = false;
 
   const startStream = async (): Promise<void> => {
-    // fetch instead of EventSource, because EventSource cannot send the Authorization header.
     for (;;) {
       try {
-        const response = await fetch('/api/events', { headers: { Authorization: headers.Authorization } });
+        const response = await fetch('/api/events', { credentials: 'same-origin' });
         if (response.status === 401 || response.status === 403) {
           onStatus('unauthorized');
-          return;
+          // Signed out: look again later, so the stream comes back by itself once the browser is paired again.
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+          continue;
         }
         if (!response.ok || response.body === null) throw new Error(`status ${response.status}`);
         onStatus('connected');
@@ -92,12 +93,16 @@ export function createHttpTransport(token: string, onStatus: (status: TransportS
     invoke: (async (channel: RequestChannel, request: unknown, options?: { keepalive?: boolean }) => {
       let response: Response;
       try {
-        response = await fetch(`/api/rpc/${encodeURIComponent(channel)}`, { method: 'POST', headers, body: JSON.stringify(request), keepalive: options?.keepalive === true });
+        response = await fetch(`/api/rpc/${encodeURIComponent(channel)}`, { method: 'POST', headers, credentials: 'same-origin', body: JSON.stringify(request), keepalive: options?.keepalive === true });
       } catch {
         onStatus('offline');
         return err(appError('internalError', { channel, reason: 'the server could not be reached' }));
       }
-      if (response.status === 401 || response.status === 403) {
+      if (response.status === 401) {
+        onStatus('unauthorized');
+        return err(appError('notSignedIn', { channel, reason: await refusalReason(response) }));
+      }
+      if (response.status === 403) {
         onStatus('unauthorized');
         return err(appError('untrustedSender', { channel, status: response.status }));
       }
@@ -121,16 +126,12 @@ export function createHttpTransport(token: string, onStatus: (status: TransportS
   };
 }
 
-/**
- * Reads the serve-mode token from the address (#token=...), keeps it for this tab and removes it from the
- * address bar so it is not shared by accident when someone copies the URL.
- */
-export function takeServeToken(location: Location, storage: Storage, history: History): string | undefined {
-  const match = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash);
-  if (match !== null) {
-    storage.setItem('clan-designer.token', match[1]!);
-    history.replaceState(history.state, '', location.pathname + location.search);
-    return match[1];
+/** Why the server refused a request as not signed in ('expired' or 'noSession'). */
+async function refusalReason(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { details?: { reason?: unknown } } };
+    return body.error?.details?.reason === 'expired' ? 'expired' : 'noSession';
+  } catch {
+    return 'noSession';
   }
-  return storage.getItem('clan-designer.token') ?? undefined;
 }

@@ -1,26 +1,26 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { backend } from '../api/backend';
 import { ErrorBoundary } from '../components/ErrorBoundary';
+import { LoadingPart } from '../components/LoadingPart';
 import { useConnectionStore } from '../stores/connectionStore';
 import { areas, useUiStore } from '../stores/uiStore';
 import { CommandPalette } from '../dialogs/CommandPalette';
 import { ConfirmDialog } from '../dialogs/ConfirmDialog';
-import { MermaidDialog } from '../dialogs/MermaidDialog';
 import { OpenDialog } from '../dialogs/OpenDialog';
 import { SaveAsDialog } from '../dialogs/SaveAsDialog';
 import { WizardDialog } from '../dialogs/WizardDialog';
-import { AboutDialog } from './AboutDialog';
 import { AreaContent } from './Areas';
 import { AreaTabs } from './AreaTabs';
-import { ChooseVpnArea } from '../vpn/ChooseVpnArea';
 import { useComparisonUrl } from '../vpn/useComparisonUrl';
-import { DeployArea } from '../deploy/DeployArea';
 import { CheckPrompts } from '../deploy/CheckPrompts';
 import { useCheckEvents, useLastCheckFor } from '../deploy/checkStore';
 import { useDesign } from '../stores/designStore';
 import { appContext } from './appContext';
+import { ChunkFailureBanner } from './ChunkFailureBanner';
+import { AboutDialog, ChooseVpnArea, DeployArea, MermaidDialog } from './lazyParts';
 import { DesignArea } from './DesignArea';
 import { RecoveryBanner } from './RecoveryBanner';
+import { ServerSignInDialog } from './ServerSignInDialog';
 import { StatusBar } from './StatusBar';
 import { useAutosave, useDocumentTitle } from './useDocumentLifecycle';
 import { useCommandKeys } from './useCommandKeys';
@@ -54,7 +54,7 @@ function useBackendInfo(): void {
         if (result.ok) {
           store.setInfo(result.value);
           store.setStatus('connected');
-        } else if (result.error.code === 'untrustedSender') store.setStatus('unauthorized');
+        } else if (result.error.code === 'untrustedSender' || result.error.code === 'notSignedIn') store.setStatus('unauthorized');
         else store.setStatus('offline');
       });
     return () => {
@@ -66,15 +66,31 @@ function useBackendInfo(): void {
 /** The window: title bar with the four work areas, the open area, and the status bar. */
 function Dialogs() {
   const dialog = useUiStore((s) => s.dialog);
+  const setDialog = useUiStore((s) => s.setDialog);
+  const aboutOpen = useUiStore((s) => s.aboutOpen);
+  const setAboutOpen = useUiStore((s) => s.setAboutOpen);
   return (
     <>
       {dialog === 'palette' && <CommandPalette />}
       {dialog === 'wizard' && <WizardDialog />}
-      {dialog === 'mermaid' && <MermaidDialog />}
+      {dialog === 'mermaid' && (
+        <ErrorBoundary area="Mermaid export" onCloseDialog={() => setDialog(null)}>
+          <Suspense fallback={<LoadingPart floating label="Opening the Mermaid export…" />}>
+            <MermaidDialog />
+          </Suspense>
+        </ErrorBoundary>
+      )}
       {dialog === 'open' && <OpenDialog />}
       {dialog === 'saveAs' && <SaveAsDialog />}
+      {dialog === 'serverSignIn' && <ServerSignInDialog />}
       <ConfirmDialog />
-      <AboutDialog />
+      {aboutOpen && (
+        <ErrorBoundary area="About" onCloseDialog={() => setAboutOpen(false)}>
+          <Suspense fallback={<LoadingPart floating label="Opening About…" />}>
+            <AboutDialog />
+          </Suspense>
+        </ErrorBoundary>
+      )}
       <CheckPrompts />
     </>
   );
@@ -83,6 +99,8 @@ function Dialogs() {
 export function App() {
   const activeArea = useUiStore((s) => s.activeArea);
   const setAboutOpen = useUiStore((s) => s.setAboutOpen);
+  const setDialog = useUiStore((s) => s.setDialog);
+  const serveMode = useConnectionStore((s) => s.info?.mode === 'serve');
   useAreaShortcuts();
   useBackendInfo();
   useCommandKeys();
@@ -100,14 +118,22 @@ export function App() {
         <h1 className="app-title">Clan Network Designer</h1>
         <AreaTabs />
         <span className="header-spacer" />
+        {serveMode && (
+          <button type="button" className="header-button" onClick={() => setDialog('serverSignIn')} data-testid="sign-in-button">
+            Sign-in
+          </button>
+        )}
         <button type="button" className="header-button" onClick={() => setAboutOpen(true)}>
           About
         </button>
       </header>
       <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={active.id === 'assistant' ? 0 : -1}>
         <RecoveryBanner />
+        <ChunkFailureBanner />
         <ErrorBoundary area={active.label} key={active.id}>
-          {active.id === 'design' ? <DesignArea /> : active.id === 'choose-vpn' ? <ChooseVpnArea /> : active.id === 'deploy' ? <DeployArea /> : <AreaContent area={active.id} />}
+          <Suspense fallback={<LoadingPart label={`Loading the ${active.label} area…`} />}>
+            {active.id === 'design' ? <DesignArea /> : active.id === 'choose-vpn' ? <ChooseVpnArea /> : active.id === 'deploy' ? <DeployArea /> : <AreaContent area={active.id} />}
+          </Suspense>
         </ErrorBoundary>
       </main>
       <StatusBar />

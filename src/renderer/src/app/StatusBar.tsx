@@ -8,7 +8,7 @@ const statusText = {
   connecting: 'Connecting to the back end…',
   connected: 'Connected',
   offline: 'The server is not answering; retrying…',
-  unauthorized: 'The server refused this page’s token. Open the address the server printed when it started.',
+  unauthorized: 'This browser is not signed in to the server; pair it again with a code from the server’s console.',
 } as const;
 
 /** The bottom line of the window: where the app runs, whether the back end answers, and which area is open. */

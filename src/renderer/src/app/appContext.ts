@@ -24,6 +24,7 @@ export const appContext: CommandContext = {
   },
   view: null,
   backend: null,
+  backendMode: null,
   confirm: (title, message) => useConfirmStore.getState().ask(title, message),
   notify: (message) => useNoticeStore.getState().show(message),
 };
@@ -34,6 +35,7 @@ export function setViewControls(view: ViewControls | null): void {
 }
 
 /** Connects commands to the back end once the transport is known. */
-export function setBackend(backend: ApiTransport | null): void {
+export function setBackend(backend: ApiTransport | null, mode: CommandContext['backendMode'] = null): void {
   appContext.backend = backend;
+  appContext.backendMode = mode;
 }

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { Design } from '../../../shared/model/types';
 import { displayName } from '../commands/fileActions';
 import { designStore, useDesign } from '../stores/designStore';
 import { appContext } from './appContext';
@@ -19,20 +20,45 @@ export function autosaveKey(): string {
   return designStore.getState().file.name ?? 'untitled';
 }
 
+/** What an autosave tick needs: the open design and a way to write it. */
+export interface AutosaveSource {
+  current(): { design: Design; savedDesign: Design; key: string; revision: string | null };
+  write(request: { key: string; design: Design; revision?: string }, keepalive: boolean): Promise<{ ok: boolean }>;
+}
+
+/**
+ * One autosave step per call: writes the design when it has unsaved changes that were not written yet. A write
+ * that fails (server unreachable, browser signed out) is tried again on the next call, so the changes reach the
+ * data folder once the connection or the sign-in is back.
+ */
+export function createAutosaver(source: AutosaveSource): (keepalive: boolean) => void {
+  let lastWritten: Design | undefined = source.current().design;
+  return (keepalive) => {
+    const { design, savedDesign, key, revision } = source.current();
+    if (design === savedDesign || design === lastWritten) return;
+    lastWritten = design;
+    void source.write({ key, design, ...(revision === null ? {} : { revision }) }, keepalive).then((result) => {
+      if (!result.ok && lastWritten === design) lastWritten = undefined;
+    });
+  };
+}
+
 /**
  * Every few seconds while there are unsaved changes, and when the window closes, the design is written to the
  * app's data folder; the next start offers to recover it if it never reached its file.
  */
 export function useAutosave(): void {
   useEffect(() => {
-    let lastWritten = designStore.getState().design;
-    const write = (keepalive: boolean) => {
-      const { design, savedDesign, file } = designStore.getState();
-      if (design === savedDesign || design === lastWritten || appContext.backend === null) return;
-      lastWritten = design;
-      const request = { key: autosaveKey(), design, ...(file.revision === null ? {} : { revision: file.revision }) };
-      void appContext.backend.invoke('project:autosave', request, { keepalive });
-    };
+    const write = createAutosaver({
+      current: () => {
+        const { design, savedDesign, file } = designStore.getState();
+        return { design, savedDesign, key: autosaveKey(), revision: file.revision };
+      },
+      write: async (request, keepalive) => {
+        if (appContext.backend === null) return { ok: false };
+        return appContext.backend.invoke('project:autosave', request, { keepalive });
+      },
+    });
     const timer = window.setInterval(() => write(false), AUTOSAVE_INTERVAL_MS);
     const onHide = () => write(true);
     window.addEventListener('pagehide', onHide);

@@ -299,6 +299,14 @@ export const commands: readonly Command[] = [
     keyTest: (e) => primary(e) && !e.shiftKey && key(e, 'k'),
     perform: (ctx) => ctx.ui.openDialog('palette'),
   },
+  {
+    id: 'serverSignIn',
+    label: 'Sign-in and other devices…',
+    group: 'help',
+    keywords: ['pair', 'pairing code', 'sign out', 'log out', 'session', 'server', 'device'],
+    predicate: (ctx) => ctx.backendMode === 'serve',
+    perform: (ctx) => ctx.ui.openDialog('serverSignIn'),
+  },
   { id: 'about', label: 'About Clan Network Designer', group: 'help', perform: (ctx) => ctx.ui.openDialog('about') },
 ];
 

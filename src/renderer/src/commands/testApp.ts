@@ -25,6 +25,7 @@ export function createTestApp(initial?: Design, options: { confirm?: boolean } =
     },
     view: null,
     backend: null,
+    backendMode: null,
     confirm: async (title) => {
       confirmations.push(title);
       return options.confirm ?? true;

@@ -24,13 +24,15 @@ export interface CommandContext {
   clipboard: { fragment: Fragment | null };
   /** UI state setters the commands need (dialogs, toggles). */
   ui: {
-    openDialog: (dialog: 'open' | 'saveAs' | 'wizard' | 'palette' | 'mermaid' | 'about') => void;
+    openDialog: (dialog: 'open' | 'saveAs' | 'wizard' | 'palette' | 'mermaid' | 'about' | 'serverSignIn') => void;
     toggleOverlay: () => void;
     toggleSnap: () => void;
     toggleProblems: () => void;
   };
   view: ViewControls | null;
   backend: ApiTransport | null;
+  /** Whether the back end is the desktop app or a serve-mode server (which has sign-ins); null before it is known. */
+  backendMode: 'electron' | 'serve' | null;
   /** Asks the user to confirm a destructive step; resolves false when they cancel. */
   confirm: (title: string, message: string) => Promise<boolean>;
   /** Shows a short message in the status area. */

@@ -13,7 +13,7 @@ export const areas = [
 export type AreaId = (typeof areas)[number]['id'];
 
 /** Which modal dialog is open, if any. */
-export type DialogId = 'about' | 'open' | 'saveAs' | 'wizard' | 'palette' | 'confirmDelete' | 'mermaid' | null;
+export type DialogId = 'about' | 'open' | 'saveAs' | 'wizard' | 'palette' | 'confirmDelete' | 'mermaid' | 'serverSignIn' | null;
 
 interface UiState {
   activeArea: AreaId;
