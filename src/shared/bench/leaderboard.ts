@@ -1,3 +1,15 @@
+import {
+  balancedWeights,
+  defaultSort as savedDefaultSort,
+  leaderboardWorkloadIds as savedWorkloadIds,
+  sortColumnIds,
+  sortDirections,
+  weightPresetIds,
+  type LeaderboardWorkloadId,
+  type SortColumn,
+  type SortDirection,
+  type WeightPresetId,
+} from '../schema/comparisonIds';
 import { noVpnId, type VpnId } from '../vpn/ids';
 import { getCell, getFailureCategory, getFlag, getHeadline, getProfile, getSeriesName, getWorkload, listSeries } from './query';
 import { profileIds, type BenchCell, type BenchDataset, type Direction, type FailureCategory, type FlagId, type ProfileId, type RunId, type SeriesId, type Unit, type Workload, type WorkloadId } from './schema';
@@ -30,11 +42,16 @@ import { profileIds, type BenchCell, type BenchDataset, type Direction, type Fai
 //   medium and high impairment profiles whatever profile the table shows, so it rewards VPNs that hold up there.
 // - Colour. Continuous on log2 of the factor: green at 1.0x, yellow at 2x, red at 4x and beyond (factorColor).
 
-/** The workloads shown as leaderboard columns, in display order. Connect times are measured once per deployment, mostly wait for the plain network, and exist only in the baseline profile, so they are not columns. */
-export const leaderboardWorkloadIds = ['tcp', 'parallelTcp', 'udp', 'pingRtt', 'pingLoss', 'quic', 'video', 'nixCache'] as const satisfies readonly WorkloadId[];
+/**
+ * The workloads shown as leaderboard columns, in display order; design files keep a weight for each, so the ids are
+ * the file format's (schema/comparisonIds.ts), checked here against the dataset's workloads. Connect times are
+ * measured once per deployment, mostly wait for the plain network, and exist only in the baseline profile, so they
+ * are not columns.
+ */
+export const leaderboardWorkloadIds = savedWorkloadIds satisfies readonly WorkloadId[];
 
-/** A workload shown as a leaderboard column. */
-export type LeaderboardWorkloadId = (typeof leaderboardWorkloadIds)[number];
+// The ids a design file stores are defined with the file format; the leaderboard's public names stay these.
+export { sortColumnIds, sortDirections, weightPresetIds, type LeaderboardWorkloadId, type SortColumn, type SortDirection, type WeightPresetId };
 
 /** How much each column counts in the score (any non-negative numbers; they are normalised). */
 export type WorkloadWeights = Readonly<Record<LeaderboardWorkloadId, number>>;
@@ -80,12 +97,6 @@ export const TEST_SIDE_FAILURES: ReadonlySet<FailureCategory> = new Set<FailureC
 // ---------------------------------------------------------------------------------------------------------------
 // Presets
 
-/** The named weight presets. */
-export const weightPresetIds = ['balanced', 'fileTransfer', 'videoCalls', 'flakyLinks'] as const;
-
-/** A named weight preset. */
-export type WeightPresetId = (typeof weightPresetIds)[number];
-
 /** A preset: weights per workload and the profiles its score spans. */
 export interface WeightPreset {
   readonly id: WeightPresetId;
@@ -102,7 +113,8 @@ export const weightPresets: Readonly<Record<WeightPresetId, WeightPreset>> = {
     id: 'balanced',
     label: 'Balanced',
     description: 'Every workload counts the same.',
-    weights: { tcp: 1, parallelTcp: 1, udp: 1, pingRtt: 1, pingLoss: 1, quic: 1, video: 1, nixCache: 1 },
+    // A new design starts with these weights (schema/comparisonIds.ts).
+    weights: balancedWeights,
     scoreProfiles: [],
   },
   fileTransfer: {
@@ -378,29 +390,18 @@ export function formatFactor(factor: number): string {
 // ---------------------------------------------------------------------------------------------------------------
 // The table
 
-/** Columns the table can be sorted by: the score, the series name, or a workload (by factor). */
-export const sortColumnIds = ['score', 'name', ...leaderboardWorkloadIds] as const;
-
-/** A column the table can be sorted by. */
-export type SortColumn = (typeof sortColumnIds)[number];
-
 /**
- * bestFirst: lowest factor or score first (for 'name': A to Z); worstFirst: the reverse. Rows without a value in
- * the sort column always come last, and ties keep the run's series order.
+ * How the rows are ordered: by the score, the series name, or a workload (by factor); bestFirst: lowest factor or
+ * score first (for 'name': A to Z), worstFirst: the reverse. Rows without a value in the sort column always come
+ * last, and ties keep the run's series order.
  */
-export const sortDirections = ['bestFirst', 'worstFirst'] as const;
-
-/** A sort direction. */
-export type SortDirection = (typeof sortDirections)[number];
-
-/** How the rows are ordered. */
 export interface LeaderboardSort {
   readonly column: SortColumn;
   readonly direction: SortDirection;
 }
 
 /** The default order: best score first. */
-export const defaultSort: LeaderboardSort = { column: 'score', direction: 'bestFirst' };
+export const defaultSort: LeaderboardSort = savedDefaultSort;
 
 /** Why a cell is flagged: a dataset flag, too few pairs, or no value at all. */
 export type CellFlagId = FlagId | 'fewPairs' | 'noValue';

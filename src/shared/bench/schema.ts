@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { profileIds } from '../schema/comparisonIds';
 import { noVpnId, vpnIds, type VpnId } from '../vpn/ids';
 
 // The benchmark dataset the VPN chooser reads: our own compact schema for the measurements of the vpn-bench
@@ -18,11 +19,9 @@ export const seriesIds = [noVpnId, ...vpnIds] as const;
 /** One series: a VPN, or `none` for the bare network. */
 export type SeriesId = VpnId | typeof noVpnId;
 
-/** The four network profiles, from a clean link to a bad one. */
-export const profileIds = ['baseline', 'low', 'medium', 'high'] as const;
-
-/** One network profile. */
-export type ProfileId = (typeof profileIds)[number];
+// The four network profiles, from a clean link to a bad one. Design files store these ids too, so they are defined
+// with the design format's ids and the dataset format uses them.
+export { profileIds, type ProfileId } from '../schema/comparisonIds';
 
 /** The workloads, in display order; the last two are measured once per deployment (baseline only). */
 export const workloadIds = [

@@ -1,11 +1,24 @@
 import { z } from 'zod';
-import { defaultPriorities, MAX_PRIORITY, priorityIds, type PriorityId } from '../bench/advisor';
-import { defaultSort, leaderboardWorkloadIds, sortColumnIds, sortDirections, weightPresetIds, weightPresets, type LeaderboardWorkloadId } from '../bench/leaderboard';
-import { profileIds } from '../bench/schema';
 import { vpnIds } from '../vpn/ids';
+import {
+  balancedWeights,
+  defaultPriorities,
+  defaultSort,
+  leaderboardWorkloadIds,
+  MAX_PRIORITY,
+  priorityIds,
+  profileIds,
+  sortColumnIds,
+  sortDirections,
+  weightPresetIds,
+  type LeaderboardWorkloadId,
+  type PriorityId,
+} from './comparisonIds';
 
 // The design document: everything the user draws and chooses, saved in the project file and tracked by undo.
 // Records are plain JSON keyed by branded ids; positions are part of the document so the layout round-trips.
+// Every id and default it stores comes from a module that imports nothing (comparisonIds.ts, vpn/ids.ts), never from
+// a feature, so renaming something in the leaderboard or the advisor cannot change what files hold.
 
 /** Id of a site (branded: the compiler rejects a machine id where a site id is expected). */
 export const siteIdSchema = z.string().regex(/^site_[A-Za-z0-9_-]{1,40}$/).brand<'SiteId'>();
@@ -145,12 +158,12 @@ export type VpnComparison = z.infer<typeof vpnComparisonSchema>;
 
 /** The comparison settings of a new design: baseline profile, balanced weights, best score first, default priorities. */
 export function createDefaultComparison(): VpnComparison {
-  const preset = weightPresets.balanced;
   return {
     profile: 'baseline',
-    preset: preset.id,
-    weights: { ...preset.weights },
-    scoreProfiles: [...preset.scoreProfiles],
+    preset: 'balanced',
+    weights: { ...balancedWeights },
+    // The balanced preset scores the profile the table shows.
+    scoreProfiles: [],
     sort: { ...defaultSort },
     priorities: { ...defaultPriorities },
   };
