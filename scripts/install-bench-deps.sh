@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what `npm run bench:ssh` compares the app's preflight with: Ansible
+# Installs what `npm run bench:ssh` compares the app's "Check machines" with: Ansible
 # (Debian's ansible-core: the `ansible` ad-hoc command) and parallel-ssh (Debian's
 # pssh). The SSH lab the benchmark runs against needs scripts/install-test-deps.sh
 # as well (OpenSSH, iproute2, iptables) and root.

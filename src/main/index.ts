@@ -89,5 +89,5 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-// A check still running is cancelled, so its remote commands are stopped rather than cut off.
-app.on('before-quit', () => backend?.services.checkJobs.dispose());
+// Jobs still running (a check) are cancelled, so their remote commands are stopped rather than cut off.
+app.on('before-quit', () => backend?.services.jobs.dispose());

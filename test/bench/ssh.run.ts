@@ -5,23 +5,23 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runPreflight, type MachinePreflight } from '../../src/main/services/preflight';
+import { checkMachines, type MachineCheckResult } from '../../src/main/services/checkMachines';
 import { quoteCommand } from '../../src/main/ssh/quote';
 import { SshClientPool } from '../../src/main/ssh/sshClient';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Machine } from '../../src/shared/model/types';
-import { nixPlatformOf, parsePreflightFacts, PREFLIGHT_SCRIPT, type PreflightFacts } from '../../src/shared/preflight';
+import { nixPlatformOf, parseCheckFacts, CHECK_SCRIPT, type CheckFacts } from '../../src/shared/check';
 import { quoteArgument } from '../../src/shared/shellQuote';
 import { createLab, destroyLeftovers, missingLabDependencies, type Lab, type LabHost, type LabSpec } from '../lab/lab';
 import { writeReadmeTable } from './readme';
 
-// `npm run bench:ssh`: wall time of a preflight of 1, 10 and 20 lab hosts (test/lab/lab.ts: real OpenSSH servers in
+// `npm run bench:ssh`: wall time of checking 1, 10 and 20 lab hosts (test/lab/lab.ts: real OpenSSH servers in
 // network namespaces), against the same checks run by Ansible ad-hoc and by parallel-ssh from Debian (ansible-core
 // and pssh packages), on the same hosts, in one run. Targets (issue 6): 20 hosts <= 1.3x one host, and <= 0.3x
 // Ansible's time for 20 hosts.
 //
-// What is timed: from starting the tool until every host has run PREFLIGHT_SCRIPT (src/shared/preflight.ts) and its
-// output is back; for the app, runPreflight with concurrency 20 on a new SshClientPool (strict host keys against a
+// What is timed: from starting the tool until every host has run CHECK_SCRIPT (src/shared/check.ts) and its
+// output is back; for the app, checkMachines with concurrency 20 on a new SshClientPool (strict host keys against a
 // known_hosts file written from the lab's host keys) and disposing the pool; for Ansible and parallel-ssh, the whole
 // process from spawn to exit. Every run is cold: the app opens new connections (new pool), Ansible runs with
 // ControlMaster off and a fresh control path folder and ANSIBLE_HOME, parallel-ssh with ControlMaster off. All three
@@ -34,7 +34,7 @@ import { writeReadmeTable } from './readme';
 // its default `-C` (compression) goes with the ControlMaster settings, since neither other tool compresses.
 //
 // The script reaches Ansible and parallel-ssh as one remote command built by the app's quoting helper
-// (quoteCommand(['sh', '-c', PREFLIGHT_SCRIPT]), on shared/shellQuote.ts), passed as a single argv element: no local
+// (quoteCommand(['sh', '-c', CHECK_SCRIPT]), on shared/shellQuote.ts), passed as a single argv element: no local
 // shell, no string concatenation. Before timing, each tool runs the lab's argv printer in place of `sh` to prove the
 // script arrives byte for byte. Every timed run is checked afterwards: exit status, every host present, and the facts
 // each host printed equal the facts the app reads itself (the clock and free disk aside) with the `end=1` line; a
@@ -236,12 +236,12 @@ function runTimed(file: string, args: readonly string[], env: NodeJS.ProcessEnv,
 }
 
 /** The facts that must be the same whoever asks: the clock and free disk space move between runs. */
-function comparableFacts(facts: PreflightFacts): string {
+function comparableFacts(facts: CheckFacts): string {
   const { date: _date, diskRootFreeKb: _root, diskNixFreeKb: _nix, ...rest } = facts;
   return JSON.stringify(rest);
 }
 
-describe('SSH preflight benchmark', () => {
+describe('SSH check benchmark', () => {
   let lab: Lab | undefined;
   let work = '';
   let knownHostsPath = '';
@@ -381,13 +381,13 @@ describe('SSH preflight benchmark', () => {
 
   function checkOutputs(tool: Tool, n: number, outputs: Map<string, string>): void {
     for (const [address, stdout] of outputs) {
-      const facts = parsePreflightFacts(stdout);
+      const facts = parseCheckFacts(stdout);
       if (!facts.complete) throw new Error(`${tool}, ${n} hosts: ${address} did not print end=1:\n${stdout.slice(0, 2000)}`);
       if (comparableFacts(facts) !== referenceFacts) throw new Error(`${tool}, ${n} hosts: ${address} printed other facts than the app reads:\n${comparableFacts(facts)}\n${referenceFacts}`);
     }
   }
 
-  function checkApp(results: MachinePreflight[], n: number): void {
+  function checkApp(results: MachineCheckResult[], n: number): void {
     if (results.length !== n) throw new Error(`app, ${n} hosts: ${results.length} results`);
     for (const r of results) {
       const status = Object.fromEntries(r.findings.map((f) => [f.id, f.status]));
@@ -405,7 +405,7 @@ describe('SSH preflight benchmark', () => {
     await waitForQuiet();
     const runDir = join(work, `run-${(runCounter += 1)}`);
     mkdirSync(runDir, { recursive: true });
-    const command = quoteCommand(['sh', '-c', PREFLIGHT_SCRIPT]);
+    const command = quoteCommand(['sh', '-c', CHECK_SCRIPT]);
     const hostsBefore = hostGroup?.readMs();
     const clientBefore = clientGroup?.readMs();
     const busyBefore = machineBusyTicks();
@@ -415,9 +415,9 @@ describe('SSH preflight benchmark', () => {
       const design = designFor(n);
       const start = performance.now();
       const pool = new SshClientPool({ knownHostsPath, hostKeyPolicy: { mode: 'strict' } });
-      let results: MachinePreflight[];
+      let results: MachineCheckResult[];
       try {
-        results = await runPreflight(design, { pool, identityFor: () => ({ privateKey }), concurrency });
+        results = await checkMachines(design, { pool, identityFor: () => ({ privateKey }), concurrency });
       } finally {
         pool.dispose();
       }
@@ -443,8 +443,8 @@ describe('SSH preflight benchmark', () => {
   /** Proves the script reaches each tool's remote `sh` byte for byte: the lab's argv printer stands in for sh. */
   async function checkScriptArrivesIntact(): Promise<void> {
     const host = hosts[0]!;
-    const command = quoteCommand([host.argvCommand, '-c', PREFLIGHT_SCRIPT]);
-    const expected = `-c\0${PREFLIGHT_SCRIPT}\0`;
+    const command = quoteCommand([host.argvCommand, '-c', CHECK_SCRIPT]);
+    const expected = `-c\0${CHECK_SCRIPT}\0`;
     const dir = join(work, 'argv-check');
     const ansible = ansibleOutputs(await runTimed('ansible', ansibleArgs(1, command, dir), env(dir), work), 1, dir).get(host.address)!;
     // raw runs with a TTY (ssh -tt), whose line discipline turns every \n of the output into \r\n.
@@ -454,14 +454,14 @@ describe('SSH preflight benchmark', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  test('times preflight of 1, 10 and 20 hosts against Ansible and parallel-ssh and writes bench-results/ssh.json', async () => {
+  test('times checking 1, 10 and 20 hosts against Ansible and parallel-ssh and writes bench-results/ssh.json', async () => {
     // The facts every tool must bring back: read once through the app's own SSH client.
     const pool = new SshClientPool({ knownHostsPath, hostKeyPolicy: { mode: 'strict' } });
     try {
       const target = { host: hosts[0]!.address, port: 22, username: user, privateKey };
-      const reference = await pool.exec(target, ['sh', '-c', PREFLIGHT_SCRIPT]);
+      const reference = await pool.exec(target, ['sh', '-c', CHECK_SCRIPT]);
       if (!reference.ok) throw new Error(`the app could not run the script on ${target.host}: ${JSON.stringify(reference.error)}`);
-      const facts = parsePreflightFacts(reference.value.stdout);
+      const facts = parseCheckFacts(reference.value.stdout);
       expect(facts.complete, 'the script printed end=1').toBe(true);
       referenceFacts = comparableFacts(facts);
     } finally {
@@ -550,9 +550,9 @@ describe('SSH preflight benchmark', () => {
         warmupRounds,
         repetitions,
         concurrency,
-        remoteCommand: "quoteCommand(['sh', '-c', PREFLIGHT_SCRIPT])",
+        remoteCommand: "quoteCommand(['sh', '-c', CHECK_SCRIPT])",
         tools: {
-          app: 'runPreflight (src/main/services/preflight.ts) on a new SshClientPool per run, strict host keys, concurrency 20; timed until the pool is disposed',
+          app: 'checkMachines (src/main/services/checkMachines.ts) on a new SshClientPool per run, strict host keys, concurrency 20; timed until the pool is disposed',
           ansible: 'ansible all -m raw -a <command> -f 20, ANSIBLE_SSH_ARGS="-o ControlMaster=no", fresh ANSIBLE_HOME and control path folder per run, --tree for per-host results; whole process timed',
           pssh: 'parallel-ssh -p 20 -O ControlMaster=no -o <dir> <command>; whole process timed',
         },
@@ -572,7 +572,7 @@ describe('SSH preflight benchmark', () => {
       return client === null || host === null ? 'not measured' : `${seconds(client)} + ${seconds(host)}`;
     };
     const markdown = [
-      `Preflight of lab hosts over SSH, cold connections (${environment.cpu}, ${environment.cpuCount} cores, Node ${environment.node}, ssh2 ${environment.ssh2}, ${environment.openssh.split(',')[0]}, ${environment.ansible.replace(/^ansible \[core (.*)\]$/, 'ansible-core $1')} on Python ${environment.ansiblePython}, pssh ${environment.pssh}, ${report.date.slice(0, 10)}); median (min) of ${repetitions} runs:`,
+      `"Check machines" on lab hosts over SSH, cold connections (${environment.cpu}, ${environment.cpuCount} cores, Node ${environment.node}, ssh2 ${environment.ssh2}, ${environment.openssh.split(',')[0]}, ${environment.ansible.replace(/^ansible \[core (.*)\]$/, 'ansible-core $1')} on Python ${environment.ansiblePython}, pssh ${environment.pssh}, ${report.date.slice(0, 10)}); median (min) of ${repetitions} runs:`,
       '',
       `| hosts | ${tools.map((t) => toolLabels[t]).join(' | ')} |`,
       `|---:|${tools.map(() => '---:').join('|')}|`,
@@ -586,7 +586,7 @@ describe('SSH preflight benchmark', () => {
             `- The lab's hosts share the ${environment.cpuCount} cores with the client: the app's 20-host run needs ${seconds(cpuBound.appTwentyHostsCpuMs)} of CPU (${seconds(cpuBound.clientCpuMs)} in the app, ${seconds(cpuBound.hostCpuMs)} for sshd and the script on the hosts, ${round(cpuBound.hostCpuPerHostMs)} ms per host), so it cannot take less than ${seconds(cpuBound.lowerBoundMs)} here; it took ${seconds(cpuBound.appTwentyHostsMs)}.`,
           ]),
       '',
-      'Wall time from start until every host has run the preflight script (src/shared/preflight.ts) and its output is back, each run opening new SSH connections; Ansible (`-m raw`, which runs the script as the SSH command, as the app does) and parallel-ssh come from Debian\'s ansible-core and pssh packages and run the same script with the same key and known_hosts, without connection sharing.',
+      'Wall time from start until every host has run the check script (src/shared/check.ts) and its output is back, each run opening new SSH connections; Ansible (`-m raw`, which runs the script as the SSH command, as the app does) and parallel-ssh come from Debian\'s ansible-core and pssh packages and run the same script with the same key and known_hosts, without connection sharing.',
       'CPU: the client\'s process tree plus every sshd session and the script on the hosts, which share the same cores.',
     ].join('\n');
     if (process.env.BENCH_NO_README !== '1') writeReadmeTable('ssh', markdown);

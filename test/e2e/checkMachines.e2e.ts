@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Machine } from '../../src/shared/model/types';
-import { nixPlatformOf } from '../../src/shared/preflight';
+import { nixPlatformOf } from '../../src/shared/check';
 import { serializeDesign } from '../../src/shared/schema/envelope';
 import { createLab, defaultLabSpec, destroyLeftovers, shouldRunLab, type Lab } from '../lab/lab';
 import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';

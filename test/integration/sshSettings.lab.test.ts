@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runPreflight, targetRequestOf } from '../../src/main/services/preflight';
+import { checkMachines, targetRequestOf } from '../../src/main/services/checkMachines';
 import { parseKnownHosts } from '../../src/main/ssh/knownHosts';
 import { SshClientPool, type SshTarget } from '../../src/main/ssh/sshClient';
 import { SshSettings, type PassphraseRequest, type SshSettingsOptions } from '../../src/main/ssh/sshSettings';
@@ -78,13 +78,13 @@ describe.skipIf(!runLab)('SSH settings (config, agent, passphrases) against the 
     expect(await pool.exec(natted, ['hostname'])).toMatchObject({ ok: true, value: { stdout: 'gamma\n' } });
     expect(parseKnownHosts(readFileSync(knownHostsPath, 'utf8'))).toHaveLength(3);
 
-    // Preflight with design machines whose addresses are the aliases: no jump host link is drawn, ProxyJump does it.
+    // A check of design machines whose addresses are the aliases: no jump host link is drawn, ProxyJump does it.
     const b = designBuilder();
     const site = b.site('office', 'public');
     b.machine('a', site, 'server', { ssh: { host: 'office-alpha', port: 22, user: '' } });
     b.machine('g', b.site('home', 'nat'), 'server', { ssh: { host: 'home-gamma', port: 22, user: '' } });
     b.admin(b.site('laptop', 'nat'));
-    const results = await runPreflight(b.design, { pool, resolveTarget: (m, signal) => s.resolveTarget(targetRequestOf(m), signal), timeoutMs: 10_000 });
+    const results = await checkMachines(b.design, { pool, resolveTarget: (m, signal) => s.resolveTarget(targetRequestOf(m), signal), timeoutMs: 10_000 });
     expect(results.map((r) => [r.name, r.target, r.via, r.findings[0]!.status, r.findings[1]!.status])).toEqual([
       ['a', `${suite.lab.users.plain.name}@${alpha.address}:${alpha.altPort}`, null, 'ok', 'ok'],
       ['g', `${suite.lab.users.plain.name}@${suite.lab.host('gamma').address}`, suite.lab.host('bastion').address, 'ok', 'ok'],

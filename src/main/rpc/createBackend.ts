@@ -1,10 +1,11 @@
 import type { AppInfo } from '../../shared/ipc/contract';
 import { removeStaleTempFiles, type StaleTempReport } from '../fs/staleTempFiles';
+import { JobEngine } from '../jobs/jobEngine';
 import { AppInfoService, appVersion } from '../services/appInfo';
 import { CheckJobsService, type CheckJobsOptions } from '../services/checkJobs';
 import { createCheckSsh } from '../services/checkSsh';
 import { ExternalLinksService } from '../services/externalLinks';
-import { FlakeOutputService } from '../services/flakeOutput';
+import { GenerateService } from '../services/generate';
 import { ProjectFilesService } from '../services/projectFiles';
 import { SshKeysService } from '../services/sshKeys';
 import { createDispatch, type Dispatch, type Logger } from './dispatch';
@@ -36,12 +37,14 @@ export interface Backend {
 export function createBackend(options: BackendOptions): Backend {
   const log: Logger = options.log ?? ((message, details) => console.error(`[main] ${message}`, details ?? ''));
   const events = new EventHub();
+  const jobs = new JobEngine({ events, workspaceDir: options.workspaceDir, log });
   const services: Services = {
     appInfo: new AppInfoService(options.mode),
     externalLinks: new ExternalLinksService(options.openExternal),
     projectFiles: new ProjectFilesService({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, appVersion, log }),
-    flakeOutput: new FlakeOutputService({ workspaceDir: options.workspaceDir }),
-    checkJobs: new CheckJobsService({ events, workspaceDir: options.workspaceDir, createSsh: options.createCheckSsh ?? createCheckSsh, log }),
+    generate: new GenerateService({ workspaceDir: options.workspaceDir }),
+    jobs,
+    checkJobs: new CheckJobsService({ jobs, createSsh: options.createCheckSsh ?? createCheckSsh }),
     sshKeys: new SshKeysService(),
     events,
   };

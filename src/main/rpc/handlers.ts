@@ -5,7 +5,8 @@ import { ok, type Result } from '../../shared/result';
 import type { AppInfoService } from '../services/appInfo';
 import type { CheckJobsService } from '../services/checkJobs';
 import type { ExternalLinksService } from '../services/externalLinks';
-import type { FlakeOutputService } from '../services/flakeOutput';
+import type { GenerateService } from '../services/generate';
+import type { JobEngine } from '../jobs/jobEngine';
 import type { ProjectFilesService } from '../services/projectFiles';
 import type { SshKeysService } from '../services/sshKeys';
 import type { EventHub } from './eventHub';
@@ -15,7 +16,9 @@ export interface Services {
   appInfo: AppInfoService;
   externalLinks: ExternalLinksService;
   projectFiles: ProjectFilesService;
-  flakeOutput: FlakeOutputService;
+  generate: GenerateService;
+  /** Every long job (check machines, and later deploy, verify, measure, the assistant): cancel, answers, listing. */
+  jobs: JobEngine;
   checkJobs: CheckJobsService;
   sshKeys: SshKeysService;
   events: EventHub;
@@ -37,12 +40,13 @@ export function createHandlers(services: Services): Handlers {
     'project:recovery.list': () => services.projectFiles.recovery(),
     'project:recovery.open': (request) => services.projectFiles.recover(request.key),
     'project:recovery.discard': (request) => services.projectFiles.discardRecovery(request.key),
-    'generate:readLast': async (request) => services.flakeOutput.readLast(request.name),
-    'generate:write': async (request) => services.flakeOutput.write(request.name, request.design, { ...(request.vpn === undefined ? {} : { vpn: request.vpn }), force: request.force === true }),
+    'generate:readLast': async (request) => services.generate.readLast(request.name),
+    'generate:write': async (request) => services.generate.write(request.name, request.design, { ...(request.vpn === undefined ? {} : { vpn: request.vpn }), force: request.force === true }),
     'check:start': async (request) => services.checkJobs.start(request),
-    'check:cancel': async (request) => services.checkJobs.cancel(request.jobId),
-    'check:answer': async (request) => services.checkJobs.answer(request),
     'check:last': (request) => services.checkJobs.last(request.name),
+    'job:cancel': async (request) => services.jobs.cancel(request.jobId),
+    'job:answer': async (request) => services.jobs.answer(request),
+    'job:list': async () => services.jobs.list(),
     'ssh:keys.list': () => services.sshKeys.list(),
   };
 }

@@ -3,16 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { EventChannel } from '../../shared/ipc/channels';
-import type { CheckProgress, CheckPrompt } from '../../shared/ipc/contract';
+import type { CheckProgress } from '../../shared/ipc/contract';
+import type { JobPrompt as CheckPrompt } from '../../shared/ipc/jobs';
 import { designBuilder } from '../../shared/model/designBuilder';
 import { appError } from '../../shared/errors';
 import { err, ok } from '../../shared/result';
+import { JobEngine } from '../jobs/jobEngine';
 import { EventHub } from '../rpc/eventHub';
 import type { HostKeyPrompt, SshTarget } from '../ssh/sshClient';
 import { checkLocalClanCli, CheckJobsService, type CheckSshHooks } from './checkJobs';
 
-// The job around preflight: events, questions and answers, cancel, and the report kept next to the design file.
-// The SSH side is a scripted pool here (the lab test and the Chromium test run the real one against real sshd).
+// "Check machines" as a job: events, questions and answers, cancel, and the report kept next to the design file.
+// The SSH side is a scripted pool here, a test double (the lab test and the Chromium test run the real one against
+// real sshd).
 
 const facts = ['os_id=nixos', 'os_version=25.11', 'nixos_marker=1', 'nixos_version=25.11', 'nix_version=nix (Nix) 2.31.0', 'nix_features=flakes nix-command', 'uname_m=x86_64', 'mem_kb=8000000', 'disk_root_kb=90000000', 'disk_nix_kb=90000000', 'tun=1', 'uid=0', 'systemd_run=1', `date=${Math.round(Date.now() / 1000)}`, 'end=1'].join('\n');
 
@@ -33,8 +36,8 @@ interface Recorded {
 function record(events: EventHub): Recorded {
   const recorded: Recorded = { progress: [], prompts: [] };
   events.connect((channel: EventChannel, payload) => {
-    if (channel === 'check:onDidProgress') recorded.progress.push(payload as CheckProgress);
-    if (channel === 'check:onDidPrompt') recorded.prompts.push(payload as CheckPrompt);
+    if (channel === 'job:onDidProgress') recorded.progress.push(payload as CheckProgress);
+    if (channel === 'job:onDidPrompt') recorded.prompts.push(payload as CheckPrompt);
   });
   return recorded;
 }
@@ -55,9 +58,9 @@ describe('CheckJobsService', () => {
   function service(events: EventHub, options: { hang?: boolean } = {}) {
     let hooks: CheckSshHooks | undefined;
     const disposed: boolean[] = [];
-    const jobs = new CheckJobsService({
-      events,
-      workspaceDir: workspace,
+    const engine = new JobEngine({ events, workspaceDir: workspace });
+    const check = new CheckJobsService({
+      jobs: engine,
       localChecks: async () => [{ id: 'clanCli', status: 'skipped', message: 'no clan here' }],
       createSsh: (h) => {
         hooks = h;
@@ -83,6 +86,14 @@ describe('CheckJobsService', () => {
         };
       },
     });
+    // Starting and the last report are the check's; cancel, answers and dispose are the job engine's.
+    const jobs = {
+      start: (request: Parameters<CheckJobsService['start']>[0]) => check.start(request),
+      last: (designFile: string) => check.last(designFile),
+      answer: (answer: Parameters<JobEngine['answer']>[0]) => engine.answer(answer),
+      cancel: (jobId: string) => engine.cancel(jobId),
+      dispose: () => engine.dispose(),
+    };
     return { jobs, hooks: () => hooks, disposed };
   }
 

@@ -3,7 +3,7 @@ import { SshClientPool } from '../ssh/sshClient';
 import { keyFilePath } from '../ssh/keyFiles';
 import { SshSettings } from '../ssh/sshSettings';
 import type { CheckSsh, CheckSshHooks } from './checkJobs';
-import { targetRequestOf } from './preflight';
+import { targetRequestOf } from './checkMachines';
 
 /**
  * The SSH side of "Check machines" for the person running the app: their ~/.ssh/config, ssh-agent, keys and

@@ -13,8 +13,9 @@ import { loadDesignFile } from '../../shared/schema/load';
 import { changedFileOps, opensForWriting } from '../fs/testFileOps';
 import { createBackend } from '../rpc/createBackend';
 import { EventHub } from '../rpc/eventHub';
+import { JobEngine } from '../jobs/jobEngine';
 import { CheckJobsService } from './checkJobs';
-import { FlakeOutputService } from './flakeOutput';
+import { GenerateService } from './generate';
 import { ProjectFilesService, revisionOf } from './projectFiles';
 
 // No file operation of the app leaves its folders: links planted in the workspace or the data folder (a synced or
@@ -74,9 +75,7 @@ function contentsOf(folder: string): Record<string, string> {
 describe('the check report (<name>.check.json)', () => {
   function checkJobs(events: EventHub, log: string[] = []): CheckJobsService {
     return new CheckJobsService({
-      events,
-      workspaceDir,
-      log: (message) => log.push(message),
+      jobs: new JobEngine({ events, workspaceDir, log: (message) => log.push(message) }),
       localChecks: async () => [],
       // No machine in the design is managed, so no connection is ever made.
       createSsh: () => ({ knownHostsPath: '/dev/null', pool: { dispose: () => undefined, exec: async () => Promise.reject(new Error('no machine should be contacted')) } }),
@@ -86,7 +85,7 @@ describe('the check report (<name>.check.json)', () => {
   async function runCheck(jobs: CheckJobsService, events: EventHub): Promise<Extract<CheckProgress, { type: 'done' }>> {
     const done = new Promise<Extract<CheckProgress, { type: 'done' }>>((resolve) => {
       events.connect((channel: EventChannel, payload) => {
-        if (channel === 'check:onDidProgress' && (payload as CheckProgress).type === 'done') resolve(payload as Extract<CheckProgress, { type: 'done' }>);
+        if (channel === 'job:onDidProgress' && (payload as CheckProgress).type === 'done') resolve(payload as Extract<CheckProgress, { type: 'done' }>);
       });
     });
     expect(jobs.start({ name: 'family.clan-design.json', design: createEmptyDesign('family', 'family.lan'), hostKeys: 'strict' }).ok).toBe(true);
@@ -127,7 +126,7 @@ describe('the configuration folder (<name>.clan/)', () => {
     symlinkSync(elsewhere, join(workspaceDir, 'family.clan'));
     const design = loadExample();
 
-    const error = errorOf(await new FlakeOutputService({ workspaceDir }).write('family.clan-design.json', design, { force: true }));
+    const error = errorOf(await new GenerateService({ workspaceDir }).write('family.clan-design.json', design, { force: true }));
     expect(error).toMatchObject({ code: 'pathOutsideFolder', details: { folder: 'workspace', reason: 'link', link: 'family.clan' } });
     expect(describeError(error)).toContain('“family.clan” in the designs folder is a link to a place outside it');
     expect(contentsOf(elsewhere)).toEqual({ 'flake.nix': precious });
@@ -140,14 +139,14 @@ describe('the configuration folder (<name>.clan/)', () => {
     const hash = revisionOf(precious);
     writeFileSync(join(elsewhere, '.clan-designer', 'manifest.json'), JSON.stringify({ generator: 'clan-network-designer', formatVersion: 1, files: { 'secret.nix': hash } }));
     symlinkSync(elsewhere, join(workspaceDir, 'family.clan'));
-    const error = errorOf(await new FlakeOutputService({ workspaceDir }).readLast('family.clan-design.json'));
+    const error = errorOf(await new GenerateService({ workspaceDir }).readLast('family.clan-design.json'));
     expect(error).toMatchObject({ code: 'pathOutsideFolder', details: { link: 'family.clan' } });
   });
 
   test('a <name>.clan folder that is a link to a folder inside the workspace is used', async () => {
     mkdirSync(join(workspaceDir, 'archive', 'family.clan'), { recursive: true });
     symlinkSync(join(workspaceDir, 'archive', 'family.clan'), join(workspaceDir, 'family.clan'));
-    const written = value(await new FlakeOutputService({ workspaceDir }).write('family.clan-design.json', loadExample(), {}));
+    const written = value(await new GenerateService({ workspaceDir }).write('family.clan-design.json', loadExample(), {}));
     expect(written.report.written).toContain('flake.nix');
     expect(readFileSync(join(workspaceDir, 'archive', 'family.clan', 'flake.nix'), 'utf8')).toContain('inputs');
     expect(lstatSync(join(workspaceDir, 'family.clan')).isSymbolicLink()).toBe(true);
@@ -284,7 +283,7 @@ describe('saving a design', () => {
     const saved = value(await files.save('home', sampleDesign()));
     expect(value(await files.open('home')).revision).toBe(saved.revision);
     expect(readdirSync(real)).toEqual(['home.clan-design.json']);
-    expect(value(await new FlakeOutputService({ workspaceDir: linked }).write('home.clan-design.json', loadExample(), {})).folder).toBe('home.clan');
+    expect(value(await new GenerateService({ workspaceDir: linked }).write('home.clan-design.json', loadExample(), {})).folder).toBe('home.clan');
     expect(existsSync(join(real, 'home.clan', 'flake.nix'))).toBe(true);
   });
 });

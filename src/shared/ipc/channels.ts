@@ -16,14 +16,15 @@ export const requestChannels = [
   'generate:readLast',
   'generate:write',
   'check:start',
-  'check:cancel',
-  'check:answer',
   'check:last',
+  'job:cancel',
+  'job:answer',
+  'job:list',
   'ssh:keys.list',
 ] as const;
 
 /** Names of main -> renderer events. */
-export const eventChannels = ['app:onDidNotify', 'check:onDidProgress', 'check:onDidPrompt'] as const;
+export const eventChannels = ['app:onDidNotify', 'job:onDidProgress', 'job:onDidPrompt'] as const;
 
 /** A request channel name. */
 export type RequestChannel = (typeof requestChannels)[number];

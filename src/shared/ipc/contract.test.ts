@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { apiPathOf, eventChannels, isEventChannel, isRequestChannel, requestChannels } from './channels';
-import { eventContract, requestContract, resultSchemaOf, sshKeyFileNameSchema } from './contract';
+import { eventContract, jobKinds, jobProgressSchema, requestContract, resultSchemaOf, sshKeyFileNameSchema } from './contract';
 
 describe('the RPC contract', () => {
   test('the channel lists and the schema tables name the same channels', () => {
@@ -32,6 +32,19 @@ describe('the RPC contract', () => {
     expect(schema.safeParse({ ok: false, error: { code: 'externalUrlNotAllowed' } }).success).toBe(true);
     expect(schema.safeParse({ ok: false, error: { code: 'madeUp' } }).success).toBe(false);
     expect(schema.safeParse({ ok: true, value: { opened: 'yes' } }).success).toBe(false);
+  });
+
+  test('every job kind has progress events, and every kind of progress event is a listed job kind', () => {
+    const kindsWithEvents = jobProgressSchema.options.map((events) => events.options[0].shape.kind.value);
+    expect([...kindsWithEvents].sort()).toEqual([...jobKinds].sort());
+  });
+
+  test('a check job’s events carry its kind and number; an event of no kind, or a result that is not a check result, is refused', () => {
+    const base = { jobId: '0123456789abcdef', seq: 3, type: 'machineStarted', machineId: 'm1' };
+    expect(jobProgressSchema.safeParse({ ...base, kind: 'check' }).success).toBe(true);
+    expect(jobProgressSchema.safeParse(base).success).toBe(false);
+    expect(jobProgressSchema.safeParse({ ...base, kind: 'check', seq: -1 }).success).toBe(false);
+    expect(jobProgressSchema.safeParse({ ...base, kind: 'check', type: 'machineDone', result: { machineId: 'm1' } }).success).toBe(false);
   });
 
   test('picked SSH keys are file names in ~/.ssh: anything that could name another file is refused', () => {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { appErrorSchema } from '../errors';
 import type { Design } from '../model/types';
-import { checkReportSchema, machinePreflightSchema, preflightFindingSchema } from '../schema/checkReport';
+import { checkReportSchema, machineCheckResultSchema, checkFindingSchema } from '../schema/checkReport';
 import { designSchema } from '../schema/design';
 import { vpnIds } from '../vpn/ids';
 import { repairReportSchema } from '../schema/restore';
 import type { EventChannel, RequestChannel } from './channels';
+import { jobAnswerSchema, jobEventBaseOf, jobEventOptionsOf, jobIdSchema, jobPromptSchema } from './jobs';
 
 /** Where the app is running: the desktop shell or the browser served by `npm run serve`. */
 export const runModeSchema = z.enum(['electron', 'serve']);
@@ -52,10 +53,6 @@ export const recoveryEntrySchema = z.object({
   fileModifiedAt: z.number().nullable(),
 });
 
-/** A "Check machines" run in main. */
-const jobIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
-const promptIdSchema = z.string().regex(/^[0-9a-f]{16}$/);
-
 /** How a check treats host keys known_hosts does not hold: ask the person (trust on first use) or refuse. */
 export const hostKeyModeSchema = z.enum(['ask', 'strict']);
 
@@ -92,41 +89,28 @@ export const sshKeyListSchema = z.object({
 });
 export type SshKeyList = z.infer<typeof sshKeyListSchema>;
 
-/** Progress of a check, as it happens. */
-export const checkProgressSchema = z.discriminatedUnion('type', [
-  /** The check began; machines are listed in the order they are checked. */
-  z.object({ jobId: jobIdSchema, type: z.literal('started'), startedAt: z.number(), forFile: z.string().nullable(), machines: z.array(z.object({ machineId: z.string(), name: z.string() })) }),
-  /** Checks of this computer (the clan CLI). */
-  z.object({ jobId: jobIdSchema, type: z.literal('local'), findings: z.array(preflightFindingSchema) }),
-  /** The app started connecting to a machine. */
-  z.object({ jobId: jobIdSchema, type: z.literal('machineStarted'), machineId: z.string() }),
-  /** A machine is done, with all its findings. */
-  z.object({ jobId: jobIdSchema, type: z.literal('machineDone'), result: machinePreflightSchema }),
-  /**
-   * The whole check ended (finished, cancelled or failed); `saved` says whether it was kept with the design file, and
-   * `saveError` why not when keeping it failed (a link under the report's name, a full disk).
-   */
-  z.object({ jobId: jobIdSchema, type: z.literal('done'), report: checkReportSchema, saved: z.boolean(), saveError: appErrorSchema.optional() }),
+/**
+ * Progress of a "Check machines" job: the events every job has (jobs.ts), with a machine's result and the check
+ * report, plus `local`: the checks of this computer (the clan CLI).
+ */
+export const checkJobEventSchema = z.discriminatedUnion('type', [
+  ...jobEventOptionsOf('check', { machineResult: machineCheckResultSchema, report: checkReportSchema }),
+  z.object({ ...jobEventBaseOf('check'), type: z.literal('local'), findings: z.array(checkFindingSchema) }),
 ]);
 
-/** A question for the person during a check; `closed` withdraws it (answered elsewhere, cancelled, timed out). */
-export const checkPromptSchema = z.discriminatedUnion('type', [
-  z.object({
-    jobId: jobIdSchema,
-    promptId: promptIdSchema,
-    type: z.literal('hostKey'),
-    /** The design's machines at that address (may be empty when reached under another name). */
-    machines: z.array(z.string()),
-    host: z.string(),
-    port: z.number().int(),
-    keyType: z.string(),
-    fingerprint: z.string(),
-    otherKeyTypes: z.array(z.string()),
-    knownHostsFile: z.string(),
-  }),
-  z.object({ jobId: jobIdSchema, promptId: promptIdSchema, type: z.literal('passphrase'), keyPath: z.string(), host: z.string(), attempt: z.number().int() }),
-  z.object({ jobId: jobIdSchema, promptId: promptIdSchema, type: z.literal('closed') }),
-]);
+/** Progress of any job, told apart by `kind`; a new job kind adds its event schema here. */
+export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema]);
+
+/** The job kinds main runs. */
+export const jobKinds = ['check'] as const;
+
+/** A running job as a window that opens late catches up on it: its events so far (old log lines left out) and open questions. */
+export const jobSnapshotSchema = z.object({
+  jobId: jobIdSchema,
+  kind: z.enum(jobKinds),
+  events: z.array(jobProgressSchema),
+  prompts: z.array(jobPromptSchema),
+});
 
 /**
  * The one RPC contract: each request channel with its request and response schema. Preload, main handlers,
@@ -194,22 +178,21 @@ export const requestContract = {
    * Starts "Check machines" on the design as it is on screen. `name`: the saved design file the results are kept
    * with (omit for an unsaved design). `keys`: key files picked in ~/.ssh, tried after the ssh-agent instead of the
    * default id_ed25519, id_ecdsa and id_rsa (omit to log in as the ssh command would). Progress and questions arrive
-   * as check:onDidProgress and check:onDidPrompt events.
+   * as job:onDidProgress and job:onDidPrompt events.
    */
   'check:start': {
     request: z.object({ name: fileNameSchema.optional(), design: designInRequestSchema, hostKeys: hostKeyModeSchema, keys: z.array(sshKeyFileNameSchema).max(64).optional(), concurrency: z.number().int().min(1).max(64).optional(), timeoutSeconds: z.number().min(1).max(600).optional() }).strict(),
     response: z.object({ jobId: jobIdSchema }),
   },
-  /** Stops a running check: connections in progress are abandoned and remote commands killed. */
-  'check:cancel': { request: z.object({ jobId: jobIdSchema }).strict(), response: z.object({ cancelled: z.boolean() }) },
-  /** Answers a question: trust a host key or not, or give a key's passphrase (null: skip the key). */
-  'check:answer': {
-    request: z.union([
-      z.object({ promptId: promptIdSchema, trust: z.boolean() }).strict(),
-      z.object({ promptId: promptIdSchema, passphrase: z.string().max(1024).nullable() }).strict(),
-    ]),
-    response: z.object({ accepted: z.boolean() }),
-  },
+  /** Stops a running job of any kind: connections in progress are abandoned and remote commands killed. */
+  'job:cancel': { request: z.object({ jobId: jobIdSchema }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  /**
+   * Answers a job's question: trust a host key or not, or give a key's passphrase (null: skip the key). The first
+   * window to answer wins; the others see the question closed.
+   */
+  'job:answer': { request: jobAnswerSchema, response: z.object({ accepted: z.boolean() }) },
+  /** The jobs running now, for a window that opens while they run. */
+  'job:list': { request: z.object({}).strict(), response: z.object({ jobs: z.array(jobSnapshotSchema) }) },
   /** The private keys in ~/.ssh the person can pick for "Check machines", and what the ssh-agent holds. */
   'ssh:keys.list': { request: z.object({}).strict(), response: sshKeyListSchema },
   /** The last check kept with a design file, or null when it was never checked. */
@@ -219,8 +202,8 @@ export const requestContract = {
 /** Each main -> renderer event channel with its payload schema. */
 export const eventContract = {
   'app:onDidNotify': { payload: notificationSchema },
-  'check:onDidProgress': { payload: checkProgressSchema },
-  'check:onDidPrompt': { payload: checkPromptSchema },
+  'job:onDidProgress': { payload: jobProgressSchema },
+  'job:onDidPrompt': { payload: jobPromptSchema },
 } satisfies Record<EventChannel, { payload: z.ZodType }>;
 
 /** The request type of a channel. */
@@ -242,10 +225,20 @@ export function resultSchemaOf<T extends z.ZodType>(value: T) {
 export type AppInfo = z.infer<typeof appInfoSchema>;
 /** A notification pushed from the back end. */
 export type Notification = z.infer<typeof notificationSchema>;
-/** Progress of a check. */
-export type CheckProgress = z.infer<typeof checkProgressSchema>;
-/** A question during a check. */
-export type CheckPrompt = z.infer<typeof checkPromptSchema>;
+/** A job kind. */
+export type JobKind = (typeof jobKinds)[number];
+/** A progress event of any job. */
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+/** The progress events of one job kind. */
+export type JobEventOf<K extends JobKind> = Extract<JobProgress, { kind: K }>;
+/** The report a job kind ends with (and keeps beside the design). */
+export type JobReportOf<K extends JobKind> = Extract<JobEventOf<K>, { type: 'done' }>['report'];
+/** What a job kind reports for one machine. */
+export type JobMachineResultOf<K extends JobKind> = Extract<JobEventOf<K>, { type: 'machineDone' }>['result'];
+/** A running job as a late window catches up on it. */
+export type JobSnapshot = z.infer<typeof jobSnapshotSchema>;
+/** Progress of a "Check machines" job. */
+export type CheckProgress = JobEventOf<'check'>;
 /** How unknown host keys are treated by a check. */
 export type HostKeyMode = z.infer<typeof hostKeyModeSchema>;
 /** A design file in the workspace folder. */

@@ -1,18 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import { appError, describeError, type AppError } from '../errors';
-import { preflightCheckIds, worstStatus, type MachinePreflight, type PreflightCheckId, type PreflightFinding, type PreflightStatus } from '../preflight';
+import { machineCheckIds, worstStatus, type MachineCheckResult, type CheckId, type CheckFinding, type CheckStatus } from '../check';
 import { familyNetwork, familyWithJumpHost } from './designBuilder';
 import { computeDeployWaves, planMachines, type DeployPlanMachine, type DeployWaves } from './deployWaves';
 import { confirmReach, summarizeReach } from './reachConfirmation';
 import type { Design, MachineId } from './types';
 
 /*
- * Results are shaped the way the SSH half (main/services/preflight.ts) reports them: which of reachable / auth /
+ * Results are shaped the way the SSH half (main/services/checkMachines.ts) reports them: which of reachable / auth /
  * hostKey it marks ok, error or skipped for each kind of failure, with the error's own message.
  */
 
-function result(machine: DeployPlanMachine, statuses: Partial<Record<PreflightCheckId, [PreflightStatus, string]>>, via: string | null, target: string | null = `root@${machine.name}.lan`): MachinePreflight {
-  const findings = preflightCheckIds.map((id): PreflightFinding => {
+function result(machine: DeployPlanMachine, statuses: Partial<Record<CheckId, [CheckStatus, string]>>, via: string | null, target: string | null = `root@${machine.name}.lan`): MachineCheckResult {
+  const findings = machineCheckIds.map((id): CheckFinding => {
     const [status, message] = statuses[id] ?? ['skipped', 'Not checked: the app could not log in to the machine.'];
     return { id, status, message };
   });
@@ -20,7 +20,7 @@ function result(machine: DeployPlanMachine, statuses: Partial<Record<PreflightCh
 }
 
 /** Logged in and ran the script; the machine is not NixOS (the overall status is an error, the way in is fine). */
-function answered(machine: DeployPlanMachine, via: string | null = null): MachinePreflight {
+function answered(machine: DeployPlanMachine, via: string | null = null): MachineCheckResult {
   return result(
     machine,
     {
@@ -33,12 +33,12 @@ function answered(machine: DeployPlanMachine, via: string | null = null): Machin
   );
 }
 
-function loginFailed(machine: DeployPlanMachine, via: string | null = null): MachinePreflight {
+function loginFailed(machine: DeployPlanMachine, via: string | null = null): MachineCheckResult {
   const error = appError('sshAuthFailed', { host: `${machine.name}.lan`, port: 22, username: 'root' });
   return result(machine, { reachable: ['ok', 'The machine answered on its SSH port.'], hostKey: ['ok', 'The host key matches known_hosts.'], auth: ['error', describeError(error)] }, via);
 }
 
-function hostKeyFailed(machine: DeployPlanMachine, via: string | null = null): MachinePreflight {
+function hostKeyFailed(machine: DeployPlanMachine, via: string | null = null): MachineCheckResult {
   const error = appError('sshHostKeyRejected', { host: `${machine.name}.lan`, port: 22, fingerprint: 'SHA256:abc' });
   return result(
     machine,
@@ -47,24 +47,24 @@ function hostKeyFailed(machine: DeployPlanMachine, via: string | null = null): M
   );
 }
 
-function failed(machine: DeployPlanMachine, error: AppError, via: string | null = null): MachinePreflight {
+function failed(machine: DeployPlanMachine, error: AppError, via: string | null = null): MachineCheckResult {
   return result(machine, { reachable: ['error', describeError(error)] }, via);
 }
 
 const timeout = (machine: DeployPlanMachine, via?: string) =>
   appError('sshHostUnreachable', { host: `${machine.name}.lan`, port: 22, reason: 'timeout', timeoutMs: 30_000, ...(via === undefined ? {} : { via }) });
 
-function cancelled(machine: DeployPlanMachine): MachinePreflight {
+function cancelled(machine: DeployPlanMachine): MachineCheckResult {
   return result(machine, { reachable: ['skipped', describeError(appError('sshCancelled', { host: `${machine.name}.lan`, port: 22 }))] }, null);
 }
 
 /** No key at all: the target could not be worked out, so 'reachable' was never tried and 'auth' holds the error. */
-function noKey(machine: DeployPlanMachine): MachinePreflight {
+function noKey(machine: DeployPlanMachine): MachineCheckResult {
   const error = appError('sshNoIdentity', { host: `${machine.name}.lan`, port: 22, username: 'root', agent: 'notSet' });
   return result(machine, { reachable: ['skipped', 'Not tried: there is no way to log in yet.'], auth: ['error', describeError(error)] }, null);
 }
 
-function noAddress(machine: DeployPlanMachine): MachinePreflight {
+function noAddress(machine: DeployPlanMachine): MachineCheckResult {
   return result(machine, { reachable: ['error', `"${machine.name}" has no SSH address in the design, so the app cannot check or deploy it.`] }, null, null);
 }
 
@@ -90,7 +90,7 @@ function withVpn() {
 
 describe('confirmReach', () => {
   const fx = withJumpHost();
-  const confirm = (m: DeployPlanMachine, r: MachinePreflight | undefined, design: Pick<Design, 'machines'> = fx.design) => confirmReach(m, r, design);
+  const confirm = (m: DeployPlanMachine, r: MachineCheckResult | undefined, design: Pick<Design, 'machines'> = fx.design) => confirmReach(m, r, design);
 
   test('a machine that answered the predicted way is confirmed, whatever else the check found', () => {
     expect(fx.nas.reach.reach).toBe('direct');

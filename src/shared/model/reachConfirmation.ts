@@ -1,6 +1,7 @@
-import type { MachinePreflight } from '../preflight';
+import type { MachineCheckResult } from '../check';
 import { planMachines, type DeployPlanMachine, type DeployWaves } from './deployWaves';
 import type { Design } from './types';
+import { quote } from '../text';
 
 /*
  * Whether "Check machines" confirmed the way in that the deploy plan predicts for each machine. The plan is worked
@@ -28,10 +29,6 @@ export interface ReachConfirmation {
   text: string;
 }
 
-function quote(name: string): string {
-  return `"${name}"`;
-}
-
 /** Plan kinds with no way in before the VPN is up. */
 function expectsNoWayIn(machine: DeployPlanMachine): boolean {
   return machine.reach.reach === 'overlayOnly' || machine.reach.reach === 'unreachable';
@@ -47,7 +44,7 @@ function shortReason(message: string): string | undefined {
 }
 
 /** What got in the way after the machine answered, as a clause; undefined when the login went through. */
-function loginProblem(result: MachinePreflight): string | undefined {
+function loginProblem(result: MachineCheckResult): string | undefined {
   const statusOf = (id: 'auth' | 'hostKey') => result.findings.find((f) => f.id === id)?.status;
   if (statusOf('hostKey') === 'error') return 'its host key was not accepted';
   if (statusOf('auth') === 'error') return 'the login failed';
@@ -58,7 +55,7 @@ function loginProblem(result: MachinePreflight): string | undefined {
  * How one machine of the deploy plan fared in the last check. `design` gives the name of the jump host the plan
  * predicts (the check reports the jump host it used by name).
  */
-export function confirmReach(machine: DeployPlanMachine, result: MachinePreflight | undefined, design: Pick<Design, 'machines'>): ReachConfirmation {
+export function confirmReach(machine: DeployPlanMachine, result: MachineCheckResult | undefined, design: Pick<Design, 'machines'>): ReachConfirmation {
   if (result === undefined) return { state: 'unchecked', text: 'Not checked yet' };
   const reachable = result.findings.find((f) => f.id === 'reachable');
   if (reachable === undefined) return { state: 'unchecked', text: 'Not checked yet' };
@@ -116,7 +113,7 @@ function machines(n: number): string {
  * Sums up the check against the plan: "The check confirmed the way in to 5 of 6 machines; 1 did not answer." The
  * count that leads is the machines the check tried (not the cancelled or untried ones, which come last).
  */
-export function summarizeReach(plan: DeployWaves, results: readonly MachinePreflight[], design: Pick<Design, 'machines'>): ReachSummary {
+export function summarizeReach(plan: DeployWaves, results: readonly MachineCheckResult[], design: Pick<Design, 'machines'>): ReachSummary {
   const byId = new Map(results.map((r) => [r.machineId, r]));
   const counts: Record<ReachState, number> = { unchecked: 0, confirmed: 0, answered: 0, different: 0, better: 0, failed: 0 };
   let failedAsExpected = 0;

@@ -1,25 +1,25 @@
 import { z } from 'zod';
-import { localCheckIds, preflightCheckIds, preflightStatuses } from '../preflight';
+import { localCheckIds, machineCheckIds, checkStatuses } from '../check';
 
 /**
  * The result of "Check machines" as it is kept with the project (next to the design file) and sent between main
  * and the renderer: when it ran, how it ended, this computer's own checks, and every machine's findings.
  */
 
-export const preflightFindingSchema = z.object({
-  id: z.enum([...preflightCheckIds, ...localCheckIds]),
-  status: z.enum(preflightStatuses),
+export const checkFindingSchema = z.object({
+  id: z.enum([...machineCheckIds, ...localCheckIds]),
+  status: z.enum(checkStatuses),
   message: z.string().max(4000),
   command: z.string().max(4000).optional(),
 });
 
-export const machinePreflightSchema = z.object({
+export const machineCheckResultSchema = z.object({
   machineId: z.string().max(200),
   name: z.string().max(500),
   target: z.string().max(1000).nullable(),
   via: z.string().max(500).nullable(),
-  status: z.enum(preflightStatuses),
-  findings: z.array(preflightFindingSchema).max(64),
+  status: z.enum(checkStatuses),
+  findings: z.array(checkFindingSchema).max(64),
 });
 
 export const checkOutcomes = ['finished', 'cancelled', 'failed'] as const;
@@ -32,8 +32,8 @@ export const checkReportSchema = z.object({
   finishedAt: z.number(),
   outcome: z.enum(checkOutcomes),
   /** Checks of the computer the app runs on (the clan CLI). */
-  local: z.array(preflightFindingSchema).max(16),
-  machines: z.array(machinePreflightSchema).max(100_000),
+  local: z.array(checkFindingSchema).max(16),
+  machines: z.array(machineCheckResultSchema).max(100_000),
 });
 
 export type CheckReport = z.infer<typeof checkReportSchema>;

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { recordValues } from '../../../shared/model/overlay';
-import type { MachinePreflight, PreflightFinding } from '../../../shared/preflight';
+import type { MachineCheckResult, CheckFinding } from '../../../shared/check';
 import { appContext } from '../app/appContext';
 import { useDesign } from '../stores/designStore';
-import { selectionStore } from '../stores/selectionStore';
+import { useSelectionStore } from '../stores/selectionStore';
 import { useUiStore } from '../stores/uiStore';
+import { useRunningJob } from '../stores/jobsStore';
 import { cancelCheck, checkResultsShownFor, startCheck, useCheckStore, type MachineCheckStatus } from './checkStore';
 import { checkStatusView } from './CheckStatusBadge';
 import { DeployOrder } from './DeployOrder';
@@ -12,7 +13,7 @@ import { SshKeysDialog } from './SshKeysDialog';
 import { useSshKeysStore } from './sshKeysStore';
 
 
-const checkLabels: Record<PreflightFinding['id'], string> = {
+const checkLabels: Record<CheckFinding['id'], string> = {
   reachable: 'Reachable',
   auth: 'Login',
   hostKey: 'Host key',
@@ -57,7 +58,7 @@ function CopyButton({ text }: { text: string }) {
   );
 }
 
-function FindingList({ findings }: { findings: readonly PreflightFinding[] }) {
+function FindingList({ findings }: { findings: readonly CheckFinding[] }) {
   return (
     <ul className="finding-list">
       {findings.map((f) => (
@@ -80,12 +81,12 @@ function FindingList({ findings }: { findings: readonly PreflightFinding[] }) {
 }
 
 /** The one-line summary of a machine's result: its first error, else its first warning, else "ready". */
-function summaryOf(result: MachinePreflight): string {
+function summaryOf(result: MachineCheckResult): string {
   const first = result.findings.find((f) => f.status === 'error') ?? result.findings.find((f) => f.status === 'warning') ?? (result.status === 'skipped' ? result.findings[0] : undefined);
   return first === undefined ? 'Ready for a deploy.' : first.message;
 }
 
-function MachineRow({ id, name, status, result }: { id: string; name: string; status: MachineCheckStatus | null; result: MachinePreflight | null }) {
+function MachineRow({ id, name, status, result }: { id: string; name: string; status: MachineCheckStatus | null; result: MachineCheckResult | null }) {
   const [open, setOpen] = useState(false);
   const expandable = result !== null;
   return (
@@ -112,25 +113,26 @@ function MachineRow({ id, name, status, result }: { id: string; name: string; st
 
 /** Shows a machine on the canvas: the Design area opens with it selected and in view. */
 function showOnCanvas(id: string): void {
-  selectionStore.getState().requestFocus([id]);
+  useSelectionStore.getState().requestFocus([id]);
   useUiStore.getState().setActiveArea('design');
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
- * "Check machines": runs preflight on every managed machine and shows, live, how far each one is and what was
+ * "Check machines": checks every managed machine and shows, live, how far each one is and what was
  * found; the last result stays with the design file. Beside it, the suggested deploy order.
  */
 export function CheckMachines() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
-  const { running, starting, machines, order, local, report, saved, hostKeyMode, error, forFile } = useCheckStore();
+  const { starting, machines, order, local, report, saved, hostKeyMode, error, forFile, setHostKeyMode } = useCheckStore();
+  const running = useRunningJob('check');
   const pickedKeys = useSshKeysStore((s) => s.picked);
   const [keysOpen, setKeysOpen] = useState(false);
   const names = new Map(recordValues(design.machines).map((m) => [m.id as string, m.name]));
   const managed = recordValues(design.machines).filter((m) => m.managed);
-  const shown = checkResultsShownFor({ forFile, running }, fileName);
+  const shown = checkResultsShownFor(forFile, running !== null, fileName);
   const ids = shown && order.length > 0 ? [...order, ...managed.map((m) => m.id as string).filter((id) => !order.includes(id))] : managed.map((m) => m.id as string);
   const done = ids.map((id) => machines[id]?.status).filter((s) => s === 'ok' || s === 'warning' || s === 'error');
   const ready = done.filter((s) => s !== 'error').length;
@@ -160,7 +162,7 @@ export function CheckMachines() {
         </button>
         <label className="deploy-meta">
           New host keys{' '}
-          <select value={hostKeyMode} disabled={running !== null} onChange={(e) => useCheckStore.setState({ hostKeyMode: e.currentTarget.value as 'ask' | 'strict' })} data-testid="host-key-mode">
+          <select value={hostKeyMode} disabled={running !== null} onChange={(e) => setHostKeyMode(e.currentTarget.value as 'ask' | 'strict')} data-testid="host-key-mode">
             <option value="ask">ask me (trust on first use)</option>
             <option value="strict">refuse (known hosts only)</option>
           </select>

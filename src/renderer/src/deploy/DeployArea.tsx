@@ -7,10 +7,10 @@ import { vpnCatalog } from '../../../shared/vpn/catalog';
 import { appContext } from '../app/appContext';
 import { displayName } from '../commands/fileActions';
 import { useDesign } from '../stores/designStore';
+import { useRunningJob } from '../stores/jobsStore';
 import { useUiStore } from '../stores/uiStore';
 import { CheckMachines } from './CheckMachines';
-import { useCheckStore } from './checkStore';
-import { compareOutputs, useGenerationStore, useLastWrittenFor } from './generationStore';
+import { compareOutputs, describeWrite, useGenerateStore, useLastWrittenFor } from './generateStore';
 import './deploy.css';
 
 const statusLabel = { added: 'new', changed: 'changed', removed: 'removed', same: '' } as const;
@@ -40,7 +40,7 @@ type DeployTab = 'configuration' | 'machines';
 /** The Deploy area: the machines (check, deploy order) and the Clan configuration the design turns into. */
 export function DeployArea() {
   const [tab, setTab] = useState<DeployTab>('configuration');
-  const running = useCheckStore((s) => s.running);
+  const running = useRunningJob('check');
   const tabs: { id: DeployTab; label: string }[] = [
     { id: 'configuration', label: 'Configuration' },
     { id: 'machines', label: running === null ? 'Machines' : `Machines (checking ${running.done}/${running.total})` },
@@ -69,7 +69,7 @@ export function DeployArea() {
 function ConfigurationView() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
-  const { forFile, folder, lastWritten, error, setWritten } = useGenerationStore();
+  const { forFile, folder, lastWritten, error, write: writeFiles } = useGenerateStore();
   const [selected, setSelected] = useState<string>('inventory.json');
   const [showDiff, setShowDiff] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -84,18 +84,16 @@ function ConfigurationView() {
   const changedCount = [...status.values()].filter((s) => s !== 'same').length;
 
   const write = async (force: boolean) => {
-    if (fileName === null || appContext.backend === null) return;
+    if (fileName === null || appContext.backend === null || !generated.ok) return;
     setBusy(true);
     setWriteError(null);
-    const result = await appContext.backend.invoke('generate:write', { name: fileName, design, force });
+    const result = await writeFiles(appContext.backend, fileName, design, generated.value.files, force);
     setBusy(false);
     if (!result.ok) {
       setWriteError({ message: describeError(result.error), conflicts: result.error.code === 'generatedFilesChanged' });
       return;
     }
-    if (generated.ok) setWritten(fileName, result.value.folder, generated.value.files);
-    const r = result.value.report;
-    appContext.notify(`Wrote ${r.written.length} files to ${result.value.folder}${r.removed.length > 0 ? `, removed ${r.removed.length}` : ''}${r.keptEdits.length > 0 ? `, kept your edits to ${r.keptEdits.join(', ')}` : ''}.`);
+    appContext.notify(describeWrite(result.value));
   };
 
   if (!generated.ok) {

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { designBuilder, familyWithJumpHost } from '../../../shared/model/designBuilder';
 import { createEmptyDesign } from '../../../shared/model/ops';
 import type { Design } from '../../../shared/model/types';
-import { preflightCheckIds, worstStatus, type MachinePreflight, type PreflightFinding } from '../../../shared/preflight';
-import { designStore } from '../stores/designStore';
+import { machineCheckIds, worstStatus, type MachineCheckResult, type CheckFinding } from '../../../shared/check';
+import { useDesignStore } from '../stores/designStore';
+import { useJobsStore } from '../stores/jobsStore';
 import { useCheckStore } from './checkStore';
 import { DeployOrder } from './DeployOrder';
 
@@ -22,7 +23,7 @@ let container: HTMLDivElement;
 let root: Root;
 
 function render(design: Design, onSelectMachine?: (id: string) => void) {
-  act(() => designStore.getState().reset(design, { name: null, revision: null }));
+  act(() => useDesignStore.getState().reset(design, { name: null, revision: null }));
   act(() => root.render(<DeployOrder onSelectMachine={onSelectMachine} />));
 }
 
@@ -38,8 +39,9 @@ beforeEach(() => {
 afterEach(() => {
   act(() => root.unmount());
   container.remove();
-  useCheckStore.setState({ machines: {}, forFile: null, running: null });
-  designStore.getState().reset(createEmptyDesign(), { name: null, revision: null });
+  useCheckStore.setState({ machines: {}, forFile: null });
+  useJobsStore.setState({ running: {} });
+  useDesignStore.getState().reset(createEmptyDesign(), { name: null, revision: null });
 });
 
 describe('DeployOrder', () => {
@@ -94,8 +96,8 @@ describe('DeployOrder', () => {
   test('says under each machine whether the last check confirmed its way in, and sums it up under the introduction', () => {
     const fx = small();
     // A check result as the SSH half reports it: every check skipped except those given.
-    const result = (id: string, name: string, via: string | null, given: Partial<Record<PreflightFinding['id'], PreflightFinding['status']>>, message = ''): MachinePreflight => {
-      const findings = preflightCheckIds.map((check): PreflightFinding => ({ id: check, status: given[check] ?? 'skipped', message: check === 'reachable' ? message : '' }));
+    const result = (id: string, name: string, via: string | null, given: Partial<Record<CheckFinding['id'], CheckFinding['status']>>, message = ''): MachineCheckResult => {
+      const findings = machineCheckIds.map((check): CheckFinding => ({ id: check, status: given[check] ?? 'skipped', message: check === 'reachable' ? message : '' }));
       return { machineId: id, name, target: `root@${name}.lan`, via, status: worstStatus(findings), findings };
     };
     const results = {
@@ -105,7 +107,7 @@ describe('DeployOrder', () => {
       [fx.bastion]: result(fx.bastion, 'bastion', null, { reachable: 'error' }, "Couldn't reach machine “bastion.lan”: nothing is listening for SSH on that port. Check that it is on."),
     };
     const machines = Object.fromEntries(Object.entries(results).map(([id, r]) => [id, { status: r.status, result: r }]));
-    useCheckStore.setState({ forFile: null, running: null, machines });
+    useCheckStore.setState({ forFile: null, machines });
     render(fx.design);
     const reach = (name: string) => container.querySelector(`[data-testid="order-reach-${name}"]`);
     expect(reach('nas')!.getAttribute('data-reach-state')).toBe('confirmed');
@@ -123,13 +125,19 @@ describe('DeployOrder', () => {
     );
 
     // While a new check runs, lines fill in as results arrive and the summary waits for the end.
-    act(() => useCheckStore.setState({ running: { jobId: 'job', startedAt: 0, total: 4, done: 1 }, machines: { [fx.nas]: machines[fx.nas]!, [fx.tablet]: { status: 'checking', result: null } } }));
+    act(() => {
+      useJobsStore.setState({ running: { check: '00000000000000a1' } });
+      useCheckStore.setState({ machines: { [fx.nas]: machines[fx.nas]!, [fx.tablet]: { status: 'checking', result: null } } });
+    });
     expect(reach('nas')!.getAttribute('data-reach-state')).toBe('confirmed');
     expect(reach('tablet')).toBeNull();
     expect(container.querySelector('[data-testid="deploy-reach-summary"]')).toBeNull();
 
     // Results of another design file are not shown for this one.
-    act(() => useCheckStore.setState({ running: null, forFile: 'other', machines }));
+    act(() => {
+      useJobsStore.setState({ running: {} });
+      useCheckStore.setState({ forFile: 'other', machines });
+    });
     expect(reach('nas')).toBeNull();
     expect(container.querySelector('[data-testid="deploy-reach-summary"]')).toBeNull();
   });
@@ -147,7 +155,7 @@ describe('DeployOrder', () => {
     const fx = small();
     render(fx.design);
     expect(container.querySelectorAll('[data-testid^="wave-"]')).toHaveLength(3);
-    act(() => designStore.getState().commit(createEmptyDesign()));
+    act(() => useDesignStore.getState().commit(createEmptyDesign()));
     expect(container.querySelectorAll('[data-testid^="wave-"]')).toHaveLength(0);
     expect(text(container)).toContain('No machines to deploy yet');
   });

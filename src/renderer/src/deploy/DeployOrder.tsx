@@ -2,9 +2,9 @@ import { useId, useMemo } from 'react';
 import { computeDeployWaves, planMachines, type DeployGroup, type DeployPlanMachine } from '../../../shared/model/deployWaves';
 import { confirmReach, summarizeReach, type ReachState } from '../../../shared/model/reachConfirmation';
 import type { Design, MachineId } from '../../../shared/model/types';
-import type { MachinePreflight } from '../../../shared/preflight';
+import type { MachineCheckResult } from '../../../shared/check';
 import { useDesign } from '../stores/designStore';
-import { checkResultsShownFor, useCheckStore } from './checkStore';
+import { checkResultsShownFor, useCheckStore, useIsChecking } from './checkStore';
 import { CheckStatusBadge } from './CheckStatusBadge';
 import './deployOrder.css';
 
@@ -30,7 +30,8 @@ const reachSymbols: Record<ReachState, string> = {
 /** Whether the last check confirmed the predicted way in; nothing until the check has a result for the machine. */
 function ReachLine({ item, ctx }: { item: DeployPlanMachine; ctx: ItemContext }) {
   // Its own subscription, like the status badge: a check in progress re-renders only the lines whose result changed.
-  const result = useCheckStore((s) => (checkResultsShownFor(s, ctx.fileName) ? (s.machines[item.id]?.result ?? undefined) : undefined));
+  const checking = useIsChecking();
+  const result = useCheckStore((s) => (checkResultsShownFor(s.forFile, checking, ctx.fileName) ? (s.machines[item.id]?.result ?? undefined) : undefined));
   if (result === undefined) return null;
   const { state, text } = confirmReach(item, result, ctx.design);
   return (
@@ -92,8 +93,9 @@ function Group({ group, tone, testId, ctx }: { group: DeployGroup; tone: 'afterV
 }
 
 /** Results of the finished check shown for this file; null while a check runs (its lines fill in one by one). */
-function useFinishedResults(fileName: string | null): Readonly<Record<string, { result: MachinePreflight | null }>> | null {
-  return useCheckStore((s) => (s.running === null && checkResultsShownFor(s, fileName) ? s.machines : null));
+function useFinishedResults(fileName: string | null): Readonly<Record<string, { result: MachineCheckResult | null }>> | null {
+  const checking = useIsChecking();
+  return useCheckStore((s) => (!checking && checkResultsShownFor(s.forFile, false, fileName) ? s.machines : null));
 }
 
 /**

@@ -1,24 +1,24 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runPreflight, type MachinePreflight } from '../../src/main/services/preflight';
+import { checkMachines, type MachineCheckResult } from '../../src/main/services/checkMachines';
 import { SshClientPool, type HostKeyPrompt } from '../../src/main/ssh/sshClient';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import { ok } from '../../src/shared/result';
 import type { Machine } from '../../src/shared/model/types';
-import { nixPlatformOf } from '../../src/shared/preflight';
+import { nixPlatformOf } from '../../src/shared/check';
 import { shouldRunLab } from '../lab/lab';
 import { useLab } from '../lab/suite';
 
-// Preflight against the real lab (test/lab/lab.ts): six Debian hosts in two sites, a public office (bastion, alpha,
+// "Check machines" against the real lab (test/lab/lab.ts): six Debian hosts in two sites, a public office (bastion, alpha,
 // beta) and a NATed home (gamma, delta, epsilon). The design draws jump host links from the bastion to the three
-// NATed hosts, so computeDeployReach says 'jumpHost' and preflight reaches them through the pool's jump host support.
+// NATed hosts, so computeDeployReach says 'jumpHost' and the check reaches them through the pool's jump host support.
 // The admin's computer (the test runner) is in a third site of its own.
 const runLab = await shouldRunLab();
 
 const arch = nixPlatformOf(process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch) as Machine['arch'];
 
-describe.skipIf(!runLab)('preflight against the lab', () => {
-  const suite = useLab('preflight');
+describe.skipIf(!runLab)('check machines against the lab', () => {
+  const suite = useLab('check');
 
   const natted = ['gamma', 'delta', 'epsilon'];
   const all = ['bastion', 'alpha', 'beta', ...natted];
@@ -51,15 +51,15 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     return pool;
   }
   const identityFor = (m: Machine) => ({ privateKey: m.ssh!.user === suite.lab.users.sudo.name ? suite.lab.users.sudo.privateKey : suite.lab.users.plain.privateKey });
-  const statuses = (r: MachinePreflight) => Object.fromEntries(r.findings.map((f) => [f.id, f.status]));
+  const statuses = (r: MachineCheckResult) => Object.fromEntries(r.findings.map((f) => [f.id, f.status]));
 
-  test('parallel preflight of 6 hosts across 2 sites with NAT: the NATed ones through the bastion, Debian reported with the install hint, sudo user ok, plain user not', async () => {
+  test('parallel check of 6 hosts across 2 sites with NAT: the NATed ones through the bastion, Debian reported with the install hint, sudo user ok, plain user not', async () => {
     const prompts: HostKeyPrompt[] = [];
     const progress: string[] = [];
     let running = 0;
     let peak = 0;
     const started = Date.now();
-    const results = await runPreflight(labDesign(), {
+    const results = await checkMachines(labDesign(), {
       pool: tofuPool(prompts, 5_000),
       identityFor,
       concurrency: 6,
@@ -103,7 +103,7 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     await beta.linkDown();
     try {
       const started = Date.now();
-      const results = await runPreflight(labDesign(), { pool: tofuPool([], 1_500), identityFor, concurrency: 6, timeoutMs: 1_500 });
+      const results = await checkMachines(labDesign(), { pool: tofuPool([], 1_500), identityFor, concurrency: 6, timeoutMs: 1_500 });
       expect(Date.now() - started).toBeLessThan(1_500 + 1_000);
       const byName = Object.fromEntries(results.map((r) => [r.name, r]));
       const down = byName.beta!.findings;
@@ -125,7 +125,7 @@ describe.skipIf(!runLab)('preflight against the lab', () => {
     const done: string[] = [];
     const design = labDesign();
     try {
-      const results = await runPreflight(design, {
+      const results = await checkMachines(design, {
         pool: tofuPool([], 3_000),
         resolveTarget: async (m) => {
           if (m.name === 'epsilon') await stopping;

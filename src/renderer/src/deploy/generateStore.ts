@@ -1,9 +1,12 @@
 import { useEffect } from 'react';
 import { create } from 'zustand';
-import { describeError } from '../../../shared/errors';
+import { describeError, type AppError } from '../../../shared/errors';
 import type { ApiTransport } from '../../../shared/ipc/api';
+import type { ResponseOf } from '../../../shared/ipc/contract';
+import type { Design } from '../../../shared/model/types';
+import type { Result } from '../../../shared/result';
 
-interface GenerationState {
+interface GenerateState {
   /** The design file the last written output belongs to. */
   forFile: string | null;
   /** The output folder, as named in the workspace. */
@@ -13,13 +16,18 @@ interface GenerationState {
   error: string | null;
   load: (backend: ApiTransport, fileName: string) => Promise<void>;
   setWritten: (fileName: string, folder: string, files: Readonly<Record<string, string>>) => void;
+  /**
+   * Writes the design's configuration next to its file (the one way the Deploy area's button and the "Write
+   * configuration" command do it) and records what was written; `files` is what the generator made of `design`.
+   */
+  write: (backend: ApiTransport, fileName: string, design: Design, files: Readonly<Record<string, string>>, force: boolean) => Promise<Result<ResponseOf<'generate:write'>, AppError>>;
 }
 
 /**
  * What the app last wrote to the design's configuration folder, read back from disk. The preview diffs against
  * it and the canvas marks a design that changed since.
  */
-export const useGenerationStore = create<GenerationState>()((set) => ({
+export const useGenerateStore = create<GenerateState>()((set) => ({
   forFile: null,
   folder: null,
   lastWritten: null,
@@ -30,7 +38,18 @@ export const useGenerationStore = create<GenerationState>()((set) => ({
     else set({ forFile: fileName, folder: null, lastWritten: null, error: describeError(result.error) });
   },
   setWritten: (fileName, folder, files) => set({ forFile: fileName, folder, lastWritten: files, error: null }),
+  write: async (backend, fileName, design, files, force) => {
+    const result = await backend.invoke('generate:write', { name: fileName, design, force });
+    if (result.ok) set({ forFile: fileName, folder: result.value.folder, lastWritten: files, error: null });
+    return result;
+  },
 }));
+
+/** What a write did, as the line the status area shows. */
+export function describeWrite(written: ResponseOf<'generate:write'>): string {
+  const r = written.report;
+  return `Wrote ${r.written.length} files to ${written.folder}${r.removed.length > 0 ? `, removed ${r.removed.length}` : ''}${r.keptEdits.length > 0 ? `, kept your edits to ${r.keptEdits.join(', ')}` : ''}.`;
+}
 
 /** Paths whose content differs between two generations, with how. */
 export function compareOutputs(before: Readonly<Record<string, string>> | null, after: Readonly<Record<string, string>>): Map<string, 'added' | 'changed' | 'removed' | 'same'> {
@@ -42,8 +61,8 @@ export function compareOutputs(before: Readonly<Record<string, string>> | null, 
 
 /** Reads what was last written for the open design file whenever that file changes (once per file). */
 export function useLastWrittenFor(fileName: string | null, backend: ApiTransport | null): void {
-  const forFile = useGenerationStore((s) => s.forFile);
-  const load = useGenerationStore((s) => s.load);
+  const forFile = useGenerateStore((s) => s.forFile);
+  const load = useGenerateStore((s) => s.load);
   useEffect(() => {
     if (fileName !== null && fileName !== forFile && backend !== null) void load(backend, fileName);
   }, [fileName, forFile, load, backend]);

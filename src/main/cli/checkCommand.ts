@@ -1,15 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { parseArgs } from 'node:util';
 import { describeError } from '../../shared/errors';
-import type { PreflightStatus } from '../../shared/preflight';
-import { loadDesignFile } from '../../shared/schema/load';
-import { runPreflight, targetRequestOf, type MachinePreflight, type PreflightPool } from '../services/preflight';
+import type { CheckStatus } from '../../shared/check';
+import { checkMachines, targetRequestOf, type MachineCheckResult, type CheckPool } from '../services/checkMachines';
 import { SshClientPool, type HostKeyPolicy } from '../ssh/sshClient';
 import { SshSettings } from '../ssh/sshSettings';
-import { ExitCode, type CliIo } from './run';
+import { ExitCode, fail, parseCommand, readDesignFile, readTextFile, type CliFailure, type CliIo } from './io';
 
-const usage = `Usage: clan-designer [--json] preflight <design-file> [--strict | --accept-new] [--known-hosts FILE]
+const usage = `Usage: clan-designer check <design-file> [--strict | --accept-new] [--known-hosts FILE]
                      [--ssh-config FILE] [--identity FILE]... [--concurrency N] [--timeout SECONDS] [--json]
 
 Checks every managed machine of a design over SSH before a deploy, several at once: reachable, logged in, host
@@ -41,69 +38,48 @@ Exit codes: 0 every machine is ok (warnings may remain), 1 some machine has erro
 2 the design or the options cannot be used, 3 the check itself failed.
 `;
 
-const marks: Record<PreflightStatus, string> = { ok: 'ok     ', warning: 'warning', error: 'error  ', skipped: 'skipped' };
+const marks: Record<CheckStatus, string> = { ok: 'ok     ', warning: 'warning', error: 'error  ', skipped: 'skipped' };
 
 /** Test seams: the pool the command uses (the real SshClientPool by default), and whose home and environment. */
-export interface PreflightCommandDeps {
-  createPool?: (options: { knownHostsPath: string; hostKeyPolicy: HostKeyPolicy; connectTimeoutMs: number }) => PreflightPool & { dispose(): void };
+export interface CheckCommandDeps {
+  createPool?: (options: { knownHostsPath: string; hostKeyPolicy: HostKeyPolicy; connectTimeoutMs: number }) => CheckPool & { dispose(): void };
   /** Default os.homedir(). */
   homeDir?: string;
   /** Default process.env (SSH_AUTH_SOCK, USER, and ${VAR} in the SSH configuration). */
   env?: Record<string, string | undefined>;
 }
 
-/** `preflight <design-file>`: the deploy preflight, on the command line. */
-export async function runPreflightCommand(argv: string[], io: CliIo, json: boolean, deps: PreflightCommandDeps = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        strict: { type: 'boolean' },
-        'accept-new': { type: 'boolean' },
-        'known-hosts': { type: 'string' },
-        'ssh-config': { type: 'string' },
-        identity: { type: 'string', multiple: true },
-        concurrency: { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (cause) {
-    io.stderr(`${(cause as Error).message}\n\n${usage}`);
-    return ExitCode.usage;
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true) {
-    io.stdout(usage);
-    return ExitCode.ok;
-  }
-  const asJson = json || values.json === true;
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) return unusable(io, asJson, 'usage', `preflight takes exactly one design file.\n\n${usage}`);
-  if (values.strict === true && values['accept-new'] === true) return unusable(io, asJson, 'usage', `--strict and --accept-new contradict each other; give one of them.\n\n${usage}`);
+/** `check <design-file>` (formerly `preflight`, still accepted): "Check machines" on the command line. */
+export async function runCheckCommand(argv: string[], io: CliIo, deps: CheckCommandDeps = {}): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    { strict: { type: 'boolean' }, 'accept-new': { type: 'boolean' }, 'known-hosts': { type: 'string' }, 'ssh-config': { type: 'string' }, identity: { type: 'string', multiple: true }, concurrency: { type: 'string' }, timeout: { type: 'string' } },
+    { io, usage, files: 'one', name: 'check' },
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.values as { strict?: boolean; 'accept-new'?: boolean; 'known-hosts'?: string; 'ssh-config'?: string; identity?: string[]; concurrency?: string; timeout?: string };
+  const asJson = parsed.json;
+  const file = parsed.positionals[0]!;
+  const unusable = (failure: CliFailure, withUsage = false) => fail(io, asJson, ExitCode.usage, failure, { file, ...(withUsage ? { usage } : {}) });
+  if (values.strict === true && values['accept-new'] === true) return unusable({ code: 'usage', message: '--strict and --accept-new contradict each other; give one of them.' }, true);
   const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) return unusable(io, asJson, 'usage', `--concurrency must be a whole number from 1 to 256, not "${values.concurrency}".`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) return unusable({ code: 'usage', message: `--concurrency must be a whole number from 1 to 256, not "${values.concurrency}".` });
   const timeoutSeconds = values.timeout === undefined ? 30 : Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) return unusable(io, asJson, 'usage', `--timeout must be a number of seconds from 1 to 3600, not "${values.timeout}".`);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) return unusable({ code: 'usage', message: `--timeout must be a number of seconds from 1 to 3600, not "${values.timeout}".` });
 
-  const text = await readText(file);
-  if (!text.ok) return unusable(io, asJson, 'fileAccessFailed', `Could not read ${file}: ${text.why}. Check the path and try again.`);
-  const loaded = loadDesignFile(text.value);
-  if (!loaded.ok) return unusable(io, asJson, loaded.error.code, describeError(loaded.error));
+  const loaded = await readDesignFile(file);
+  if (!loaded.ok) return unusable(loaded.failure);
 
   const homeDir = deps.homeDir ?? homedir();
   const identityFiles = values.identity ?? [];
   for (const path of identityFiles) {
-    const key = await readText(path);
-    if (!key.ok) return unusable(io, asJson, 'fileAccessFailed', `Could not read the identity ${path}: ${key.why}. Give the private key to log in with.`);
+    const key = await readTextFile(path, 'the identity');
+    if (!key.ok) return unusable(key.failure);
   }
   const configPath = values['ssh-config'];
   if (configPath !== undefined) {
-    const config = await readText(configPath);
-    if (!config.ok) return unusable(io, asJson, 'fileAccessFailed', `Could not read the SSH configuration ${configPath}: ${config.why}. Check the path given with --ssh-config.`);
+    const config = await readTextFile(configPath, 'the SSH configuration');
+    if (!config.ok) return unusable(config.failure);
   }
   // No askPassphrase: the command never prompts on the terminal. A locked key is used through ssh-agent, or skipped
   // with a message that says to run ssh-add. The design's empty user means root, as everywhere in the app.
@@ -116,7 +92,7 @@ export async function runPreflightCommand(argv: string[], io: CliIo, json: boole
     defaultUser: 'root',
   });
   const config = await settings.loadConfig();
-  if (!config.ok) return unusable(io, asJson, config.error.code, describeError(config.error));
+  if (!config.ok) return unusable({ code: config.error.code, message: describeError(config.error) });
   const knownHostsPath = settings.knownHostsPath;
   const hostKeyPolicy: HostKeyPolicy =
     values['accept-new'] === true
@@ -131,14 +107,11 @@ export async function runPreflightCommand(argv: string[], io: CliIo, json: boole
   const timeoutMs = Math.round(timeoutSeconds * 1000);
   const createPool = deps.createPool ?? ((options) => new SshClientPool(options));
   const pool = createPool({ knownHostsPath, hostKeyPolicy, connectTimeoutMs: timeoutMs });
-  let results: MachinePreflight[];
+  let results: MachineCheckResult[];
   try {
-    results = await runPreflight(loaded.value.design, { pool, resolveTarget: (machine, signal) => settings.resolveTarget(targetRequestOf(machine), signal), concurrency, timeoutMs });
+    results = await checkMachines(loaded.value.design, { pool, resolveTarget: (machine, signal) => settings.resolveTarget(targetRequestOf(machine), signal), concurrency, timeoutMs });
   } catch (cause) {
-    const message = `The preflight could not run: ${(cause as Error).message}. Use --json for details and report it if it keeps happening.`;
-    if (asJson) io.stdout(`${JSON.stringify({ ok: false, file, error: { code: 'preflightFailed', message } })}\n`);
-    else io.stderr(`${message}\n`);
-    return ExitCode.failed;
+    return fail(io, asJson, ExitCode.failed, { code: 'checkFailed', message: `The check could not run: ${(cause as Error).message}. Report it if it keeps happening.` }, { file });
   } finally {
     pool.dispose();
   }
@@ -163,20 +136,4 @@ export async function runPreflightCommand(argv: string[], io: CliIo, json: boole
   lines.push('', failed === 0 ? 'Every machine is ready for a deploy (see the warnings, if any).' : `${failed} of ${results.length} machines have errors; fix them before deploying.`);
   io.stdout(`${lines.join('\n')}\n`);
   return exit;
-}
-
-async function readText(path: string): Promise<{ ok: true; value: string } | { ok: false; why: string }> {
-  try {
-    return { ok: true, value: await readFile(path, 'utf8') };
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission was denied' : code === 'EISDIR' ? 'it is a folder' : `the system said ${code ?? String(cause)}`;
-    return { ok: false, why };
-  }
-}
-
-function unusable(io: CliIo, json: boolean, code: string, message: string): number {
-  if (json) io.stdout(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
-  else io.stderr(`${message}\n`);
-  return ExitCode.usage;
 }

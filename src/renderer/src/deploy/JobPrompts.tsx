@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { appContext } from '../app/appContext';
 import { Modal } from '../dialogs/Modal';
-import { answerPrompt, useCheckStore, type OpenPrompt } from './checkStore';
+import { useJobsStore, type OpenPrompt } from '../stores/jobsStore';
 
 function hostLabel(host: string, port: number): string {
   return port === 22 ? host : `${host} port ${port}`;
@@ -13,7 +13,7 @@ function HostKeyPrompt({ prompt }: { prompt: Extract<OpenPrompt, { type: 'hostKe
   const answer = (trust: boolean) => {
     if (appContext.backend === null) return;
     setBusy(true);
-    void answerPrompt(appContext.backend, prompt.promptId, { trust });
+    void useJobsStore.getState().answer(appContext.backend, { promptId: prompt.promptId, trust });
   };
   const who = prompt.machines.length === 0 ? hostLabel(prompt.host, prompt.port) : `${prompt.machines.map((n) => `“${n}”`).join(', ')} (${hostLabel(prompt.host, prompt.port)})`;
   const keyFile = prompt.keyType === 'ssh-ed25519' ? 'ssh_host_ed25519_key.pub' : prompt.keyType.startsWith('ecdsa') ? 'ssh_host_ecdsa_key.pub' : 'ssh_host_rsa_key.pub';
@@ -57,7 +57,7 @@ function PassphrasePrompt({ prompt }: { prompt: Extract<OpenPrompt, { type: 'pas
   const answer = (passphrase: string | null) => {
     if (appContext.backend === null) return;
     setBusy(true);
-    void answerPrompt(appContext.backend, prompt.promptId, { passphrase });
+    void useJobsStore.getState().answer(appContext.backend, { promptId: prompt.promptId, passphrase });
   };
   return (
     <Modal title="Unlock SSH key" onClose={() => answer(null)} testId="passphrase-prompt">
@@ -89,9 +89,9 @@ function PassphrasePrompt({ prompt }: { prompt: Extract<OpenPrompt, { type: 'pas
   );
 }
 
-/** The oldest open question of a running check, wherever the person is in the app. */
-export function CheckPrompts() {
-  const prompt = useCheckStore((s) => s.prompts[0]);
+/** The oldest open question of a running job (a check, say), wherever the person is in the app. */
+export function JobPrompts() {
+  const prompt = useJobsStore((s) => s.prompts[0]);
   if (prompt === undefined) return null;
   return prompt.type === 'hostKey' ? <HostKeyPrompt key={prompt.promptId} prompt={prompt} /> : <PassphrasePrompt key={prompt.promptId} prompt={prompt} />;
 }

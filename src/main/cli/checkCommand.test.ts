@@ -8,14 +8,14 @@ import { err, ok } from '../../shared/result';
 import { serializeDesign } from '../../shared/schema/envelope';
 import type { HostKeyPolicy, SshTarget } from '../ssh/sshClient';
 import { generateTestKeyPair } from '../ssh/testKeys';
-import { runPreflightCommand } from './preflightCommand';
+import { runCheckCommand } from './checkCommand';
 import { runCli } from './run';
 
 const nixos = (date: number) =>
   `os_id=nixos\nos_version=24.11\nuname_m=x86_64\nnixos_marker=1\nnix_version=nix (Nix) 2.24.0\nnix_features=nix-command flakes\nmem_kb=8000000\ndisk_root_kb=50000000\ntun=1\nuid=0\nsudo=0\nsystemd_run=1\ndate=${date}\nend=1\n`;
 
 function files(withDebian: boolean, extra: (b: ReturnType<typeof designBuilder>, home: ReturnType<ReturnType<typeof designBuilder>['site']>) => void = () => undefined) {
-  const dir = mkdtempSync(join(tmpdir(), 'preflight-cli-'));
+  const dir = mkdtempSync(join(tmpdir(), 'check-cli-'));
   mkdirSync(join(dir, 'home', '.ssh'), { recursive: true });
   const b = designBuilder();
   const home = b.site('Home', 'nat');
@@ -36,8 +36,8 @@ async function run(argv: string[], json = false, options: { homeDir?: string; en
   let stderr = '';
   const policies: HostKeyPolicy[] = [];
   const targets: SshTarget[] = [];
-  const code = await runPreflightCommand(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, json, {
-    homeDir: options.homeDir ?? mkdtempSync(join(tmpdir(), 'preflight-cli-home-')),
+  const code = await runCheckCommand(json ? [...argv, '--json'] : argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, {
+    homeDir: options.homeDir ?? mkdtempSync(join(tmpdir(), 'check-cli-home-')),
     env: options.env ?? {},
     createPool: (poolOptions) => {
       policies.push(poolOptions.hostKeyPolicy);
@@ -62,7 +62,7 @@ async function run(argv: string[], json = false, options: { homeDir?: string; en
   return { code, stdout, stderr, policies, targets };
 }
 
-describe('clan-designer preflight', () => {
+describe('clan-designer check', () => {
   test('all machines ready exits 0 and prints each finding', async () => {
     const f = files(false);
     const result = await run([f.design, '--identity', f.key]);
@@ -162,15 +162,30 @@ describe('clan-designer preflight', () => {
     expect(JSON.parse(unparsable.stdout).error.message).toContain('broken-include could not be used');
   });
 
-  test('it is registered in the main CLI with its help', async () => {
-    let stdout = '';
-    const code = await runCli(['preflight', '--help'], { stdout: (t) => (stdout += t), stderr: () => undefined });
-    expect(code).toBe(0);
-    expect(stdout).toContain('--accept-new');
-    expect(stdout).toContain('--ssh-config FILE');
-    expect(stdout).toContain('ssh-add');
+  test('it is registered in the main CLI with its help, and its old name "preflight" still runs it', async () => {
+    for (const name of ['check', 'preflight']) {
+      let stdout = '';
+      const code = await runCli([name, '--help'], { stdout: (t) => (stdout += t), stderr: () => undefined });
+      expect(code).toBe(0);
+      expect(stdout).toContain('clan-designer check <design-file>');
+      expect(stdout).toContain('--accept-new');
+      expect(stdout).toContain('--ssh-config FILE');
+      expect(stdout).toContain('ssh-add');
+    }
     let help = '';
     await runCli(['--help'], { stdout: (t) => (help += t), stderr: () => undefined });
-    expect(help).toContain('preflight FILE');
+    expect(help).toContain('check FILE');
+    expect(help).toMatch(/preflight FILE +the old name of check, still accepted/);
+  });
+
+  test('the old name "preflight" runs the same command: a missing design file gets the same answer', async () => {
+    const answers = [];
+    for (const name of ['check', 'preflight']) {
+      let stdout = '';
+      const code = await runCli(['--json', name], { stdout: (t) => (stdout += t), stderr: () => undefined });
+      answers.push({ code, error: JSON.parse(stdout).error });
+    }
+    expect(answers[0]).toMatchObject({ code: 2, error: { code: 'usage', message: expect.stringContaining('check takes exactly one design file') } });
+    expect(answers[1]).toEqual(answers[0]);
   });
 });

@@ -7,7 +7,7 @@ import type { Design, MachineId } from '../../shared/model/types';
 import { generateClan, manifestPath, parseManifest, type GeneratedClan } from '../../shared/nix/generate';
 import { referenceDesigns } from '../../shared/nix/referenceDesigns';
 import { failingWrites } from '../fs/testFileOps';
-import { checkGeneratedClan, writeGeneratedClan } from './flakeWriter';
+import { compareGeneratedClan, writeGeneratedClan } from './generateFolder';
 
 const households = referenceDesigns()[1]!.design;
 
@@ -63,7 +63,7 @@ describe('writeGeneratedClan', () => {
     expect(result.ok && result.value.keptEdits).toEqual(['machines/desktop/configuration.nix']);
     expect(result.ok && result.value.written).toContain('inventory.json');
     expect(readFileSync(edited, 'utf8')).toContain('systemd-boot');
-    const check = await checkGeneratedClan(dir, generate(households, 'nebula'));
+    const check = await compareGeneratedClan(dir, generate(households, 'nebula'));
     expect(check.ok && check.value).toMatchObject({ upToDate: true, keptEdits: ['machines/desktop/configuration.nix'] });
   });
 
@@ -165,16 +165,16 @@ describe('writeGeneratedClan', () => {
   });
 });
 
-describe('checkGeneratedClan', () => {
+describe('compareGeneratedClan', () => {
   test('says whether a folder is up to date, and what differs, is missing or is stale', async () => {
     const dir = freshDir();
     const clan = generate(households);
-    expect((await checkGeneratedClan(dir, clan)).ok && (await checkGeneratedClan(dir, clan))).toMatchObject({ ok: true, value: { upToDate: false } });
+    expect((await compareGeneratedClan(dir, clan)).ok && (await compareGeneratedClan(dir, clan))).toMatchObject({ ok: true, value: { upToDate: false } });
     await write(dir, clan);
-    const fresh = await checkGeneratedClan(dir, clan);
+    const fresh = await compareGeneratedClan(dir, clan);
     expect(fresh.ok && fresh.value).toEqual({ upToDate: true, changed: [], keptEdits: [], missing: [], stale: [] });
     const smaller = generate(withoutMachine(households, 'sister-nas'), 'nebula');
-    const report = await checkGeneratedClan(dir, smaller);
+    const report = await compareGeneratedClan(dir, smaller);
     expect(report.ok && report.value).toEqual({
       upToDate: false,
       changed: ['.clan-designer/manifest.json', 'clan.nix', 'inventory.json'],

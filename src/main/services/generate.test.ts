@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { loadDesignFile } from '../../shared/schema/load';
 import { updateMachine } from '../../shared/model/ops';
 import type { Design } from '../../shared/model/types';
-import { FlakeOutputService } from './flakeOutput';
+import { GenerateService } from './generate';
 
 const example = (): Design => {
   const loaded = loadDesignFile(readFileSync(resolve(import.meta.dirname, '../../../resources/examples/three-households.clan-design.json'), 'utf8'));
@@ -16,7 +16,7 @@ const example = (): Design => {
 describe('writing the Clan configuration next to the design file', () => {
   test('writes into <name>.clan/, and readLast returns exactly what was written', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'flake-out-'));
-    const service = new FlakeOutputService({ workspaceDir: workspace });
+    const service = new GenerateService({ workspaceDir: workspace });
     expect(await service.readLast('family.clan-design.json')).toEqual({ ok: true, value: { folder: 'family.clan', files: null } });
     const written = await service.write('family.clan-design.json', example(), {});
     expect(written.ok).toBe(true);
@@ -29,7 +29,7 @@ describe('writing the Clan configuration next to the design file', () => {
 
   test('refuses to overwrite a file edited by hand unless forced', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'flake-out-'));
-    const service = new FlakeOutputService({ workspaceDir: workspace });
+    const service = new GenerateService({ workspaceDir: workspace });
     await service.write('family.clan-design.json', example(), {});
     const inventory = join(workspace, 'family.clan', 'inventory.json');
     writeFileSync(inventory, '{"edited": true}\n');
@@ -46,7 +46,7 @@ describe('writing the Clan configuration next to the design file', () => {
   });
 
   test('refuses designs that fail the schema and names outside the workspace', async () => {
-    const service = new FlakeOutputService({ workspaceDir: mkdtempSync(join(tmpdir(), 'flake-out-')) });
+    const service = new GenerateService({ workspaceDir: mkdtempSync(join(tmpdir(), 'flake-out-')) });
     const bad = await service.write('family.clan-design.json', { meta: 'nope' }, {});
     expect(!bad.ok && bad.error.code).toBe('invalidDesign');
     const escape = await service.write('../../etc.clan-design.json', example(), {});
@@ -57,7 +57,7 @@ describe('writing the Clan configuration next to the design file', () => {
     const design = example();
     const first = Object.values(design.machines)[0]!;
     const broken = updateMachine(design, first.id, { name: 'Not Valid' });
-    const result = await new FlakeOutputService({ workspaceDir: mkdtempSync(join(tmpdir(), 'flake-out-')) }).write('family.clan-design.json', broken, {});
+    const result = await new GenerateService({ workspaceDir: mkdtempSync(join(tmpdir(), 'flake-out-')) }).write('family.clan-design.json', broken, {});
     expect(!result.ok && result.error.code).toBe('generateFailed');
   });
 });

@@ -2,29 +2,29 @@ import type { Machine } from './model/types';
 import { quoteArgument } from './shellQuote';
 
 /**
- * Preflight checks before a deploy (CLAN.md 4.6), the pure half: the fixed script that gathers every fact in one SSH
+ * "Check machines" before a deploy (CLAN.md 4.6), the pure half: the fixed script that gathers every fact in one SSH
  * round-trip, the parser of its key=value output, and the evaluation of those facts against a machine of the design.
- * The SSH half (connect, run the script, turn connection errors into findings) is in main/services/preflight.ts.
+ * The SSH half (connect, run the script, turn connection errors into findings) is in main/services/checkMachines.ts.
  */
 
 /** The checks, in the order they are shown. */
-export const preflightCheckIds = ['reachable', 'auth', 'hostKey', 'nixos', 'nix', 'flakes', 'arch', 'memory', 'disk', 'tun', 'root', 'systemdRun', 'clock'] as const;
+export const machineCheckIds = ['reachable', 'auth', 'hostKey', 'nixos', 'nix', 'flakes', 'arch', 'memory', 'disk', 'tun', 'root', 'systemdRun', 'clock'] as const;
 /** Checks of this computer rather than of a machine. */
 export const localCheckIds = ['clanCli'] as const;
-export type PreflightCheckId = (typeof preflightCheckIds)[number] | (typeof localCheckIds)[number];
-export const preflightStatuses = ['ok', 'warning', 'error', 'skipped'] as const;
-export type PreflightStatus = (typeof preflightStatuses)[number];
+export type CheckId = (typeof machineCheckIds)[number] | (typeof localCheckIds)[number];
+export const checkStatuses = ['ok', 'warning', 'error', 'skipped'] as const;
+export type CheckStatus = (typeof checkStatuses)[number];
 
 /** One finding: what was found, why it matters and what to do; `command` is something to copy and run. */
-export interface PreflightFinding {
-  id: PreflightCheckId;
-  status: PreflightStatus;
+export interface CheckFinding {
+  id: CheckId;
+  status: CheckStatus;
   message: string;
   command?: string;
 }
 
-/** The preflight of one machine. */
-export interface MachinePreflight {
+/** The check of one machine: where it was reached, its worst status and every finding. */
+export interface MachineCheckResult {
   machineId: string;
   name: string;
   /** user@host:port, or null when the design has no SSH address. */
@@ -32,19 +32,19 @@ export interface MachinePreflight {
   /** The jump machine's name when it was used. */
   via: string | null;
   /** The worst status of its findings. */
-  status: PreflightStatus;
-  findings: PreflightFinding[];
+  status: CheckStatus;
+  findings: CheckFinding[];
 }
 
-const severity: Record<PreflightStatus, number> = { ok: 0, skipped: 1, warning: 2, error: 3 };
+const severity: Record<CheckStatus, number> = { ok: 0, skipped: 1, warning: 2, error: 3 };
 
 /** The worst status among findings ('ok' for none). */
-export function worstStatus(findings: readonly { status: PreflightStatus }[]): PreflightStatus {
-  return findings.reduce<PreflightStatus>((worst, f) => (severity[f.status] > severity[worst] ? f.status : worst), 'ok');
+export function worstStatus(findings: readonly { status: CheckStatus }[]): CheckStatus {
+  return findings.reduce<CheckStatus>((worst, f) => (severity[f.status] > severity[worst] ? f.status : worst), 'ok');
 }
 
 /** The facts the script prints; a field is undefined when the script did not print it. */
-export interface PreflightFacts {
+export interface CheckFacts {
   osId?: string;
   osVersion?: string;
   osName?: string;
@@ -73,7 +73,7 @@ export interface PreflightFacts {
  * instead of sed/awk pipelines, so it starts five programs (uname, df, id, sudo, date) rather than dozens: on a
  * Raspberry Pi, or twenty machines at once, process start-up is most of a check's cost.
  */
-export const PREFLIGHT_SCRIPT = [
+export const CHECK_SCRIPT = [
   'exec 2>/dev/null',
   'PATH="$PATH:/run/current-system/sw/bin:/nix/var/nix/profiles/default/bin:/usr/sbin:/sbin"',
   'if [ -r /etc/os-release ]; then',
@@ -117,7 +117,7 @@ function text(value: string | undefined): string | undefined {
 }
 
 /** Parses the script's output. Unknown keys and malformed lines are ignored; the first value of a key wins. */
-export function parsePreflightFacts(output: string): PreflightFacts {
+export function parseCheckFacts(output: string): CheckFacts {
   const values = new Map<string, string>();
   for (const line of output.split('\n')) {
     const match = /^([a-z_]+)=(.*)$/.exec(line.replace(/\r$/, ''));
@@ -146,7 +146,7 @@ export function parsePreflightFacts(output: string): PreflightFacts {
 }
 
 /** Thresholds from CLAN.md 4.6. MemTotal is a little below the installed RAM (the kernel keeps some), hence 1.9 GiB. */
-export const preflightThresholds = {
+export const checkThresholds = {
   memoryWarnKb: 1.9 * 1024 * 1024,
   diskWarnKb: 10 * 1024 * 1024,
   diskErrorKb: 5 * 1024 * 1024,
@@ -175,12 +175,12 @@ function gb(kb: number): string {
 }
 
 /** The findings for facts gathered from a machine; `nowSeconds` is this computer's clock when they arrived. */
-export function evaluateFacts(facts: PreflightFacts, machine: Machine, nowSeconds: number): PreflightFinding[] {
+export function evaluateFacts(facts: CheckFacts, machine: Machine, nowSeconds: number): CheckFinding[] {
   const name = `"${machine.name}"`;
-  const findings: PreflightFinding[] = [];
-  const add = (id: PreflightCheckId, status: PreflightStatus, message: string, command?: string) => findings.push(command === undefined ? { id, status, message } : { id, status, message, command });
+  const findings: CheckFinding[] = [];
+  const add = (id: CheckId, status: CheckStatus, message: string, command?: string) => findings.push(command === undefined ? { id, status, message } : { id, status, message, command });
   const incomplete = facts.complete ? '' : ' (the check script did not finish, so this fact may be missing)';
-  const unknown = (id: PreflightCheckId, what: string) => add(id, 'warning', `Could not tell ${what} on ${name}${incomplete}. Check it by hand before deploying.`);
+  const unknown = (id: CheckId, what: string) => add(id, 'warning', `Could not tell ${what} on ${name}${incomplete}. Check it by hand before deploying.`);
 
   // NixOS
   const isNixos = facts.osId === 'nixos' || facts.nixosMarker === true;
@@ -235,7 +235,7 @@ export function evaluateFacts(facts: PreflightFacts, machine: Machine, nowSecond
 
   // Memory
   if (facts.memTotalKb === undefined) unknown('memory', 'how much memory there is');
-  else if (facts.memTotalKb < preflightThresholds.memoryWarnKb) {
+  else if (facts.memTotalKb < checkThresholds.memoryWarnKb) {
     add('memory', 'warning', `${name} has ${gb(facts.memTotalKb)} of memory; at least 2 GB is recommended to evaluate and build the configuration there. Add swap, or build on another machine (a build host).`);
   } else add('memory', 'ok', `${name} has ${gb(facts.memTotalKb)} of memory.`);
 
@@ -243,9 +243,9 @@ export function evaluateFacts(facts: PreflightFacts, machine: Machine, nowSecond
   const disk = facts.diskNixFreeKb ?? facts.diskRootFreeKb;
   const where = facts.diskNixFreeKb === undefined ? '/' : '/nix';
   if (disk === undefined) unknown('disk', 'how much disk space is free');
-  else if (disk < preflightThresholds.diskErrorKb) {
+  else if (disk < checkThresholds.diskErrorKb) {
     add('disk', 'error', `${name} has only ${gb(disk)} free on ${where}; the first deploy needs at least 5 GB (10 GB recommended). Free some space or grow the disk.`, 'sudo nix-collect-garbage -d');
-  } else if (disk < preflightThresholds.diskWarnKb) {
+  } else if (disk < checkThresholds.diskWarnKb) {
     add('disk', 'warning', `${name} has ${gb(disk)} free on ${where}; 10 GB is recommended for the first build. It may run out of space; free some if you can.`, 'sudo nix-collect-garbage -d');
   } else add('disk', 'ok', `${name} has ${gb(disk)} free on ${where}.`);
 
@@ -279,14 +279,14 @@ export function evaluateFacts(facts: PreflightFacts, machine: Machine, nowSecond
   if (facts.date === undefined) unknown('clock', 'the time');
   else {
     const skew = facts.date - nowSeconds;
-    if (Math.abs(skew) > preflightThresholds.clockSkewWarnSeconds) {
+    if (Math.abs(skew) > checkThresholds.clockSkewWarnSeconds) {
       add(
         'clock',
         'warning',
         `The clock of ${name} is ${Math.abs(skew)} seconds ${skew > 0 ? 'ahead of' : 'behind'} this computer's. Downloads over TLS fail when a clock is far off; turn on time synchronisation (NTP) on the machine.`,
         'sudo timedatectl set-ntp true',
       );
-    } else add('clock', 'ok', `The clock of ${name} is within ${preflightThresholds.clockSkewWarnSeconds} seconds of this computer's.`);
+    } else add('clock', 'ok', `The clock of ${name} is within ${checkThresholds.clockSkewWarnSeconds} seconds of this computer's.`);
   }
   return findings;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { makeMachine } from './model/ops';
 import type { MachineId } from './model/types';
-import { evaluateFacts, parsePreflightFacts, PREFLIGHT_SCRIPT, preflightCheckIds, type PreflightFinding } from './preflight';
+import { evaluateFacts, parseCheckFacts, CHECK_SCRIPT, machineCheckIds, type CheckFinding } from './check';
 
 const machine = makeMachine('mach_1' as MachineId, { name: 'nas', arch: 'x86_64-linux', ssh: { host: 'nas.lan', port: 22, user: 'admin' } });
 const now = 1_800_000_000;
@@ -29,11 +29,11 @@ date=${now + 3}
 end=1
 `;
 
-function byId(findings: PreflightFinding[]): Record<string, PreflightFinding> {
+function byId(findings: CheckFinding[]): Record<string, CheckFinding> {
   return Object.fromEntries(findings.map((f) => [f.id, f]));
 }
 function evaluate(output: string, m = machine) {
-  return byId(evaluateFacts(parsePreflightFacts(output), m, now));
+  return byId(evaluateFacts(parseCheckFacts(output), m, now));
 }
 function replace(output: string, key: string, value: string | null): string {
   const lines = output.split('\n').filter((l) => !l.startsWith(`${key}=`));
@@ -41,21 +41,21 @@ function replace(output: string, key: string, value: string | null): string {
   return lines.join('\n');
 }
 
-describe('parsePreflightFacts', () => {
+describe('parseCheckFacts', () => {
   test('reads every key, ignores noise and keeps the first value of a key', () => {
-    const facts = parsePreflightFacts(`Welcome to the machine!\r\n${nixosOutput}os_id=debian\n`);
+    const facts = parseCheckFacts(`Welcome to the machine!\r\n${nixosOutput}os_id=debian\n`);
     expect(facts).toMatchObject({ osId: 'nixos', osVersion: '24.11', unameMachine: 'x86_64', nixosMarker: true, nixVersion: 'nix (Nix) 2.24.10', memTotalKb: 8_000_000, diskNixFreeKb: 40_000_000, tun: true, uid: 1000, sudo: 0, systemdRun: true, date: now + 3, complete: true });
   });
 
   test('an output cut short is marked incomplete, and missing facts stay undefined', () => {
-    const facts = parsePreflightFacts('os_id=debian\nuname_m=x86_64\nsudo=absent\nmem_kb=lots\n');
+    const facts = parseCheckFacts('os_id=debian\nuname_m=x86_64\nsudo=absent\nmem_kb=lots\n');
     expect(facts).toMatchObject({ osId: 'debian', sudo: 'absent', complete: false });
     expect(facts.memTotalKb).toBeUndefined();
     expect(facts.uid).toBeUndefined();
   });
 
   test('the fixed script runs under sh on this machine and prints every fact', () => {
-    const facts = parsePreflightFacts(execFileSync('sh', ['-c', PREFLIGHT_SCRIPT]).toString());
+    const facts = parseCheckFacts(execFileSync('sh', ['-c', CHECK_SCRIPT]).toString());
     expect(facts.complete).toBe(true);
     expect(facts.unameMachine).toBeDefined();
     // /etc/os-release values arrive without their quotes.
@@ -71,10 +71,10 @@ describe('parsePreflightFacts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnd-nixconf-'));
     try {
       writeFileSync(join(dir, 'nix.conf'), 'experimental-features = nix-command flakes\n');
-      const on = parsePreflightFacts(execFileSync('sh', ['-c', PREFLIGHT_SCRIPT], { env: { ...process.env, NIX_CONF_DIR: dir } }).toString());
+      const on = parseCheckFacts(execFileSync('sh', ['-c', CHECK_SCRIPT], { env: { ...process.env, NIX_CONF_DIR: dir } }).toString());
       expect(on.nixFeatures?.split(' ')).toContain('flakes');
       writeFileSync(join(dir, 'nix.conf'), '');
-      const off = parsePreflightFacts(execFileSync('sh', ['-c', PREFLIGHT_SCRIPT], { env: { ...process.env, NIX_CONF_DIR: dir } }).toString());
+      const off = parseCheckFacts(execFileSync('sh', ['-c', CHECK_SCRIPT], { env: { ...process.env, NIX_CONF_DIR: dir } }).toString());
       expect(off.nixFeatures?.split(' ')).not.toContain('flakes');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -84,8 +84,8 @@ describe('parsePreflightFacts', () => {
 
 describe('evaluateFacts', () => {
   test('a healthy NixOS host is ok on every check, in order', () => {
-    const findings = evaluateFacts(parsePreflightFacts(nixosOutput), machine, now);
-    expect(findings.map((f) => f.id)).toEqual(preflightCheckIds.slice(3));
+    const findings = evaluateFacts(parseCheckFacts(nixosOutput), machine, now);
+    expect(findings.map((f) => f.id)).toEqual(machineCheckIds.slice(3));
     expect(findings.filter((f) => f.status !== 'ok')).toEqual([]);
     expect(byId(findings).nixos!.message).toContain('NixOS 24.11');
     expect(byId(findings).root!.message).toContain('without a password');
@@ -150,7 +150,7 @@ describe('evaluateFacts', () => {
   });
 
   test('missing facts are warnings, never silently ok', () => {
-    const f = byId(evaluateFacts(parsePreflightFacts('os_id=nixos\n'), machine, now));
+    const f = byId(evaluateFacts(parseCheckFacts('os_id=nixos\n'), machine, now));
     expect(f.memory!.status).toBe('warning');
     expect(f.memory!.message).toContain('did not finish');
   });

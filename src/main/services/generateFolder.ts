@@ -49,8 +49,8 @@ export interface WriteReport {
   keptFolders: string[];
 }
 
-/** What a check found. */
-export interface CheckReport {
+/** What comparing a folder with a generated configuration found. */
+export interface CompareReport {
   upToDate: boolean;
   /** Generated files whose content on disk differs (and that the app would write). */
   changed: string[];
@@ -63,20 +63,20 @@ export interface CheckReport {
 }
 
 /** A refusal or failure of the folder the flake is in, as the coded error shared/errors describes. */
-export interface FlakeFolderError {
+export interface GenerateFolderError {
   code: 'fileAccessFailed' | 'notARegularFile' | 'pathOutsideFolder';
   /** details.name is the path inside the confined folder (for the workspace: "home.clan/flake.nix"). */
   details: Record<string, unknown>;
 }
 
 /** Why a write or check failed. */
-export type FlakeWriteError = { code: 'generatedFilesChanged'; details: { conflicts: Conflict[] } } | { code: 'invalidGeneratedPath'; details: { path: string } } | FlakeFolderError;
+export type GenerateWriteError = { code: 'generatedFilesChanged'; details: { conflicts: Conflict[] } } | { code: 'invalidGeneratedPath'; details: { path: string } } | GenerateFolderError;
 
 /**
  * Where a flake goes: a folder of its own (the CLI's --out DIR, which may itself be a link the person chose), or a
  * folder below a confined folder (the workspace's `<stem>.clan/`), checked like every other path in it.
  */
-export type FlakeLocation = string | { folder: ConfinedFolder; path: string };
+export type GenerateLocation = string | { folder: ConfinedFolder; path: string };
 
 /** Options of a write. */
 export interface WriteOptions {
@@ -88,7 +88,7 @@ export interface WriteOptions {
 
 /** Carries a folder error out of the planning and writing steps to the function's Result. */
 class FolderFailure extends Error {
-  constructor(readonly error: FlakeFolderError) {
+  constructor(readonly error: GenerateFolderError) {
     super(error.code);
   }
 }
@@ -98,7 +98,7 @@ class FlakeTree {
   readonly folder: ConfinedFolder;
   private readonly base: string;
 
-  constructor(location: FlakeLocation, fileOps: FileOps | undefined) {
+  constructor(location: GenerateLocation, fileOps: FileOps | undefined) {
     if (typeof location === 'string') {
       this.folder = new ConfinedFolder(location, 'output', fileOps);
       this.base = '';
@@ -138,7 +138,7 @@ class FlakeTree {
   }
 }
 
-function folderError(error: AppError): FlakeFolderError {
+function folderError(error: AppError): GenerateFolderError {
   if (error.code === 'fileAccessFailed' || error.code === 'notARegularFile' || error.code === 'pathOutsideFolder') return { code: error.code, details: error.details ?? {} };
   // The folder returns no other codes; anything else is a bug.
   throw new Error(`unexpected folder error ${error.code}`);
@@ -233,7 +233,7 @@ async function pruneFolders(tree: FlakeTree, path: string): Promise<string | nul
  * Writes a generated flake into `dir` (created if needed). Refuses with generatedFilesChanged, writing nothing,
  * when a file in the way was changed by hand or not written by the app, unless `force`.
  */
-export async function writeGeneratedClan(location: FlakeLocation, generated: GeneratedClan, options: WriteOptions = {}): Promise<Result<WriteReport, FlakeWriteError>> {
+export async function writeGeneratedClan(location: GenerateLocation, generated: GeneratedClan, options: WriteOptions = {}): Promise<Result<WriteReport, GenerateWriteError>> {
   const tree = new FlakeTree(location, options.fileOps);
   const badPath = checkPaths(generated);
   if (badPath !== null) return err({ code: 'invalidGeneratedPath', details: { path: badPath } });
@@ -263,7 +263,7 @@ export async function writeGeneratedClan(location: FlakeLocation, generated: Gen
 }
 
 /** Compares a folder with a generated flake without changing anything (the CLI's --check). */
-export async function checkGeneratedClan(location: FlakeLocation, generated: GeneratedClan, options: Pick<WriteOptions, 'fileOps'> = {}): Promise<Result<CheckReport, FlakeWriteError>> {
+export async function compareGeneratedClan(location: GenerateLocation, generated: GeneratedClan, options: Pick<WriteOptions, 'fileOps'> = {}): Promise<Result<CompareReport, GenerateWriteError>> {
   const tree = new FlakeTree(location, options.fileOps);
   const badPath = checkPaths(generated);
   if (badPath !== null) return err({ code: 'invalidGeneratedPath', details: { path: badPath } });

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { appError } from '../../shared/errors';
 import { designBuilder } from '../../shared/model/designBuilder';
-import { PREFLIGHT_SCRIPT } from '../../shared/preflight';
+import { CHECK_SCRIPT } from '../../shared/check';
 import { err, ok } from '../../shared/result';
 import type { SshTarget } from '../ssh/sshClient';
-import { runPreflight, targetRequestOf, type PreflightPool } from './preflight';
+import { checkMachines, targetRequestOf, type CheckPool } from './checkMachines';
 
 const now = 1_800_000_000_000;
 const healthy = `os_id=nixos\nos_version=24.11\nuname_m=x86_64\nnixos_marker=1\nnix_version=nix (Nix) 2.24.0\nnix_features=nix-command flakes\nmem_kb=8000000\ndisk_root_kb=50000000\ntun=1\nuid=0\nsudo=0\nsystemd_run=1\ndate=${now / 1000}\nend=1\n`;
@@ -24,13 +24,13 @@ function fixture() {
   return { design: b.design, bastion, denied, gamma, nowhere };
 }
 
-describe('runPreflight', () => {
+describe('checkMachines', () => {
   test('runs the fixed script once per managed machine, through the jump host, within the concurrency limit', async () => {
     const fx = fixture();
     const calls: { target: SshTarget; argv: readonly string[] }[] = [];
     let running = 0;
     let peak = 0;
-    const pool: PreflightPool = {
+    const pool: CheckPool = {
       async exec(target, argv) {
         calls.push({ target, argv });
         running += 1;
@@ -42,9 +42,9 @@ describe('runPreflight', () => {
       },
     };
     const progress: string[] = [];
-    const results = await runPreflight(fx.design, { pool, identityFor: () => ({ privateKey: 'KEY' }), concurrency: 2, now: () => now, onProgress: (id, f) => progress.push(`${id}:${f.id}`) });
+    const results = await checkMachines(fx.design, { pool, identityFor: () => ({ privateKey: 'KEY' }), concurrency: 2, now: () => now, onProgress: (id, f) => progress.push(`${id}:${f.id}`) });
     expect(peak).toBe(2);
-    expect(calls.every((c) => c.argv.length === 3 && c.argv[0] === 'sh' && c.argv[1] === '-c' && c.argv[2] === PREFLIGHT_SCRIPT)).toBe(true);
+    expect(calls.every((c) => c.argv.length === 3 && c.argv[0] === 'sh' && c.argv[1] === '-c' && c.argv[2] === CHECK_SCRIPT)).toBe(true);
     expect(calls.find((c) => c.target.host === 'gamma.lan')!.target).toMatchObject({ username: 'root', privateKey: 'KEY', jump: { host: 'bastion.lan', privateKey: 'KEY' } });
     expect(results.map((r) => [r.name, r.status, r.via])).toEqual([
       ['bastion', 'ok', null],
@@ -66,14 +66,14 @@ describe('runPreflight', () => {
 
   test('a machine that does not answer is reported unreachable at its time limit; a host key refusal is a hostKey error', async () => {
     const fx = fixture();
-    const pool: PreflightPool = {
+    const pool: CheckPool = {
       exec(target, _argv, options) {
         if (target.host === 'bastion.lan') return Promise.resolve(err(appError('sshHostKeyUnknown', { host: target.host, port: 22, fingerprint: 'SHA256:abc' })));
         return new Promise((resolve) => options?.signal?.addEventListener('abort', () => resolve(err(appError('sshCancelled', { host: target.host, port: 22 })))));
       },
     };
     const started = Date.now();
-    const results = await runPreflight(fx.design, { pool, identityFor: () => ({ privateKey: 'KEY' }), timeoutMs: 200 });
+    const results = await checkMachines(fx.design, { pool, identityFor: () => ({ privateKey: 'KEY' }), timeoutMs: 200 });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(results[0]!.findings.slice(0, 3).map((f) => [f.id, f.status])).toEqual([
       ['reachable', 'ok'],
@@ -86,8 +86,8 @@ describe('runPreflight', () => {
   });
 });
 
-describe('runPreflight with resolveTarget (the person’s ~/.ssh/config, agent and keys)', () => {
-  const okPool = (calls: SshTarget[]): PreflightPool => ({
+describe('checkMachines with resolveTarget (the person’s ~/.ssh/config, agent and keys)', () => {
+  const okPool = (calls: SshTarget[]): CheckPool => ({
     exec: async (target) => {
       calls.push(target);
       return ok({ code: 0, signal: null, stdout: healthy, stderr: '' });
@@ -103,7 +103,7 @@ describe('runPreflight with resolveTarget (the person’s ~/.ssh/config, agent a
       'denied.lan': { host: '10.0.0.9', port: 2222, username: 'admin', auth: [], jump: { host: 'gate.example.org', username: 'jump', auth: [] } },
       'gamma.lan': { host: '10.0.1.5', username: 'root', auth: [], jump: { host: 'config-jump', username: 'x', auth: [] } },
     };
-    const results = await runPreflight(fx.design, {
+    const results = await checkMachines(fx.design, {
       pool: okPool(calls),
       resolveTarget: async (machine) => {
         asked.push(machine.name);
@@ -126,7 +126,7 @@ describe('runPreflight with resolveTarget (the person’s ~/.ssh/config, agent a
   test('a broken config becomes the reachable finding and a missing key the auth finding, with the error’s message; nothing throws', async () => {
     const fx = fixture();
     const calls: SshTarget[] = [];
-    const results = await runPreflight(fx.design, {
+    const results = await checkMachines(fx.design, {
       pool: okPool(calls),
       resolveTarget: async (machine) => {
         if (machine.name === 'bastion') return err(appError('sshConfigInvalid', { path: '/home/me/.ssh/config', line: 4, reason: 'Port "x" is not a number from 1 to 65535' }));
@@ -151,7 +151,7 @@ describe('runPreflight with resolveTarget (the person’s ~/.ssh/config, agent a
 
   test('a jump host that cannot be resolved is named in the machine’s finding', async () => {
     const fx = fixture();
-    const results = await runPreflight(fx.design, {
+    const results = await checkMachines(fx.design, {
       pool: okPool([]),
       resolveTarget: async (machine) =>
         machine.name === 'bastion' ? err(appError('sshConfigInvalid', { path: '/c', errno: 'EACCES' })) : ok({ host: machine.ssh!.host, username: 'root', auth: [] }),
@@ -164,10 +164,10 @@ describe('runPreflight with resolveTarget (the person’s ~/.ssh/config, agent a
 
   test('a key whose passphrase was not given is an auth error that says to use ssh-add', async () => {
     const fx = fixture();
-    const pool: PreflightPool = {
+    const pool: CheckPool = {
       exec: async (target) => err(appError('sshKeyPassphraseNeeded', { host: target.host, port: 22, username: 'root', keyPaths: ['/home/me/.ssh/id_ed25519'], reason: 'noPrompt' })),
     };
-    const results = await runPreflight(fx.design, { pool, resolveTarget: async (m) => ok({ host: m.ssh!.host, username: 'root', auth: [] }), now: () => now });
+    const results = await checkMachines(fx.design, { pool, resolveTarget: async (m) => ok({ host: m.ssh!.host, username: 'root', auth: [] }), now: () => now });
     expect(results[0]!.findings.slice(0, 3).map((f) => [f.id, f.status])).toEqual([
       ['reachable', 'ok'],
       ['auth', 'error'],
@@ -181,7 +181,7 @@ describe('runPreflight with resolveTarget (the person’s ~/.ssh/config, agent a
     let waiting = true;
     // Each check takes 400 ms and gives up when its signal aborts; the limit is 200 ms. The first machine waits for a
     // person the whole time, so it must finish; the second does not, so it is cut at its limit.
-    const pool: PreflightPool = {
+    const pool: CheckPool = {
       exec: (target, _argv, options) =>
         new Promise((resolve) => {
           const timer = setTimeout(() => {
@@ -195,7 +195,7 @@ describe('runPreflight with resolveTarget (the person’s ~/.ssh/config, agent a
         }),
     };
     const events: string[] = [];
-    const results = await runPreflight(fx.design, {
+    const results = await checkMachines(fx.design, {
       pool,
       identityFor: () => ({ privateKey: 'KEY' }),
       timeoutMs: 200,

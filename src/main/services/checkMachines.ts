@@ -2,12 +2,13 @@ import { appError, describeError, type AppError } from '../../shared/errors';
 import { recordValues } from '../../shared/model/overlay';
 import { computeDeployReach, type DeployReach } from '../../shared/model/reachability';
 import type { Design, Machine, MachineId } from '../../shared/model/types';
-import { evaluateFacts, parsePreflightFacts, PREFLIGHT_SCRIPT, preflightCheckIds, worstStatus, type MachinePreflight, type PreflightCheckId, type PreflightFinding, type PreflightStatus } from '../../shared/preflight';
+import { evaluateFacts, parseCheckFacts, CHECK_SCRIPT, machineCheckIds, worstStatus, type MachineCheckResult, type CheckId, type CheckFinding, type CheckStatus } from '../../shared/check';
 import { err, ok, type Result } from '../../shared/result';
+import { startTimeLimit } from '../jobs/timeLimit';
 import type { ExecOptions, ExecResult, SshTarget } from '../ssh/sshClient';
 
 /**
- * Preflight over SSH (CLAN.md 4.6): for every managed machine, in parallel up to a limit, connect (through the
+ * "Check machines" over SSH (CLAN.md 4.6): for every managed machine, in parallel up to a limit, connect (through the
  * design's jump host when it has one), run one fixed script that prints every fact, and evaluate the facts.
  * Connection failures become the reachable / auth / hostKey findings, with the SSH error's own message.
  *
@@ -17,13 +18,13 @@ import type { ExecOptions, ExecResult, SshTarget } from '../ssh/sshClient';
  * design may not know every way in). With resolveTarget, a machine's address may be a ~/.ssh/config alias.
  */
 
-/** What preflight needs of SshClientPool. */
-export interface PreflightPool {
+/** What checking machines needs of SshClientPool. */
+export interface CheckPool {
   exec(target: SshTarget, argv: readonly string[], options?: ExecOptions): Promise<Result<ExecResult, AppError>>;
 }
 
-export interface PreflightOptions {
-  pool: PreflightPool;
+export interface CheckMachinesOptions {
+  pool: CheckPool;
   /**
    * How to log in to a machine: its SSH target with address, user, port, ways to log in and any ProxyJump chain
    * (SshSettings.resolveTarget, which reads ~/.ssh/config). Used instead of identityFor when given. A jump host link
@@ -37,20 +38,20 @@ export interface PreflightOptions {
   /** Called when a machine's check starts. */
   onMachineStart?: (machineId: MachineId) => void;
   /** Called with each machine's result as soon as it is complete. */
-  onMachineDone?: (result: MachinePreflight) => void;
+  onMachineDone?: (result: MachineCheckResult) => void;
   /** Machines checked at once. Default 8. */
   concurrency?: number;
   /** Time limit per machine for connecting and running the script. Default 30 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Called for each finding as soon as it is known. */
-  onProgress?: (machineId: MachineId, finding: PreflightFinding) => void;
+  onProgress?: (machineId: MachineId, finding: CheckFinding) => void;
   /** This computer's clock in milliseconds, for the clock skew check. Default Date.now. */
   now?: () => number;
 }
 
-export type { MachinePreflight } from '../../shared/preflight';
-export { worstStatus } from '../../shared/preflight';
+export type { MachineCheckResult } from '../../shared/check';
+export { worstStatus } from '../../shared/check';
 
 function hasAddress(machine: Machine): boolean {
   return machine.ssh !== null && machine.ssh.host.trim() !== '';
@@ -66,7 +67,7 @@ export function targetRequestOf(machine: Machine): { host: string; port?: number
 }
 
 /** The machine's SSH target: from resolveTarget, or the design's address with identityFor's key. */
-async function targetOf(machine: Machine, options: PreflightOptions, signal: AbortSignal): Promise<Result<SshTarget, AppError>> {
+async function targetOf(machine: Machine, options: CheckMachinesOptions, signal: AbortSignal): Promise<Result<SshTarget, AppError>> {
   if (options.resolveTarget !== undefined) {
     try {
       return await options.resolveTarget(machine, signal);
@@ -96,10 +97,10 @@ function describeTarget(target: SshTarget): string {
 }
 
 /** Findings for a connection that failed: what the error says, and every later check skipped. */
-function connectionFindings(error: AppError, reach: DeployReach | undefined): PreflightFinding[] {
+function connectionFindings(error: AppError, reach: DeployReach | undefined): CheckFinding[] {
   const message = describeError(error);
-  const status: Partial<Record<PreflightCheckId, PreflightFinding>> = {};
-  const set = (id: PreflightCheckId, s: PreflightStatus, m: string) => (status[id] = { id, status: s, message: m });
+  const status: Partial<Record<CheckId, CheckFinding>> = {};
+  const set = (id: CheckId, s: CheckStatus, m: string) => (status[id] = { id, status: s, message: m });
   const hostKeyCodes = ['sshHostKeyUnknown', 'sshHostKeyRejected', 'sshHostKeyChanged', 'sshHostKeyRevoked', 'knownHostsAccessFailed'];
   if (error.code === 'sshCancelled') {
     set('reachable', 'skipped', message);
@@ -115,58 +116,37 @@ function connectionFindings(error: AppError, reach: DeployReach | undefined): Pr
     const hint = reach !== undefined && (reach.reach === 'unreachable' || reach.reach === 'overlayOnly') ? ` The design agrees: ${reach.reason}` : '';
     set('reachable', 'error', `${message}${hint}`);
   }
-  return preflightCheckIds.map((id) => status[id] ?? { id, status: 'skipped', message: 'Not checked: the app could not log in to the machine.' });
+  return machineCheckIds.map((id) => status[id] ?? { id, status: 'skipped', message: 'Not checked: the app could not log in to the machine.' });
 }
 
 /** Findings for a machine whose SSH target could not be worked out (a broken ~/.ssh/config, no key at all). */
-function resolutionFindings(error: AppError, jumpName: string | null): PreflightFinding[] {
+function resolutionFindings(error: AppError, jumpName: string | null): CheckFinding[] {
   const message = `${jumpName === null ? '' : `For the jump host "${jumpName}": `}${describeError(error)}`;
   const isAuth = error.code === 'sshNoIdentity' || error.code === 'sshKeyPassphraseNeeded';
-  return preflightCheckIds.map((id): PreflightFinding => {
+  return machineCheckIds.map((id): CheckFinding => {
     if (id === (isAuth ? 'auth' : 'reachable')) return { id, status: error.code === 'sshCancelled' ? 'skipped' : 'error', message };
     return { id, status: 'skipped', message: isAuth && id === 'reachable' ? 'Not tried: there is no way to log in yet.' : 'Not checked: the app could not work out how to log in to the machine.' };
   });
 }
 
-/**
- * A per-machine time limit that stands still while a person is being asked something (a host key, a passphrase):
- * a check that waits for an answer must not be reported unreachable meanwhile.
- */
-function startTimeLimit(timeoutMs: number, isWaiting: (() => boolean) | undefined, onExpired: () => void): () => void {
-  if (isWaiting === undefined) {
-    const timer = setTimeout(onExpired, timeoutMs);
-    return () => clearTimeout(timer);
-  }
-  let remaining = timeoutMs;
-  const tickMs = 100;
-  const ticker = setInterval(() => {
-    if (isWaiting()) return;
-    remaining -= tickMs;
-    if (remaining <= 0) {
-      clearInterval(ticker);
-      onExpired();
-    }
-  }, tickMs);
-  return () => clearInterval(ticker);
-}
-
-async function checkMachine(machine: Machine, design: Design, reach: DeployReach | undefined, options: PreflightOptions): Promise<MachinePreflight> {
+async function checkMachine(machine: Machine, design: Design, reach: DeployReach | undefined, options: CheckMachinesOptions): Promise<MachineCheckResult> {
   options.onMachineStart?.(machine.id);
-  const report = (findings: PreflightFinding[], target: string | null, via: string | null): MachinePreflight => {
+  const report = (findings: CheckFinding[], target: string | null, via: string | null): MachineCheckResult => {
     for (const finding of findings) options.onProgress?.(machine.id, finding);
-    const result: MachinePreflight = { machineId: machine.id, name: machine.name, target, via, status: worstStatus(findings), findings };
+    const result: MachineCheckResult = { machineId: machine.id, name: machine.name, target, via, status: worstStatus(findings), findings };
     options.onMachineDone?.(result);
     return result;
   };
   if (!hasAddress(machine)) {
-    const findings = preflightCheckIds.map((id): PreflightFinding =>
+    const findings = machineCheckIds.map((id): CheckFinding =>
       id === 'reachable'
         ? { id, status: 'error', message: `"${machine.name}" has no SSH address in the design, so the app cannot check or deploy it. Enter its address, port and user in the machine's SSH settings.` }
         : { id, status: 'skipped', message: 'Not checked: no SSH address.' },
     );
     return report(findings, null, null);
   }
-  // One time limit for working out the target, connecting and the script; the caller's signal cancels too.
+  // One time limit for working out the target, connecting and the script; the caller's signal cancels too. It stands
+  // still while a person is asked something: a check that waits for an answer must not be reported unreachable.
   const timeoutMs = options.timeoutMs ?? 30_000;
   const controller = new AbortController();
   let timedOut = false;
@@ -193,7 +173,7 @@ async function checkMachine(machine: Machine, design: Design, reach: DeployReach
       target = { ...target, jump: jumpTarget.value };
       via = jump.name;
     }
-    result = await options.pool.exec(target, ['sh', '-c', PREFLIGHT_SCRIPT], { timeoutMs, signal: controller.signal });
+    result = await options.pool.exec(target, ['sh', '-c', CHECK_SCRIPT], { timeoutMs, signal: controller.signal });
   } finally {
     stopTimeLimit();
     options.signal?.removeEventListener('abort', onAbort);
@@ -206,8 +186,8 @@ async function checkMachine(machine: Machine, design: Design, reach: DeployReach
     return report(connectionFindings(error, reach), describeTarget(target), via);
   }
   const now = Math.round((options.now ?? Date.now)() / 1000);
-  const facts = parsePreflightFacts(result.value.stdout);
-  const findings: PreflightFinding[] = [
+  const facts = parseCheckFacts(result.value.stdout);
+  const findings: CheckFinding[] = [
     { id: 'reachable', status: 'ok', message: via === null ? 'The machine answered over SSH.' : `The machine answered over SSH through the jump host "${via}".` },
     { id: 'auth', status: 'ok', message: `Logged in as "${target.username}" with an SSH key.` },
     { id: 'hostKey', status: 'ok', message: 'The host key matches known_hosts.' },
@@ -216,12 +196,12 @@ async function checkMachine(machine: Machine, design: Design, reach: DeployReach
   return report(findings, describeTarget(target), via);
 }
 
-/** Runs preflight on every managed machine of a design, in machine order; never throws for SSH failures. */
-export async function runPreflight(design: Design, options: PreflightOptions): Promise<MachinePreflight[]> {
-  if (options.resolveTarget === undefined && options.identityFor === undefined) throw new TypeError('runPreflight needs resolveTarget or identityFor.');
+/** Checks every managed machine of a design, in machine order; never throws for SSH failures. */
+export async function checkMachines(design: Design, options: CheckMachinesOptions): Promise<MachineCheckResult[]> {
+  if (options.resolveTarget === undefined && options.identityFor === undefined) throw new TypeError('checkMachines needs resolveTarget or identityFor.');
   const reach = computeDeployReach(design);
   const machines = recordValues(design.machines).filter((m) => m.managed);
-  const results = new Array<MachinePreflight>(machines.length);
+  const results = new Array<MachineCheckResult>(machines.length);
   let next = 0;
   const worker = async () => {
     while (next < machines.length) {

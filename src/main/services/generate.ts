@@ -5,7 +5,7 @@ import { generateClan, manifestPath, parseManifest } from '../../shared/nix/gene
 import { err, ok, type Result } from '../../shared/result';
 import type { VpnId } from '../../shared/vpn/ids';
 import { ConfinedFolder, type FileOps } from '../fs/confinedFolder';
-import { writeGeneratedClan, type WriteReport } from './flakeWriter';
+import { writeGeneratedClan, type WriteReport } from './generateFolder';
 import { designStem, normalizeDesignFileName, validateDesign } from './projectFiles';
 
 const decoder = new TextDecoder('utf-8');
@@ -17,7 +17,7 @@ const decoder = new TextDecoder('utf-8');
  * is confined to the workspace: a `<name>.clan` folder (or a folder in it) that is a link to elsewhere is refused
  * (pathOutsideFolder), for reading as well as writing, so the preview can never show a file from outside.
  */
-export class FlakeOutputService {
+export class GenerateService {
   private readonly workspace: ConfinedFolder;
 
   constructor(options: { workspaceDir: string; fileOps?: FileOps }) {
