@@ -6,7 +6,7 @@ import { beginSignIn, ServeSignIn } from './app/ServeSignIn';
 import './styles.css';
 import './a11y.css';
 
-const { mode } = initBackend();
+const mode = initBackend();
 // Serve mode: the sign-in request goes out before the first paint, not after it.
 if (mode === 'serve') void beginSignIn();
 const root = createRoot(document.getElementById('root')!);

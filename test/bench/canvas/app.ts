@@ -4,7 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { Canvas } from '../../../src/renderer/src/canvas/Canvas';
 import type { FlowEdge, FlowNode } from '../../../src/renderer/src/canvas/types';
 import '../../../src/renderer/src/styles.css';
-import { designStore } from '../../../src/renderer/src/stores/designStore';
+import { useDesignStore } from '../../../src/renderer/src/stores/designStore';
 import { machineLinkCount, runBenchPage } from './harness';
 
 // The app's real canvas component with the real stores and the app's CSS, filling the window.
@@ -16,7 +16,7 @@ const onInit = (flow: ReactFlowInstance<FlowNode, FlowEdge>) => {
 
 runBenchPage({
   render(design) {
-    designStore.getState().reset(design, { name: null, revision: null });
+    useDesignStore.getState().reset(design, { name: null, revision: null });
     createRoot(document.getElementById('root')!).render(h(Canvas, { onInit }));
   },
   complete(design) {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, type MouseEvent } from 'react';
-import { backend } from '../api/backend';
+import { appContext } from './appContext';
 import { useConnectionStore } from '../stores/connectionStore';
 import { useUiStore } from '../stores/uiStore';
 
@@ -21,7 +21,9 @@ const credits = [
 /** Opens a credit link: in the desktop app through the back end's allowlist, in a browser as a new tab. */
 async function openLink(event: MouseEvent<HTMLAnchorElement>, href: string): Promise<void> {
   event.preventDefault();
-  const result = await backend().invoke('app:openExternal', { url: href });
+  const backend = appContext.backend;
+  if (backend === null) return;
+  const result = await backend.invoke('app:openExternal', { url: href });
   if (result.ok && !result.value.opened) window.open(href, '_blank', 'noopener,noreferrer');
 }
 

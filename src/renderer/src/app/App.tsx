@@ -1,5 +1,4 @@
 import { Suspense, useEffect } from 'react';
-import { backend } from '../api/backend';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { LoadingPart } from '../components/LoadingPart';
 import { useConnectionStore } from '../stores/connectionStore';
@@ -12,8 +11,9 @@ import { WizardDialog } from '../dialogs/WizardDialog';
 import { AreaContent } from './Areas';
 import { AreaTabs } from './AreaTabs';
 import { useComparisonUrl } from '../vpn/useComparisonUrl';
-import { CheckPrompts } from '../deploy/CheckPrompts';
-import { useCheckEvents, useLastCheckFor } from '../deploy/checkStore';
+import { JobPrompts } from '../deploy/JobPrompts';
+import { useLastCheckFor } from '../deploy/checkStore';
+import { useJobEvents } from '../stores/jobsStore';
 import { useDesign } from '../stores/designStore';
 import { appContext } from './appContext';
 import { ChunkFailureBanner } from './ChunkFailureBanner';
@@ -25,28 +25,13 @@ import { StatusBar } from './StatusBar';
 import { useAutosave, useDocumentTitle } from './useDocumentLifecycle';
 import { useCommandKeys } from './useCommandKeys';
 
-/** Ctrl/Cmd+1..4 switch areas from anywhere in the window. */
-function useAreaShortcuts(): void {
-  const setActiveArea = useUiStore((s) => s.setActiveArea);
-  useEffect(() => {
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
-      const area = areas.find((a) => a.shortcut === event.key);
-      if (area === undefined) return;
-      event.preventDefault();
-      setActiveArea(area.id);
-      document.getElementById(`tab-${area.id}`)?.focus();
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, [setActiveArea]);
-}
-
 /** Asks the back end who it is once, which also proves the transport works. */
 function useBackendInfo(): void {
   useEffect(() => {
+    const backend = appContext.backend;
+    if (backend === null) return;
     let cancelled = false;
-    void backend()
+    void backend
       .invoke('app:info.get', {})
       .then((result) => {
         if (cancelled) return;
@@ -91,7 +76,7 @@ function Dialogs() {
           </Suspense>
         </ErrorBoundary>
       )}
-      <CheckPrompts />
+      <JobPrompts />
     </>
   );
 }
@@ -101,13 +86,12 @@ export function App() {
   const setAboutOpen = useUiStore((s) => s.setAboutOpen);
   const setDialog = useUiStore((s) => s.setDialog);
   const serveMode = useConnectionStore((s) => s.info?.mode === 'serve');
-  useAreaShortcuts();
   useBackendInfo();
   useCommandKeys();
   useDocumentTitle();
   useAutosave();
   useComparisonUrl();
-  useCheckEvents(appContext.backend);
+  useJobEvents(appContext.backend);
   // The last check of the open design, for the canvas badges as much as for the Deploy area.
   useLastCheckFor(useDesign((s) => s.file.name), appContext.backend);
   const active = areas.find((a) => a.id === activeArea) ?? areas[0];

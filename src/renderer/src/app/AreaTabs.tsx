@@ -1,4 +1,4 @@
-import { useRef, type KeyboardEvent } from 'react';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { areas, useUiStore, type AreaId } from '../stores/uiStore';
 import { preloadArea } from './lazyParts';
 
@@ -11,6 +11,18 @@ export function AreaTabs() {
   const active = useUiStore((s) => s.activeArea);
   const setActiveArea = useUiStore((s) => s.setActiveArea);
   const refs = useRef(new Map<AreaId, HTMLButtonElement>());
+
+  // Switched by a command (Ctrl+2, the palette): the focus was in the area that went away, or on the old tab. It
+  // moves to the new tab, so the keyboard carries on from there; a focus elsewhere (a dialog) is left alone.
+  const shown = useRef(active);
+  useEffect(() => {
+    if (shown.current === active) return;
+    shown.current = active;
+    const focused = document.activeElement;
+    const tab = refs.current.get(active);
+    if (tab === undefined || focused === tab) return;
+    if (focused === null || focused === document.body || (focused instanceof HTMLElement && focused.getAttribute('role') === 'tab')) tab.focus();
+  }, [active]);
 
   const focusArea = (index: number) => {
     const area = areas[(index + areas.length) % areas.length]!;

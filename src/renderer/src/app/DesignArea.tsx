@@ -3,12 +3,11 @@ import { ErrorBoundary } from '../components/ErrorBoundary';
 import { Inspector } from '../panels/Inspector';
 import { Palette } from '../panels/Palette';
 import { ProblemsPanel } from '../panels/ProblemsPanel';
-import { useDesign } from '../stores/designStore';
+import { getDocument, useDesign } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
 import { MenuBar } from './MenuBar';
 import { useEffect, useState } from 'react';
-import { compareOutputs, useGenerationStore, useLastWrittenFor } from '../deploy/generationStore';
-import { designStore } from '../stores/designStore';
+import { compareOutputs, useGenerateStore, useLastWrittenFor } from '../deploy/generateStore';
 import { appContext } from './appContext';
 import { loadChunk, reportChunkFailure } from './chunks';
 
@@ -62,19 +61,19 @@ function OverlayLegend() {
 function GenerationMarker() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
-  const { forFile, lastWritten } = useGenerationStore();
+  const { forFile, lastWritten } = useGenerateStore();
   const [stale, setStale] = useState(false);
   useLastWrittenFor(fileName, appContext.backend);
   useEffect(() => {
     let cancelled = false;
     const timer = window.setTimeout(() => {
-      const current = designStore.getState();
+      const current = getDocument();
       if (lastWritten === null || forFile === null || current.file.name !== forFile) return setStale(false);
       // The generator is only needed once a configuration was written: it loads then, not with the first screen.
       loadChunk('the configuration generator', () => import('../../../shared/nix/generate')).then(
         ({ generateClan }) => {
           if (cancelled) return;
-          const generated = generateClan(designStore.getState().design);
+          const generated = generateClan(getDocument().design);
           setStale(!generated.ok || [...compareOutputs(lastWritten, generated.value.files).values()].some((s) => s !== 'same'));
         },
         (error: unknown) => {

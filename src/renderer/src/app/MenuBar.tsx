@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { commands, executeCommand, isEnabled } from '../commands/registry';
 import type { CommandGroup } from '../commands/types';
 import { useDesign, useHistoryState } from '../stores/designStore';
-import { useSelection } from '../stores/selectionStore';
+import { useSelectionStore } from '../stores/selectionStore';
 import { appContext } from './appContext';
 
 const menus: { group: CommandGroup; label: string }[] = [
@@ -11,6 +11,7 @@ const menus: { group: CommandGroup; label: string }[] = [
   { group: 'insert', label: 'Insert' },
   { group: 'view', label: 'View' },
   { group: 'network', label: 'Network' },
+  { group: 'deploy', label: 'Deploy' },
 ];
 
 /** The menu bar of the Design area, built from the command registry. */
@@ -19,7 +20,7 @@ export function MenuBar() {
   const ref = useRef<HTMLDivElement>(null);
   // Re-render when enablement may change.
   useDesign((s) => s.design);
-  useSelection((s) => s.selectedIds);
+  useSelectionStore((s) => s.selectedIds);
   useHistoryState();
 
   useEffect(() => {
@@ -46,7 +47,7 @@ export function MenuBar() {
           {open === menu.group && (
             <div className="menu-popup" role="menu">
               {commands
-                .filter((c) => c.group === menu.group)
+                .filter((c) => c.group === menu.group && c.gesture === undefined)
                 .map((c) => (
                   <button
                     key={c.id}

@@ -1,6 +1,6 @@
 import { useLayoutEffect, useState } from 'react';
-import { displayName } from '../commands/fileActions';
-import { designStore } from '../stores/designStore';
+import { displayName, recoverAutosave } from '../commands/fileActions';
+import { getDocument } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
 import { appContext } from './appContext';
 
@@ -26,7 +26,7 @@ export function RecoveryBanner() {
       setChecked(true);
       if (r.ok) setEntries(r.value.entries);
       const ui = useUiStore.getState();
-      const state = designStore.getState();
+      const state = getDocument();
       const empty = Object.keys(state.design.sites).length === 0 && Object.keys(state.design.machines).length === 0;
       // First run: no recovery to offer, an empty canvas and the wizard never seen -> offer the wizard.
       if ((!r.ok || r.value.entries.length === 0) && empty && !ui.wizardSeen && ui.dialog === null) ui.setDialog('wizard');
@@ -38,15 +38,10 @@ export function RecoveryBanner() {
   const label = entry.key === 'untitled' ? 'an unsaved design' : `“${displayName(entry.key)}”`;
 
   const recover = async () => {
-    const api = appContext.backend;
-    if (api === null) return;
-    const r = await api.invoke('project:recovery.open', { key: entry.key });
-    if (!r.ok) {
+    if (!(await recoverAutosave(appContext, entry.key))) {
       appContext.notify('The recovered copy could not be read; it was left in place.');
       return;
     }
-    designStore.getState().reset(r.value.design, { name: entry.key === 'untitled' ? null : entry.key, revision: r.value.revision ?? null }, { dirty: true });
-    designStore.temporal.getState().clear();
     setEntries(entries.slice(1));
     appContext.notify(`Recovered ${label}. Save it to keep the changes.`);
   };

@@ -1,26 +1,39 @@
 import { useEffect } from 'react';
-import { commandForKey, executeCommand } from '../commands/registry';
+import { commandForKey, executeCommand, keyScopeOf } from '../commands/registry';
 import { useUiStore } from '../stores/uiStore';
 import { appContext } from './appContext';
 
-/** Commands that work wherever the focus is, even in a text field. */
-const globalCommands = new Set(['commandPalette', 'save', 'saveAs', 'openDesign', 'newDesign']);
+/** Inputs whose keys belong to the field: typing, moving the caret, the field's own undo. */
+const textInputTypes = new Set(['text', 'search', 'email', 'url', 'tel', 'password', 'number', 'date', 'time', 'datetime-local', 'month', 'week']);
 
-function isTextInput(target: EventTarget | null): boolean {
+/** Whether the focus is where text is typed. */
+function isTextField(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT';
+  if (target instanceof HTMLInputElement) return textInputTypes.has(target.type);
+  return target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT';
 }
 
-/** Routes key presses to the command registry; editing keys are left alone inside text fields and dialogs. */
+/** Whether the focus is on any form control (a slider or checkbox too), where Delete or arrows are its own. */
+function isFormControl(target: EventTarget | null): boolean {
+  return isTextField(target) || target instanceof HTMLInputElement;
+}
+
+/**
+ * Routes key presses to the command registry. Each command's key scope says where its shortcut works: `anywhere`;
+ * `outsideFields` (undo and redo also work with the focus on a slider or checkbox that was just used, but not while
+ * typing); `canvas` (the Design area, not on a form control).
+ */
 export function useCommandKeys(): void {
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (event.defaultPrevented) return;
       const command = commandForKey(appContext, event);
       if (command === undefined) return;
+      const scope = keyScopeOf(command);
       const ui = useUiStore.getState();
       const inDialog = ui.dialog !== null || document.querySelector('dialog[open]') !== null;
-      if (!globalCommands.has(command.id) && (isTextInput(event.target) || inDialog || ui.activeArea !== 'design')) return;
+      if (scope !== 'anywhere' && (inDialog || isTextField(event.target))) return;
+      if (scope === 'canvas' && (ui.activeArea !== 'design' || isFormControl(event.target))) return;
       event.preventDefault();
       void executeCommand(appContext, command.id);
     };

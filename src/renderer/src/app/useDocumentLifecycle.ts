@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import type { Design } from '../../../shared/model/types';
-import { displayName } from '../commands/fileActions';
-import { designStore, useDesign } from '../stores/designStore';
+import { designForFile, displayName } from '../commands/fileActions';
+import { getDocument, useDesign } from '../stores/designStore';
 import { appContext } from './appContext';
 
 const AUTOSAVE_INTERVAL_MS = 5000;
@@ -17,7 +17,7 @@ export function useDocumentTitle(): void {
 
 /** The key the autosave of the open design is stored under. */
 export function autosaveKey(): string {
-  return designStore.getState().file.name ?? 'untitled';
+  return getDocument().file.name ?? 'untitled';
 }
 
 /** What an autosave tick needs: the open design and a way to write it. */
@@ -51,12 +51,13 @@ export function useAutosave(): void {
   useEffect(() => {
     const write = createAutosaver({
       current: () => {
-        const { design, savedDesign, file } = designStore.getState();
+        const { design, savedDesign, file } = getDocument();
         return { design, savedDesign, key: autosaveKey(), revision: file.revision };
       },
       write: async (request, keepalive) => {
         if (appContext.backend === null) return { ok: false };
-        return appContext.backend.invoke('project:autosave', request, { keepalive });
+        // Kept with the leaderboard view it is shown with, as a saved file is.
+        return appContext.backend.invoke('project:autosave', { ...request, design: designForFile(appContext, request.design) }, { keepalive });
       },
     });
     const timer = window.setInterval(() => write(false), AUTOSAVE_INTERVAL_MS);

@@ -17,22 +17,18 @@ import {
 import '@xyflow/react/dist/style.css';
 import { flushSync } from 'react-dom';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type PointerEvent as ReactPointerEvent, type RefObject } from 'react';
-import { useStore } from 'zustand';
-import { createStore } from 'zustand/vanilla';
+import { create } from 'zustand';
 import { isMachineId } from '../../../shared/model/ids';
-import { moveItems, putLink } from '../../../shared/model/ops';
-import type { Design, LinkId, MachineId } from '../../../shared/model/types';
+import type { Design, MachineId } from '../../../shared/model/types';
 import { appContext, setViewControls } from '../app/appContext';
+import type { ConnectArgs, InsertArgs, MoveArgs } from '../commands/designCommands';
 import { executeCommand } from '../commands/registry';
 import { getDerived } from '../stores/derived';
-import { designStore, useDesign } from '../stores/designStore';
-import { selectionStore, useSelection } from '../stores/selectionStore';
-import { transientStore, useTransient } from '../stores/transientStore';
+import { getDocument, useDesign } from '../stores/designStore';
+import { useSelectionStore } from '../stores/selectionStore';
+import { useTransientStore } from '../stores/transientStore';
 import { useUiStore } from '../stores/uiStore';
 import { loadChunk, reportChunkFailure } from '../app/chunks';
-import { useNoticeStore } from '../stores/noticeStore';
-import { computeAutoLayout } from './autoLayout';
-import { movesForDrag } from './canvasActions';
 import { ContextMenu, type ContextMenuState } from './ContextMenu';
 import { downloadDataUrl } from './download';
 import type { LayerContent } from './drawScene';
@@ -83,7 +79,18 @@ interface ViewState {
   fitted: boolean;
   /** An image export is running: everything is rendered as DOM for html-to-image. */
   exporting: boolean;
+  markFitted: () => void;
+  setExporting: (exporting: boolean) => void;
 }
+
+/** One per canvas: a remounted canvas fits the view again. */
+const createViewStore = () =>
+  create<ViewState>()((set) => ({
+    fitted: false,
+    exporting: false,
+    markFitted: () => set({ fitted: true }),
+    setExporting: (exporting) => set({ exporting }),
+  }));
 
 /**
  * The canvas is controlled: React Flow reports clicks and box selections as 'select' changes, and the selection
@@ -93,11 +100,11 @@ function applySelectionChanges(changes: readonly (NodeChange<FlowNode> | EdgeCha
   let next: Set<string> | null = null;
   for (const change of changes) {
     if (change.type !== 'select') continue;
-    next ??= new Set(selectionStore.getState().selectedIds);
+    next ??= new Set(useSelectionStore.getState().selectedIds);
     if (change.selected) next.add(change.id);
     else next.delete(change.id);
   }
-  if (next !== null) selectionStore.getState().select([...next].filter((id) => !id.startsWith('ov:')));
+  if (next !== null) useSelectionStore.getState().select([...next].filter((id) => !id.startsWith('ov:')));
 }
 
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
@@ -110,13 +117,13 @@ function CanvasBackground() {
 
 function CanvasInner({ onInit }: CanvasProps) {
   const design = useDesign((s) => s.design);
-  const selectedIds = useSelection((s) => s.selectedIds);
-  const editingId = useSelection((s) => s.editingId);
-  const focusRequest = useSelection((s) => s.focusRequest);
+  const selectedIds = useSelectionStore((s) => s.selectedIds);
+  const editingId = useSelectionStore((s) => s.editingId);
+  const focusRequest = useSelectionStore((s) => s.focusRequest);
   const overlayVisible = useUiStore((s) => s.overlayVisible);
   const snapPreference = useUiStore((s) => s.snapToGrid);
   const [altHeld, setAltHeld] = useState(false);
-  const transient = useTransient();
+  const transient = useTransientStore((s) => s.items);
   const [menu, setMenu] = useState<ContextMenuState | null>(null);
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const flowStore = useStoreApi<FlowNode, FlowEdge>();
@@ -124,9 +131,9 @@ function CanvasInner({ onInit }: CanvasProps) {
   // One projector per canvas, kept for its lifetime: it holds the per-record node cache.
   const [nodeProjector] = useState(() => new NodeProjector());
   const [edgeProjector] = useState(() => new EdgeProjector());
-  const [viewStore] = useState(() => createStore<ViewState>(() => ({ fitted: false, exporting: false })));
-  const fitted = useStore(viewStore, (s) => s.fitted);
-  const exporting = useStore(viewStore, (s) => s.exporting);
+  const [useViewStore] = useState(createViewStore);
+  const fitted = useViewStore((s) => s.fitted);
+  const exporting = useViewStore((s) => s.exporting);
   const zoomedOut = useFlowStore(zoomedOutSelector);
   const ready = useFlowStore(readySelector);
   useLabelScale(flowStore, wrapper);
@@ -229,7 +236,7 @@ function CanvasInner({ onInit }: CanvasProps) {
   const fitDesign = useCallback(
     (duration?: number) => {
       const { width, height } = flowStore.getState();
-      const bounds = boundsOf(designBoxes(designStore.getState().design, nodeProjector.measured).values());
+      const bounds = boundsOf(designBoxes(getDocument().design, nodeProjector.measured).values());
       if (bounds === null || width === 0 || height === 0) return;
       void flow.setViewport(viewportForBox(bounds, width, height, FIT_OPTIONS), duration === undefined ? undefined : { duration });
     },
@@ -238,43 +245,21 @@ function CanvasInner({ onInit }: CanvasProps) {
 
   // Fit once, when the flow has a size and the design has items (on mount, or when the first items appear).
   useEffect(() => {
-    if (!ready || empty || viewStore.getState().fitted) return;
+    if (!ready || empty || useViewStore.getState().fitted) return;
     fitDesign();
-    viewStore.setState({ fitted: true });
-  }, [ready, empty, fitDesign, viewStore]);
+    useViewStore.getState().markFitted();
+  }, [ready, empty, fitDesign, useViewStore]);
 
   // Lend viewport controls to commands while the canvas is mounted.
   useEffect(() => {
     setViewControls({
-      fitView: () => fitDesign(200),
+      // After a command added items, wait until they are drawn (and measured) before framing them.
+      fitView: (options) => (options?.afterRender === true ? window.setTimeout(() => fitDesign(200), 50) : fitDesign(200)),
       zoomIn: () => void flow.zoomIn({ duration: 150 }),
       zoomOut: () => void flow.zoomOut({ duration: 150 }),
       center: () => {
         const box = wrapper.current?.getBoundingClientRect();
         return box === undefined ? { x: 0, y: 0 } : flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 });
-      },
-      autoLayout: async () => {
-        const before = designStore.getState().design;
-        // The first layout downloads and starts the layout engine; say what is going on if that takes a moment.
-        const busyMessage = 'Tidying up the layout…';
-        const busy = window.setTimeout(() => appContext.notify(busyMessage), 300);
-        let next: Design;
-        try {
-          const { layoutInWorker } = await loadChunk('the layout engine', () => import('./elkLayout'));
-          next = await computeAutoLayout(before, layoutInWorker);
-        } catch (error) {
-          if (!reportChunkFailure(error)) {
-            console.error('Tidy up layout failed', error);
-            appContext.notify('Could not tidy up the layout: the layout engine stopped with an error. The design was not changed.');
-          }
-          return;
-        } finally {
-          window.clearTimeout(busy);
-          if (useNoticeStore.getState().message === busyMessage) useNoticeStore.getState().clear();
-        }
-        // Only apply when nothing changed while ELK was working; one undo step either way.
-        if (designStore.getState().design === before) designStore.getState().commit(next);
-        window.requestAnimationFrame(() => fitDesign(200));
       },
       exportImage: async (format) => {
         const exporter = await loadChunk('the picture export', () => import('./exportImage')).catch((error: unknown) => {
@@ -283,7 +268,7 @@ function CanvasInner({ onInit }: CanvasProps) {
         });
         if (exporter === null) return;
         // Everything must be DOM for html-to-image: no culling, no low-zoom layer, until the picture is taken.
-        viewStore.setState({ exporting: true });
+        useViewStore.getState().setExporting(true);
         try {
           const deadline = performance.now() + 30_000;
           for (;;) {
@@ -295,21 +280,21 @@ function CanvasInner({ onInit }: CanvasProps) {
           await nextFrame();
           const background = getComputedStyle(document.body).backgroundColor;
           const url = await exporter.renderCanvasImage(flow.getNodes(), format, background);
-          const name = (designStore.getState().file.name ?? 'design').replace(/\.clan-design\.json$/, '');
+          const name = (getDocument().file.name ?? 'design').replace(/\.clan-design\.json$/, '');
           downloadDataUrl(url, `${name}.${format}`);
           appContext.notify(`Exported ${name}.${format}`);
         } finally {
-          viewStore.setState({ exporting: false });
+          useViewStore.getState().setExporting(false);
         }
       },
     });
     return () => setViewControls(null);
-  }, [flow, fitDesign, viewStore]);
+  }, [flow, fitDesign, useViewStore]);
 
   // The problems panel asks to focus items: select them and bring them to the middle of the view.
   useEffect(() => {
     if (focusRequest === null) return;
-    const boxes = designBoxes(designStore.getState().design, nodeProjector.measured);
+    const boxes = designBoxes(getDocument().design, nodeProjector.measured);
     const box = focusRequest.ids.map((id) => boxes.get(id)).find((b) => b !== undefined);
     if (box === undefined) return;
     const c = centre(box);
@@ -319,7 +304,7 @@ function CanvasInner({ onInit }: CanvasProps) {
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
       applySelectionChanges(changes);
-      const current = transientStore.getState().items;
+      const current = useTransientStore.getState().items;
       let nextTransient: Map<string, { position?: { x: number; y: number }; width?: number; height?: number }> | null = null;
       for (const change of changes) {
         if (change.type === 'position' && change.position !== undefined && change.dragging === true) {
@@ -336,7 +321,7 @@ function CanvasInner({ onInit }: CanvasProps) {
           nodeProjector.recordMeasured(change.id, change.dimensions);
         }
       }
-      if (nextTransient !== null) transientStore.getState().set(nextTransient);
+      if (nextTransient !== null) useTransientStore.getState().set(nextTransient);
     },
     [nodeProjector],
   );
@@ -344,24 +329,15 @@ function CanvasInner({ onInit }: CanvasProps) {
   // Edges are deleted by the Delete command; only their selection is taken from React Flow.
   const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => applySelectionChanges(changes), []);
 
+  // The drag's positions were in the transient store; the finished drag is one edit. The transient positions are
+  // dropped once the design has the new ones, so nothing jumps back for a frame.
   const onNodeDragStop = useCallback((_event: unknown, _node: FlowNode, dragged: FlowNode[]) => {
-    const { design: current, commit } = designStore.getState();
-    const moves = movesForDrag(
-      current,
-      dragged.map((n) => ({ id: n.id, position: n.position, width: n.measured?.width, height: n.measured?.height })),
-    );
-    commit(moveItems(current, moves));
-    transientStore.getState().clear();
+    const args: MoveArgs = { dragged: dragged.map((n) => ({ id: n.id, position: n.position, width: n.measured?.width, height: n.measured?.height })) };
+    void executeCommand(appContext, 'moveItems', args).finally(() => useTransientStore.getState().clear());
   }, []);
 
   const onConnect = useCallback((connection: Connection) => {
-    if (connection.source === connection.target) return;
-    const { design: current, commit } = designStore.getState();
-    const exists = Object.values(current.links).some((l) => (l.source === connection.source && l.target === connection.target) || (l.source === connection.target && l.target === connection.source));
-    if (exists) return;
-    const id = appContext.ids.link();
-    commit(putLink(current, { id, kind: 'cable', source: connection.source as MachineId, target: connection.target as MachineId, ports: null, label: '', meta: {} }));
-    selectionStore.getState().select([id as LinkId]);
+    void executeCommand(appContext, 'connectMachines', { source: connection.source as MachineId, target: connection.target as MachineId } satisfies ConnectArgs);
   }, []);
 
   const onConnectEnd = useCallback(() => setConnectTarget(null), []);
@@ -384,14 +360,14 @@ function CanvasInner({ onInit }: CanvasProps) {
         return;
       }
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      void executeCommand(appContext, item.type === 'site' ? 'addSite' : 'addMachine', { kind: item.kind, at });
+      void executeCommand(appContext, item.type === 'site' ? 'addSite' : 'addMachine', { kind: item.kind, at } satisfies InsertArgs);
     },
     [flow],
   );
 
   const onNodeDoubleClick = useCallback((_e: ReactMouseEvent, node: FlowNode) => {
-    selectionStore.getState().select([node.id]);
-    selectionStore.getState().setEditing(node.id);
+    useSelectionStore.getState().select([node.id]);
+    useSelectionStore.getState().setEditing(node.id);
   }, []);
 
   /** In low-detail mode: the machine or link drawn by the layer under a screen point. */
@@ -408,8 +384,8 @@ function CanvasInner({ onInit }: CanvasProps) {
   const openMenu = useCallback(
     (event: ReactMouseEvent | MouseEvent, targetId: string | null) => {
       event.preventDefault();
-      if (targetId !== null && !selectionStore.getState().selectedIds.includes(targetId)) selectionStore.getState().select([targetId]);
-      if (targetId === null) selectionStore.getState().select([]);
+      if (targetId !== null && !useSelectionStore.getState().selectedIds.includes(targetId)) useSelectionStore.getState().select([targetId]);
+      if (targetId === null) useSelectionStore.getState().select([]);
       const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       setMenu({ x: event.clientX, y: event.clientY, at });
     },
@@ -422,7 +398,7 @@ function CanvasInner({ onInit }: CanvasProps) {
     (event: ReactMouseEvent, node: FlowNode) => {
       if (layerItems === null || node.type !== 'site') return;
       const hit = machineAt(layerItems, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
-      if (hit !== null) queueMicrotask(() => selectionStore.getState().select([hit.id]));
+      if (hit !== null) queueMicrotask(() => useSelectionStore.getState().select([hit.id]));
     },
     [layerItems, flow],
   );
@@ -432,7 +408,7 @@ function CanvasInner({ onInit }: CanvasProps) {
       setMenu(null);
       const hit = drawnItemAt(event.clientX, event.clientY);
       // React Flow clears its selection right after this handler; select the drawn item after that.
-      if (hit !== null) queueMicrotask(() => selectionStore.getState().select([hit]));
+      if (hit !== null) queueMicrotask(() => useSelectionStore.getState().select([hit]));
     },
     [drawnItemAt],
   );
@@ -466,7 +442,7 @@ function CanvasInner({ onInit }: CanvasProps) {
       const end = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
       const inside = machinesInside(layerItems, boxFromCorners(start, end));
       if (inside.length === 0) return;
-      queueMicrotask(() => selectionStore.getState().select([...new Set([...selectionStore.getState().selectedIds, ...inside])]));
+      queueMicrotask(() => useSelectionStore.getState().select([...new Set([...useSelectionStore.getState().selectedIds, ...inside])]));
     },
     [layerItems, flow],
   );

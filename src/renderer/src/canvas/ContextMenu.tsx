@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { appContext } from '../app/appContext';
+import type { InsertArgs } from '../commands/designCommands';
 import { executeCommand, getCommand, isEnabled } from '../commands/registry';
-import { useSelection } from '../stores/selectionStore';
+import { useSelectionStore } from '../stores/selectionStore';
 
 /** Where the context menu opened: screen coordinates, and the canvas point for inserting. */
 export interface ContextMenuState {
@@ -10,12 +11,14 @@ export interface ContextMenuState {
   at: { x: number; y: number };
 }
 
-const itemCommands = ['rename', 'duplicate', 'copy', 'cut', 'deleteSelection', 'setAdminSite', 'connectSelected'];
-const paneCommands = ['paste', 'addSite', 'addMachine', 'selectAll', 'autoLayout', 'fitView'];
+const itemCommands = ['rename', 'duplicate', 'copy', 'cut', 'deleteSelection', 'setAdminSite', 'connectMachines'];
+const paneCommands = ['paste', 'addSite', 'addMachine', 'selectAll', 'autoLayout', 'fitView', 'writeConfiguration', 'checkMachines'];
+/** Commands that place something: they get the point that was right-clicked. */
+const placing = new Set(['addSite', 'addMachine']);
 
 /** The right-click menu: the same registry as menus, shortcuts and the palette. */
 export function ContextMenu({ state, onClose }: { state: ContextMenuState; onClose: () => void }) {
-  const selected = useSelection((s) => s.selectedIds);
+  const selected = useSelectionStore((s) => s.selectedIds);
   const ref = useRef<HTMLDivElement>(null);
   const ids = selected.length > 0 ? itemCommands : paneCommands;
   const entries = ids.map(getCommand).filter((c) => c !== undefined && isEnabled(c, appContext));
@@ -37,7 +40,7 @@ export function ContextMenu({ state, onClose }: { state: ContextMenuState; onClo
           role="menuitem"
           onClick={() => {
             onClose();
-            void executeCommand(appContext, command!.id, { at: state.at });
+            void executeCommand(appContext, command!.id, placing.has(command!.id) ? ({ at: state.at } satisfies InsertArgs) : undefined);
           }}
         >
           <span>{command!.label}</span>

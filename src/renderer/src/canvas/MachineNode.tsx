@@ -2,8 +2,10 @@ import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyf
 import { memo, useState, type KeyboardEvent } from 'react';
 import { machineKindLabels } from '../../../shared/model/labels';
 import { CheckStatusBadge } from '../deploy/CheckStatusBadge';
-import { useSelection } from '../stores/selectionStore';
-import { renameItem } from './canvasActions';
+import { appContext } from '../app/appContext';
+import type { RenameArgs } from '../commands/designCommands';
+import { executeCommand } from '../commands/registry';
+import { useSelectionStore } from '../stores/selectionStore';
 import { MachineIcon } from './icons';
 import type { MachineFlowNode } from './types';
 
@@ -13,7 +15,7 @@ const zoomedOutSelector = (s: { transform: [number, number, number] }) => s.tran
 
 function RenameInput({ id, initial }: { id: string; initial: string }) {
   const [value, setValue] = useState(initial);
-  const finish = (commit: boolean) => renameItem(id, commit ? value : null);
+  const finish = (commit: boolean) => void executeCommand(appContext, 'rename', { id, name: commit ? value : null } satisfies RenameArgs);
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
     event.stopPropagation();
     if (event.key === 'Enter') finish(true);
@@ -40,7 +42,7 @@ function RenameInput({ id, initial }: { id: string; initial: string }) {
  */
 function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
   const zoomedOut = useFlowStore(zoomedOutSelector);
-  const editing = useSelection((s) => s.editingId === id);
+  const editing = useSelectionStore((s) => s.editingId === id);
   const { machine, roles, severity, wave } = data;
   const className = `machine-node${selected ? ' selected' : ''}${machine.managed ? '' : ' unmanaged'}${severity ? ` has-${severity}` : ''}`;
   // Zoomed out, a plain box; it keeps its handles, so its edges stay drawn and connections can start or end here.

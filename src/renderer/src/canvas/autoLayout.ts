@@ -1,5 +1,5 @@
 import type { ElkNode } from 'elkjs/lib/elk-api';
-import { putMachine, putSite } from '../../../shared/model/ops';
+import { machinesInSite, putMachine, putSite } from '../../../shared/model/ops';
 import { MACHINE_NODE_SIZE } from '../../../shared/model/templates';
 import type { Design, MachineId, SiteId } from '../../../shared/model/types';
 
@@ -30,10 +30,7 @@ export function buildLayoutGraph(design: Design): ElkNode {
         'elk.nodeSize.constraints': 'MINIMUM_SIZE',
         'elk.nodeSize.minimum': `(${EMPTY_SITE_SIZE.width}, ${EMPTY_SITE_SIZE.height})`,
       },
-      children: Object.values(design.machines)
-        .filter((m) => m.siteId === site.id)
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((m) => ({ id: m.id, width: MACHINE_NODE_SIZE.width, height: MACHINE_NODE_SIZE.height })),
+      children: machinesInSite(design, site.id).map((m) => ({ id: m.id, width: MACHINE_NODE_SIZE.width, height: MACHINE_NODE_SIZE.height })),
     });
   }
   for (const machine of Object.values(design.machines)) {

@@ -1,32 +1,16 @@
 import { isMachineId, isSiteId } from '../../../shared/model/ids';
 import { moveItems, siteAt, updateMachine, updateSite, type Move } from '../../../shared/model/ops';
 import type { Design, MachineId, SiteId } from '../../../shared/model/types';
-import { designStore } from '../stores/designStore';
-import { selectionStore } from '../stores/selectionStore';
-import { transientStore } from '../stores/transientStore';
 
-// Edits that start on the canvas itself (inline rename, resize). Each ends in exactly one commit.
+// The geometry of edits that start on the canvas (drag, resize). Pure: the commands moveItems and resizeSite apply
+// the results, each as one undo step.
 
-/** Finishes an inline rename: a new name is committed as one undo step; null cancels. */
-export function renameItem(id: string, value: string | null): void {
-  const selection = selectionStore.getState();
-  if (selection.editingId !== id) return;
-  selection.setEditing(null);
-  if (value === null) return;
-  const name = value.trim();
-  const { design, commit } = designStore.getState();
-  if (isMachineId(id) && name !== '') commit(updateMachine(design, id, { name }));
-  if (isSiteId(id)) commit(updateSite(design, id, { name }));
-}
-
-/**
- * Commits a finished site resize. Resizing from the left or top edge moves the site's corner; its machines keep
- * their place on screen, so their positions relative to the site shift the other way.
- */
-export function commitSiteResize(id: string, box: { x: number; y: number; width: number; height: number }): void {
-  const { design, commit } = designStore.getState();
-  commit(resizeSite(design, id as SiteId, box));
-  transientStore.getState().clear([id]);
+/** A node at the end of a drag, where React Flow left it (relative to its site, as React Flow positions it). */
+export interface DraggedNode {
+  id: string;
+  position: { x: number; y: number };
+  width?: number;
+  height?: number;
 }
 
 /** The design with a site resized to a new box, machines staying where they are on screen. */
@@ -50,7 +34,7 @@ export function isRenamable(id: string): boolean {
 }
 
 /** Computes where dragged nodes end up: machines may leave their site or join the one they were dropped on. */
-export function movesForDrag(design: Design, dragged: readonly { id: string; position: { x: number; y: number }; width?: number; height?: number }[]): Move[] {
+export function movesForDrag(design: Design, dragged: readonly DraggedNode[]): Move[] {
   const movedSites = new Map<string, { x: number; y: number }>();
   for (const node of dragged) if (isSiteId(node.id)) movedSites.set(node.id, node.position);
   // Site positions after the drag, so a machine dropped on a site that moved with it lands correctly.

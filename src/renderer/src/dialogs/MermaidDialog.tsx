@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { toMermaid } from '../../../shared/model/mermaid';
-import { designStore } from '../stores/designStore';
+import { getDocument } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
 import { downloadDataUrl } from '../canvas/download';
 import { Modal } from './Modal';
@@ -8,9 +8,9 @@ import { Modal } from './Modal';
 /** Shows the topology as Mermaid text to copy into documentation, or to download as a .mmd file. */
 export function MermaidDialog() {
   const setDialog = useUiStore((s) => s.setDialog);
-  const text = useMemo(() => toMermaid(designStore.getState().design), []);
+  const text = useMemo(() => toMermaid(getDocument().design), []);
   const [copied, setCopied] = useState(false);
-  const name = (designStore.getState().file.name ?? 'design').replace(/\.clan-design\.json$/, '');
+  const name = (getDocument().file.name ?? 'design').replace(/\.clan-design\.json$/, '');
   return (
     <Modal title="Export as Mermaid" onClose={() => setDialog(null)} className="wide" testId="mermaid-dialog">
       <p>Paste this into a Markdown file (GitHub, GitLab, Obsidian and many wikis draw it as a diagram).</p>

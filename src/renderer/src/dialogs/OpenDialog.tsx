@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
 import { describeError } from '../../../shared/errors';
 import { appContext } from '../app/appContext';
-import { displayName, openFile } from '../commands/fileActions';
-import { designStore } from '../stores/designStore';
+import { displayName, hasUnsavedChanges, openFile } from '../commands/fileActions';
 import { useUiStore } from '../stores/uiStore';
 import { Modal } from './Modal';
 
@@ -33,8 +32,7 @@ export function OpenDialog() {
   }, []);
 
   const open = async (name: string) => {
-    const state = designStore.getState();
-    if (state.design !== state.savedDesign && !(await appContext.confirm('Discard unsaved changes?', 'The open design has changes that are not saved. Open another design anyway?'))) return;
+    if (hasUnsavedChanges(appContext) && !(await appContext.confirm('Discard unsaved changes?', 'The open design has changes that are not saved. Open another design anyway?'))) return;
     const result = await openFile(appContext, name);
     if (result.ok) setDialog(null);
     else setError(result.message);

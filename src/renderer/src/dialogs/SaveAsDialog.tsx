@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { appContext } from '../app/appContext';
 import { displayName, saveAs, toFileName } from '../commands/fileActions';
-import { designStore } from '../stores/designStore';
+import { getDocument } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
 import { Modal } from './Modal';
 
@@ -10,8 +10,8 @@ const invalidName = /[/\\]|^\./;
 /** Asks for a file name and saves the design under it in the workspace folder. */
 export function SaveAsDialog() {
   const setDialog = useUiStore((s) => s.setDialog);
-  const current = designStore.getState().file.name;
-  const [name, setName] = useState(current === null ? designStore.getState().design.meta.clanName || 'my-network' : displayName(current));
+  const current = getDocument().file.name;
+  const [name, setName] = useState(current === null ? getDocument().design.meta.clanName || 'my-network' : displayName(current));
   const [confirmOverwrite, setConfirmOverwrite] = useState(false);
   const [busy, setBusy] = useState(false);
   const problem = name.trim() === '' ? 'Give the design a name.' : invalidName.test(name) || name.includes('\0') ? 'A name cannot contain / or \\ or start with a dot.' : name.length > 100 ? 'That name is too long (at most 100 characters).' : null;
@@ -21,7 +21,7 @@ export function SaveAsDialog() {
     setBusy(true);
     const fileName = toFileName(name);
     const sameFile = fileName === current;
-    const { design, file } = designStore.getState();
+    const { design, file } = getDocument();
     const ok = await saveAs(appContext, fileName, design, { overwrite: overwrite || sameFile, expectedRevision: sameFile ? (file.revision ?? undefined) : undefined });
     setBusy(false);
     if (ok) setDialog(null);

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { machineKindLabels, natLabels, qualityLabels, siteKindLabels } from '../../../shared/model/labels';
-import { buildDesignFromAnswers, templates, type WizardAnswers, type WizardSite } from '../../../shared/model/templates';
+import { templates, type WizardAnswers, type WizardSite } from '../../../shared/model/templates';
+import type { WizardArgs } from '../commands/designCommands';
 import type { LinkQuality, MachineKind, NatType, SiteKind } from '../../../shared/model/types';
 import { appContext } from '../app/appContext';
-import { designStore } from '../stores/designStore';
-import { selectionStore } from '../stores/selectionStore';
+import { executeCommand } from '../commands/registry';
 import { useUiStore } from '../stores/uiStore';
 import { Modal } from './Modal';
+import { defaultDesignMeta } from '../../../shared/schema/designDefaults';
 
 const steps = ['Start', 'Sites', 'Machines', 'Admin', 'Review'] as const;
 const blankSite = (): WizardSite => ({ name: 'Home', kind: 'home', nat: 'nat', quality: 'good', machines: [{ name: 'server', kind: 'server' }] });
@@ -25,22 +26,15 @@ export function WizardDialog() {
   const setDialog = useUiStore((s) => s.setDialog);
   const setWizardSeen = useUiStore((s) => s.setWizardSeen);
   const [step, setStep] = useState(0);
-  const [answers, setAnswers] = useState<WizardAnswers>({ clanName: 'family', sites: [blankSite()], adminSiteIndex: 0 });
+  const [answers, setAnswers] = useState<WizardAnswers>({ clanName: defaultDesignMeta.clanName, sites: [blankSite()], adminSiteIndex: 0 });
   const close = () => {
     setWizardSeen(true);
     setDialog(null);
   };
   const updateSite = (index: number, patch: Partial<WizardSite>) => setAnswers((a) => ({ ...a, sites: a.sites.map((s, i) => (i === index ? { ...s, ...patch } : s)) }));
-  const finish = async () => {
-    const state = designStore.getState();
-    const isEmpty = Object.keys(state.design.sites).length === 0 && Object.keys(state.design.machines).length === 0;
-    if (!isEmpty && !(await appContext.confirm('Replace the current design?', 'The wizard builds a new design on the canvas. You can undo it afterwards.'))) return;
-    const design = buildDesignFromAnswers(answers, appContext.ids, { ...state.design, sites: {}, machines: {}, links: {}, vpn: { ...state.design.vpn, id: null, roles: {} }, admin: { siteId: null } });
-    state.commit(design);
-    selectionStore.getState().select([]);
-    close();
-    window.setTimeout(() => appContext.view?.fitView(), 50);
-  };
+  // The new network is one undo step; the command closes the wizard once it is on the canvas (not when the user
+  // declined to replace the current design).
+  const finish = () => void executeCommand(appContext, 'openWizard', { answers } satisfies WizardArgs);
   const canNext = step !== 1 || (answers.sites.length > 0 && answers.sites.every((s) => s.name.trim() !== ''));
 
   return (
@@ -177,7 +171,7 @@ export function WizardDialog() {
           </button>
         )}
         {step === 4 && (
-          <button type="button" className="primary" onClick={() => void finish()} data-testid="wizard-create">
+          <button type="button" className="primary" onClick={finish} data-testid="wizard-create">
             Create design
           </button>
         )}

@@ -1,17 +1,22 @@
 import { isLinkId, isMachineId, isSiteId } from '../../../shared/model/ids';
 import { archLabels, linkKindLabels, machineKindLabels, natLabels, qualityLabels, siteKindLabels } from '../../../shared/model/labels';
-import { setAdminSite, setVpn, updateLink, updateMachine, updateSite } from '../../../shared/model/ops';
 import type { CpuArch, Design, Link, LinkKind, LinkQuality, Machine, MachineKind, NatType, Site, SiteId, SiteKind } from '../../../shared/model/types';
-import { assignDefaultRoles, vpnCatalog } from '../../../shared/vpn/catalog';
+import { vpnCatalog } from '../../../shared/vpn/catalog';
 import { vpnIds, type VpnId } from '../../../shared/vpn/ids';
+import { appContext } from '../app/appContext';
+import type { ChooseVpnArgs } from '../commands/comparisonCommands';
+import type { AdminSiteArgs, EditClanArgs, EditItemArgs, MachinePatch } from '../commands/designCommands';
+import { executeCommand } from '../commands/registry';
 import { CheckField, SelectField, TextField } from '../components/fields';
 import { getDerived } from '../stores/derived';
-import { designStore, useDesign } from '../stores/designStore';
-import { useSelection } from '../stores/selectionStore';
+import { useDesign } from '../stores/designStore';
+import { useSelectionStore } from '../stores/selectionStore';
 import { ProblemList } from './ProblemList';
 
-const commit = (next: Design) => designStore.getState().commit(next);
-const current = () => designStore.getState().design;
+// Every field is one edit, one undo step: text fields commit when they lose focus or on Enter (typing is not an
+// edit), selects and checkboxes when they change.
+const edit = (args: EditItemArgs) => void executeCommand(appContext, 'editItem', args);
+const editClan = (args: EditClanArgs) => void executeCommand(appContext, 'editClan', args);
 const options = <T extends string>(labels: Record<T, string | { short: string; long: string }>) =>
   (Object.keys(labels) as T[]).map((value) => {
     const label = labels[value];
@@ -31,19 +36,11 @@ function ItemProblems({ id }: { id: string }) {
 
 function MachineInspector({ machine, design }: { machine: Machine; design: Design }) {
   const id = machine.id;
-  const set = (patch: Partial<Machine>) => commit(updateMachine(current(), id, patch));
+  const set = (patch: MachinePatch) => edit({ id, patch });
   const siteOptions = [{ value: '', label: 'No site' }, ...Object.values(design.sites).map((s) => ({ value: s.id as string, label: s.name || 'Unnamed site' }))];
   const vpn = design.vpn.id === null ? undefined : vpnCatalog[design.vpn.id];
   const roles = design.vpn.roles[id] ?? [];
-  const toggleRole = (role: string, on: boolean) => {
-    const d = current();
-    const existing = d.vpn.roles[id] ?? [];
-    const nextRoles = on ? [...existing.filter((r) => r !== role), role] : existing.filter((r) => r !== role);
-    const all = { ...d.vpn.roles };
-    if (nextRoles.length === 0) delete all[id];
-    else all[id] = nextRoles;
-    commit({ ...d, vpn: { ...d.vpn, roles: all } });
-  };
+  const toggleRole = (role: string, on: boolean) => set({ vpnRoles: on ? [...roles.filter((r) => r !== role), role] : roles.filter((r) => r !== role) });
   return (
     <>
       <h2 className="inspector-title">Machine</h2>
@@ -98,7 +95,7 @@ function MachineInspector({ machine, design }: { machine: Machine; design: Desig
 }
 
 function SiteInspector({ site, design }: { site: Site; design: Design }) {
-  const set = (patch: Partial<Site>) => commit(updateSite(current(), site.id, patch));
+  const set = (patch: Partial<Omit<Site, 'id'>>) => edit({ id: site.id, patch });
   const mbps = (text: string) => {
     const n = Number(text);
     return text.trim() === '' || !Number.isFinite(n) || n <= 0 ? null : n;
@@ -117,7 +114,7 @@ function SiteInspector({ site, design }: { site: Site; design: Design }) {
       <CheckField
         label="The admin is here"
         checked={design.admin.siteId === site.id}
-        onChange={(on) => commit(setAdminSite(current(), on ? site.id : null))}
+        onChange={(on) => void executeCommand(appContext, 'setAdminSite', { siteId: on ? site.id : null } satisfies AdminSiteArgs)}
         hint="Your own computer is on this site's network; deployments start from here."
       />
       <ItemProblems id={site.id} />
@@ -126,7 +123,7 @@ function SiteInspector({ site, design }: { site: Site; design: Design }) {
 }
 
 function LinkInspector({ link }: { link: Link }) {
-  const set = (patch: Partial<Link>) => commit(updateLink(current(), link.id, patch));
+  const set = (patch: Partial<Omit<Link, 'id'>>) => edit({ id: link.id, patch });
   return (
     <>
       <h2 className="inspector-title">Link</h2>
@@ -144,26 +141,22 @@ function LinkInspector({ link }: { link: Link }) {
 }
 
 function DesignInspector({ design }: { design: Design }) {
-  const setMeta = (patch: Partial<Design['meta']>) => commit({ ...current(), meta: { ...current().meta, ...patch } });
   const machines = Object.values(design.machines);
   return (
     <>
       <h2 className="inspector-title">Clan</h2>
-      <TextField label="Clan name" value={design.meta.clanName} onCommit={(clanName) => setMeta({ clanName: clanName.trim() })} />
-      <TextField label="Domain" value={design.meta.domain} onCommit={(domain) => setMeta({ domain: domain.trim() })} />
-      <TextField label="Description" multiline value={design.meta.description} onCommit={(description) => setMeta({ description })} />
+      <TextField label="Clan name" value={design.meta.clanName} onCommit={(clanName) => editClan({ clanName: clanName.trim() })} />
+      <TextField label="Domain" value={design.meta.domain} onCommit={(domain) => editClan({ domain: domain.trim() })} />
+      <TextField label="Description" multiline value={design.meta.description} onCommit={(description) => editClan({ description })} />
       <SelectField
         label="Mesh VPN"
         value={(design.vpn.id ?? '') as VpnId | ''}
         options={[{ value: '' as VpnId | '', label: 'Not chosen yet' }, ...vpnIds.map((id) => ({ value: id as VpnId | '', label: vpnCatalog[id].name }))]}
-        onChange={(id) => {
-          const d = current();
-          // Choosing a VPN also assigns its roles (controller on the best public machine, ...): one undo step.
-          commit(id === '' ? setVpn(d, null, {}) : setVpn(d, id, assignDefaultRoles(d, id)));
-        }}
+        // Choosing a VPN also assigns its roles (controller on the best public machine, ...): one undo step.
+        onChange={(id) => void executeCommand(appContext, 'chooseVpn', { vpn: id === '' ? null : id } satisfies ChooseVpnArgs)}
         testId="inspector-vpn"
       />
-      <TextField label="VPN instance name" value={design.vpn.instance} onCommit={(instance) => commit({ ...current(), vpn: { ...current().vpn, instance: instance.trim() } })} />
+      <TextField label="VPN instance name" value={design.vpn.instance} onCommit={(instance) => editClan({ vpnInstance: instance.trim() })} />
       <p className="inspector-summary">
         {Object.keys(design.sites).length} sites · {machines.length} machines ({machines.filter((m) => m.managed).length} managed) · {Object.keys(design.links).length} links
         {design.vpn.id !== null && ` · VPN: ${vpnCatalog[design.vpn.id].name}`}
@@ -175,7 +168,7 @@ function DesignInspector({ design }: { design: Design }) {
 
 /** The properties of the selection, with inline validation. */
 export function Inspector() {
-  const selectedIds = useSelection((s) => s.selectedIds);
+  const selectedIds = useSelectionStore((s) => s.selectedIds);
   const design = useDesign((s) => s.design);
   let body;
   if (selectedIds.length > 1) body = <p className="inspector-hint">{selectedIds.length} items selected. Drag to move them together, or press Delete to remove them.</p>;

@@ -1,16 +1,15 @@
 import type { Problem } from '../../../shared/validation/types';
-import { applyFix } from '../../../shared/validation/fixes';
 import { appContext } from '../app/appContext';
-import { designStore } from '../stores/designStore';
-import { selectionStore } from '../stores/selectionStore';
+import type { ApplyFixArgs } from '../commands/designCommands';
+import { executeCommand } from '../commands/registry';
+import { useSelectionStore } from '../stores/selectionStore';
 
 const severityLabel = { error: 'Error', warning: 'Warning', info: 'Note' } as const;
 
 /** Applies a problem's one-click fix as one undo step. */
 function fix(problem: Problem): void {
   if (problem.fix === undefined) return;
-  const { design, commit } = designStore.getState();
-  commit(applyFix(design, problem.fix, appContext.ids));
+  void executeCommand(appContext, 'applyFix', { fix: problem.fix } satisfies ApplyFixArgs);
 }
 
 /** A list of problems; clicking one focuses its items on the canvas. */
@@ -23,7 +22,7 @@ export function ProblemList({ problems, compact = false }: { problems: readonly 
             type="button"
             className="problem-main"
             disabled={compact || problem.itemIds.length === 0}
-            onClick={() => selectionStore.getState().requestFocus(problem.itemIds)}
+            onClick={() => useSelectionStore.getState().requestFocus(problem.itemIds)}
             title={compact ? undefined : 'Show on the canvas'}
           >
             <span className={`severity severity-${problem.severity}`}>{severityLabel[problem.severity]}</span>

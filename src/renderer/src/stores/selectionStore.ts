@@ -1,5 +1,4 @@
-import { useStore } from 'zustand';
-import { createStore } from 'zustand/vanilla';
+import { create } from 'zustand';
 
 /** Ephemeral editor state: selection, inline rename, canvas toggles. Never saved in the file or the history. */
 export interface SelectionState {
@@ -15,7 +14,7 @@ export interface SelectionState {
 
 /** Makes a selection store; the app has one, tests make their own. */
 export function createSelectionStore() {
-  return createStore<SelectionState>()((set) => ({
+  return create<SelectionState>()((set) => ({
     selectedIds: [],
     editingId: null,
     focusRequest: null,
@@ -30,9 +29,4 @@ export function createSelectionStore() {
 export type SelectionStore = ReturnType<typeof createSelectionStore>;
 
 /** The app's selection store. */
-export const selectionStore: SelectionStore = createSelectionStore();
-
-/** Reads the app's selection store in a component with a selector. */
-export function useSelection<T>(selector: (state: SelectionState) => T): T {
-  return useStore(selectionStore, selector);
-}
+export const useSelectionStore: SelectionStore = createSelectionStore();

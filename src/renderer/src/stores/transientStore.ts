@@ -1,5 +1,4 @@
-import { useStore } from 'zustand';
-import { createStore } from 'zustand/vanilla';
+import { create } from 'zustand';
 import type { Transient } from '../canvas/projection';
 
 interface TransientState {
@@ -14,7 +13,7 @@ const empty: Transient = new Map();
  * Positions and sizes during a drag or resize. They live outside the design and its history, so a 300-pixel
  * drag is committed once, at the end, as one undo step whose past state is the design before the drag.
  */
-export const transientStore = createStore<TransientState>()((set) => ({
+export const useTransientStore = create<TransientState>()((set) => ({
   items: empty,
   set: (items) => set({ items }),
   clear: (ids) =>
@@ -25,8 +24,3 @@ export const transientStore = createStore<TransientState>()((set) => ({
       return { items: next.size === 0 ? empty : next };
     }),
 }));
-
-/** Reads the transient overlay in a component. */
-export function useTransient(): Transient {
-  return useStore(transientStore, (s) => s.items);
-}

@@ -1,5 +1,7 @@
-import { create } from 'zustand';
+import { create, type StateCreator, type StoreApi, type UseBoundStore } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
+import { defaultSort } from '../../../shared/schema/comparisonIds';
+import type { VpnComparison } from '../../../shared/schema/design';
 
 /** The four work areas of the app, in the order they appear. */
 export const areas = [
@@ -15,7 +17,23 @@ export type AreaId = (typeof areas)[number]['id'];
 /** Which modal dialog is open, if any. */
 export type DialogId = 'about' | 'open' | 'saveAs' | 'wizard' | 'palette' | 'confirmDelete' | 'mermaid' | 'serverSignIn' | null;
 
-interface UiState {
+/**
+ * How the leaderboard is looked at: the profile shown and the sort. View state, like a scroll position: changing it
+ * is not an edit. The file format keeps both in `comparison` (so a saved file opens the way it was last looked at):
+ * they are taken from the document when it is opened and written into it when it is saved.
+ */
+export type LeaderboardView = Pick<VpnComparison, 'profile' | 'sort'>;
+
+/** The leaderboard view of a new window: the baseline profile, best score first. */
+export const defaultLeaderboardView: LeaderboardView = { profile: 'baseline', sort: defaultSort };
+
+/** The comparison as shown: the document's weights and priorities with the window's profile and sort. */
+export function withLeaderboardView(comparison: VpnComparison, view: LeaderboardView): VpnComparison {
+  return comparison.profile === view.profile && comparison.sort === view.sort ? comparison : { ...comparison, profile: view.profile, sort: view.sort };
+}
+
+/** Session state of the window: which area and dialog are open, canvas toggles, the leaderboard view. */
+export interface UiState {
   activeArea: AreaId;
   aboutOpen: boolean;
   dialog: DialogId;
@@ -24,35 +42,55 @@ interface UiState {
   problemsOpen: boolean;
   /** The user finished or dismissed the first-run wizard once; it is not offered again on its own. */
   wizardSeen: boolean;
+  leaderboardView: LeaderboardView;
   setActiveArea: (area: AreaId) => void;
   setAboutOpen: (open: boolean) => void;
   setDialog: (dialog: DialogId) => void;
+  /** Opens a dialog; About has its own flag because it can sit on top of another dialog. */
+  openDialog: (dialog: Exclude<DialogId, null>) => void;
   setOverlayVisible: (visible: boolean) => void;
   setSnapToGrid: (snap: boolean) => void;
   setProblemsOpen: (open: boolean) => void;
   setWizardSeen: (seen: boolean) => void;
+  setLeaderboardView: (patch: Partial<LeaderboardView>) => void;
 }
 
-/** Session state of the window (which area is open); persisted per machine, never part of a design file. */
-export const useUiStore = create<UiState>()(
-  persist(
-    (set) => ({
-      activeArea: 'design',
-      aboutOpen: false,
-      dialog: null,
-      overlayVisible: true,
-      snapToGrid: true,
-      problemsOpen: true,
-      wizardSeen: false,
-      setActiveArea: (activeArea) => set({ activeArea }),
-      setAboutOpen: (aboutOpen) => set({ aboutOpen }),
-      setDialog: (dialog) => set({ dialog }),
-      setOverlayVisible: (overlayVisible) => set({ overlayVisible }),
-      setSnapToGrid: (snapToGrid) => set({ snapToGrid }),
-      setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
-      setWizardSeen: (wizardSeen) => set({ wizardSeen }),
+const createUiState: StateCreator<UiState> = (set) => ({
+  activeArea: 'design',
+  aboutOpen: false,
+  dialog: null,
+  overlayVisible: true,
+  snapToGrid: true,
+  problemsOpen: true,
+  wizardSeen: false,
+  leaderboardView: defaultLeaderboardView,
+  setActiveArea: (activeArea) => set({ activeArea }),
+  setAboutOpen: (aboutOpen) => set({ aboutOpen }),
+  setDialog: (dialog) => set({ dialog }),
+  openDialog: (dialog) => set(dialog === 'about' ? { aboutOpen: true } : { dialog }),
+  setOverlayVisible: (overlayVisible) => set({ overlayVisible }),
+  setSnapToGrid: (snapToGrid) => set({ snapToGrid }),
+  setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
+  setWizardSeen: (wizardSeen) => set({ wizardSeen }),
+  setLeaderboardView: (patch) =>
+    set((state) => {
+      const next = { ...state.leaderboardView, ...patch };
+      const same = next.profile === state.leaderboardView.profile && next.sort.column === state.leaderboardView.sort.column && next.sort.direction === state.leaderboardView.sort.direction;
+      return same ? state : { leaderboardView: next };
     }),
-    {
+});
+
+/** A UI store instance. */
+export type UiStore = UseBoundStore<StoreApi<UiState>>;
+
+/**
+ * Makes a UI store. The app's is persisted per machine (localStorage); tests make their own without storage. The
+ * leaderboard view is not persisted: it comes from the open design or, in serve mode, from the address.
+ */
+export function createUiStore(options: { persisted: boolean }): UiStore {
+  if (!options.persisted) return create<UiState>()(createUiState);
+  return create<UiState>()(
+    persist(createUiState, {
       name: 'clan-designer.ui',
       version: 2,
       storage: createJSONStorage(() => localStorage),
@@ -65,6 +103,9 @@ export const useUiStore = create<UiState>()(
       }),
       // 1 -> 2 added the canvas toggles and the wizard flag; their defaults fill in for older stored state.
       migrate: (persisted) => ({ overlayVisible: true, snapToGrid: true, problemsOpen: true, wizardSeen: false, ...(persisted as object) }) as UiState,
-    },
-  ),
-);
+    }),
+  );
+}
+
+/** The app's UI store. */
+export const useUiStore: UiStore = createUiStore({ persisted: true });

@@ -1,10 +1,12 @@
 import type { BenchDataset } from '../../../shared/bench/schema';
 import type { MouseEvent } from 'react';
-import { backend } from '../api/backend';
+import { appContext } from '../app/appContext';
 
 async function open(event: MouseEvent<HTMLAnchorElement>, href: string): Promise<void> {
   event.preventDefault();
-  const result = await backend().invoke('app:openExternal', { url: href });
+  const backend = appContext.backend;
+  if (backend === null) return;
+  const result = await backend.invoke('app:openExternal', { url: href });
   if (result.ok && !result.value.opened) window.open(href, '_blank', 'noopener,noreferrer');
 }
 

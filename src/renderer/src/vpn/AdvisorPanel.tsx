@@ -3,7 +3,10 @@ import { advise, MAX_PRIORITY, priorityIds, priorityTexts, type AdviceEntry } fr
 import type { BenchDataset } from '../../../shared/bench/schema';
 import type { Design } from '../../../shared/model/types';
 import type { VpnId } from '../../../shared/vpn/ids';
-import { setPriority, chooseVpn } from './comparisonActions';
+import { appContext } from '../app/appContext';
+import type { ChooseVpnArgs, PriorityArgs } from '../commands/comparisonCommands';
+import { executeCommand } from '../commands/registry';
+import { GestureRange } from '../components/GestureRange';
 
 const levelNames = ['ignore', 'some', 'important', 'top'];
 
@@ -73,7 +76,7 @@ function Entry({ entry, chosen, comparing, onCompare, expanded, onExpand }: { en
             <label className="compare-check">
               <input type="checkbox" checked={comparing} onChange={onCompare} /> Compare
             </label>
-            <button type="button" className={chosen ? '' : 'primary'} disabled={chosen} onClick={() => chooseVpn(entry.vpn)} data-testid={`use-${entry.vpn}`}>
+            <button type="button" className={chosen ? '' : 'primary'} disabled={chosen} onClick={() => void executeCommand(appContext, 'chooseVpn', { vpn: entry.vpn } satisfies ChooseVpnArgs)} data-testid={`use-${entry.vpn}`}>
               {chosen ? 'In use' : 'Use this VPN'}
             </button>
           </div>
@@ -120,7 +123,7 @@ export function AdvisorPanel({ dataset, design, comparing, onCompare }: { datase
         {priorityIds.map((id) => (
           <label key={id} className="priority" title={priorityTexts[id].description}>
             <span>{priorityTexts[id].label}</span>
-            <input type="range" min={0} max={MAX_PRIORITY} step={1} value={design.comparison.priorities[id]} onChange={(e) => setPriority(id, Number(e.currentTarget.value))} />
+            <GestureRange min={0} max={MAX_PRIORITY} step={1} value={design.comparison.priorities[id]} onValue={(level, capture) => void executeCommand(appContext, 'setPriority', { priority: id, level } satisfies PriorityArgs, { capture })} data-testid={`priority-${id}`} />
             <span className="level">{levelNames[design.comparison.priorities[id]]}</span>
           </label>
         ))}

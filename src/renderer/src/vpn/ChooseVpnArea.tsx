@@ -1,17 +1,23 @@
-import { Suspense, useState } from 'react';
+import { Suspense, useMemo, useState } from 'react';
 import { describeProfile, weightPresetIds, weightPresets, leaderboardWorkloadIds, workloadShortLabels, type WeightPresetId } from '../../../shared/bench/leaderboard';
+import type { Design } from '../../../shared/model/types';
+import type { VpnComparison } from '../../../shared/schema/design';
 import { getProfile, listProfiles } from '../../../shared/bench/query';
 import type { SeriesId } from '../../../shared/bench/schema';
 import type { VpnId } from '../../../shared/vpn/ids';
 import { noVpnId } from '../../../shared/vpn/ids';
+import { appContext } from '../app/appContext';
 import { lazyPart } from '../app/chunks';
+import type { PresetArgs, ProfileArgs, WeightArgs } from '../commands/comparisonCommands';
+import { executeCommand } from '../commands/registry';
+import { GestureRange } from '../components/GestureRange';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { LoadingPart } from '../components/LoadingPart';
 import { useDesign } from '../stores/designStore';
+import { useUiStore, withLeaderboardView } from '../stores/uiStore';
 import { AboutData } from './AboutData';
 import { AdvisorPanel } from './AdvisorPanel';
 import { CompareDialog } from './CompareDialog';
-import { applyPreset, setProfile, setWeight } from './comparisonActions';
 import { dataset, datasetError } from './dataset';
 import { FeatureMatrix } from './FeatureMatrix';
 import { Leaderboard } from './Leaderboard';
@@ -29,10 +35,19 @@ type ViewId = (typeof views)[number]['id'];
 // The chart library is most of this area's code and only the Charts view needs it: it loads when that view opens.
 const Charts = lazyPart('the charts', () => import('./Charts').then((m) => m.Charts));
 
+/** The design with the comparison as shown: its weights and priorities, and the window's profile and sort. */
+function useShownDesign(): { design: Design; comparison: VpnComparison } {
+  const design = useDesign((s) => s.design);
+  const view = useUiStore((s) => s.leaderboardView);
+  return useMemo(() => {
+    const comparison = withLeaderboardView(design.comparison, view);
+    return { design: comparison === design.comparison ? design : { ...design, comparison }, comparison };
+  }, [design, view]);
+}
+
 /** The Choose VPN area: measured figures, features, and a ranking for the user's own design. */
 export function ChooseVpnArea() {
-  const design = useDesign((s) => s.design);
-  const comparison = design.comparison;
+  const { design, comparison } = useShownDesign();
   const [view, setView] = useState<ViewId>('leaderboard');
   const [focus, setFocus] = useState<SeriesId | null>(null);
   const [comparing, setComparing] = useState<VpnId[]>([]);
@@ -61,7 +76,7 @@ export function ChooseVpnArea() {
               role="radio"
               aria-checked={comparison.profile === p.id}
               className={comparison.profile === p.id ? 'active' : ''}
-              onClick={() => setProfile(p.id)}
+              onClick={() => void executeCommand(appContext, 'showProfile', { profile: p.id } satisfies ProfileArgs)}
               title={`${p.description}${p.impairment === null ? '' : `\n${p.impairment.latencyMs} ms delay, ${p.impairment.jitterMs} ms jitter, ${p.impairment.lossPercent} % loss, ${p.impairment.reorderPercent} % reordering`}`}
               data-testid={`profile-${p.id}`}
             >
@@ -76,7 +91,7 @@ export function ChooseVpnArea() {
         </span>
         <label className="preset">
           Weights{' '}
-          <select value={comparison.preset} onChange={(e) => e.currentTarget.value !== 'custom' && applyPreset(e.currentTarget.value as WeightPresetId)} data-testid="preset">
+          <select value={comparison.preset} onChange={(e) => e.currentTarget.value !== 'custom' && void executeCommand(appContext, 'applyWeightPreset', { preset: e.currentTarget.value as WeightPresetId } satisfies PresetArgs)} data-testid="preset">
             {weightPresetIds.map((id) => (
               <option key={id} value={id}>
                 {weightPresets[id].label}
@@ -92,7 +107,7 @@ export function ChooseVpnArea() {
             {leaderboardWorkloadIds.map((id) => (
               <label key={id}>
                 <span>{workloadShortLabels[id]}</span>
-                <input type="range" min={0} max={3} step={0.5} value={comparison.weights[id]} onChange={(e) => setWeight(id, Number(e.currentTarget.value))} />
+                <GestureRange min={0} max={3} step={0.5} value={comparison.weights[id]} onValue={(weight, capture) => void executeCommand(appContext, 'setWeight', { workload: id, weight } satisfies WeightArgs, { capture })} data-testid={`weight-${id}`} />
                 <span className="level">{comparison.weights[id]}</span>
               </label>
             ))}

@@ -9,7 +9,9 @@ import { assignDefaultRoles, vpnCatalog } from '../../../shared/vpn/catalog';
 import { getFeatureMatrix } from '../../../shared/vpn/features';
 import type { VpnId } from '../../../shared/vpn/ids';
 import { Modal } from '../dialogs/Modal';
-import { chooseVpn } from './comparisonActions';
+import { appContext } from '../app/appContext';
+import type { ChooseVpnArgs } from '../commands/comparisonCommands';
+import { executeCommand } from '../commands/registry';
 
 const pathWords = { lan: 'same site', direct: 'direct', holePunched: 'hole-punched', relayed: 'relayed', unreachable: 'unreachable' } as const;
 
@@ -119,7 +121,7 @@ export function CompareDialog({ dataset, design, vpns, onClose }: { dataset: Ben
             type="button"
             disabled={design.vpn.id === vpn}
             onClick={() => {
-              chooseVpn(vpn);
+              void executeCommand(appContext, 'chooseVpn', { vpn } satisfies ChooseVpnArgs);
               onClose();
             }}
           >

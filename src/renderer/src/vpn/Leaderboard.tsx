@@ -3,7 +3,12 @@ import { computeFactor, computeLeaderboard, FACTOR_CAP, factorColor, formatFacto
 import { getHeadline, getOptimizedCell, getSeriesName, getWorkload, listOptimizedSeries } from '../../../shared/bench/query';
 import type { BenchDataset, SeriesId } from '../../../shared/bench/schema';
 import type { VpnComparison } from '../../../shared/schema/design';
-import { sortBy } from './comparisonActions';
+import { appContext } from '../app/appContext';
+import type { SortArgs } from '../commands/comparisonCommands';
+import { executeCommand } from '../commands/registry';
+
+/** Sorting is view state: no undo step, and the design stays unedited. */
+const sortBy = (column: SortArgs['column']) => void executeCommand(appContext, 'sortLeaderboard', { column } satisfies SortArgs);
 
 function cellTitle(column: LeaderboardColumn, cell: LeaderboardCell): string {
   const lines = [`${column.label}: ${cell.value === null ? 'no value' : formatFigure(cell.value, column.unit)} (${column.directionLabel})`];
