@@ -9,6 +9,7 @@ import { appError, type AppError } from '../../shared/errors';
 import { err, ok, type Result } from '../../shared/result';
 import { addKnownHost, checkHostKey, fingerprintOf, keyTypeOf, knownKeyTypes, readKnownHosts } from './knownHosts';
 import { buildKillGroupCommand, buildRemoteCommand } from './quote';
+import { errnoOf } from '../errno';
 
 /**
  * SSH to the machines of a design, on ssh2 (pure JS). One connection per machine is opened on first use and reused
@@ -308,7 +309,7 @@ export class SshClientPool {
     try {
       knownTypes = knownKeyTypes(await readKnownHosts(this.options.knownHostsPath), target.host, port);
     } catch (error) {
-      return err(appError('knownHostsAccessFailed', { ...details, path: this.options.knownHostsPath, errno: (error as NodeJS.ErrnoException).code ?? 'unknown' }));
+      return err(appError('knownHostsAccessFailed', { ...details, path: this.options.knownHostsPath, errno: errnoOf(error) ?? 'unknown' }));
     }
 
     return new Promise((resolve) => {
@@ -439,7 +440,7 @@ export class SshClientPool {
         }
       }
     } catch (error) {
-      return appError('knownHostsAccessFailed', { ...hostDetails(target), path, errno: (error as NodeJS.ErrnoException).code ?? 'unknown' });
+      return appError('knownHostsAccessFailed', { ...hostDetails(target), path, errno: errnoOf(error) ?? 'unknown' });
     }
   }
 
@@ -535,8 +536,14 @@ export class SshClientPool {
           }
           channel = opened;
           if (settled) {
-            opened.close();
-            return;
+            // Cancelled (or timed out) before the channel was confirmed, but the command may already be running on
+            // the machine: stop it as stop() would have, and kill its group once its pid line arrives.
+            try {
+              opened.signal('KILL');
+            } catch {
+              // The channel is already gone.
+            }
+            killWhenPidArrives = setTimeout(() => opened.close(), 2_000);
           }
           opened.end(); // no input: a program that reads stdin sees end of file instead of waiting
           opened.on('data', (chunk: Buffer) => stdout.push(chunk));
