@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import pkg from './package.json' with { type: 'json' };
 
 // Three bundles as electron-vite expects (main, preload, renderer). The main build also emits the
-// Node entry points that share its services: serve mode, the CLI and the benchmark importer.
+// Node entry points that share its services: serve mode and the CLI.
 export default defineConfig({
   main: {
     build: {
@@ -13,7 +13,6 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           serve: resolve('src/main/serve/main.ts'),
           cli: resolve('src/main/cli/main.ts'),
-          importBench: resolve('src/main/data/importBenchCli.ts'),
         },
       },
     },

@@ -1,5 +1,6 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, sep } from 'node:path';
+import { errnoOf } from './errno';
 
 // The built renderer's files as both the desktop app (app://renderer/) and serve mode (HTTP) hand them out: one
 // mapping from a URL path to a file under out/renderer, one content-type table, and one check that the file is a
@@ -95,7 +96,7 @@ export async function findRendererFile(rendererRoot: string, relativePath: strin
     const [realRoot, realFile] = await Promise.all([realpath(rendererRoot), realpath(file)]);
     return isInside(realRoot, realFile) ? { file, size: info.size } : undefined;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     // ENOENT: no such file; ENOTDIR: a file used as a folder (index.html/x); EACCES/EPERM: unreadable.
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' || code === 'ELOOP' || code === 'ENAMETOOLONG') return undefined;
     throw error;

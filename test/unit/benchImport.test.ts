@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { DATASET_PATH, DEFAULT_SOURCE, importBench, type ImportOutcome } from '../../src/main/data/importBench';
+import { DATASET_PATH, DEFAULT_SOURCE, importBench, type ImportOutcome } from '../../scripts/data/importBench';
 import { getCell, getShareOfReference } from '../../src/shared/bench/query';
 
 // The importer against the real vpn-bench data in ../shared (present in CI): it must reproduce the thesis

@@ -96,7 +96,7 @@ describe('clan-designer advise', () => {
 
   test('a missing dataset exits 3', async () => {
     let stderr = '';
-    const code = await runAdvise([households], { stdout: () => undefined, stderr: (t) => (stderr += t) }, false, '/nonexistent/vpn-bench.json');
+    const code = await runAdvise([households], { stdout: () => undefined, stderr: (t) => (stderr += t) }, '/nonexistent/vpn-bench.json');
     expect(code).toBe(3);
     expect(stderr).toContain('Could not read the benchmark data');
   });

@@ -1,17 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { advise, MAX_PRIORITY, priorityIds, priorityTexts, raisePriorities, type Advice, type AdviceEntry, type PriorityId } from '../../shared/bench/advisor';
-import { describeError } from '../../shared/errors';
 import type { Design } from '../../shared/model/types';
 import { vpnCatalog } from '../../shared/vpn/catalog';
-import { loadDesignFile } from '../../shared/schema/load';
 import { findDatasetFile, readDataset } from './leaderboardCommand';
-import { ExitCode, type CliIo } from './run';
+import { ExitCode, fail, parseCommand, readDesignFile, type CliIo } from './io';
 
 /** How many recommended VPNs are shown with all their reasons unless --top or --all says otherwise. */
 const DEFAULT_DETAILED = 3;
 
-const usage = `Usage: clan-designer [--json] advise <design-file> [--priority NAME ...] [--top N | --all] [--json]
+const usage = `Usage: clan-designer advise <design-file> [--priority NAME ...] [--top N | --all] [--json]
 
 Ranks the ten VPNs for a design from the benchmark data: which fit the sites' NAT types and link quality, the
 phones and the priorities, with the figures behind each score, the roles each VPN would assign and its caveats.
@@ -31,80 +27,32 @@ function isPriority(value: string): value is PriorityId {
 }
 
 /** `advise <design-file>`: the VPN advisor on the command line. */
-export async function runAdvise(argv: string[], io: CliIo, json: boolean, datasetFile = findDatasetFile()): Promise<number> {
-  let positionals: string[];
-  let values: { priority?: string[]; top?: string; all?: boolean; json?: boolean; help?: boolean };
-  try {
-    ({ positionals, values } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        priority: { type: 'string', multiple: true },
-        top: { type: 'string' },
-        all: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (cause) {
-    io.stderr(`${(cause as Error).message}\n\n${usage}`);
-    return ExitCode.usage;
-  }
-  if (values.help === true) {
-    io.stdout(usage);
-    return ExitCode.ok;
-  }
-  const asJson = json || values.json === true;
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) {
-    io.stderr(`advise takes exactly one design file.\n\n${usage}`);
-    return ExitCode.usage;
-  }
+export async function runAdvise(argv: string[], io: CliIo, datasetFile = findDatasetFile()): Promise<number> {
+  const args = parseCommand(argv, { priority: { type: 'string', multiple: true }, top: { type: 'string' }, all: { type: 'boolean' } }, { io, usage, files: 'one', name: 'advise' });
+  if (typeof args === 'number') return args;
+  const file = args.positionals[0]!;
+  const { values } = args as { values: { priority?: string[]; top?: string; all?: boolean } };
+  const usageError = (message: string) => fail(io, args.json, ExitCode.usage, { code: 'usage', message }, { usage });
   // Accept "selfHosted,latency" as well as repeated options.
   const requested = (values.priority ?? []).flatMap((p) => p.split(',')).map((p) => p.trim()).filter((p) => p !== '');
   const unknown = requested.filter((p) => !isPriority(p));
-  if (unknown.length > 0) {
-    io.stderr(`Unknown priority "${unknown[0]}". Use one of: ${priorityIds.join(', ')}.\n\n${usage}`);
-    return ExitCode.usage;
-  }
+  if (unknown.length > 0) return usageError(`Unknown priority "${unknown[0]}". Use one of: ${priorityIds.join(', ')}.`);
   const top = values.all === true ? Number.POSITIVE_INFINITY : values.top === undefined ? DEFAULT_DETAILED : Number(values.top);
-  if (!(Number.isInteger(top) && top >= 0) && top !== Number.POSITIVE_INFINITY) {
-    io.stderr(`--top takes a whole number, not "${values.top}".\n\n${usage}`);
-    return ExitCode.usage;
-  }
+  if (!(Number.isInteger(top) && top >= 0) && top !== Number.POSITIVE_INFINITY) return usageError(`--top takes a whole number, not "${values.top}".`);
 
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission was denied' : code === 'EISDIR' ? 'it is a folder' : `the system said ${code ?? String(cause)}`;
-    return unusable(io, asJson, file, 'fileAccessFailed', `Could not read ${file}: ${why}. Check the path and try again.`);
-  }
-  const loaded = loadDesignFile(text);
-  if (!loaded.ok) return unusable(io, asJson, file, loaded.error.code, describeError(loaded.error));
-
+  const loaded = await readDesignFile(file);
+  if (!loaded.ok) return fail(io, args.json, ExitCode.usage, loaded.failure, { file });
   const data = await readDataset(datasetFile);
-  if (!data.ok) {
-    io.stderr(`${data.message}\n`);
-    return ExitCode.failed;
-  }
-  const design = loaded.value.design;
+  if (!data.ok) return fail(io, args.json, ExitCode.failed, data.failure);
+  const { design, repairs } = loaded.value;
   const priorities = raisePriorities(design.comparison.priorities, requested as PriorityId[]);
   const advice = advise(design, data.dataset, priorities);
-  if (asJson) {
-    io.stdout(`${JSON.stringify({ ok: true, file, repairs: loaded.value.repairs, advice })}\n`);
+  if (args.json) {
+    io.stdout(`${JSON.stringify({ ok: true, file, repairs, advice })}\n`);
     return ExitCode.ok;
   }
-  const repaired = loaded.value.repairs.map((r) => `repaired: ${r.message}`);
-  io.stdout(formatAdvice(design, advice, repaired, top));
+  io.stdout(formatAdvice(design, advice, repairs.map((r) => `repaired: ${r.message}`), top));
   return ExitCode.ok;
-}
-
-function unusable(io: CliIo, json: boolean, file: string, code: string, message: string): number {
-  if (json) io.stdout(`${JSON.stringify({ ok: false, file, error: { code, message } })}\n`);
-  else io.stderr(`${message}\n`);
-  return ExitCode.usage;
 }
 
 function breakdownLine(entry: AdviceEntry): string {

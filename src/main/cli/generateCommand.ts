@@ -1,15 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { describeError } from '../../shared/errors';
 import { describeGenerateError } from '../../shared/nix/errors';
 import { generateClan, type GeneratedClan } from '../../shared/nix/generate';
-import { loadDesignFile } from '../../shared/schema/load';
 import { isVpnId, vpnIds, type VpnId } from '../../shared/vpn/ids';
-import { checkGeneratedClan, writeGeneratedClan, type Conflict, type FlakeWriteError } from '../services/flakeWriter';
-import { ExitCode, type CliIo } from './run';
+import { compareGeneratedClan, writeGeneratedClan, type Conflict, type GenerateWriteError } from '../services/generateFolder';
+import { ExitCode, fail, parseCommand, readDesignFile, readTextFile, type CliFailure, type CliIo } from './io';
 
-const usage = `Usage: clan-designer [--json] generate <design-file> --out <dir> [options]
+const usage = `Usage: clan-designer generate <design-file> --out <dir> [options]
 
 Generates the Clan flake for a design: flake.nix, clan.nix, inventory.json, a configuration.nix per machine and,
 for VPNs that clan-core does not ship, the service module. No secret is written; keys are created later by
@@ -24,6 +21,7 @@ Options:
                      allows this key for root and turns off password logins
   --check            change nothing; exit 1 if the folder differs from what would be generated
   --force            overwrite or delete generated files even if they were changed by hand
+  --json             print what was written (or, with --check, what differs) as JSON
   -h, --help         show this help
 
 Exit codes: 0 written (with --check: up to date), 1 the design has errors, files were changed by hand, or
@@ -36,50 +34,7 @@ const conflictReasons: Record<Conflict['reason'], string> = {
   notAFile: 'a folder or link is in the way (never replaced)',
 };
 
-interface Parsed {
-  file: string;
-  out: string;
-  vpn: VpnId | undefined;
-  adminKeyFile: string | undefined;
-  check: boolean;
-  force: boolean;
-}
-
-function parse(argv: string[]): { help: true } | { error: string } | Parsed {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        out: { type: 'string' },
-        vpn: { type: 'string' },
-        'admin-key': { type: 'string' },
-        check: { type: 'boolean' },
-        force: { type: 'boolean' },
-      },
-    });
-  } catch (cause) {
-    return { error: (cause as Error).message };
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true) return { help: true };
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) return { error: 'generate takes exactly one design file.' };
-  if (values.out === undefined || values.out.trim() === '') return { error: 'generate needs --out DIR, the folder to write the flake to.' };
-  if (values.vpn !== undefined && !isVpnId(values.vpn)) return { error: `Unknown VPN "${values.vpn}". Use one of: ${vpnIds.join(', ')}.` };
-  if (values.check === true && values.force === true) return { error: '--check changes nothing, so --force does not go with it.' };
-  return { file, out: values.out, vpn: values.vpn as VpnId | undefined, adminKeyFile: values['admin-key'], check: values.check === true, force: values.force === true };
-}
-
-function readError(path: string, cause: unknown): string {
-  const code = (cause as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission was denied' : code === 'EISDIR' ? 'it is a folder' : `the system said ${code ?? String(cause)}`;
-  return `Could not read ${path}: ${why}. Check the path and try again.`;
-}
-
-function describeWriteError(error: FlakeWriteError, out: string): string {
+function describeWriteError(error: GenerateWriteError, out: string): string {
   switch (error.code) {
     case 'generatedFilesChanged': {
       const lines = error.details.conflicts.map((c) => `  ${c.action === 'delete' ? 'would delete' : 'would overwrite'}  ${c.path}: ${conflictReasons[c.reason]}`);
@@ -107,38 +62,26 @@ function printNotes(lines: string[], generated: GeneratedClan): void {
 }
 
 /** `generate <design-file> --out <dir>`: writes (or with --check compares) the Clan flake for a design. */
-export async function runGenerate(argv: string[], io: CliIo, json: boolean): Promise<number> {
-  const args = parse(argv);
-  if ('help' in args) {
-    io.stdout(usage);
-    return ExitCode.ok;
-  }
-  const fail = (code: number, error: { code: string; message: string; [key: string]: unknown }): number => {
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error })}\n`);
-    else io.stderr(`${error.message}\n`);
-    return code;
-  };
-  if ('error' in args) {
-    if (json) return fail(ExitCode.usage, { code: 'usage', message: args.error });
-    io.stderr(`${args.error}\n\n${usage}`);
-    return ExitCode.usage;
-  }
+export async function runGenerate(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(argv, { out: { type: 'string' }, vpn: { type: 'string' }, 'admin-key': { type: 'string' }, check: { type: 'boolean' }, force: { type: 'boolean' } }, { io, usage, files: 'one', name: 'generate' });
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.values as { out?: string; vpn?: string; 'admin-key'?: string; check?: boolean; force?: boolean };
+  const file = parsed.positionals[0]!;
+  const asJson = parsed.json;
+  const usageError = (message: string) => fail(io, asJson, ExitCode.usage, { code: 'usage', message }, { usage });
+  if (values.out === undefined || values.out.trim() === '') return usageError('generate needs --out DIR, the folder to write the flake to.');
+  if (values.vpn !== undefined && !isVpnId(values.vpn)) return usageError(`Unknown VPN "${values.vpn}". Use one of: ${vpnIds.join(', ')}.`);
+  if (values.check === true && values.force === true) return usageError('--check changes nothing, so --force does not go with it.');
+  const args = { file, out: values.out, vpn: values.vpn as VpnId | undefined, check: values.check === true, force: values.force === true };
+  const failWith = (code: number, failure: CliFailure) => fail(io, asJson, code, failure, { file });
 
-  let text: string;
-  try {
-    text = await readFile(args.file, 'utf8');
-  } catch (cause) {
-    return fail(ExitCode.usage, { code: 'fileAccessFailed', message: readError(args.file, cause) });
-  }
-  const loaded = loadDesignFile(text);
-  if (!loaded.ok) return fail(ExitCode.usage, { code: loaded.error.code, message: describeError(loaded.error) });
+  const loaded = await readDesignFile(file);
+  if (!loaded.ok) return failWith(ExitCode.usage, loaded.failure);
   let adminPublicKey: string | undefined;
-  if (args.adminKeyFile !== undefined) {
-    try {
-      adminPublicKey = await readFile(args.adminKeyFile, 'utf8');
-    } catch (cause) {
-      return fail(ExitCode.usage, { code: 'fileAccessFailed', message: readError(args.adminKeyFile, cause) });
-    }
+  if (values['admin-key'] !== undefined) {
+    const key = await readTextFile(values['admin-key'], 'the admin key');
+    if (!key.ok) return failWith(ExitCode.usage, key.failure);
+    adminPublicKey = key.text;
   }
 
   const generated = generateClan(loaded.value.design, { vpnOverride: args.vpn, adminPublicKey });
@@ -146,16 +89,16 @@ export async function runGenerate(argv: string[], io: CliIo, json: boolean): Pro
     const error = generated.error;
     let message = describeGenerateError(error);
     if (error.code === 'designInvalid') message = ['The design has errors, so no configuration was generated:', ...error.details.problems.map((p) => `  error  ${p.message} [${p.code}]`)].join('\n');
-    return fail(ExitCode.problems, { code: error.code, message, details: error.details });
+    return failWith(ExitCode.problems, { code: error.code, message, details: error.details });
   }
   const clan = generated.value;
   const summary = { vpn: clan.vpn, instance: clan.instance, notes: clan.notes, deployBlockers: clan.deployBlockers };
 
   if (args.check) {
-    const checked = await checkGeneratedClan(args.out, clan);
-    if (!checked.ok) return fail(ExitCode.failed, { code: checked.error.code, message: describeWriteError(checked.error, args.out), details: checked.error.details });
+    const checked = await compareGeneratedClan(args.out, clan);
+    if (!checked.ok) return failWith(ExitCode.failed, { code: checked.error.code, message: describeWriteError(checked.error, args.out), details: checked.error.details });
     const report = checked.value;
-    if (json) {
+    if (asJson) {
       io.stdout(`${JSON.stringify({ ok: report.upToDate, file: args.file, out: args.out, check: report, ...summary })}\n`);
     } else if (report.upToDate) {
       const kept = report.keptEdits.length === 0 ? '' : `; ${report.keptEdits.length} changed by hand and kept: ${report.keptEdits.join(', ')}`;
@@ -174,10 +117,10 @@ export async function runGenerate(argv: string[], io: CliIo, json: boolean): Pro
   const written = await writeGeneratedClan(args.out, clan, { force: args.force });
   if (!written.ok) {
     const code = written.error.code === 'generatedFilesChanged' ? ExitCode.problems : ExitCode.failed;
-    return fail(code, { code: written.error.code, message: describeWriteError(written.error, args.out), details: written.error.details });
+    return failWith(code, { code: written.error.code, message: describeWriteError(written.error, args.out), details: written.error.details });
   }
   const report = written.value;
-  if (json) {
+  if (asJson) {
     io.stdout(`${JSON.stringify({ ok: true, file: args.file, out: args.out, files: Object.keys(clan.files), report, ...summary })}\n`);
     return ExitCode.ok;
   }

@@ -90,13 +90,13 @@ describe('clan-designer leaderboard', () => {
     let stderr = '';
     const io = { stdout: () => undefined, stderr: (t: string) => (stderr += t) };
     const dir = mkdtempSync(join(tmpdir(), 'leaderboard-'));
-    expect(await runLeaderboard([], io, false, join(dir, 'missing.json'))).toBe(3);
+    expect(await runLeaderboard([], io, join(dir, 'missing.json'))).toBe(3);
     expect(stderr).toContain('it does not exist');
     const damaged = JSON.parse(readFileSync(findDatasetFile(), 'utf8'));
     damaged.runs[0].cells[0].okPairs = 99;
     writeFileSync(join(dir, 'damaged.json'), JSON.stringify(damaged));
     stderr = '';
-    expect(await runLeaderboard([], io, false, join(dir, 'damaged.json'))).toBe(3);
+    expect(await runLeaderboard([], io, join(dir, 'damaged.json'))).toBe(3);
     expect(stderr).toContain('invalidBenchDataset');
   });
 
@@ -104,7 +104,7 @@ describe('clan-designer leaderboard', () => {
     const help = await cli('--help');
     expect(help.stdout).toMatch(/advise FILE/);
     expect(help.stdout).toMatch(/leaderboard {4}/);
-    expect(JSON.parse((await cli('--json', '--help')).stdout).commands).toEqual(['validate', 'advise', 'leaderboard', 'generate', 'preflight', 'serve']);
-    expect((await cli('leaderboard', '--help')).stdout).toContain('Usage: clan-designer [--json] leaderboard');
+    expect(JSON.parse((await cli('--json', '--help')).stdout).commands).toEqual(['validate', 'advise', 'leaderboard', 'generate', 'check', 'serve']);
+    expect((await cli('leaderboard', '--help')).stdout).toContain('Usage: clan-designer leaderboard');
   });
 });

@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   computeLeaderboard,
   formatFactor,
@@ -17,9 +15,9 @@ import {
 import { loadDataset } from '../../shared/bench/load';
 import { getProfile } from '../../shared/bench/query';
 import { profileIds, type BenchDataset, type ProfileId } from '../../shared/bench/schema';
-import { ExitCode, type CliIo } from './run';
+import { ExitCode, fail, parseCommand, readTextFile, type CliFailure, type CliIo } from './io';
 
-const usage = `Usage: clan-designer [--json] leaderboard [--profile P] [--preset NAME] [--sort COLUMN] [--worst-first] [--json]
+const usage = `Usage: clan-designer leaderboard [--profile P] [--preset NAME] [--sort COLUMN] [--worst-first] [--json]
 
 Prints the VPN leaderboard from the bundled benchmark data: one row per VPN plus the no-VPN reference, one column
 per workload. Each cell shows the value and the slowdown factor against the best VPN in that column (1.0x = best);
@@ -41,25 +39,21 @@ export function findDatasetFile(from = import.meta.dirname): string {
   return candidates.find((file) => existsSync(file)) ?? candidates[0]!;
 }
 
-/** Reads and validates the benchmark dataset; a message a person can act on when it cannot be used. */
-export async function readDataset(file: string): Promise<{ ok: true; dataset: BenchDataset } | { ok: false; message: string }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return { ok: false, message: `Could not read the benchmark data at ${file} (${code === 'ENOENT' ? 'it does not exist' : (code ?? String(cause))}). Reinstall the app, or run "npm run build" in a source checkout.` };
-  }
+/** Reads and validates the benchmark dataset; a failure a person can act on when it cannot be used. */
+export async function readDataset(file: string): Promise<{ ok: true; dataset: BenchDataset } | { ok: false; failure: CliFailure }> {
+  const broken = (message: string) => ({ ok: false as const, failure: { code: 'benchDataUnusable', message } });
+  const read = await readTextFile(file, 'the benchmark data at');
+  if (!read.ok) return broken(`${read.failure.message.replace(/ Check the path and try again\.$/, '')}. Reinstall the app, or run "npm run build" in a source checkout.`);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(read.text);
   } catch {
-    return { ok: false, message: `The benchmark data at ${file} is not valid JSON, so the app cannot compare VPNs. Restore it with "git checkout resources/bench" or reinstall.` };
+    return broken(`The benchmark data at ${file} is not valid JSON, so the app cannot compare VPNs. Restore it with "git checkout resources/bench" or reinstall.`);
   }
   const loaded = loadDataset(json);
   if (!loaded.ok) {
     const detail = loaded.error.code === 'invalidBenchDataset' ? ` (first problem at ${loaded.error.details.issues[0]?.path ?? '?'}: ${loaded.error.details.issues[0]?.message ?? '?'})` : '';
-    return { ok: false, message: `The benchmark data at ${file} cannot be used: ${loaded.error.code}${detail}. Restore it with "npm run data:import" or reinstall.` };
+    return broken(`The benchmark data at ${file} cannot be used: ${loaded.error.code}${detail}. Restore it with "npm run data:import" or reinstall.`);
   }
   return { ok: true, dataset: loaded.value };
 }
@@ -69,41 +63,20 @@ function isOneOf<T extends string>(list: readonly T[], value: string): value is 
 }
 
 /** `leaderboard`: the VPN table on the command line. */
-export async function runLeaderboard(argv: string[], io: CliIo, json: boolean, datasetFile = findDatasetFile()): Promise<number> {
-  let values: { profile?: string; preset?: string; sort?: string; 'worst-first'?: boolean; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        profile: { type: 'string' },
-        preset: { type: 'string' },
-        sort: { type: 'string' },
-        'worst-first': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (cause) {
-    io.stderr(`${(cause as Error).message}\n\n${usage}`);
-    return ExitCode.usage;
-  }
-  if (values.help === true) {
-    io.stdout(usage);
-    return ExitCode.ok;
-  }
-  const asJson = json || values.json === true;
+export async function runLeaderboard(argv: string[], io: CliIo, datasetFile = findDatasetFile()): Promise<number> {
+  const args = parseCommand(argv, { profile: { type: 'string' }, preset: { type: 'string' }, sort: { type: 'string' }, 'worst-first': { type: 'boolean' } }, { io, usage, files: 'none', name: 'leaderboard' });
+  if (typeof args === 'number') return args;
+  const values = args.values as { profile?: string; preset?: string; sort?: string; 'worst-first'?: boolean };
+  const usageError = (message: string) => fail(io, args.json, ExitCode.usage, { code: 'usage', message }, { usage });
   const profile = values.profile ?? 'baseline';
   const preset = values.preset ?? 'balanced';
   const sort = values.sort ?? 'score';
-  if (!isOneOf(profileIds, profile)) return bad(io, `There is no profile "${profile}". Use one of: ${profileIds.join(', ')}.`);
-  if (!isOneOf(weightPresetIds, preset)) return bad(io, `There is no preset "${preset}". Use one of: ${weightPresetIds.join(', ')}.`);
-  if (!isOneOf(sortColumnIds, sort)) return bad(io, `Cannot sort by "${sort}". Use one of: ${sortColumnIds.join(', ')}.`);
+  if (!isOneOf(profileIds, profile)) return usageError(`There is no profile "${profile}". Use one of: ${profileIds.join(', ')}.`);
+  if (!isOneOf(weightPresetIds, preset)) return usageError(`There is no preset "${preset}". Use one of: ${weightPresetIds.join(', ')}.`);
+  if (!isOneOf(sortColumnIds, sort)) return usageError(`Cannot sort by "${sort}". Use one of: ${sortColumnIds.join(', ')}.`);
 
   const data = await readDataset(datasetFile);
-  if (!data.ok) {
-    io.stderr(`${data.message}\n`);
-    return ExitCode.failed;
-  }
+  if (!data.ok) return fail(io, args.json, ExitCode.failed, data.failure);
   const chosen = weightPresets[preset];
   const table = computeLeaderboard(data.dataset, {
     profile,
@@ -111,17 +84,12 @@ export async function runLeaderboard(argv: string[], io: CliIo, json: boolean, d
     scoreProfiles: chosen.scoreProfiles,
     sort: { column: sort, direction: values['worst-first'] === true ? 'worstFirst' : 'bestFirst' },
   });
-  if (asJson) {
+  if (args.json) {
     io.stdout(`${JSON.stringify(table)}\n`);
     return ExitCode.ok;
   }
   io.stdout(formatLeaderboard(data.dataset, table, preset));
   return ExitCode.ok;
-}
-
-function bad(io: CliIo, message: string): number {
-  io.stderr(`${message}\n\n${usage}`);
-  return ExitCode.usage;
 }
 
 function profileLabel(dataset: BenchDataset, profile: ProfileId): string {

@@ -47,6 +47,39 @@ describe('clan-designer CLI', () => {
     expect(result.stdout).toContain('Commands:');
   });
 
+  const example = resolve(import.meta.dirname, '../../../resources/examples/three-households.clan-design.json');
+
+  test('every command takes its options anywhere: --json before the command, after it, or after the file', async () => {
+    for (const argv of [
+      ['--json', 'validate', example],
+      ['validate', '--json', example],
+      ['validate', example, '--json'],
+    ]) {
+      const result = await cli(...argv);
+      expect(JSON.parse(result.stdout)).toMatchObject({ file: example, counts: expect.any(Object) });
+    }
+    const board = await cli('leaderboard', '--json', '--profile', 'medium');
+    expect(JSON.parse(board.stdout).profile).toBe('medium');
+    const before = await cli('--profile', 'medium', 'leaderboard', '--json');
+    expect(JSON.parse(before.stdout).profile).toBe('medium');
+  });
+
+  test('every command has --help, and every one that prints results accepts --json, also for its errors', async () => {
+    for (const command of ['validate', 'advise', 'leaderboard', 'generate', 'check', 'serve']) {
+      const help = await cli(command, '--help');
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toMatch(/^Usage: /);
+    }
+    for (const command of ['validate', 'advise', 'generate', 'check']) {
+      const missing = await cli(command, '/nonexistent/design.clan-design.json', '--json', ...(command === 'generate' ? ['--out', '/nonexistent/out'] : []));
+      expect(missing.code, command).toBe(2);
+      expect(JSON.parse(missing.stdout), command).toMatchObject({ ok: false, file: '/nonexistent/design.clan-design.json', error: { code: 'fileAccessFailed', message: expect.stringContaining('it does not exist') } });
+      const badOption = await cli(command, example, '--json', '--no-such-option');
+      expect(badOption.code, command).toBe(2);
+      expect(JSON.parse(badOption.stdout).error.code, command).toBe('usage');
+    }
+  });
+
   const bin = resolve(import.meta.dirname, '../../../bin/clan-designer.js');
   const built = existsSync(join(resolve(import.meta.dirname, '../../..'), 'out/main/cli.js'));
   test.runIf(built)('the installed bin runs as a real process and prints its version', () => {

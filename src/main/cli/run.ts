@@ -1,27 +1,10 @@
 import { parseArgs } from 'node:util';
 import { appVersion, productName } from '../services/appInfo';
-
-/** Exit codes of every command. */
-export const ExitCode = {
-  /** Everything is fine. */
-  ok: 0,
-  /** The input was read but has problems (for example validation errors). */
-  problems: 1,
-  /** The input or the arguments could not be used at all. */
-  usage: 2,
-  /** The operation itself failed (network, SSH, disk). */
-  failed: 3,
-} as const;
-
-/** Where a command writes; a process in production, buffers in tests. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+import { ExitCode, type CliIo } from './io';
 
 const help = `${productName} ${appVersion}
 
-Usage: clan-designer [--json] <command> [options]
+Usage: clan-designer <command> [options]
        clan-designer --help | --version
 
 Draw a family network, choose a mesh VPN from measured data, generate a Clan configuration and deploy it.
@@ -29,7 +12,7 @@ Draw a family network, choose a mesh VPN from measured data, generate a Clan con
 Options:
   --help, -h     show this help
   --version, -v  print the version
-  --json         print machine-readable JSON instead of text
+  --json         print machine-readable JSON instead of text (every command that prints results)
 
 Commands:
   validate FILE  check a design file and print its problems
@@ -37,27 +20,34 @@ Commands:
                  (--priority throughput|latency|resilience|selfHosted|clanNative|decentralised ...)
   leaderboard    print the VPN benchmark table with slowdown factors and scores
                  (--profile baseline|low|medium|high, --preset balanced|fileTransfer|videoCalls|flakyLinks)
-  generate FILE  write the Clan flake for a design (--out DIR, --vpn ID what-if, --check, --force)
-  preflight FILE check every managed machine over SSH before a deploy (--strict | --accept-new,
+  generate FILE  write the Clan configuration for a design (--out DIR, --vpn ID what-if, --check, --force)
+  check FILE     check every managed machine over SSH before a deploy (--strict | --accept-new,
                  --ssh-config FILE, --known-hosts FILE, --identity FILE, --concurrency N, --timeout SECONDS)
+  preflight FILE the old name of check, still accepted
   serve          run the app in a browser (same as npm run serve)
 
-Run "clan-designer COMMAND --help" for a command's options.
+Run "clan-designer COMMAND --help" for a command's options; options may stand before or after the file.
 
 Exit codes: 0 ok, 1 the input has problems, 2 unusable input or arguments, 3 the operation failed.
 `;
 
+/** The commands, in the order the help lists them; `preflight` is the old name of `check`. */
+const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'serve'] as const;
+
 /** Runs the CLI with the given arguments and returns its exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  // Global options come before the command; everything after the command belongs to it.
-  const commandIndex = argv.findIndex((arg) => !arg.startsWith('-'));
-  const globalArgs = commandIndex === -1 ? argv : argv.slice(0, commandIndex);
+  // The command is the first argument that names one; every other argument, before or after it, is the command's
+  // (so "--json validate x" and "validate x --json" are the same).
+  const commandIndex = argv.findIndex((arg) => (commands as readonly string[]).includes(arg) || arg === 'help');
   const command = commandIndex === -1 ? undefined : argv[commandIndex];
-  const commandArgs = commandIndex === -1 ? [] : argv.slice(commandIndex + 1);
+  if (command !== undefined && command !== 'help') {
+    const commandArgs = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
+    return runCommand(command as (typeof commands)[number], commandArgs, io);
+  }
   let values;
   try {
     ({ values } = parseArgs({
-      args: globalArgs,
+      args: argv.filter((_, i) => i !== commandIndex),
       strict: true,
       options: {
         help: { type: 'boolean', short: 'h' },
@@ -66,44 +56,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       },
     }));
   } catch (cause) {
-    return usageError(io, (cause as Error).message, globalArgs.includes('--json'));
+    const first = argv.find((arg) => !arg.startsWith('-'));
+    return usageError(io, first === undefined ? (cause as Error).message : `Unknown command "${first}".`, argv.includes('--json'));
   }
   const json = values.json === true;
-
   if (values.version === true) {
     io.stdout(json ? `${JSON.stringify({ name: productName, version: appVersion })}\n` : `${appVersion}\n`);
     return ExitCode.ok;
   }
-  if (values.help === true || command === undefined || command === 'help') {
-    if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: ['validate', 'advise', 'leaderboard', 'generate', 'preflight', 'serve'] })}\n`);
-    else io.stdout(help);
-    return command === undefined && values.help !== true ? ExitCode.usage : ExitCode.ok;
-  }
+  if (json) io.stdout(`${JSON.stringify({ name: productName, version: appVersion, commands: commands.filter((c) => c !== 'preflight') })}\n`);
+  else io.stdout(help);
+  return command === undefined && values.help !== true ? ExitCode.usage : ExitCode.ok;
+}
+
+async function runCommand(command: (typeof commands)[number], commandArgs: string[], io: CliIo): Promise<number> {
   if (command === 'validate') {
     const { runValidate } = await import('./validateCommand');
-    return runValidate(commandArgs, io, json);
+    return runValidate(commandArgs, io);
   }
   if (command === 'advise') {
     const { runAdvise } = await import('./adviseCommand');
-    return runAdvise(commandArgs, io, json);
+    return runAdvise(commandArgs, io);
   }
   if (command === 'leaderboard') {
     const { runLeaderboard } = await import('./leaderboardCommand');
-    return runLeaderboard(commandArgs, io, json);
+    return runLeaderboard(commandArgs, io);
   }
   if (command === 'generate') {
     const { runGenerate } = await import('./generateCommand');
-    return runGenerate(commandArgs, io, json);
+    return runGenerate(commandArgs, io);
   }
-  if (command === 'preflight') {
-    const { runPreflightCommand } = await import('./preflightCommand');
-    return runPreflightCommand(commandArgs, io, json);
+  // `preflight` is what `check` was called before; scripts that still use it keep working.
+  if (command === 'check' || command === 'preflight') {
+    const { runCheckCommand } = await import('./checkCommand');
+    return runCheckCommand(commandArgs, io);
   }
-  if (command === 'serve') {
-    const { runServe } = await import('../serve/runServe');
-    return runServe(commandArgs, io);
-  }
-  return usageError(io, `Unknown command "${command}".`, json);
+  const { runServe } = await import('../serve/runServe');
+  return runServe(commandArgs, io);
 }
 
 function usageError(io: CliIo, message: string, json: boolean): number {

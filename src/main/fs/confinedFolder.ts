@@ -4,6 +4,7 @@ import * as fsp from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { appError, type AppError } from '../../shared/errors';
 import { err, ok, type Result } from '../../shared/result';
+import { errnoOf } from '../errno';
 
 // Every file the app reads or writes in the workspace (designs, <stem>.check.json, the <stem>.clan/ tree) or in its
 // data folder (recent.json, autosave/) goes through a ConfinedFolder. Those folders can be synced or unpacked from
@@ -143,10 +144,6 @@ export interface WriteExpectation {
 
 const versionOf = (stats: EntryStats): string => `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
 
-function errnoOf(cause: unknown): string | undefined {
-  const code = (cause as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 /** Operations of fileAccessFailed, worded for "Could not <operation> the file". */
 type Operation = 'read' | 'write' | 'list' | 'delete';

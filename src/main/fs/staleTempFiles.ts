@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { manifestPath, parseManifest } from '../../shared/nix/generate';
 import { ConfinedFolder, isOwnTempFile, nodeFileOps, type FileOps } from './confinedFolder';
+import { errnoOf } from '../errno';
 
 // A write that is killed between creating its temp file and renaming it leaves the temp file behind, and nothing
 // ever looked at them again (design-sized ones of several MB piled up). At start the app removes those of its own
@@ -44,10 +45,6 @@ function legacyTempTarget(name: string): string | undefined {
   return match[1];
 }
 
-function errnoOf(cause: unknown): string {
-  const code = (cause as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'EUNKNOWN';
-}
 
 /** Removes stale temp files of interrupted writes; never rejects (failures are logged and reported). */
 export async function removeStaleTempFiles(options: StaleTempOptions): Promise<StaleTempReport> {
@@ -57,7 +54,7 @@ export async function removeStaleTempFiles(options: StaleTempOptions): Promise<S
   const report: StaleTempReport = { removed: [], failed: [] };
 
   const fail = (path: string, cause: unknown) => {
-    const errno = errnoOf(cause);
+    const errno = errnoOf(cause) ?? 'EUNKNOWN';
     if (errno === 'ENOENT') return; // Gone already (another instance cleaned up, or the folder does not exist).
     report.failed.push({ path, errno });
     log(`could not clean up leftover temporary files at ${path}`, cause);

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../../shared/errors';
-import type { CliIo } from '../cli/run';
+import type { CliIo } from '../cli/io';
 import { ConfinedFolder } from '../fs/confinedFolder';
 import { createBackend } from '../rpc/createBackend';
 import { defaultServeFolders, resolveProjectFolders } from '../services/projectFiles';
@@ -12,6 +12,7 @@ import { installProcessGuard } from './processGuard';
 import { startServer, type ServeHandle } from './server';
 import { DEFAULT_SESSION_LIFETIME_MS, formatPairingCode, parseDuration, SessionStore, type PairingCodeNotice } from './sessions';
 import { loadOrCreateCertificate, readCertificateFiles, writePrivateFile, type ServeCertificate } from './tls';
+import { errnoOf } from '../errno';
 
 // Serve mode: the whole app in a browser, served from this computer or a home server.
 
@@ -209,7 +210,7 @@ export async function runServe(argv: string[], io: CliIo, rendererDir = findRend
   try {
     handle = await startServer({ backend, rendererDir, host, port, sessions, allowHosts, allowOrigins, log, ...(certificate === undefined ? {} : { tls: { cert: certificate.cert, key: certificate.key } }) });
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
+    const code = errnoOf(cause);
     const why = code === 'EADDRINUSE' ? `port ${port} is already in use` : code === 'EADDRNOTAVAIL' ? `${host} is not an address of this computer` : code === 'EACCES' ? `this user may not listen on port ${port}` : String(cause);
     io.stderr(`Could not start the server: ${why}. Choose another with --port or --host.\n`);
     return 3;
@@ -247,7 +248,7 @@ export async function runServe(argv: string[], io: CliIo, rendererDir = findRend
   io.stdout(lines.join('\n'));
   announced = true;
   const stop = () => {
-    backend.services.checkJobs.dispose();
+    backend.services.jobs.dispose();
     guard.uninstall();
     void handle!.close().then(() => process.exit(0));
   };

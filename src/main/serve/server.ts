@@ -15,6 +15,7 @@ import { contentSecurityPolicy } from '../security';
 import { createAccessPolicy, isLoopbackHost, urlHost, type AccessPolicy } from './access';
 import { sendCompressed } from './compression';
 import type { SessionStore } from './sessions';
+import { errnoOf } from '../errno';
 
 export { isLoopbackHost } from './access';
 
@@ -337,7 +338,7 @@ export async function startServer(options: ServeOptions): Promise<ServeHandle> {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
     handleRequest(req, res).catch((cause: unknown) => {
-      if (req.destroyed || (cause as NodeJS.ErrnoException)?.code === 'ECONNRESET' || (cause as Error)?.message === 'aborted') {
+      if (req.destroyed || errnoOf(cause) === 'ECONNRESET' || (cause as Error)?.message === 'aborted') {
         res.destroy();
         return;
       }

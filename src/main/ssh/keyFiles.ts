@@ -7,6 +7,7 @@ import { err, ok, type Result } from '../../shared/result';
 import { fingerprintOf, keyTypeOf } from './knownHosts';
 import { parseOneKey } from './sshClient';
 import { defaultKeyNames, publicBlobOfOpenSshKey, readPublicKeyFile } from './sshSettings';
+import { compareText } from '../../shared/text';
 
 // ssh2 is CommonJS: OpenSSHAgent is only reachable through the default export in the built bundle.
 const { OpenSSHAgent } = ssh2;
@@ -112,6 +113,6 @@ export async function listKeyFiles(homeDir: string, env: Record<string, string |
   const candidates = names.filter((n) => isKeyFileName(n) && !n.endsWith('.pub') && !notKeys.has(n) && !n.startsWith('known_hosts'));
   const keys = (await Promise.all(candidates.map((n) => describeFile(sshDir, n, agent.blobs)))).filter((k): k is KeyFile => k !== undefined);
   const rank = (k: KeyFile) => (k.isDefault ? (defaultKeyNames as readonly string[]).indexOf(k.name) : defaultKeyNames.length);
-  keys.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+  keys.sort((a, b) => rank(a) - rank(b) || compareText(a.name, b.name));
   return { folder: sshDir, agent: { status: agent.status, keyCount: agent.blobs.length }, keys };
 }

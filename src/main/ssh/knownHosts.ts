@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { errnoOf } from '../errno';
 
 /**
  * known_hosts in OpenSSH's format (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"): plain and hashed (|1|salt|hash) host
@@ -129,7 +130,7 @@ export async function readKnownHosts(path: string): Promise<KnownHostEntry[]> {
   try {
     return parseKnownHosts(await readFile(path, 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errnoOf(error) === 'ENOENT') return [];
     throw error;
   }
 }
@@ -145,7 +146,7 @@ export function addKnownHost(path: string, host: string, port: number, keyBlob: 
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (errnoOf(error) !== 'ENOENT') throw error;
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     }
     if (text !== '' && !text.endsWith('\n')) text += '\n';

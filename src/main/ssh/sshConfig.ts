@@ -5,6 +5,7 @@ import { isAbsolute, join } from 'node:path';
 import { parse as parseConfigText, type Line } from 'ssh-config';
 import { appError, type AppError } from '../../shared/errors';
 import { err, ok, type Result } from '../../shared/result';
+import { errnoOf } from '../errno';
 
 /**
  * ~/.ssh/config, read the way OpenSSH reads it (ssh_config(5)), for the settings people rely on to reach their
@@ -207,7 +208,7 @@ async function readConfigFile(path: string, homeDir: string, depth: number, incl
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    const errno = (cause as NodeJS.ErrnoException).code ?? 'unknown';
+    const errno = errnoOf(cause) ?? 'unknown';
     // No config file is an empty config; an Include naming a file that is not there is skipped, as OpenSSH does.
     if (errno === 'ENOENT') return [];
     throw new ConfigError(appError('sshConfigInvalid', { path, errno, ...(includedFrom === undefined ? {} : { includedFrom: includedFrom.file, line: includedFrom.line }) }));

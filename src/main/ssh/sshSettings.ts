@@ -7,6 +7,7 @@ import { appError, type AppError } from '../../shared/errors';
 import { err, ok, type Result } from '../../shared/result';
 import { parseOneKey, type SshAuthMethod, type SshTarget, type UnlockOutcome } from './sshClient';
 import { SshConfigFile, type ResolvedChain, type ResolvedHost } from './sshConfig';
+import { errnoOf } from '../errno';
 
 /**
  * The person's own SSH setup, as their ssh command would use it: ~/.ssh/config (aliases, HostName, User, Port,
@@ -110,9 +111,6 @@ function digestOf(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function errnoOf(cause: unknown): string {
-  return (cause as NodeJS.ErrnoException).code ?? 'unknown';
-}
 
 /** The person's SSH configuration, agent and keys, turned into SshTargets. */
 export class SshSettings {
@@ -196,7 +194,7 @@ export class SshSettings {
       try {
         data = await readFile(path);
       } catch (cause) {
-        const errno = errnoOf(cause);
+        const errno = errnoOf(cause) ?? 'unknown';
         if (errno === 'ENOENT' && usingDefaults) continue;
         problems.push(errno === 'ENOENT' ? `${path} does not exist` : `${path} could not be read (${errno})`);
         continue;

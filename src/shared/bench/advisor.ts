@@ -1,11 +1,13 @@
 import { natLabels, qualityLabels } from '../model/labels';
 import { computeOverlay } from '../model/overlay';
 import type { Design, LinkQuality, Machine, MachineId, Site, SiteId } from '../model/types';
+import { defaultPriorities as savedDefaultPriorities, MAX_PRIORITY, priorityIds, type PriorityId } from '../schema/comparisonIds';
 import { assignDefaultRoles, findRole, getPublicAnchorRole, rankHubCandidates, vpnCatalog, type Fact, type VpnSpec } from '../vpn/catalog';
 import { noVpnId, vpnIds, type VpnId } from '../vpn/ids';
 import { computeScore, describeProfile, formatFactor, formatFigure, formatValue, getColumnFactors, weightPresets, type Score, type WorkloadWeights } from './leaderboard';
 import { getCell, getFailureCategory, getFlag, getHeadline, getProfile, getShareOfReference, getWorkload } from './query';
 import type { BenchCell, BenchDataset, FailureCategory, ProfileId, RunId, WorkloadId } from './schema';
+import { byNameThenId, compareText, listText, quote } from '../text';
 
 // The VPN advisor: reads the design (sites' NAT types and link quality, machines and their kinds, unmanaged devices,
 // the admin's site) and the user's priorities, and ranks the ten VPNs from the benchmark data. Pure and
@@ -27,20 +29,15 @@ import type { BenchCell, BenchDataset, FailureCategory, ProfileId, RunId, Worklo
 //    decentralised: 1 with no special node, down to 0 when all traffic goes through a hub (getCentralisation).
 //    Excluded VPNs are scored too (so the user sees what they miss) but always rank after the others.
 
-/** What the user can weigh. */
-export const priorityIds = ['throughput', 'latency', 'resilience', 'selfHosted', 'clanNative', 'decentralised'] as const;
-
-/** One priority. */
-export type PriorityId = (typeof priorityIds)[number];
-
-/** The top priority level. For selfHosted it is a requirement: VPNs with third-party infrastructure are excluded. */
-export const MAX_PRIORITY = 3;
+// What the user can weigh and the top level (MAX_PRIORITY) are stored in design files, so they are defined with the
+// file format. At the top level, selfHosted is a requirement: VPNs with third-party infrastructure are excluded.
+export { MAX_PRIORITY, priorityIds, type PriorityId };
 
 /** How much each priority counts: 0 ignore, 1 a little, 2 normal, 3 top priority (whole numbers). */
 export type Priorities = Readonly<Record<PriorityId, number>>;
 
 /** Performance matters most; a little preference for self-hosted and Clan-native VPNs; no view on controllers. */
-export const defaultPriorities: Priorities = { throughput: 2, latency: 2, resilience: 2, selfHosted: 1, clanNative: 1, decentralised: 0 };
+export const defaultPriorities: Priorities = savedDefaultPriorities;
 
 /** Labels and explanations of the priorities, for the UI and the CLI. */
 export const priorityTexts: Readonly<Record<PriorityId, { label: string; description: string }>> = {
@@ -75,16 +72,8 @@ export interface DesignProfile {
   readonly reason: string;
 }
 
-function quote(text: string): string {
-  return `"${text}"`;
-}
-
 function siteName(site: Site): string {
   return quote(site.name.trim() === '' ? 'unnamed site' : site.name);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function describeImpairment(dataset: BenchDataset, profile: ProfileId): string {
@@ -199,11 +188,6 @@ function isPhone(machine: Machine): boolean {
   return machine.kind === 'phone' && !machine.managed;
 }
 
-function listNames(names: readonly string[]): string {
-  if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-}
-
 function ordinal(n: number): string {
   const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
   return `${n}${suffix}`;
@@ -229,7 +213,7 @@ interface DesignFacts {
 }
 
 function getDesignFacts(design: Design): DesignFacts {
-  const sites = Object.values(design.sites).sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
+  const sites = Object.values(design.sites).sort(byNameThenId);
   return {
     phones: Object.values(design.machines)
       .filter(isPhone)
@@ -246,11 +230,11 @@ function exclusionReasons(spec: VpnSpec, facts: DesignFacts, priorities: Priorit
   if (spec.needsOwnPublicNode.value && !facts.hasPublicCandidate) {
     const anchor = getPublicAnchorRole(spec);
     const what = anchor === undefined ? 'a machine of yours that the internet can reach' : `a machine of yours that the internet can reach (the ${anchor.label.toLowerCase()})`;
-    const where = facts.sites.length === 0 ? 'the design has no sites yet' : `no site with a public address or a port forward holds one of your machines (${listNames(facts.sites.map((s) => `${siteName(s)}: ${natLabels[s.nat].short}`))})`;
+    const where = facts.sites.length === 0 ? 'the design has no sites yet' : `no site with a public address or a port forward holds one of your machines (${listText(facts.sites.map((s) => `${siteName(s)}: ${natLabels[s.nat].short}`))})`;
     reasons.push(`${spec.name} needs ${what}, but ${where}. Add a VPS or a port forward to use it.`);
   }
   if (facts.phones.length > 0 && spec.mobileClients.value.length === 0) {
-    const names = listNames(facts.phones.map((p) => quote(p.name)));
+    const names = listText(facts.phones.map((p) => quote(p.name)));
     reasons.push(`${spec.name} has no app for phones, and the design has ${facts.phones.length === 1 ? `a phone (${names})` : `${facts.phones.length} phones (${names})`}.`);
   }
   if (priorities.selfHosted >= MAX_PRIORITY && spec.thirdPartyInfra.value) {
@@ -274,11 +258,11 @@ function rolesSentence(design: Design, spec: VpnSpec, roles: readonly MachineRol
   if (roles.length === 0) return `no machine would join ${spec.name}`;
   const special = roles.filter((r) => r.roles.some((id) => !findRole(spec, id)?.isDefault));
   const plain = roles.length - special.length;
-  const parts = special.map((r) => `${quote(r.machine)} → ${listNames(r.labels)}`);
+  const parts = special.map((r) => `${quote(r.machine)} → ${listText(r.labels)}`);
   const defaultLabel = spec.roles.find((r) => r.isDefault)?.label ?? 'member';
   if (plain > 0) parts.push(`${special.length === 0 ? (plain === 1 ? 'the machine' : `all ${plain} machines`) : `the other ${plain === 1 ? 'machine' : `${plain} machines`}`} → ${defaultLabel}`);
   const left = Object.values(design.machines).filter((m) => !roles.some((r) => r.machineId === m.id));
-  const leftText = left.length === 0 ? '' : `; ${listNames(left.map((m) => quote(m.name)))} would stay outside (no client)`;
+  const leftText = left.length === 0 ? '' : `; ${listText(left.map((m) => quote(m.name)))} would stay outside (no client)`;
   return `${parts.join('; ')}${leftText}`;
 }
 
@@ -400,7 +384,7 @@ function overlayNotes(design: Design, vpn: VpnId, roles: Record<MachineId, strin
   const words: [keyof typeof counts, string][] = [
     ['direct', 'direct'],
     ['holePunched', 'hole-punched'],
-    ['relayed', `relayed${relays.size === 0 ? '' : ` through ${listNames([...relays].sort())}`}`],
+    ['relayed', `relayed${relays.size === 0 ? '' : ` through ${listText([...relays].sort(compareText))}`}`],
     ['unreachable', 'cut off'],
   ];
   const parts = words.filter(([k]) => counts[k] > 0).map(([k, w]) => `${counts[k]} ${w}`);

@@ -2,6 +2,7 @@ import { vpnDisplayNames } from '../vpn/ids';
 import { recordValues, rolesByMachine } from './overlay';
 import { computeDeployReach, type DeployReach } from './reachability';
 import type { Design, Machine, MachineId } from './types';
+import { byNameThenId, compareText, quote, quoteList } from '../text';
 
 /*
  * The order in which to deploy the managed machines so the admin never cuts off their own way in.
@@ -145,7 +146,7 @@ function plan(design: Design, reach: ReadonlyMap<MachineId, DeployReach>): Deplo
     else if (jumpHosts.has(m.id)) put('jumpHost', item);
     else put('direct', item);
   }
-  for (const list of buckets.values()) list.sort(byName);
+  for (const list of buckets.values()) list.sort(byNameThenId);
 
   const placeById = new Map<MachineId, DeployPlace>();
   const numberOf = new Map<DeployWaveKind, number>();
@@ -175,21 +176,9 @@ function plan(design: Design, reach: ReadonlyMap<MachineId, DeployReach>): Deplo
   };
 }
 
-function byName(a: DeployPlanMachine, b: DeployPlanMachine): number {
-  // Code-point order, not localeCompare: the order must not depend on the user's locale.
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-function quote(name: string): string {
-  return `"${name}"`;
-}
-
-/** "a", "a and b", "a, b and 2 more". */
-function listNames(names: readonly string[]): string {
-  const quoted = [...new Set(names)].sort().map(quote);
-  if (quoted.length <= 2) return quoted.join(' and ');
-  if (quoted.length === 3) return `${quoted[0]}, ${quoted[1]} and ${quoted[2]}`;
-  return `${quoted[0]}, ${quoted[1]} and ${quoted.length - 2} more`;
+/** "a", "a and b", "a, b and c", "a, b, c and 2 more": each name once, in the app's text order. */
+function uniqueNameList(names: readonly string[]): string {
+  return quoteList([...new Set(names)].sort(compareText), 3);
 }
 
 function describeHow(design: Design, m: Machine, r: DeployReach, vpnName: string): string {
@@ -228,7 +217,7 @@ function waveReason(kind: DeployWaveKind, list: readonly DeployPlanMachine[], ct
       const hosts = list.flatMap((item) => (item.reach.via === null ? [] : [ctx.nameOf(item.reach.via)]));
       const one = new Set(hosts).size === 1;
       return (
-        `You reach these through ${one ? 'the jump host' : 'the jump hosts'} ${listNames(hosts)}. They go first, while ${one ? 'it still runs' : 'those still run'} ` +
+        `You reach these through ${one ? 'the jump host' : 'the jump hosts'} ${uniqueNameList(hosts)}. They go first, while ${one ? 'it still runs' : 'those still run'} ` +
         'the configuration you know works: if a new one broke SSH there, these machines would be cut off.'
       );
     }
@@ -249,7 +238,7 @@ function waveReason(kind: DeployWaveKind, list: readonly DeployPlanMachine[], ct
     case 'ownVpn': {
       const where = ctx.adminSite === undefined ? 'your own network' : `${quote(ctx.adminSite)}, the network your computer is on`;
       const entryNames = list.filter((item) => ctx.entries.has(item.id)).map((item) => item.name);
-      const entry = entryNames.length === 0 ? '' : ` ${listNames(entryNames)} ${entryNames.length === 1 ? 'is' : 'are'} also your way into the VPN for machines reachable only over it.`;
+      const entry = entryNames.length === 0 ? '' : ` ${uniqueNameList(entryNames)} ${entryNames.length === 1 ? 'is' : 'are'} also your way into the VPN for machines reachable only over it.`;
       return (
         `These run ${ctx.vpnName} in ${where}.${entry} They go last: if a VPN change disturbs your own network, every other machine is already done, ` +
         'and you still reach these over the local network to fix it.'
@@ -261,7 +250,7 @@ function waveReason(kind: DeployWaveKind, list: readonly DeployPlanMachine[], ct
 function afterVpnReason(list: readonly DeployPlanMachine[], placeById: ReadonlyMap<MachineId, DeployPlace>, nameOf: (id: MachineId) => string, vpnName: string): string {
   if (list.length === 0) return '';
   const entryIds = [...new Set(list.flatMap((item) => (item.reach.via === null ? [] : [item.reach.via])))];
-  const entries = listNames(entryIds.map(nameOf));
+  const entries = uniqueNameList(entryIds.map(nameOf));
   const waves = [...new Set(entryIds.map((id) => placeById.get(id)).filter((p): p is number => typeof p === 'number'))].sort((a, b) => a - b);
   const first =
     `You can reach these only over ${vpnName}${entryIds.length === 0 ? '' : `, through ${entries}`}, so they cannot get their first install that way: ` +

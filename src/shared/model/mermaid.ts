@@ -1,5 +1,6 @@
 import { machineKindLabels, natLabels } from './labels';
 import type { Design } from './types';
+import { byNameThenId, compareText } from '../text';
 
 /** Escapes text for a quoted Mermaid label: quotes and angle brackets become entity codes, newlines spaces. */
 export function mermaidLabel(text: string): string {
@@ -22,8 +23,8 @@ function nodeId(id: string): string {
  */
 export function toMermaid(design: Design): string {
   const lines = ['flowchart LR'];
-  const sites = Object.values(design.sites).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-  const machines = Object.values(design.machines).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const sites = Object.values(design.sites).sort(byNameThenId);
+  const machines = Object.values(design.machines).sort(byNameThenId);
   const machineLine = (m: (typeof machines)[number], indent: string) => {
     const roles = design.vpn.roles[m.id] ?? [];
     const detail = [machineKindLabels[m.kind], ...roles, ...(m.managed ? [] : ['unmanaged'])].join(', ');
@@ -36,7 +37,7 @@ export function toMermaid(design: Design): string {
     lines.push('  end');
   }
   for (const m of machines.filter((x) => x.siteId === null || design.sites[x.siteId] === undefined)) lines.push(machineLine(m, '  '));
-  const links = Object.values(design.links).sort((a, b) => a.id.localeCompare(b.id));
+  const links = Object.values(design.links).sort((a, b) => compareText(a.id, b.id));
   for (const link of links) {
     const label = link.label !== '' ? mermaidLabel(link.label) : link.kind === 'portForward' ? `port forward${link.ports ? ` ${link.ports.external}→${link.ports.internal}` : ''}` : link.kind === 'jumpHost' ? 'SSH jump' : '';
     const arrow = link.kind === 'cable' ? '---' : '-.->';

@@ -2,6 +2,8 @@ import { createDefaultComparison } from '../schema/design';
 import type { VpnId } from '../vpn/ids';
 import { isMachineId, isSiteId, type IdSource } from './ids';
 import type { Design, Link, LinkId, Machine, MachineId, Site, SiteId } from './types';
+import { byNameThenId } from '../text';
+import { defaultDesignMeta, defaultVpnSettings } from '../schema/designDefaults';
 
 // Pure operations on a design. Each returns a new design and never mutates its input; unchanged records keep
 // their identity so the canvas can skip them.
@@ -13,13 +15,13 @@ export interface Point {
 }
 
 /** A new, empty design. */
-export function createEmptyDesign(clanName = 'family', domain = 'clan'): Design {
+export function createEmptyDesign(clanName: string = defaultDesignMeta.clanName, domain: string = defaultDesignMeta.domain): Design {
   return {
-    meta: { clanName, domain, description: '' },
+    meta: { ...defaultDesignMeta, clanName, domain },
     sites: {},
     machines: {},
     links: {},
-    vpn: { id: null, instance: 'mesh', roles: {} },
+    vpn: { ...defaultVpnSettings, roles: {} },
     admin: { siteId: null },
     comparison: createDefaultComparison(),
   };
@@ -307,5 +309,5 @@ export function setAdminSite(design: Design, siteId: SiteId | null): Design {
 export function machinesInSite(design: Design, siteId: SiteId | null): Machine[] {
   return Object.values(design.machines)
     .filter((m) => m.siteId === siteId)
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort(byNameThenId);
 }

@@ -1,5 +1,6 @@
 import { getPublicAnchorRole, vpnCatalog, type VpnSpec } from '../vpn/catalog';
 import type { Design, Machine, MachineId, NatType, SiteId } from './types';
+import { compareText, quote } from '../text';
 
 // Predicts how the chosen VPN will carry traffic between two machines, and derives the site-level mesh the canvas
 // draws. Everything here is a heuristic from the catalog and the sites' NAT types, not a measurement: the reasons
@@ -175,10 +176,6 @@ function siteNat(design: Design, machine: Machine): NatType | null {
   return design.sites[machine.siteId]?.nat ?? null;
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** One side of a pair: a site, or a machine in no site (then assumed behind a home NAT). */
 interface End {
   siteId: SiteId | null;
@@ -196,10 +193,6 @@ function machineEnd(design: Design, machine: Machine): End {
   const site = machine.siteId === null ? undefined : design.sites[machine.siteId];
   if (site === undefined) return { siteId: null, label: `${quote(machine.name)} (in no site, so assumed behind a home router)`, nat: 'nat' };
   return siteEnd(design, site.id);
-}
-
-function quote(name: string): string {
-  return `"${name}"`;
 }
 
 const natPhrase: Record<NatType, string> = {

@@ -1,5 +1,6 @@
 import { createOverlayIndex, predictPathWith, recordValues, type OverlayIndex } from './overlay';
 import type { Design, Link, Machine, MachineId, Site } from './types';
+import { quote } from '../text';
 
 // How the admin's computer reaches each machine with SSH for deploy. The first deploy has to work before any VPN
 // exists, so the overlay only counts as a second-best answer ('overlayOnly'): fine for later updates, useless for
@@ -20,10 +21,6 @@ export interface DeployReach {
   /** The jump host (jumpHost) or the VPN machine the admin enters through (overlayOnly); null otherwise. */
   via: MachineId | null;
   reason: string;
-}
-
-function quote(name: string): string {
-  return `"${name}"`;
 }
 
 function siteLabel(site: Site): string {

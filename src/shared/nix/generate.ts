@@ -14,7 +14,7 @@ import { internetInstance, machinesJson, sshdInstance, supportingInstanceNames }
 import { stableJson, type JsonValue } from './json';
 import { ownModuleDir, ownModuleFiles, ownModuleLibFile } from './modules';
 import { clanNix, configurationNix, flakeNix } from './nixFiles';
-import { quoteList } from './text';
+import { notesList } from './text';
 import { buildVpnPart } from './vpnInstance';
 
 // design -> the files of a Clan flake (CLAN.md section 1), as a pure function: the same design and options give
@@ -145,7 +145,7 @@ function commonNotes(ctx: GenerateContext, original: Design, options: GenerateOp
   if (hasInternet) {
     const listed = ctx.machines.filter((m) => (m.publicAddress?.trim() ?? '') !== '').map((m) => m.name);
     const one = listed.length === 1;
-    notes.push(`${quoteList(listed)} ${one ? 'is' : 'are'} listed in the internet service with ${one ? 'its public address' : 'their public addresses'}, so Clan's tools can reach ${one ? 'it' : 'them'} there.`);
+    notes.push(`${notesList(listed)} ${one ? 'is' : 'are'} listed in the internet service with ${one ? 'its public address' : 'their public addresses'}, so Clan's tools can reach ${one ? 'it' : 'them'} there.`);
   }
   return notes;
 }

@@ -1,15 +1,8 @@
-// Small helpers for the preview's sentences.
+import { quoteList } from '../text';
 
-/** Names in quotes as an English list: "a", "b" and "c"; longer lists end in "and N more". */
-export function quoteList(names: readonly string[], limit = 4): string {
-  const quoted = names.slice(0, limit).map((n) => `"${n}"`);
-  const more = names.length - quoted.length;
-  if (more > 0) return `${quoted.join(', ')} and ${more} more`;
-  if (quoted.length <= 1) return quoted.join('');
-  return `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
-}
+export { plural } from '../text';
 
-/** The singular or plural form by count. */
-export function plural(count: number, one: string, many: string): string {
-  return count === 1 ? one : many;
+/** The configuration notes name at most four machines in a list, then "and N more". */
+export function notesList(names: readonly string[]): string {
+  return quoteList(names, 4);
 }

@@ -8,7 +8,7 @@ import type { GenerateError } from './errors';
 import { nixStringList } from './escape';
 import type { JsonValue } from './json';
 import { ownModuleDir, type OwnModuleVpn } from './modules';
-import { plural, quoteList } from './text';
+import { notesList, plural } from './text';
 
 // The VPN instance in inventory.json, per VPN: which machines hold which role, and the settings each role's module
 // needs (public addresses, explicit ports, overlay addresses, relays). Also what the preview should say about it.
@@ -114,13 +114,13 @@ function publicMembers(ctx: GenerateContext): Machine[] {
 
 function portsNote(ctx: GenerateContext, machines: readonly Machine[], ports = publicPorts[ctx.vpn!]): string[] {
   if (machines.length === 0) return [];
-  return [`Open ${ports} to ${quoteList(names(machines))} in your hoster's firewall too; NixOS already opens ${plural(machines.length, 'it on that machine', 'it on those machines')}.`];
+  return [`Open ${ports} to ${notesList(names(machines))} in your hoster's firewall too; NixOS already opens ${plural(machines.length, 'it on that machine', 'it on those machines')}.`];
 }
 
 function unmanagedNote(ctx: GenerateContext): string[] {
   if (ctx.unmanagedMembers.length === 0) return [];
   return [
-    `${quoteList(names(ctx.unmanagedMembers))} ${ctx.unmanagedMembers.length === 1 ? 'has' : 'have'} a ${vpnDisplayNames[ctx.vpn!]} role but ${ctx.unmanagedMembers.length === 1 ? 'is' : 'are'} not managed by the app, so ${ctx.unmanagedMembers.length === 1 ? 'it is' : 'they are'} not in the flake: install the ${vpnDisplayNames[ctx.vpn!]} app there and join by hand.`,
+    `${notesList(names(ctx.unmanagedMembers))} ${ctx.unmanagedMembers.length === 1 ? 'has' : 'have'} a ${vpnDisplayNames[ctx.vpn!]} role but ${ctx.unmanagedMembers.length === 1 ? 'is' : 'are'} not managed by the app, so ${ctx.unmanagedMembers.length === 1 ? 'it is' : 'they are'} not in the flake: install the ${vpnDisplayNames[ctx.vpn!]} app there and join by hand.`,
   ];
 }
 
@@ -145,7 +145,7 @@ function zerotier(ctx: GenerateContext): Result<VpnPart, GenerateError> {
   const edges = overlayEdges(ctx);
   const notes = [
     "ZeroTier runs through clan-core's own zerotier service. Members find each other through ZeroTier's public root servers, run by ZeroTier Inc.; moons are your own roots.",
-    `Deploy the controller ${quoteList(names(controllers))} first: it admits the others and must be online when a machine joins. Adding a machine later means regenerating vars and redeploying the controller. Its first build may compile ZeroTier with the controller enabled, which takes a while.`,
+    `Deploy the controller ${notesList(names(controllers))} first: it admits the others and must be online when a machine joins. Adding a machine later means regenerating vars and redeploying the controller. Its first build may compile ZeroTier with the controller enabled, which takes a while.`,
     ...natNotes(ctx, edges),
     ...portsNote(ctx, moons.map((m) => m.machine)),
     ...unmanagedNote(ctx),
@@ -186,7 +186,7 @@ function wireguard(ctx: GenerateContext): Result<VpnPart, GenerateError> {
     machineConfig: new Map(),
     addresses: new Map(),
     notes: [
-      `WireGuard runs through clan-core's own wireguard service, hub and spoke: all traffic between peers goes through the controller ${quoteList(controllers.map((c) => c.machine.name))}, even inside one home. The instance name "${ctx.instance}" becomes the interface name.`,
+      `WireGuard runs through clan-core's own wireguard service, hub and spoke: all traffic between peers goes through the controller ${notesList(controllers.map((c) => c.machine.name))}, even inside one home. The instance name "${ctx.instance}" becomes the interface name.`,
       ...(designated === null ? [] : [`There are several controllers; every peer takes its address from "${designated}".`]),
       'Deploy the controllers first; adding or removing a machine means redeploying every member.',
       ...portsNote(ctx, controllers.map((c) => c.machine)),
@@ -219,7 +219,7 @@ function mycelium(ctx: GenerateContext): Result<VpnPart, GenerateError> {
     notes: [
       "Mycelium runs through clan-core's own mycelium service. It bootstraps through Threefold's public Mycelium nodes, and your machines' overlay addresses are reachable from the whole public Mycelium network: any port open in a machine's firewall is open there too.",
       ...(anchors.length > 0
-        ? [`The other members also peer directly with ${quoteList(names(anchors))} (set in their configuration.nix).`]
+        ? [`The other members also peer directly with ${notesList(names(anchors))} (set in their configuration.nix).`]
         : ['No member has a public address, so all peering between sites goes through the public nodes.']),
       ...portsNote(ctx, anchors),
       ...unmanagedNote(ctx),
@@ -239,7 +239,7 @@ function yggdrasil(ctx: GenerateContext): Result<VpnPart, GenerateError> {
     notes: [
       "Yggdrasil runs through clan-core's own yggdrasil service (marked experimental there). Machines on one network find each other by multicast; across sites they peer with the machines listed in the internet service.",
       ...(anchors.length > 0
-        ? [`${quoteList(names(anchors))} ${anchors.length === 1 ? 'is' : 'are'} the public peer${anchors.length === 1 ? '' : 's'}: traffic between homes behind NAT is routed through ${anchors.length === 1 ? 'it' : 'them'}.`]
+        ? [`${notesList(names(anchors))} ${anchors.length === 1 ? 'is' : 'are'} the public peer${anchors.length === 1 ? '' : 's'}: traffic between homes behind NAT is routed through ${anchors.length === 1 ? 'it' : 'them'}.`]
         : sites.size > 1
           ? ['No member has a public address, so machines in different sites behind NAT cannot reach each other. Add a VPS with a public address.']
           : []),
@@ -284,7 +284,7 @@ function easytier(ctx: GenerateContext): Result<VpnPart, GenerateError> {
       'easytier',
       { bootstrap: { machines: bootstraps.value }, peer: { machines: ctx.holders('peer').map((machine) => ({ machine })), settings: { port: 11010 } } },
       [
-        `Every member dials the bootstrap node${bootstraps.value.length === 1 ? '' : 's'} ${quoteList(bootstraps.value.map((b) => b.machine.name))}, then EasyTier connects members directly or relays through peers. The network secret is a shared Clan var. IPv4 addresses are handed out by EasyTier when the machines connect.`,
+        `Every member dials the bootstrap node${bootstraps.value.length === 1 ? '' : 's'} ${notesList(bootstraps.value.map((b) => b.machine.name))}, then EasyTier connects members directly or relays through peers. The network secret is a shared Clan var. IPv4 addresses are handed out by EasyTier when the machines connect.`,
         ...natNotes(ctx, edges),
         ...portsNote(ctx, bootstraps.value.map((b) => b.machine)),
       ],
@@ -360,9 +360,9 @@ function nebula(ctx: GenerateContext): Result<VpnPart, GenerateError> {
       'nebula',
       { lighthouse: { machines: lighthouses.value, settings: { network } }, peer: { machines: peers, settings: { network } } },
       [
-        `Overlay network ${network}; each machine's certificate is signed for its address (see inventory.json). ${plural(lighthouses.value.length, 'The lighthouse', 'The lighthouses')} ${quoteList(lighthouses.value.map((l) => l.machine.name))} also ${plural(lighthouses.value.length, 'relays', 'relay')} for machines that hole punching cannot reach.`,
+        `Overlay network ${network}; each machine's certificate is signed for its address (see inventory.json). ${plural(lighthouses.value.length, 'The lighthouse', 'The lighthouses')} ${notesList(lighthouses.value.map((l) => l.machine.name))} also ${plural(lighthouses.value.length, 'relays', 'relay')} for machines that hole punching cannot reach.`,
         relayedPeers.length > 0
-          ? `The NAT analysis expects hole punching to fail for ${quoteList(names(relayedPeers))}, so ${relayedPeers.length === 1 ? 'it advertises' : 'they advertise'} the lighthouses as relays.`
+          ? `The NAT analysis expects hole punching to fail for ${notesList(names(relayedPeers))}, so ${relayedPeers.length === 1 ? 'it advertises' : 'they advertise'} the lighthouses as relays.`
           : 'The NAT analysis expects hole punching to work everywhere, so no machine needs a relay.',
         'Certificates are valid for ten years. Adding or removing a machine means redeploying every member.',
         ...natNotes(ctx, edges),
@@ -387,8 +387,8 @@ function tinc(ctx: GenerateContext): Result<VpnPart, GenerateError> {
         peer: { machines: ctx.holders('peer').map((machine) => ({ machine, settings: { address: addresses.get(machine.name)! } })), settings: { network } },
       },
       [
-        `Overlay network ${network}. Members connect to the bootstrap node${bootstraps.value.length === 1 ? '' : 's'} ${quoteList(bootstraps.value.map((b) => b.machine.name))} and forward for each other where direct UDP fails (tinc 1.1).`,
-        ...(renamed.length > 0 ? [`Inside tinc, '-' in machine names is written as '_' (tinc allows only letters, digits and '_'): ${quoteList(renamed)}.`] : []),
+        `Overlay network ${network}. Members connect to the bootstrap node${bootstraps.value.length === 1 ? '' : 's'} ${notesList(bootstraps.value.map((b) => b.machine.name))} and forward for each other where direct UDP fails (tinc 1.1).`,
+        ...(renamed.length > 0 ? [`Inside tinc, '-' in machine names is written as '_' (tinc allows only letters, digits and '_'): ${notesList(renamed)}.`] : []),
         'Adding or removing a machine means redeploying every member (each holds the others\' host keys).',
         ...natNotes(ctx, overlayEdges(ctx)),
         ...portsNote(ctx, bootstraps.value.map((b) => b.machine)),
@@ -413,7 +413,7 @@ function vpncloud(ctx: GenerateContext): Result<VpnPart, GenerateError> {
         peer: { machines: ctx.holders('peer').map((machine) => ({ machine, settings: { address: addresses.get(machine.name)! } })), settings: { network, port: 17000 } },
       },
       [
-        `Overlay network ${network}. Members join through the seed${seeds.length === 1 ? '' : 's'} ${quoteList(names(seeds))}; only members' keys are trusted. VpnCloud does not relay for other peers, so machines that cannot reach each other directly stay cut off.`,
+        `Overlay network ${network}. Members join through the seed${seeds.length === 1 ? '' : 's'} ${notesList(names(seeds))}; only members' keys are trusted. VpnCloud does not relay for other peers, so machines that cannot reach each other directly stay cut off.`,
         ...natNotes(ctx, overlayEdges(ctx)),
         ...portsNote(ctx, seeds),
       ],

@@ -18,6 +18,7 @@ import {
   vpnComparisonSchema,
   vpnRoleSchema,
 } from './design';
+import { defaultDesignMeta, defaultVpnSettings } from './designDefaults';
 
 // The restore pass: the second safety net after migrations, for files edited by hand, damaged, or written by a
 // buggy build. It works the Excalidraw way (packages/excalidraw/data/restore.ts, restoreElements): each record is
@@ -367,8 +368,6 @@ function restoreLink(entry: Entry, id: string, tally: Tally): Link | undefined {
   return fields.value;
 }
 
-const defaultDesignSettings = { clanName: 'family', domain: 'clan', description: '' };
-const defaultVpn = { id: null, instance: 'mesh' };
 
 /**
  * Repairs an untrusted design value (after migrations) into a design that passes the schema, and reports what it
@@ -378,11 +377,11 @@ export function restoreDesign(input: unknown): Result<{ design: Design; report: 
   if (!isObject(input)) return err({ path: 'design', message: `expected an object, found ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}` });
   const tally = new Tally();
 
-  let settings = defaultDesignSettings;
+  let settings: { clanName: string; domain: string; description: string } = defaultDesignMeta;
   if (!Object.hasOwn(input, 'meta')) tally.add('filledMissingFields', 'designSettings');
   else if (!isObject(input.meta)) tally.add('resetInvalidFields', 'designSettings');
   else {
-    const fields = restoreFields(input.meta, defaultDesignSettings, designMetaSchema.shape, []);
+    const fields = restoreFields(input.meta, defaultDesignMeta, designMetaSchema.shape, []);
     countFields(tally, 'designSettings', fields);
     settings = fields.value;
   }
@@ -476,7 +475,7 @@ function restoreVpn(raw: unknown, design: Design, machines: IdIndex, tally: Tall
     tally.add('resetInvalidFields', 'vpnChoice');
     return;
   }
-  const fields = restoreFields(raw, defaultVpn, { id: z.enum(vpnIds).nullable(), instance: vpnChoiceSchema.shape.instance }, []);
+  const fields = restoreFields(raw, defaultVpnSettings, { id: z.enum(vpnIds).nullable(), instance: vpnChoiceSchema.shape.instance }, []);
   let rolesMissing = false;
   let rolesInvalid = false;
   const roles: Record<string, string[]> = {};

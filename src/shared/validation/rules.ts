@@ -21,6 +21,7 @@ import {
   sshUserPattern,
 } from './syntax';
 import type { Fix, Problem, Rule, Severity } from './types';
+import { quote as q, quoteList } from '../text';
 
 // The validation rules. Each rule reads a shared RuleContext whose indexes are built once per validation, so the
 // whole run stays linear in the design size (the 1,000-machine target is 5 ms); nothing here loops over machine
@@ -158,18 +159,10 @@ function problem(code: RuleCode, severity: Severity, message: string, itemIds: r
   return fix === undefined ? { code, severity, message, itemIds: [...itemIds] } : { code, severity, message, itemIds: [...itemIds], fix };
 }
 
-const q = (text: string): string => `"${text}"`;
 const machineLabel = (m: Machine): string => (m.name.trim() === '' ? 'an unnamed machine' : q(m.name));
 const siteLabel = (s: Site): string => (s.name.trim() === '' ? `an unnamed ${siteKindLabels[s.kind].toLowerCase()} site` : q(s.name));
 const roleLabel = (r: VpnRole): string => r.label.charAt(0).toLowerCase() + r.label.slice(1);
 
-function listNames(names: readonly string[], limit = 3): string {
-  const shown = names.slice(0, limit).map(q);
-  const more = names.length - shown.length;
-  if (more > 0) return `${shown.join(', ')} and ${more} more`;
-  if (shown.length <= 1) return shown.join('');
-  return `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
-}
 
 const numberWords = ['no', 'one', 'two', 'three', 'four', 'five'];
 const say = (n: number): string => numberWords[n] ?? String(n);
@@ -314,7 +307,7 @@ const machineNameReserved: RuleDefinition = {
           problem(
             'machineNameReserved',
             'warning',
-            `The machine name ${q(m.name)} is also a tag used on ${listNames(tagged!.map((t) => t.name))}, so role assignments by machine and by tag become easy to confuse. Rename the machine, for example to ${q(name)}, or rename the tag.`,
+            `The machine name ${q(m.name)} is also a tag used on ${quoteList(tagged!.map((t) => t.name), 3)}, so role assignments by machine and by tag become easy to confuse. Rename the machine, for example to ${q(name)}, or rename the tag.`,
             [m.id],
             fix,
           ),
@@ -337,7 +330,7 @@ const tagReserved: RuleDefinition = {
         problem(
           'tagReserved',
           'error',
-          `The tag ${q(tag)} is set on ${listNames(machines.map((m) => m.name))}. Clan computes the tags "all", "nixos" and "darwin" itself, and defining them by hand breaks evaluation. Remove the tag; Clan adds it wherever it applies.`,
+          `The tag ${q(tag)} is set on ${quoteList(machines.map((m) => m.name), 3)}. Clan computes the tags "all", "nixos" and "darwin" itself, and defining them by hand breaks evaluation. Remove the tag; Clan adds it wherever it applies.`,
           machines.map((m) => m.id),
           makeFix('removeTag', `Remove the tag ${q(tag)}`, { tag }),
         ),
@@ -626,7 +619,7 @@ const vpnRoleCount: RuleDefinition = {
           problem(
             'vpnRoleCount',
             'error',
-            `${spec.name} allows ${countPhrase(role)} ${roleLabel(role)}, but ${say(list.length)} machines have that role: ${listNames(list.map((m) => m.name), 5)}. Clan refuses the configuration; keep the role on ${role.max === 1 ? 'one machine' : `at most ${say(role.max)}`} and remove it from the others.`,
+            `${spec.name} allows ${countPhrase(role)} ${roleLabel(role)}, but ${say(list.length)} machines have that role: ${quoteList(list.map((m) => m.name), 5)}. Clan refuses the configuration; keep the role on ${role.max === 1 ? 'one machine' : `at most ${say(role.max)}`} and remove it from the others.`,
             list.map((m) => m.id),
           ),
         );
@@ -696,7 +689,7 @@ const vpnRoleRecords: RuleDefinition = {
           problem(
             'vpnRoleOnMissingMachine',
             'warning',
-            `VPN roles (${listNames(roles)}) are still assigned to a machine that no longer exists (${id}). They are ignored; remove them to keep the design tidy.`,
+            `VPN roles (${quoteList(roles, 3)}) are still assigned to a machine that no longer exists (${id}). They are ignored; remove them to keep the design tidy.`,
             [id],
             makeFix('removeRoleEntry', 'Remove the leftover roles', { machineId: id }),
           ),
@@ -710,7 +703,7 @@ const vpnRoleRecords: RuleDefinition = {
           problem(
             'vpnRoleUnknown',
             'error',
-            `${capitalize(machineLabel(m))} has the role ${q(r)}, which ${spec.name} does not have (its roles are ${listNames(spec.roles.map((x) => x.id), 5)}). Clan would stop with an "unmatched roles" error. Remove the role.`,
+            `${capitalize(machineLabel(m))} has the role ${q(r)}, which ${spec.name} does not have (its roles are ${quoteList(spec.roles.map((x) => x.id), 5)}). Clan would stop with an "unmatched roles" error. Remove the role.`,
             [m.id],
             makeFix('removeRole', `Remove the role ${q(r)}`, { machineId: m.id, role: r }),
           ),

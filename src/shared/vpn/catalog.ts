@@ -1,5 +1,6 @@
 import type { Design, Machine, MachineId, MachineKind, NatType } from '../model/types';
 import { vpnDisplayNames, type VpnId } from './ids';
+import { compareText } from '../text';
 
 // The VPN catalog: what the designer needs to know about each of the ten VPNs to predict paths, assign roles and
 // validate a design. Sources: CLAN.md sections 2, 3 and 5 (clan-core services and our own modules) and the
@@ -425,10 +426,6 @@ export function rankHubCandidates(design: Design, publicOnly: boolean): Machine[
   }
   scored.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2] || compareText(a.machine.name, b.machine.name) || compareText(a.machine.id, b.machine.id));
   return scored.map((s) => s.machine);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

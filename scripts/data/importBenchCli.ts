@@ -3,9 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runImportBench } from './importBench';
 
-// Entry of `npm run data:import` (bundled to out/main/importBench.js); the logic lives in importBench.ts so tests
-// can call it without a process. The repository root is found from this file's location, so the command works
-// from the source tree and from out/.
+// Entry of `npm run data:import` (run with tsx: a maintainer's data pipeline, not part of the app's bundles); the
+// logic lives in importBench.ts so tests can call it without a process. The repository root is found from this
+// file's location.
 
 function findRepoRoot(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {

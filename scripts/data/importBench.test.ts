@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { getCell } from '../../shared/bench/query';
+import { getCell } from '../../src/shared/bench/query';
 import { assertNothingSensitive, classifyError, importBench, parseDuration, roundValue, runImportBench, serializeDataset } from './importBench';
 
 // A small synthetic copy of the vpn-bench layout: the no-VPN reference and WireGuard in baseline and low, plus a

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { failureCategoryDefinitions, flagDefinitions, profileTexts, workloadDefinitions } from '../../shared/bench/definitions';
-import { loadDataset } from '../../shared/bench/load';
+import { failureCategoryDefinitions, flagDefinitions, profileTexts, workloadDefinitions } from '../../src/shared/bench/definitions';
+import { loadDataset } from '../../src/shared/bench/load';
 import {
   BENCH_FORMAT,
   BENCH_FORMAT_VERSION,
@@ -24,7 +24,8 @@ import {
   type SeriesInfo,
   type Spread,
   type WorkloadId,
-} from '../../shared/bench/schema';
+} from '../../src/shared/bench/schema';
+import { errnoOf } from '../../src/main/errno';
 
 // `npm run data:import`: turns the vpn-bench reference data (../shared/vpn-bench-data, see its SOURCE.md and
 // SCHEMA.md) into resources/bench/vpn-bench.json. Only numbers and short failure categories leave the raw files:
@@ -151,7 +152,7 @@ async function readJson(file: string): Promise<Json | undefined> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errnoOf(error) === 'ENOENT') return undefined;
     throw error;
   }
   try {
@@ -166,7 +167,7 @@ async function listDirs(dir: string): Promise<string[]> {
     const entries = await readdir(dir, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (errnoOf(error) === 'ENOENT') return [];
     throw error;
   }
 }
