@@ -13,8 +13,8 @@ const nodeOnlyPackagePaths = `(?:^|/)node_modules/(?:@types/)?(?:${alternation([
 const uiPackagePaths = '(?:^|/)node_modules/(?:react|react-dom|@xyflow/[^/]+|zustand|zundo)/';
 /** Electron itself. */
 const electronPath = '(?:^|/)node_modules/electron/';
-/** Modules that hold ids saved in design files: they import nothing, so no feature can change what files hold. */
-const fileFormatLeaves = '^src/shared/(?:schema/[^/]+Ids|vpn/ids)\\.ts$';
+/** Modules that hold ids and defaults saved in design files: they import nothing, so no feature can change what files hold. */
+const fileFormatLeaves = '^src/shared/(?:schema/(?:[^/]+Ids|designDefaults)|vpn/ids)\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -87,7 +87,7 @@ module.exports = {
     {
       name: 'file-format-ids-are-leaves',
       severity: 'error',
-      comment: 'The ids design files hold are defined in modules that import nothing of the app, so no feature change can change them.',
+      comment: 'The ids and defaults design files hold are defined in modules that import nothing of the app, so no feature change can change them.',
       from: { path: fileFormatLeaves },
       to: { path: '^src/' },
     },

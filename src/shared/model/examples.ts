@@ -1,13 +1,14 @@
 import { assignDefaultRoles } from '../vpn/catalog';
 import type { IdSource } from './ids';
-import { setVpn, updateMachine } from './ops';
+import { setDeploySettings, setVpn, updateMachine } from './ops';
 import { buildDesignFromAnswers, templates } from './templates';
 import type { Design, MachineId } from './types';
 
 /**
  * The example designs shipped under resources/examples/: the two wizard templates filled in the way a user
  * would finish them (SSH addresses from the documentation ranges, the VPS's public address, a VPN chosen for
- * the three households so their machines are reachable once it is up).
+ * the three households so their machines are reachable once it is up, and the VPS as the vars helper, which makes the
+ * keys and certificates when the admin's computer has no Nix).
  */
 export function buildExamples(ids: () => IdSource): { fileName: string; design: Design }[] {
   const byName = (design: Design, name: string) => Object.values(design.machines).find((m) => m.name === name)!.id as MachineId;
@@ -29,8 +30,9 @@ export function buildExamples(ids: () => IdSource): { fileName: string; design: 
     { vps: '203.0.113.10', 'home-server': 'home.example.org' },
   );
   households = setVpn(households, 'zerotier', assignDefaultRoles(households, 'zerotier'));
+  const withVarsHelper = (design: Design) => setDeploySettings(design, { varsHelper: byName(design, 'vps') });
   return [
-    { fileName: 'home-and-vps.clan-design.json', design: homeAndVps },
-    { fileName: 'three-households.clan-design.json', design: households },
+    { fileName: 'home-and-vps.clan-design.json', design: withVarsHelper(homeAndVps) },
+    { fileName: 'three-households.clan-design.json', design: withVarsHelper(households) },
   ];
 }

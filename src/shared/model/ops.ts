@@ -1,9 +1,9 @@
 import { createDefaultComparison } from '../schema/design';
 import type { VpnId } from '../vpn/ids';
 import { isMachineId, isSiteId, type IdSource } from './ids';
-import type { Design, Link, LinkId, Machine, MachineId, Site, SiteId } from './types';
+import type { DeploySettings, Design, Link, LinkId, Machine, MachineId, Site, SiteId } from './types';
 import { byNameThenId } from '../text';
-import { defaultDesignMeta, defaultVpnSettings } from '../schema/designDefaults';
+import { concurrencyRange, defaultDeploySettings, defaultDesignMeta, defaultVpnSettings, rollbackSecondsRange } from '../schema/designDefaults';
 
 // Pure operations on a design. Each returns a new design and never mutates its input; unchanged records keep
 // their identity so the canvas can skip them.
@@ -24,6 +24,7 @@ export function createEmptyDesign(clanName: string = defaultDesignMeta.clanName,
     vpn: { ...defaultVpnSettings, roles: {} },
     admin: { siteId: null },
     comparison: createDefaultComparison(),
+    deploy: { ...defaultDeploySettings },
   };
 }
 
@@ -154,11 +155,13 @@ export interface DeletionReport {
   /** VPN roles that disappear with their machines, as "machine name: role". */
   roles: string[];
   adminLocationCleared: boolean;
+  /** The vars helper was among the deleted machines, so none is chosen any more. */
+  varsHelperCleared: boolean;
 }
 
 /**
  * Deletes sites, machines and links. A deleted site takes its machines with it; a deleted machine takes its
- * links and VPN roles. Returns the new design and what went.
+ * links, VPN roles and its place as the vars helper. Returns the new design and what went.
  */
 export function deleteItems(design: Design, ids: readonly string[]): { design: Design; report: DeletionReport } {
   const siteIds = new Set(ids.filter(isSiteId).filter((id) => design.sites[id] !== undefined));
@@ -184,6 +187,7 @@ export function deleteItems(design: Design, ids: readonly string[]): { design: D
     return out;
   };
   const adminLocationCleared = design.admin.siteId !== null && siteIds.has(design.admin.siteId);
+  const varsHelperCleared = design.deploy.varsHelper !== null && machineIds.has(design.deploy.varsHelper);
   const changed = siteIds.size + machineIds.size + linkIds.size > 0;
   const next: Design = !changed
     ? design
@@ -194,8 +198,9 @@ export function deleteItems(design: Design, ids: readonly string[]): { design: D
         links: omit(design.links, linkIds),
         vpn: roles.length === 0 && Object.keys(newRoles).length === Object.keys(design.vpn.roles).length ? design.vpn : { ...design.vpn, roles: newRoles },
         admin: adminLocationCleared ? { siteId: null } : design.admin,
+        deploy: varsHelperCleared ? { ...design.deploy, varsHelper: null } : design.deploy,
       };
-  return { design: next, report: { sites: [...siteIds], machines: [...machineIds], links: [...linkIds], roles, adminLocationCleared } };
+  return { design: next, report: { sites: [...siteIds], machines: [...machineIds], links: [...linkIds], roles, adminLocationCleared, varsHelperCleared } };
 }
 
 /** Turns any text into a valid machine name: lowercase letters, digits and '-', 1..63 characters. */
@@ -303,6 +308,25 @@ export function setVpn(design: Design, id: VpnId | null, roles: Record<MachineId
 export function setAdminSite(design: Design, siteId: SiteId | null): Design {
   if (design.admin.siteId === siteId) return design;
   return { ...design, admin: { siteId } };
+}
+
+/** A whole number within a range, or undefined for a value that is not a finite number. */
+function clampWhole(value: number, range: { readonly min: number; readonly max: number }): number | undefined {
+  return Number.isFinite(value) ? Math.min(range.max, Math.max(range.min, Math.round(value))) : undefined;
+}
+
+/**
+ * Changes deploy settings. Numbers are rounded and kept within their ranges (what the file format accepts), a value
+ * that is not a finite number is ignored, and a vars helper must be a machine of the design (or null: none). Only
+ * what is given changes; a patch that changes nothing returns the same design.
+ */
+export function setDeploySettings(design: Design, patch: Partial<DeploySettings>): Design {
+  const next: DeploySettings = { ...design.deploy };
+  if (patch.varsHelper !== undefined && (patch.varsHelper === null || design.machines[patch.varsHelper] !== undefined)) next.varsHelper = patch.varsHelper;
+  if (patch.rollbackSeconds !== undefined) next.rollbackSeconds = clampWhole(patch.rollbackSeconds, rollbackSecondsRange) ?? next.rollbackSeconds;
+  if (patch.concurrency !== undefined) next.concurrency = clampWhole(patch.concurrency, concurrencyRange) ?? next.concurrency;
+  const same = next.varsHelper === design.deploy.varsHelper && next.rollbackSeconds === design.deploy.rollbackSeconds && next.concurrency === design.deploy.concurrency;
+  return same ? design : { ...design, deploy: next };
 }
 
 /** The machines in a site, in a stable order (by name). */

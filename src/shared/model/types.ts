@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type {
   cpuArchs,
+  deploySettingsSchema,
   designSchema,
   linkIdSchema,
   linkKinds,
@@ -42,5 +43,7 @@ export type Machine = z.infer<typeof machineSchema>;
 export type SshTarget = z.infer<typeof sshTargetSchema>;
 /** A drawn link. */
 export type Link = z.infer<typeof linkSchema>;
+/** How the network is deployed: the vars helper, the rollback time limit and the concurrency. */
+export type DeploySettings = z.infer<typeof deploySettingsSchema>;
 /** A whole design. */
 export type Design = z.infer<typeof designSchema>;

@@ -72,7 +72,7 @@ describe('the ids design files store', () => {
 describe('the VPN ids design files store (vpn/ids.ts, also a module that imports nothing)', () => {
   test('are exactly the saved strings, and cover the VPN of every frozen fixture', () => {
     expect(vpnIds).toEqual(['easytier', 'headscale', 'hyprspace', 'mycelium', 'nebula', 'tinc', 'vpncloud', 'wireguard', 'yggdrasil', 'zerotier']);
-    for (const version of [0, 1, 2]) {
+    for (const version of [0, 1, 2, 3]) {
       const { design } = JSON.parse(readFileSync(new URL(`./fixtures/design-v${version}.json`, import.meta.url), 'utf8')) as { design: { vpn: { id: string | null } } };
       if (design.vpn.id !== null) expect(vpnIds, `design-v${version}.json`).toContain(design.vpn.id);
     }

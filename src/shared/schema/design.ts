@@ -14,11 +14,12 @@ import {
   type LeaderboardWorkloadId,
   type PriorityId,
 } from './comparisonIds';
+import { concurrencyRange, rollbackSecondsRange } from './designDefaults';
 
 // The design document: everything the user draws and chooses, saved in the project file and tracked by undo.
 // Records are plain JSON keyed by branded ids; positions are part of the document so the layout round-trips.
-// Every id and default it stores comes from a module that imports nothing (comparisonIds.ts, vpn/ids.ts), never from
-// a feature, so renaming something in the leaderboard or the advisor cannot change what files hold.
+// Every id and default it stores comes from a module that imports nothing (comparisonIds.ts, designDefaults.ts,
+// vpn/ids.ts), never from a feature, so renaming something in the leaderboard or the advisor cannot change what files hold.
 
 /** Id of a site (branded: the compiler rejects a machine id where a site id is expected). */
 export const siteIdSchema = z.string().regex(/^site_[A-Za-z0-9_-]{1,40}$/).brand<'SiteId'>();
@@ -169,6 +170,23 @@ export function createDefaultComparison(): VpnComparison {
   };
 }
 
+/**
+ * How the network is deployed, saved with it (since format version 3, AddDeploySettings). Whether a chosen vars
+ * helper can do its job (managed, with an SSH address, reachable before the VPN is up) is for the validation rules:
+ * the file keeps the choice as the user made it.
+ */
+export const deploySettingsSchema = z.object({
+  /** The managed NixOS machine that runs Clan's vars generators when this computer has no Nix; null: none chosen. */
+  varsHelper: machineIdSchema.nullable(),
+  /** Seconds a machine waits for the app to confirm a switch over a new SSH connection before it rolls back. */
+  rollbackSeconds: z.number().int().min(rollbackSecondsRange.min).max(rollbackSecondsRange.max),
+  /** How many machines of one deploy wave are deployed at once. */
+  concurrency: z.number().int().min(concurrencyRange.min).max(concurrencyRange.max),
+});
+
+/** How the network is deployed: the vars helper, the rollback time limit and the concurrency. */
+export type DeploySettings = z.infer<typeof deploySettingsSchema>;
+
 /** A whole design. */
 export const designSchema = z.object({
   meta: designMetaSchema,
@@ -178,4 +196,5 @@ export const designSchema = z.object({
   vpn: vpnChoiceSchema,
   admin: adminSchema,
   comparison: vpnComparisonSchema,
+  deploy: deploySettingsSchema,
 });

@@ -5,6 +5,7 @@ import { createEmptyDesign, makeMachine, makeSite, putLink, putMachine, putSite 
 import type { Design, LinkId, MachineId, SiteId } from '../model/types';
 import { vpnIds } from '../vpn/ids';
 import { cpuArchs, createDefaultComparison, designSchema, linkKinds, linkQualities, machineKinds, natTypes, siteKinds } from './design';
+import { concurrencyRange, rollbackSecondsRange } from './designDefaults';
 import { DESIGN_FILE_KIND, serializeDesign } from './envelope';
 import { loadDesignFile, type LoadedDesign } from './load';
 import { CURRENT_FORMAT_VERSION } from './migrations';
@@ -26,14 +27,15 @@ function errorOf(text: string) {
 describe('the frozen version 1 fixture', () => {
   const value = loaded(fixture('design-v1.json'));
 
-  test('migrates to the current version through AddVpnComparison, without repairs', () => {
+  test('migrates to the current version through AddVpnComparison and AddDeploySettings, without repairs', () => {
     expect(value.formatVersion).toBe(CURRENT_FORMAT_VERSION);
     expect(value.migratedFrom).toBe(1);
     expect(value.repairs).toEqual([]);
   });
 
-  test('gets the default VPN comparison settings', () => {
+  test('gets the default VPN comparison and deploy settings', () => {
     expect(value.design.comparison).toEqual(createDefaultComparison());
+    expect(value.design.deploy).toEqual(createEmptyDesign().deploy);
   });
 
   test('keeps the three sites with their NAT types', () => {
@@ -70,10 +72,14 @@ describe('the frozen version 1 fixture', () => {
 describe('the frozen version 2 fixture', () => {
   const value = loaded(fixture('design-v2.json'));
 
-  test('loads cleanly, without migration or repairs', () => {
-    expect(value.formatVersion).toBe(2);
-    expect(value.migratedFrom).toBeUndefined();
+  test('migrates to the current version through AddDeploySettings, without repairs', () => {
+    expect(value.formatVersion).toBe(CURRENT_FORMAT_VERSION);
+    expect(value.migratedFrom).toBe(2);
     expect(value.repairs).toEqual([]);
+  });
+
+  test('gets the default deploy settings: no vars helper chosen, a rollback after 90 seconds, four machines at once', () => {
+    expect(value.design.deploy).toEqual({ varsHelper: null, rollbackSeconds: 90, concurrency: 4 });
   });
 
   test('keeps the VPN comparison the user chose', () => {
@@ -98,6 +104,31 @@ describe('the frozen version 2 fixture', () => {
   });
 });
 
+describe('the frozen version 3 fixture', () => {
+  const value = loaded(fixture('design-v3.json'));
+
+  test('loads cleanly, without migration or repairs', () => {
+    expect(value.formatVersion).toBe(3);
+    expect(value.migratedFrom).toBeUndefined();
+    expect(value.repairs).toEqual([]);
+  });
+
+  test('keeps the deploy settings the user chose: the VPS makes the vars, three minutes to confirm, two at once', () => {
+    expect(value.design.deploy).toEqual({ varsHelper: 'mach_vps', rollbackSeconds: 180, concurrency: 2 });
+  });
+
+  test('has the same design as the version 2 fixture apart from the deploy settings', () => {
+    const v2 = loaded(fixture('design-v2.json')).design;
+    expect({ ...value.design, deploy: v2.deploy }).toEqual(v2);
+  });
+
+  test('round-trips to identical bytes, at the current version', () => {
+    const text = serializeDesign(value.design, '0.1.0');
+    expect(JSON.parse(text)).toMatchObject({ formatVersion: CURRENT_FORMAT_VERSION, design: { deploy: value.design.deploy } });
+    expect(serializeDesign(loaded(text).design, '0.1.0')).toBe(text);
+  });
+});
+
 describe('the frozen version 0 (pre-release) fixture', () => {
   test('migrates through InitialFormat and reports where it came from', () => {
     const value = loaded(fixture('design-v0.json'));
@@ -106,6 +137,7 @@ describe('the frozen version 0 (pre-release) fixture', () => {
     expect(value.repairs).toEqual([]);
     expect(value.design.vpn).toEqual({ id: 'wireguard', instance: 'wg', roles: { mach_server: ['controller'] } });
     expect(value.design.comparison).toEqual(createDefaultComparison());
+    expect(value.design.deploy).toEqual(createEmptyDesign().deploy);
   });
 });
 
@@ -183,7 +215,12 @@ const sampleDesign = (): Design => {
   design = putMachine(design, makeMachine('mach_2' as MachineId, { name: 'two', siteId: 'site_a' as SiteId, tags: ['x', 'y'] }));
   design = putMachine(design, makeMachine('mach_1' as MachineId, { name: 'one', kind: 'phone', ssh: { host: 'h', port: 22, user: 'root' } }));
   design = putLink(design, { id: 'link_1' as LinkId, kind: 'portForward', source: 'site_a', target: 'mach_2', ports: { external: 443, internal: 8443 }, label: 'https', meta: {} });
-  return { ...design, vpn: { id: 'nebula', instance: 'mesh', roles: { ['mach_2' as MachineId]: ['lighthouse'], ['mach_1' as MachineId]: ['peer'] } }, admin: { siteId: 'site_a' as SiteId } };
+  return {
+    ...design,
+    vpn: { id: 'nebula', instance: 'mesh', roles: { ['mach_2' as MachineId]: ['lighthouse'], ['mach_1' as MachineId]: ['peer'] } },
+    admin: { siteId: 'site_a' as SiteId },
+    deploy: { varsHelper: 'mach_2' as MachineId, rollbackSeconds: 600, concurrency: 8 },
+  };
 };
 
 describe('round trip', () => {
@@ -234,8 +271,10 @@ describe('round trip', () => {
       linkKinds: fc.array(fc.constantFrom(...linkKinds), { maxLength: 4 }),
       vpn: fc.option(fc.constantFrom(...vpnIds)),
       picks: fc.array(fc.nat(), { minLength: 12, maxLength: 12 }),
+      rollbackSeconds: fc.integer({ min: rollbackSecondsRange.min, max: rollbackSecondsRange.max }),
+      concurrency: fc.integer({ min: concurrencyRange.min, max: concurrencyRange.max }),
     })
-    .map(({ sites, machines, linkKinds: kinds, vpn, picks }): Design => {
+    .map(({ sites, machines, linkKinds: kinds, vpn, picks, rollbackSeconds, concurrency }): Design => {
       let design = createEmptyDesign();
       for (const s of sites) design = putSite(design, s);
       machines.forEach((m, index) => {
@@ -251,7 +290,8 @@ describe('round trip', () => {
       }
       const roles: Record<string, string[]> = {};
       for (const m of machines.slice(0, 3)) roles[m.id] = ['peer'];
-      return { ...design, vpn: { id: vpn, instance: 'mesh', roles }, admin: { siteId: sites[0]?.id ?? null } };
+      const varsHelper = machines.length === 0 || picks[11]! % 2 === 0 ? null : machines[picks[11]! % machines.length]!.id;
+      return { ...design, vpn: { id: vpn, instance: 'mesh', roles }, admin: { siteId: sites[0]?.id ?? null }, deploy: { varsHelper, rollbackSeconds, concurrency } };
     });
 
   test('any valid design round-trips to an equal design and identical bytes (property)', () => {

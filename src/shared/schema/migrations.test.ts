@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { createEmptyDesign } from '../model/ops';
 import { createDefaultComparison } from './design';
 import { DESIGN_FILE_KIND } from './envelope';
 import { loadDesignFile } from './load';
@@ -23,8 +24,8 @@ describe('the app migration list', () => {
   test('starts with InitialFormat at version 1, and the current version is the last step', () => {
     expect(migrations[0]).toMatchObject({ version: 1, name: 'InitialFormat' });
     expect(CURRENT_FORMAT_VERSION).toBe(migrations[migrations.length - 1]!.version);
-    expect(CURRENT_FORMAT_VERSION).toBe(2);
-    expect(migrations.map((m) => m.name)).toEqual(['InitialFormat', 'AddVpnComparison']);
+    expect(CURRENT_FORMAT_VERSION).toBe(3);
+    expect(migrations.map((m) => m.name)).toEqual(['InitialFormat', 'AddVpnComparison', 'AddDeploySettings']);
   });
 
   test('InitialFormat turns a pre-release design into the same design', () => {
@@ -45,6 +46,23 @@ describe('the app migration list', () => {
   test('AddVpnComparison keeps an existing comparison and passes non-objects on for the loader to report', () => {
     const step = migrations[1]!;
     const existing = { comparison: { profile: 'high' } };
+    expect(step.up(existing)).toEqual(existing);
+    for (const value of [null, 'design', 42, [1, 2]]) expect(step.up(value)).toEqual(value);
+  });
+
+  test('AddDeploySettings adds the version 3 defaults, which equal the deploy settings of a new design', () => {
+    const step = migrations[2]!;
+    const design = { machines: { mach_vps: { id: 'mach_vps' } }, comparison: {} };
+    const next = step.up(design) as Record<string, unknown>;
+    expect(next).toEqual({ ...design, deploy: { varsHelper: null, rollbackSeconds: 90, concurrency: 4 } });
+    expect(next.deploy).toEqual(createEmptyDesign().deploy);
+    expect(design).not.toHaveProperty('deploy');
+    expect((step.up(design) as Record<string, unknown>).deploy).not.toBe(next.deploy);
+  });
+
+  test('AddDeploySettings keeps existing deploy settings and passes non-objects on for the loader to report', () => {
+    const step = migrations[2]!;
+    const existing = { deploy: { varsHelper: 'mach_vps', rollbackSeconds: 300, concurrency: 8 } };
     expect(step.up(existing)).toEqual(existing);
     for (const value of [null, 'design', 42, [1, 2]]) expect(step.up(value)).toEqual(value);
   });

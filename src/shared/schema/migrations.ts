@@ -70,12 +70,23 @@ function addVpnComparison(design: unknown): unknown {
   };
 }
 
+/**
+ * Step 3: adds `deploy` with the defaults of version 3: no vars helper chosen, a rollback after 90 seconds, four
+ * machines of a wave at once. Written out for the same reason as in step 2; non-objects and an existing field pass.
+ */
+function addDeploySettings(design: unknown): unknown {
+  if (typeof design !== 'object' || design === null || Array.isArray(design) || Object.hasOwn(design, 'deploy')) return design;
+  return { ...design, deploy: { varsHelper: null, rollbackSeconds: 90, concurrency: 4 } };
+}
+
 /** Every step of the design file format, oldest first. */
 export const migrations: readonly Migration[] = defineMigrations([
   // Pre-release files (formatVersion 0) already have the version-1 shape.
   { version: 1, name: 'InitialFormat', up: (design) => design },
   // Version 2 keeps the VPN comparison (leaderboard profile, weights, sort; advisor priorities) in the design.
   { version: 2, name: 'AddVpnComparison', up: addVpnComparison },
+  // Version 3 keeps the deploy settings (vars helper, rollback time limit, concurrency) in the design.
+  { version: 3, name: 'AddDeploySettings', up: addDeploySettings },
 ]);
 
 /** The format version this build reads and writes: computed from the list, never edited by hand. */

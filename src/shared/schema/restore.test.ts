@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { createEmptyDesign, makeMachine, makeSite } from '../model/ops';
 import type { Design } from '../model/types';
-import { createDefaultComparison, designSchema, vpnComparisonSchema } from './design';
+import { createDefaultComparison, deploySettingsSchema, designSchema, vpnComparisonSchema } from './design';
 import { loadDesignFile } from './load';
 import { describeRepair, MAX_META_DEPTH, repairKinds, repairSubjects, restoreDesign, type RepairReport } from './restore';
 
@@ -337,6 +337,84 @@ describe('the VPN comparison (format 2)', () => {
     const { design, report } = restore(input);
     expect(design.comparison).toEqual(chosen);
     expect(report).toEqual([]);
+  });
+});
+
+describe('the deploy settings (format 3)', () => {
+  const defaults = () => createEmptyDesign().deploy;
+
+  test('fills a missing section with the defaults and says so', () => {
+    const input = cleanJson();
+    delete input.deploy;
+    const { design, report } = restore(input);
+    expect(design.deploy).toEqual(defaults());
+    expect(report).toEqual([
+      { kind: 'filledMissingFields', subject: 'deploySettings', count: 1, message: 'Filled in missing deploy settings (vars helper, rollback time limit or concurrency) with defaults' },
+    ]);
+  });
+
+  test('resets a section that is not an object', () => {
+    const input = cleanJson();
+    input.deploy = [90, 4];
+    const { design, report } = restore(input);
+    expect(design.deploy).toEqual(defaults());
+    expect(summary(report)).toEqual(['resetInvalidFields/deploySettings=1']);
+  });
+
+  test('resets each number that is out of range or not a whole number on its own, keeping the helper', () => {
+    const input = cleanJson();
+    input.deploy = { varsHelper: 'mach_b', rollbackSeconds: 5, concurrency: 2.5 };
+    const { design, report } = restore(input);
+    expect(design.deploy).toEqual({ varsHelper: 'mach_b', rollbackSeconds: 90, concurrency: 4 });
+    expect(summary(report)).toEqual(['resetInvalidFields/deploySettings=1']);
+    expect(report[0]!.message).toBe('Reset deploy settings that could not be read (rollback time limit or concurrency) to their defaults');
+  });
+
+  test('clears a vars helper that names no machine, and says the deploy will suggest one', () => {
+    const input = cleanJson();
+    input.deploy = { varsHelper: 'mach_gone', rollbackSeconds: 300, concurrency: 8 };
+    const { design, report } = restore(input);
+    expect(design.deploy).toEqual({ varsHelper: null, rollbackSeconds: 300, concurrency: 8 });
+    expect(report).toEqual([
+      { kind: 'clearedReference', subject: 'varsHelper', count: 1, message: 'Cleared the vars helper because that machine no longer exists, so the deploy will suggest one' },
+    ]);
+  });
+
+  test('follows a vars helper whose machine was given a new id', () => {
+    const input = cleanJson();
+    // Filed under "mach_x" but with the id "mach_y": it keeps its id, and the helper chosen by its key still finds it.
+    at(input, 'machines').mach_x = { ...at(input, 'machines', 'mach_b'), id: 'mach_y', name: 'y' };
+    input.deploy = { varsHelper: 'mach_x', rollbackSeconds: 90, concurrency: 4 };
+    const { design, report } = restore(input);
+    expect(design.deploy.varsHelper).toBe('mach_y');
+    expect(summary(report)).toEqual(['reassignedId/machine=1']);
+  });
+
+  test('a helper that is not a string or is missing is unset, counted as its own repair', () => {
+    const wrong = cleanJson();
+    wrong.deploy = { varsHelper: 7, rollbackSeconds: 90, concurrency: 4 };
+    expect(summary(restore(wrong).report)).toEqual(['resetInvalidFields/varsHelper=1']);
+    const missing = cleanJson();
+    missing.deploy = { rollbackSeconds: 90, concurrency: 4 };
+    const { design, report } = restore(missing);
+    expect(design.deploy.varsHelper).toBeNull();
+    expect(summary(report)).toEqual(['filledMissingFields/varsHelper=1']);
+  });
+
+  test('any JSON in place of the section or one of its fields restores to valid deploy settings (property)', () => {
+    const part = fc.constantFrom('varsHelper', 'rollbackSeconds', 'concurrency', 'extra');
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 2 }), fc.option(part, { nil: undefined }), (value, key) => {
+        const input = cleanJson();
+        if (key === undefined) input.deploy = value;
+        else (input.deploy as Record<string, unknown>)[key] = value;
+        const { design, report } = restore(input);
+        expect(deploySettingsSchema.safeParse(design.deploy).success).toBe(true);
+        expect(design.deploy.varsHelper === null || design.machines[design.deploy.varsHelper] !== undefined).toBe(true);
+        expect(report.every((r) => r.subject === 'deploySettings' || r.subject === 'varsHelper')).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

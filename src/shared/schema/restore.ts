@@ -12,13 +12,14 @@ import {
   machineKinds,
   machineSchema,
   createDefaultComparison,
+  deploySettingsSchema,
   siteIdSchema,
   siteSchema,
   vpnChoiceSchema,
   vpnComparisonSchema,
   vpnRoleSchema,
 } from './design';
-import { defaultDesignMeta, defaultVpnSettings } from './designDefaults';
+import { defaultDeploySettings, defaultDesignMeta, defaultVpnSettings } from './designDefaults';
 
 // The restore pass: the second safety net after migrations, for files edited by hand, damaged, or written by a
 // buggy build. It works the Excalidraw way (packages/excalidraw/data/restore.ts, restoreElements): each record is
@@ -46,7 +47,22 @@ export const repairKinds = [
 ] as const;
 
 /** What a repair was applied to. */
-export const repairSubjects = ['design', 'designSettings', 'site', 'machine', 'link', 'siteList', 'machineList', 'linkList', 'vpnChoice', 'vpnRoles', 'adminSite', 'vpnComparison'] as const;
+export const repairSubjects = [
+  'design',
+  'designSettings',
+  'site',
+  'machine',
+  'link',
+  'siteList',
+  'machineList',
+  'linkList',
+  'vpnChoice',
+  'vpnRoles',
+  'adminSite',
+  'vpnComparison',
+  'deploySettings',
+  'varsHelper',
+] as const;
 
 /** One kind of repair on one kind of thing, with how often it happened and a sentence for people. */
 export const repairSchema = z.object({
@@ -112,6 +128,8 @@ export function describeRepair(kind: RepairKind, subject: RepairSubject, count: 
       if (subject === 'vpnChoice') return 'Filled in missing VPN settings with defaults';
       if (subject === 'adminSite') return "The admin's location was missing and is now unset";
       if (subject === 'vpnComparison') return 'Filled in missing VPN comparison settings (profile, weights, sort or priorities) with defaults';
+      if (subject === 'deploySettings') return 'Filled in missing deploy settings (vars helper, rollback time limit or concurrency) with defaults';
+      if (subject === 'varsHelper') return 'The vars helper was missing and is now unset, so the deploy will suggest one';
       return `Filled in missing fields of ${things} with defaults`;
     case 'resetInvalidFields':
       if (subject === 'designSettings') return 'Reset clan settings that could not be read to their defaults';
@@ -119,11 +137,14 @@ export function describeRepair(kind: RepairKind, subject: RepairSubject, count: 
       if (subject === 'vpnRoles') return `Removed VPN roles that could not be read from ${things}`;
       if (subject === 'adminSite') return "Cleared the admin's location, which could not be read";
       if (subject === 'vpnComparison') return 'Reset VPN comparison settings that could not be read (profile, weights, sort or priorities) to their defaults';
+      if (subject === 'deploySettings') return 'Reset deploy settings that could not be read (rollback time limit or concurrency) to their defaults';
+      if (subject === 'varsHelper') return 'Cleared the vars helper, which could not be read, so the deploy will suggest one';
       return `Reset fields that could not be read on ${things} to their defaults`;
     case 'reassignedId':
       return `Gave ${things} a new id because ${count === 1 ? 'its id was' : 'their ids were'} missing, invalid or used twice`;
     case 'clearedReference':
       if (subject === 'adminSite') return "Cleared the admin's location because that site no longer exists";
+      if (subject === 'varsHelper') return 'Cleared the vars helper because that machine no longer exists, so the deploy will suggest one';
       return `Took ${things} out of a site that no longer exists`;
     case 'droppedDangling':
       if (subject === 'vpnRoles') return `Removed the VPN roles of ${things} that no longer exist`;
@@ -400,6 +421,7 @@ export function restoreDesign(input: unknown): Result<{ design: Design; report: 
     vpn: { id: null, instance: 'mesh', roles: {} },
     admin: { siteId: null },
     comparison: createDefaultComparison(),
+    deploy: { ...defaultDeploySettings },
   };
   for (const { id, record } of sites) design.sites[id as SiteId] = record;
   for (const { id, record } of machines) design.machines[id as MachineId] = record;
@@ -422,6 +444,7 @@ export function restoreDesign(input: unknown): Result<{ design: Design; report: 
   restoreVpn(input.vpn, design, machineIndex, tally);
   restoreAdmin(input, design, siteIndex, tally);
   restoreComparison(input.comparison, design, tally);
+  restoreDeploy(input.deploy, design, machineIndex, tally);
   return ok({ design, report: tally.report() });
 }
 
@@ -464,6 +487,33 @@ function restoreComparison(raw: unknown, design: Design, tally: Tally): void {
   if (scoreProfiles.length !== fields.value.scoreProfiles.length) invalid = true;
   countFields(tally, 'vpnComparison', { missing, invalid });
   design.comparison = { ...fields.value, scoreProfiles, weights, sort, priorities };
+}
+
+/**
+ * The deploy settings (format 3): a missing or unreadable section gets the defaults, a field that cannot be read is
+ * reset on its own. The vars helper is a reference: a machine that was given a new id is still found, one that no
+ * longer exists is cleared (the deploy then suggests a helper), each counted under its own subject.
+ */
+function restoreDeploy(raw: unknown, design: Design, machines: IdIndex, tally: Tally): void {
+  if (raw === undefined) {
+    tally.add('filledMissingFields', 'deploySettings');
+    return;
+  }
+  if (!isObject(raw)) {
+    tally.add('resetInvalidFields', 'deploySettings');
+    return;
+  }
+  const fields = restoreFields(raw, defaultDeploySettings, deploySettingsSchema.shape, ['varsHelper']);
+  countFields(tally, 'deploySettings', fields);
+  let varsHelper: string | null = null;
+  if (!Object.hasOwn(raw, 'varsHelper')) tally.add('filledMissingFields', 'varsHelper');
+  else if (raw.varsHelper === null) varsHelper = null;
+  else if (typeof raw.varsHelper !== 'string') tally.add('resetInvalidFields', 'varsHelper');
+  else {
+    varsHelper = machines.resolve(raw.varsHelper) ?? null;
+    if (varsHelper === null) tally.add('clearedReference', 'varsHelper');
+  }
+  design.deploy = { varsHelper: varsHelper as MachineId | null, rollbackSeconds: fields.value.rollbackSeconds, concurrency: fields.value.concurrency };
 }
 
 function restoreVpn(raw: unknown, design: Design, machines: IdIndex, tally: Tally): void {

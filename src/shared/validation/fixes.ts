@@ -1,5 +1,5 @@
 import type { IdSource } from '../model/ids';
-import { putLink, setAdminSite, setVpn, toMachineName, uniqueMachineName, updateMachine, updateSite } from '../model/ops';
+import { putLink, setAdminSite, setDeploySettings, setVpn, toMachineName, uniqueMachineName, updateMachine, updateSite } from '../model/ops';
 import type { Design, MachineId, SiteId, SshTarget } from '../model/types';
 import { assignDefaultRoles, findRole, getDefaultRole, vpnCatalog } from '../vpn/catalog';
 import type { Fix } from './types';
@@ -26,6 +26,7 @@ export const fixKinds = [
   'assignDefaultRoles',
   'setInstanceName',
   'removeLink',
+  'setVarsHelper',
 ] as const;
 
 /** One of the fix kinds. */
@@ -49,6 +50,7 @@ export interface FixArgs {
   assignDefaultRoles: Record<string, never>;
   setInstanceName: { name: string };
   removeLink: { linkId: string };
+  setVarsHelper: { machineId: string | null };
 }
 
 /** Builds a typed Fix. */
@@ -197,6 +199,11 @@ const appliers: Record<FixKind, Applier> = {
     const links = { ...design.links };
     delete links[id as keyof typeof links];
     return { ...design, links };
+  },
+  setVarsHelper: (design, args) => {
+    const id = args.machineId === null ? null : (str(args.machineId) as MachineId | undefined);
+    // A machine deleted since the problem was found is not chosen (setDeploySettings refuses ids it does not know).
+    return id === undefined ? design : setDeploySettings(design, { varsHelper: id });
   },
 };
 

@@ -4,6 +4,7 @@ import { computeDeployReach, type DeployReach } from '../model/reachability';
 import type { Design, Link, Machine, MachineId, NatType, Site, SiteId } from '../model/types';
 import { assignDefaultRoles, findRole, getDefaultRole, rankHubCandidates, vpnCatalog, type VpnRole, type VpnSpec } from '../vpn/catalog';
 import { suggestMachineName } from '../model/ops';
+import { alwaysOnRank, suggestVarsHelper, varsHelperUnfit, vpnsUsingVars } from '../model/varsHelper';
 import { makeFix, reservedMachineNames } from './fixes';
 import {
   clanNamePattern,
@@ -60,6 +61,8 @@ export const ruleCodes = [
   'linkDangling',
   'portForwardWithoutPorts',
   'portForwardWrongSite',
+  'varsHelperUnusable',
+  'varsHelperNotChosen',
 ] as const;
 
 /** One rule code. */
@@ -523,8 +526,6 @@ const noAdminLocation: RuleDefinition = {
 
 const cannotReachMemo = new WeakMap<DeployReach, { jump: Machine | null; problem: Problem }>();
 
-const kindOrder: Record<Machine['kind'], number> = { vps: 0, server: 1, nas: 2, router: 3, sbc: 4, desktop: 5, laptop: 6, phone: 7 };
-
 const adminCannotReach: RuleDefinition = {
   codes: ['adminCannotReach'],
   check: (ctx) => {
@@ -542,7 +543,7 @@ const adminCannotReach: RuleDefinition = {
       jump = null;
       for (const other of ctx.machinesBySite.get(siteId) ?? []) {
         if (!other.managed || reach.get(other.id)?.reach !== 'direct') continue;
-        if (jump === null || kindOrder[other.kind] < kindOrder[jump.kind] || (kindOrder[other.kind] === kindOrder[jump.kind] && other.name < jump.name)) jump = other;
+        if (jump === null || alwaysOnRank[other.kind] < alwaysOnRank[jump.kind] || (alwaysOnRank[other.kind] === alwaysOnRank[jump.kind] && other.name < jump.name)) jump = other;
       }
       jumpBySite.set(siteId, jump);
       return jump;
@@ -1050,6 +1051,68 @@ const linkRules: RuleDefinition = {
   },
 };
 
+// ---------------------------------------------------------------- deploy settings
+
+/** What the vars are, in the words every vars helper message uses. */
+const whatVarsAre = "the network's keys and certificates (Clan's vars)";
+
+const varsHelperUnusable: RuleDefinition = {
+  codes: ['varsHelperUnusable'],
+  check: (ctx) => {
+    const { design } = ctx;
+    const id = design.deploy.varsHelper;
+    if (id === null) return [];
+    const helper = ctx.machineById.get(id);
+    const adminKnown = design.admin.siteId !== null && design.sites[design.admin.siteId] !== undefined;
+    const unfit = helper === undefined ? 'missing' : varsHelperUnfit(helper, ctx.reach.get(helper.id));
+    // Without an admin location nothing is reachable; noAdminLocation says so once instead of here again.
+    if (unfit === null || (!adminKnown && (unfit === 'unreachable' || unfit === 'overlayOnly'))) return [];
+    const other = suggestVarsHelper(design, ctx.reach);
+    const alternative = other === undefined || other.machine.id === id ? undefined : other.machine;
+    const instead = alternative === undefined ? '' : `, for example ${machineLabel(alternative)}`;
+    const fix =
+      alternative !== undefined
+        ? makeFix('setVarsHelper', `Use ${machineLabel(alternative)} as the vars helper`, { machineId: alternative.id })
+        : unfit === 'unmanaged' || unfit === 'missing'
+          ? makeFix('setVarsHelper', 'Clear the vars helper', { machineId: null })
+          : undefined;
+    const items = helper === undefined ? [] : [helper.id];
+    if (unfit === 'missing') {
+      return [problem('varsHelperUnusable', 'warning', `The vars helper is set to a machine that no longer exists, so a deploy without Nix on this computer cannot make ${whatVarsAre}. Choose another vars helper${instead}.`, items, fix)];
+    }
+    const name = machineLabel(helper!);
+    const message: Record<Exclude<typeof unfit, 'missing'>, string> = {
+      unmanaged: `The vars helper ${name} is not managed by the app, so the app never logs in to it. Without Nix on this computer, the deploy makes ${whatVarsAre} on the vars helper, which must be a NixOS machine the app manages. Choose a managed machine${instead}.`,
+      noSshAddress: `The vars helper ${name} has no SSH address, so the app cannot log in to it to make ${whatVarsAre} when this computer has no Nix. Enter its SSH address, or choose another vars helper${instead}.`,
+      overlayOnly: `The vars helper ${name} can be reached only over the VPN, but ${whatVarsAre} are made before the VPN exists, so the first deploy could not make them there. Choose a machine the app reaches directly or through a jump host${instead}, or add a jump host link to ${name}.`,
+      unreachable: `The app has no way to reach the vars helper ${name}, so a deploy without Nix on this computer cannot make ${whatVarsAre} there. Choose a machine the app can reach${instead}, or give ${name} a way in (a port forward or a jump host link).`,
+    };
+    return [problem('varsHelperUnusable', 'warning', message[unfit], items, fix)];
+  },
+};
+
+const varsHelperNotChosen: RuleDefinition = {
+  codes: ['varsHelperNotChosen'],
+  check: (ctx) => {
+    const { design, spec } = ctx;
+    if (spec === null || !vpnsUsingVars.has(spec.id) || design.deploy.varsHelper !== null) return [];
+    // With no machine that could be the helper, nothing can be deployed yet either, and the problems that say why
+    // (no admin location, no SSH address, no way in) come with their own fixes; a second sentence would not help.
+    const best = suggestVarsHelper(design, ctx.reach);
+    if (best === undefined) return [];
+    const name = machineLabel(best.machine);
+    return [
+      problem(
+        'varsHelperNotChosen',
+        'info',
+        `No vars helper is chosen. ${spec.name} gets its keys and certificates from Clan's vars generators, which need Nix; when this computer has none, the deploy runs them on a managed machine, the vars helper, and would pick ${name} because ${best.why}. Choose it, so that every deploy makes the vars on the same machine.`,
+        [best.machine.id],
+        makeFix('setVarsHelper', `Use ${name} as the vars helper`, { machineId: best.machine.id }),
+      ),
+    ];
+  },
+};
+
 /** All rules, in the order their problems are listed within one severity. */
 export const ruleDefinitions: readonly RuleDefinition[] = [
   clanNameInvalid,
@@ -1076,6 +1139,8 @@ export const ruleDefinitions: readonly RuleDefinition[] = [
   unmanagedDevices,
   tincNameMapped,
   linkRules,
+  varsHelperUnusable,
+  varsHelperNotChosen,
 ];
 
 /** A rule definition as a plain `Rule` (design in, problems out), for callers that run one rule alone. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { generateDesign, machineAt } from '../../../test/bench/generateDesign';
 import { sequentialIds } from '../model/ids';
-import { createEmptyDesign, makeMachine, makeSite, putLink, putMachine, putSite, setAdminSite, setVpn, updateMachine, updateSite } from '../model/ops';
+import { createEmptyDesign, deleteItems, makeMachine, makeSite, putLink, putMachine, putSite, setAdminSite, setDeploySettings, setVpn, updateMachine, updateSite } from '../model/ops';
 import type { Design, Link, LinkId, Machine, MachineId, SiteId, SshTarget } from '../model/types';
 import { assignDefaultRoles } from '../vpn/catalog';
 import type { VpnId } from '../vpn/ids';
@@ -21,7 +21,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A small, valid family network: admin at Home (NAT) with a NAS, a laptop and a phone; a VPS in a public cloud; ZeroTier. */
+/**
+ * A small, valid family network: admin at Home (NAT) with a NAS, a laptop and a phone; a VPS in a public cloud;
+ * ZeroTier, whose vars the VPS makes.
+ */
 function fixture() {
   const ids = sequentialIds('t');
   let design = createEmptyDesign('family', 'clan');
@@ -40,6 +43,7 @@ function fixture() {
   const phone = add({ name: 'phone', kind: 'phone', siteId: home, managed: false });
   design = setAdminSite(design, home);
   design = setVpn(design, 'zerotier', assignDefaultRoles(design, 'zerotier'));
+  design = setDeploySettings(design, { varsHelper: vps });
   const fx = {
     design,
     home,
@@ -68,6 +72,10 @@ function fixture() {
     },
     roles(d: Design, roles: Record<string, string[]>): Design {
       return { ...d, vpn: { ...d.vpn, roles: roles as Design['vpn']['roles'] } };
+    },
+    /** Makes a machine the vars helper, whether or not it could be one (null: none chosen). */
+    helper(d: Design, varsHelper: MachineId | null): Design {
+      return { ...d, deploy: { ...d.deploy, varsHelper } };
     },
   };
   return fx;
@@ -272,6 +280,17 @@ const cases: Record<RuleCode, Case> = {
     mentions: '"nas"',
     good: (fx) => fx.link(fx.design, 'portForward', fx.home, fx.nas, { external: 2222, internal: 22 })[0],
   },
+  varsHelperUnusable: {
+    // A phone cannot make vars: the app never logs in to it. The fix picks the VPS instead.
+    bad: (fx) => ({ design: fx.helper(fx.design, fx.phone), focus: fx.phone }),
+    severity: 'warning',
+    mentions: '"phone"',
+  },
+  varsHelperNotChosen: {
+    bad: (fx) => ({ design: fx.helper(fx.design, null), focus: fx.vps }),
+    severity: 'info',
+    mentions: '"vps"',
+  },
   portForwardWrongSite: {
     bad: (fx) => {
       const [design, link] = fx.link(fx.design, 'portForward', fx.cloud, fx.nas, { external: 2222, internal: 22 });
@@ -465,6 +484,85 @@ describe('rule details', () => {
     const fx = fixture();
     const p = problemsOf(updateMachine(fx.design, fx.nas, { ssh: ssh('nas; rm -rf /') }), 'sshHostInvalid')[0]!;
     expect(p.fix).toBeUndefined();
+  });
+});
+
+describe('the vars helper', () => {
+  const helperProblems = (d: Design) => validateDesign(d).filter((p) => p.code === 'varsHelperUnusable' || p.code === 'varsHelperNotChosen');
+
+  test('a machine with no SSH address is refused, naming what to do, with the VPS offered instead', () => {
+    const fx = fixture();
+    const d = fx.helper(updateMachine(fx.design, fx.nas, { ssh: null }), fx.nas);
+    const [p, ...rest] = helperProblems(d);
+    expect(rest).toEqual([]);
+    expect(p).toMatchObject({ code: 'varsHelperUnusable', severity: 'warning', itemIds: [fx.nas], fix: { kind: 'setVarsHelper', label: 'Use "vps" as the vars helper', args: { machineId: fx.vps } } });
+    expect(p!.message).toContain('"nas" has no SSH address');
+    expect(p!.message).toContain('Enter its SSH address');
+    expect(applyFix(d, p!.fix!, sequentialIds('fix')).deploy.varsHelper).toBe(fx.vps);
+  });
+
+  test('a machine reached only over the VPN is refused: the vars are made before the VPN exists', () => {
+    const fx = fixture();
+    const [d1, grandma] = fx.site(fx.design, 'Grandma', 'cgnat');
+    const [d2, tablet] = fx.machine(d1, { name: 'tablet', kind: 'desktop', siteId: grandma, ssh: ssh('10.0.0.3') });
+    const d = fx.helper(fx.vpn(d2, 'zerotier'), tablet);
+    const p = problemsOf(d, 'varsHelperUnusable');
+    expect(p).toHaveLength(1);
+    expect(p[0]!.message).toContain('only over the VPN');
+    expect(p[0]!.message).toContain('before the VPN exists');
+    expect(p[0]!.fix!.args).toEqual({ machineId: fx.vps });
+  });
+
+  test('a machine behind a jump host is fine; one with no way in at all is refused', () => {
+    const fx = fixture();
+    const [d1, grandma] = fx.site(fx.vpn(fx.design, null), 'Grandma', 'cgnat');
+    const [d2, pi] = fx.machine(d1, { name: 'pi', kind: 'sbc', siteId: grandma, ssh: ssh('10.0.0.2') });
+    const unreachable = fx.helper(d2, pi);
+    expect(problemsOf(unreachable, 'varsHelperUnusable')[0]!.message).toMatch(/^The app has no way to reach the vars helper "pi"/);
+    const [jumped] = fx.link(unreachable, 'jumpHost', fx.vps, pi);
+    expect(problemsOf(jumped, 'varsHelperUnusable')).toEqual([]);
+  });
+
+  test('a helper that names no machine is reported, and without another candidate the fix clears it', () => {
+    const fx = fixture();
+    const ghost = fx.helper(fx.design, 'mach_gone' as MachineId);
+    expect(problemsOf(ghost, 'varsHelperUnusable')[0]).toMatchObject({ itemIds: [], fix: { args: { machineId: fx.vps } } });
+    // Only the phone is left besides the NAS without SSH: nothing can be the helper, so the fix takes the choice away.
+    let lonely = deleteItems(fx.design, [fx.vps, fx.laptop]).design;
+    lonely = fx.helper(updateMachine(lonely, fx.nas, { managed: false, ssh: null }), fx.phone);
+    const p = problemsOf(lonely, 'varsHelperUnusable')[0]!;
+    expect(p.fix).toMatchObject({ label: 'Clear the vars helper', args: { machineId: null } });
+    expect(applyFix(lonely, p.fix!, sequentialIds('fix')).deploy.varsHelper).toBeNull();
+  });
+
+  test('without an admin location the helper is not reported as unreachable (noAdminLocation says it once)', () => {
+    const fx = fixture();
+    expect(helperProblems(setAdminSite(fx.design, null))).toEqual([]);
+  });
+
+  test('with no helper chosen, the suggestion is a machine with a public address, else one reached directly', () => {
+    const fx = fixture();
+    const none = fx.helper(fx.design, null);
+    expect(problemsOf(none, 'varsHelperNotChosen')[0]!.message).toContain('would pick "vps" because it has a public address');
+    const withoutVps = deleteItems(none, [fx.vps]).design;
+    const p = problemsOf(withoutVps, 'varsHelperNotChosen')[0]!;
+    // The NAS is switched on more often than the laptop; both are on the admin's network.
+    expect(p).toMatchObject({ itemIds: [fx.nas], fix: { label: 'Use "nas" as the vars helper' } });
+    expect(p.message).toContain('because the app reaches it directly');
+  });
+
+  test('no suggestion without a VPN, or when no machine could be the helper', () => {
+    const fx = fixture();
+    expect(problemsOf(fx.helper(fx.vpn(fx.design, null), null), 'varsHelperNotChosen')).toEqual([]);
+    const noSsh = [fx.nas, fx.laptop, fx.vps].reduce((d, id) => updateMachine(d, id, { ssh: null }), fx.helper(fx.design, null));
+    expect(problemsOf(noSsh, 'varsHelperNotChosen')).toEqual([]);
+  });
+
+  test('the fix refuses a machine deleted since the problem was found', () => {
+    const fx = fixture();
+    const p = problemsOf(fx.helper(fx.design, null), 'varsHelperNotChosen')[0]!;
+    const gone = deleteItems(fx.helper(fx.design, null), [fx.vps]).design;
+    expect(applyFix(gone, p.fix!, sequentialIds('fix'))).toBe(gone);
   });
 });
 

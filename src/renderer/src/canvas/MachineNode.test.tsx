@@ -4,6 +4,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { familyWithJumpHost } from '../../../shared/model/designBuilder';
+import { setDeploySettings } from '../../../shared/model/ops';
 import type { Design } from '../../../shared/model/types';
 import { useCheckStore } from '../deploy/checkStore';
 import { getDerived } from '../stores/derived';
@@ -86,11 +87,23 @@ describe('machine node badges', () => {
     expect(status('tablet').getAttribute('role')).toBe('img');
   });
 
+  test('mark the vars helper, and only it, with words and a name for screen readers', () => {
+    const fx = design();
+    render(machineNodes(setDeploySettings(fx.design, { varsHelper: fx.nas })));
+    const marked = [...container.querySelectorAll('[data-testid="vars-helper-badge"]')];
+    expect(marked).toHaveLength(1);
+    expect(node('nas')!.contains(marked[0]!)).toBe(true);
+    expect(marked[0]!.textContent).toBe('vars helper');
+    expect(marked[0]!.getAttribute('role')).toBe('img');
+    expect(marked[0]!.getAttribute('aria-label')).toMatch(/^Vars helper: makes the network's keys and certificates/);
+  });
+
   test('are left out of the zoomed-out boxes', () => {
     const fx = design();
     useCheckStore.setState({ machines: { [fx.nas]: { status: 'ok', result: null } } });
-    render(machineNodes(fx.design), 0.2);
+    render(machineNodes(setDeploySettings(fx.design, { varsHelper: fx.nas })), 0.2);
     expect(container.querySelectorAll('.machine-node.simple').length).toBe(5);
+    expect(container.querySelector('.badge-vars')).toBeNull();
     expect(container.querySelector('.badge-wave')).toBeNull();
     expect(container.querySelector('.check-badge')).toBeNull();
   });

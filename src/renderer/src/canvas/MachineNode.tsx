@@ -35,15 +35,18 @@ function RenameInput({ id, initial }: { id: string; initial: string }) {
   );
 }
 
+/** What the vars helper marker means, for its tooltip and screen readers. */
+const varsHelperHint = "Vars helper: makes the network's keys and certificates (Clan's vars) when the computer you deploy from has no Nix.";
+
 /**
- * A machine on the canvas: kind icon, name, problem badge and check status, then role badges and its place in the
- * deploy order. The check status is its own subscribed component, rendered only in the detailed view, so a running
- * check neither re-renders whole nodes nor subscribes the zoomed-out boxes.
+ * A machine on the canvas: kind icon, name, problem badge and check status, then role badges, the vars helper
+ * marker and its place in the deploy order. The check status is its own subscribed component, rendered only in the
+ * detailed view, so a running check neither re-renders whole nodes nor subscribes the zoomed-out boxes.
  */
 function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
   const zoomedOut = useFlowStore(zoomedOutSelector);
   const editing = useSelectionStore((s) => s.editingId === id);
-  const { machine, roles, severity, wave } = data;
+  const { machine, roles, severity, wave, varsHelper } = data;
   const className = `machine-node${selected ? ' selected' : ''}${machine.managed ? '' : ' unmanaged'}${severity ? ` has-${severity}` : ''}`;
   // Zoomed out, a plain box; it keeps its handles, so its edges stay drawn and connections can start or end here.
   if (zoomedOut && !selected) {
@@ -74,6 +77,11 @@ function MachineNodeView({ id, data, selected }: NodeProps<MachineFlowNode>) {
           </span>
         ))}
         {!machine.managed && <span className="badge badge-muted">unmanaged</span>}
+        {varsHelper && (
+          <span className="badge badge-vars" role="img" aria-label={varsHelperHint} title={varsHelperHint} data-testid="vars-helper-badge">
+            vars helper
+          </span>
+        )}
         {/* The deploy-order badge; its tooltip says how the machine is reached. */}
         {wave !== null && machine.managed && (
           <span className={`badge badge-wave badge-wave-${wave.tone}`} role="img" aria-label={wave.hint} title={wave.hint} data-testid="wave-badge">

@@ -2,7 +2,7 @@ import { Position } from '@xyflow/react';
 import { describe, expect, test } from 'vitest';
 import { familyWithJumpHost } from '../../../shared/model/designBuilder';
 import { sequentialIds } from '../../../shared/model/ids';
-import { updateMachine } from '../../../shared/model/ops';
+import { setDeploySettings, updateMachine } from '../../../shared/model/ops';
 import { buildDesignFromAnswers, templates } from '../../../shared/model/templates';
 import type { Design, MachineId } from '../../../shared/model/types';
 import { getDerived } from '../stores/derived';
@@ -51,6 +51,20 @@ describe('node projection', () => {
       { id: null, type: 'target', position: Position.Top, x: 80, y: -4, width: 8, height: 8 },
       { id: null, type: 'source', position: Position.Bottom, x: 80, y: 76, width: 8, height: 8 },
     ]);
+  });
+
+  test('choosing another vars helper gives new nodes to the old and the new helper only', () => {
+    const design = template();
+    const [first, second, third] = Object.keys(design.machines) as MachineId[];
+    const projector = new NodeProjector();
+    const withFirst = setDeploySettings(design, { varsHelper: first! });
+    const before = projector.project(withFirst, new Set(), new Map(), getDerived(withFirst));
+    const withSecond = setDeploySettings(withFirst, { varsHelper: second! });
+    const after = projector.project(withSecond, new Set(), new Map(), getDerived(withSecond));
+    const byId = (nodes: typeof before, id: string) => nodes.find((n) => n.id === id) as MachineFlowNode;
+    expect(byId(after, first!).data.varsHelper).toBe(false);
+    expect(byId(after, second!).data.varsHelper).toBe(true);
+    expect(byId(after, third!)).toBe(byId(before, third!));
   });
 
   test('sizes of deleted nodes are forgotten', () => {

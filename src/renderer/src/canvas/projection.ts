@@ -65,6 +65,7 @@ export class NodeProjector {
         t,
         parentExists,
         waveBadges.get(machine.id) ?? null,
+        design.deploy.varsHelper === machine.id,
       ];
       const cached = this.machineCache.get(machine.id);
       const node = cached !== undefined && sameInputs(cached.inputs, inputs) ? cached.node : machineNode(machine, inputs, t, parentExists, this.sizes.get(machine.id));
@@ -144,6 +145,7 @@ function machineNode(
       roles: (inputs[2] as readonly string[] | undefined) ?? emptyRoles,
       severity: inputs[3] as MachineFlowNode['data']['severity'],
       wave: inputs[6] as WaveBadge | null,
+      varsHelper: inputs[7] as boolean,
     },
   };
   if (parentExists) node.parentId = machine.siteId!;

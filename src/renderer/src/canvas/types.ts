@@ -9,6 +9,8 @@ export interface MachineNodeData extends Record<string, unknown> {
   severity: 'error' | 'warning' | null;
   /** Its place in the suggested deploy order; null for unmanaged machines. */
   wave: WaveBadge | null;
+  /** Whether it is the design's vars helper (it makes the keys and certificates when the admin has no Nix). */
+  varsHelper: boolean;
 }
 
 /**

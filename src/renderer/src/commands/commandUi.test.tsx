@@ -2,6 +2,7 @@
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { buildExamples } from '../../../shared/model/examples';
 import { sequentialIds } from '../../../shared/model/ids';
 import { buildDesignFromAnswers, templates } from '../../../shared/model/templates';
 import type { Design } from '../../../shared/model/types';
@@ -133,5 +134,71 @@ describe('the inspector', () => {
     expect(undoDepth()).toBe(1);
     act(() => useDesignStore.getState().undo());
     expect(design()).toBe(before);
+  });
+  describe('its Deploy group', () => {
+    // The home-and-VPS example: every machine has an SSH address, so each one could make the vars; none chosen yet.
+    beforeEach(() => {
+      const example = buildExamples(() => sequentialIds())[0]!.design;
+      resetDocument(appContext, { ...example, deploy: { ...example.deploy, varsHelper: null } }, { name: 'family.clan-design.json', revision: 'r1' });
+    });
+    const field = (testId: string) => container.querySelector<HTMLInputElement>(`[data-testid="${testId}"]`)!;
+    const leave = (element: Element) => fire(element, new FocusEvent('focusout', { bubbles: true }));
+
+    test('offers the managed machines as vars helper, says which one the deploy would use, and a choice is one step', async () => {
+      act(() => useSelectionStore.getState().select([]));
+      act(() => root.render(<Inspector />));
+      const group = container.querySelector('fieldset[aria-label="Deploy"]')!;
+      expect(group.querySelector('legend')!.textContent).toBe('Deploy');
+      const select = group.querySelector<HTMLSelectElement>('[data-testid="inspector-vars-helper"]')!;
+      const labels = [...select.options].map((o) => o.textContent);
+      expect(labels).toEqual(['None: the deploy picks vps', 'desktop', 'laptop', 'nas', 'vps']);
+      const vps = Object.values(design().machines).find((m) => m.name === 'vps')!;
+      await input(select, vps.id, 'change');
+      expect(design().deploy.varsHelper).toBe(vps.id);
+      expect(undoDepth()).toBe(1);
+      act(() => useDesignStore.getState().undo());
+      expect(design().deploy.varsHelper).toBeNull();
+      expect(select.value).toBe('');
+    });
+
+    test('typing a time limit is no edit until the field is left; a value out of range is shown as the one saved', async () => {
+      act(() => useSelectionStore.getState().select([]));
+      act(() => root.render(<Inspector />));
+      const rollback = field('inspector-rollback-seconds');
+      expect(rollback.value).toBe('90');
+      expect(document.getElementById(rollback.getAttribute('aria-describedby')!)!.textContent).toBe('30 to 3600 seconds');
+      for (const text of ['1', '12', '120']) await input(rollback, text);
+      expect(undoDepth()).toBe(0);
+      await leave(rollback);
+      expect(design().deploy.rollbackSeconds).toBe(120);
+      expect(undoDepth()).toBe(1);
+      const concurrency = field('inspector-concurrency');
+      await input(concurrency, '500');
+      await leave(concurrency);
+      expect(design().deploy.concurrency).toBe(32);
+      expect(concurrency.value).toBe('32');
+      // Text that is no number is no edit: the saved value comes back.
+      await input(concurrency, 'lots');
+      await leave(concurrency);
+      expect(concurrency.value).toBe('32');
+      expect(undoDepth()).toBe(2);
+    });
+
+    test("a machine's inspector makes it the vars helper, and the group shows the problem when it cannot be one", async () => {
+      const desktop = Object.values(design().machines).find((m) => m.name === 'desktop')!;
+      act(() => useSelectionStore.getState().select([desktop.id]));
+      act(() => root.render(<Inspector />));
+      const box = [...container.querySelectorAll('.field-check')].find((f) => f.textContent?.startsWith('Vars helper'))!.querySelector('input')!;
+      expect(box.checked).toBe(false);
+      await fire(box, new MouseEvent('click', { bubbles: true }));
+      expect(design().deploy.varsHelper).toBe(desktop.id);
+      expect(undoDepth()).toBe(1);
+      // Without an SSH address it cannot make the vars: the Clan panel says so, with the VPS as the fix.
+      act(() => useDesignStore.getState().commit({ ...design(), machines: { ...design().machines, [desktop.id]: { ...desktop, ssh: null } } }));
+      act(() => useSelectionStore.getState().select([]));
+      const problems = container.querySelector('[aria-label="Problems with the deploy settings"]')!;
+      expect(problems.textContent).toContain('The vars helper "desktop" has no SSH address');
+      expect(problems.querySelector('.problem-fix')!.textContent).toBe('Use "vps" as the vars helper');
+    });
   });
 });

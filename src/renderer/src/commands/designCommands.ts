@@ -1,8 +1,25 @@
 import { isLinkId, isMachineId, isSiteId } from '../../../shared/model/ids';
 import { machineKindLabels, siteKindLabels } from '../../../shared/model/labels';
-import { deleteItems, extractFragment, insertFragment, makeMachine, makeSite, moveItems, putLink, putMachine, putSite, setAdminSite, siteAt, uniqueMachineName, updateLink, updateMachine, updateSite } from '../../../shared/model/ops';
+import {
+  deleteItems,
+  extractFragment,
+  insertFragment,
+  makeMachine,
+  makeSite,
+  moveItems,
+  putLink,
+  putMachine,
+  putSite,
+  setAdminSite,
+  setDeploySettings,
+  siteAt,
+  uniqueMachineName,
+  updateLink,
+  updateMachine,
+  updateSite,
+} from '../../../shared/model/ops';
 import { buildDesignFromAnswers, MACHINE_NODE_SIZE, siteSizeFor, type WizardAnswers } from '../../../shared/model/templates';
-import type { Design, Link, LinkId, Machine, MachineId, MachineKind, Site, SiteId, SiteKind } from '../../../shared/model/types';
+import type { DeploySettings, Design, Link, LinkId, Machine, MachineId, MachineKind, Site, SiteId, SiteKind } from '../../../shared/model/types';
 import { applyFix } from '../../../shared/validation/fixes';
 import type { Fix } from '../../../shared/validation/types';
 import { loadChunk, reportChunkFailure } from '../app/chunks';
@@ -68,6 +85,14 @@ export interface AdminSiteArgs {
   siteId: SiteId | null;
 }
 
+/** Arguments of setDeploySettings: the deploy settings to change (one inspector field is one edit). */
+export type DeploySettingsArgs = Partial<DeploySettings>;
+
+/** Arguments of useAsVarsHelper: the machine; without them, the one selected machine. */
+export interface VarsHelperArgs {
+  machineId: MachineId;
+}
+
 /** Arguments of applyFix: a problem's one-click fix. */
 export interface ApplyFixArgs {
   fix: Fix;
@@ -114,10 +139,18 @@ function deletionMessage(design: Design, ids: readonly string[]): { needsConfirm
   if (cascadedMachines > 0) parts.push(`${cascadedMachines} machine${cascadedMachines === 1 ? '' : 's'} inside the deleted site${report.sites.length === 1 ? '' : 's'}`);
   if (report.roles.length > 0) parts.push(`the VPN role${report.roles.length === 1 ? '' : 's'} ${report.roles.map((r) => `“${r}”`).join(', ')}`);
   if (report.adminLocationCleared) parts.push('the admin location');
+  if (report.varsHelperCleared) parts.push(`the choice of “${design.machines[design.deploy.varsHelper!]!.name}” as the vars helper`);
   return {
     needsConfirm: parts.length > 0,
     message: `This also removes ${parts.join(', ')}. You can undo it afterwards.`,
   };
+}
+
+/** The machine useAsVarsHelper would make the helper: the one in its arguments, or the one selected machine. */
+function varsHelperTarget(ctx: CommandContext, args: unknown): Machine | undefined {
+  const ids = selectedIds(ctx);
+  const id = args === undefined ? (ids.length === 1 && isMachineId(ids[0]!) ? ids[0] : undefined) : (args as VarsHelperArgs).machineId;
+  return id === undefined ? undefined : currentDesign(ctx).machines[id as MachineId];
 }
 
 /** Drops selected ids that no longer exist (after undo, redo or delete). */
@@ -260,7 +293,16 @@ export const designCommands: readonly Command[] = [
       if (!isEmpty && !(await ctx.confirm('Replace the current design?', 'The wizard builds a new design on the canvas. You can undo it afterwards.'))) return;
       // Re-read: the design may have changed while the question was open. The clan's settings stay.
       const base = currentDesign(ctx);
-      const next = buildDesignFromAnswers(answers, ctx.ids, { ...base, sites: {}, machines: {}, links: {}, vpn: { ...base.vpn, id: null, roles: {} }, admin: { siteId: null } });
+      const next = buildDesignFromAnswers(answers, ctx.ids, {
+        ...base,
+        sites: {},
+        machines: {},
+        links: {},
+        vpn: { ...base.vpn, id: null, roles: {} },
+        admin: { siteId: null },
+        // The machines are new, so the old vars helper is gone; the rollback time limit and concurrency stay.
+        deploy: { ...base.deploy, varsHelper: null },
+      });
       const ui = ctx.ui.getState();
       ui.setWizardSeen(true);
       ui.setDialog(null);
@@ -523,6 +565,29 @@ export const designCommands: readonly Command[] = [
     keywords: ['admin', 'my computer', 'deploy from'],
     predicate: (ctx, args) => args !== undefined || (selectedIds(ctx).length === 1 && isSiteId(selectedIds(ctx)[0]!)),
     perform: (ctx, args) => ({ design: setAdminSite(currentDesign(ctx), args === undefined ? (selectedIds(ctx)[0] as SiteId) : (args as AdminSiteArgs).siteId) }),
+  },
+  {
+    id: 'setDeploySettings',
+    label: 'Edit the deploy settings',
+    group: 'network',
+    capture: 'immediately',
+    gesture: "Click an empty spot on the canvas and change them in the inspector's Deploy group",
+    keywords: ['vars helper', 'rollback', 'time limit', 'concurrency', 'at once', 'parallel'],
+    predicate: hasArgs,
+    perform: (ctx, args) => ({ design: setDeploySettings(currentDesign(ctx), args as DeploySettingsArgs) }),
+  },
+  {
+    id: 'useAsVarsHelper',
+    label: 'Use as the vars helper',
+    group: 'network',
+    capture: 'immediately',
+    keywords: ['vars', 'secrets', 'keys', 'certificates', 'nix', 'deploy'],
+    // Only a managed machine can make the vars (the problems panel explains the rest); the helper already is one.
+    predicate: (ctx, args) => {
+      const machine = varsHelperTarget(ctx, args);
+      return machine !== undefined && machine.managed && currentDesign(ctx).deploy.varsHelper !== machine.id;
+    },
+    perform: (ctx, args) => ({ design: setDeploySettings(currentDesign(ctx), { varsHelper: varsHelperTarget(ctx, args)!.id }) }),
   },
   // ---- view
   { id: 'fitView', label: 'Fit to screen', group: 'view', capture: 'never', shortcut: 'Shift+1', keyTest: (e) => e.shiftKey && e.code === 'Digit1' && !e.ctrlKey && !e.metaKey, predicate: (ctx) => ctx.view !== null, perform: (ctx) => ctx.view?.fitView() },

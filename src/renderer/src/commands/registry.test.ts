@@ -133,6 +133,53 @@ describe('document commands: one undo step per intent', () => {
   });
 });
 
+describe('deploy settings', () => {
+  test('each field of the Deploy group is one undo step, and a value out of range is kept within it', async () => {
+    const app = createTestApp(template());
+    const vps = machineNamed(app.design, 'vps');
+    expect((await expectOneUndoStep(app, 'setDeploySettings', { varsHelper: vps.id })).deploy.varsHelper).toBe(vps.id);
+    expect((await expectOneUndoStep(app, 'setDeploySettings', { rollbackSeconds: 240 })).deploy.rollbackSeconds).toBe(240);
+    expect((await expectOneUndoStep(app, 'setDeploySettings', { concurrency: 99 })).deploy.concurrency).toBe(32);
+    expect(app.undoDepth).toBe(3);
+    // Committing the value the design already holds (leaving a field unchanged) is no edit.
+    await executeCommand(app.ctx, 'setDeploySettings', { concurrency: 32 });
+    expect(app.undoDepth).toBe(3);
+  });
+
+  test('"Use as the vars helper" makes the selected managed machine the helper in one step; a phone cannot be one', async () => {
+    const app = createTestApp(template());
+    const laptop = machineNamed(app.design, 'laptop');
+    app.select([laptop.id]);
+    expect((await expectOneUndoStep(app, 'useAsVarsHelper')).deploy.varsHelper).toBe(laptop.id);
+    // Already the helper: nothing left to do.
+    expect(await executeCommand(app.ctx, 'useAsVarsHelper')).toBe(false);
+    const phone = await executeCommand(app.ctx, 'addMachine', { kind: 'phone', at: { x: -2000, y: -2000 } });
+    expect(phone).toBe(true);
+    expect(await executeCommand(app.ctx, 'useAsVarsHelper')).toBe(false);
+  });
+
+  test('deleting the vars helper asks first, clears the choice, and one undo brings both back', async () => {
+    const base = template();
+    const vps = machineNamed(base, 'vps');
+    const app = createTestApp({ ...base, deploy: { ...base.deploy, varsHelper: vps.id } });
+    app.select([vps.id]);
+    const after = await expectOneUndoStep(app, 'deleteSelection');
+    expect(app.confirmations).toEqual(['Delete the selection?']);
+    expect(after.machines[vps.id]).toBeUndefined();
+    expect(after.deploy.varsHelper).toBeNull();
+    await executeCommand(app.ctx, 'undo');
+    expect(app.design.deploy.varsHelper).toBe(vps.id);
+    expect(app.design.machines[vps.id]).toBeDefined();
+  });
+
+  test('a new network from the wizard keeps the rollback time limit and concurrency but not the old helper', async () => {
+    const base = template();
+    const app = createTestApp({ ...base, deploy: { varsHelper: machineNamed(base, 'vps').id, rollbackSeconds: 600, concurrency: 2 } });
+    await executeCommand(app.ctx, 'openWizard', { answers: templates[1]!.answers });
+    expect(app.design.deploy).toEqual({ varsHelper: null, rollbackSeconds: 600, concurrency: 2 });
+  });
+});
+
 describe('gestures commit once', () => {
   test('a drag of a machine into another site is one move: new site, position relative to it', async () => {
     const app = createTestApp(template());

@@ -82,3 +82,52 @@ export function CheckField(props: { label: string; checked: boolean; onChange: (
     </div>
   );
 }
+
+/**
+ * A labelled whole-number input within a range, committed on Enter or when it loses focus: one edit, one undo step.
+ * What the user typed is kept within the range before it is committed, and the field then shows the value that was
+ * saved, so it never shows a number the design does not hold; text that is no number puts the saved value back.
+ */
+export function NumberField(props: { label: string; value: number; min: number; max: number; unit: string; onCommit: (value: number) => void; testId?: string }) {
+  const id = useId();
+  const hintId = useId();
+  const [draft, setDraft] = useState(String(props.value));
+  const [shown, setShown] = useState(props.value);
+  if (shown !== props.value) {
+    setShown(props.value);
+    setDraft(String(props.value));
+  }
+  const commit = () => {
+    const typed = Number(draft.trim());
+    if (draft.trim() === '' || !Number.isFinite(typed)) {
+      setDraft(String(props.value));
+      return;
+    }
+    const value = Math.min(props.max, Math.max(props.min, Math.round(typed)));
+    setDraft(String(value));
+    if (value !== props.value) props.onCommit(value);
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        type="text"
+        inputMode="numeric"
+        spellCheck={false}
+        value={draft}
+        aria-describedby={hintId}
+        data-testid={props.testId}
+        onChange={(e) => setDraft(e.currentTarget.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') commit();
+          if (e.key === 'Escape') setDraft(String(props.value));
+        }}
+      />
+      <div className="field-hint" id={hintId}>
+        {props.min} to {props.max} {props.unit}
+      </div>
+    </div>
+  );
+}

@@ -1,13 +1,16 @@
 import { isLinkId, isMachineId, isSiteId } from '../../../shared/model/ids';
 import { archLabels, linkKindLabels, machineKindLabels, natLabels, qualityLabels, siteKindLabels } from '../../../shared/model/labels';
-import type { CpuArch, Design, Link, LinkKind, LinkQuality, Machine, MachineKind, NatType, Site, SiteId, SiteKind } from '../../../shared/model/types';
+import type { CpuArch, Design, Link, LinkKind, LinkQuality, Machine, MachineId, MachineKind, NatType, Site, SiteId, SiteKind } from '../../../shared/model/types';
+import { suggestVarsHelper } from '../../../shared/model/varsHelper';
+import { concurrencyRange, rollbackSecondsRange } from '../../../shared/schema/designDefaults';
+import { compareText } from '../../../shared/text';
 import { vpnCatalog } from '../../../shared/vpn/catalog';
 import { vpnIds, type VpnId } from '../../../shared/vpn/ids';
 import { appContext } from '../app/appContext';
 import type { ChooseVpnArgs } from '../commands/comparisonCommands';
-import type { AdminSiteArgs, EditClanArgs, EditItemArgs, MachinePatch } from '../commands/designCommands';
+import type { AdminSiteArgs, DeploySettingsArgs, EditClanArgs, EditItemArgs, MachinePatch } from '../commands/designCommands';
 import { executeCommand } from '../commands/registry';
-import { CheckField, SelectField, TextField } from '../components/fields';
+import { CheckField, NumberField, SelectField, TextField } from '../components/fields';
 import { getDerived } from '../stores/derived';
 import { useDesign } from '../stores/designStore';
 import { useSelectionStore } from '../stores/selectionStore';
@@ -17,6 +20,7 @@ import { ProblemList } from './ProblemList';
 // edit), selects and checkboxes when they change.
 const edit = (args: EditItemArgs) => void executeCommand(appContext, 'editItem', args);
 const editClan = (args: EditClanArgs) => void executeCommand(appContext, 'editClan', args);
+const editDeploy = (args: DeploySettingsArgs) => void executeCommand(appContext, 'setDeploySettings', args);
 const options = <T extends string>(labels: Record<T, string | { short: string; long: string }>) =>
   (Object.keys(labels) as T[]).map((value) => {
     const label = labels[value];
@@ -81,6 +85,15 @@ function MachineInspector({ machine, design }: { machine: Machine; design: Desig
         onCommit={(text) => set({ tags: [...new Set(text.split(',').map((t) => t.trim()).filter((t) => t !== ''))] })}
       />
       <TextField label="Notes" multiline value={machine.notes} onCommit={(notes) => set({ notes })} />
+      {/* Offered on managed machines; a helper that is not managed any more can still be unticked here. */}
+      {(machine.managed || design.deploy.varsHelper === id) && (
+        <CheckField
+          label="Vars helper"
+          checked={design.deploy.varsHelper === id}
+          onChange={(on) => editDeploy({ varsHelper: on ? id : null })}
+          hint="Makes the network's keys and certificates (Clan's vars) when the computer you deploy from has no Nix."
+        />
+      )}
       {vpn !== undefined && (
         <fieldset className="field-group">
           <legend>{vpn.name} roles</legend>
@@ -140,6 +153,61 @@ function LinkInspector({ link }: { link: Link }) {
   );
 }
 
+/** Problems of the deploy settings: shown in the group too, so what is wrong is said where it is changed. */
+const deployProblemCodes: ReadonlySet<string> = new Set(['varsHelperUnusable', 'varsHelperNotChosen']);
+
+/** The clan's deploy settings: the vars helper, the rollback time limit and how many machines at once. */
+function DeploySettingsGroup({ design }: { design: Design }) {
+  const { varsHelper, rollbackSeconds, concurrency } = design.deploy;
+  // Managed machines can be chosen; a chosen one that is not managed any more stays listed so the select shows it.
+  const choices = Object.values(design.machines)
+    .filter((m) => m.managed || m.id === varsHelper)
+    .sort((a, b) => compareText(a.name, b.name) || compareText(a.id, b.id));
+  // The "none" entry says what none means: the machine the deploy would pick by itself.
+  const suggestion = suggestVarsHelper(design);
+  const none = suggestion === undefined ? 'None chosen' : `None: the deploy picks ${suggestion.machine.name}`;
+  const problems = getDerived(design).problems.filter((p) => deployProblemCodes.has(p.code));
+  return (
+    <fieldset className="field-group" aria-label="Deploy">
+      <legend>Deploy</legend>
+      <SelectField
+        label="Vars helper (for deploying without Nix)"
+        value={(varsHelper ?? '') as string}
+        options={[{ value: '', label: none }, ...choices.map((m) => ({ value: m.id as string, label: m.managed ? m.name || 'Unnamed machine' : `${m.name} (not managed)` }))]}
+        onChange={(id) => editDeploy({ varsHelper: id === '' ? null : (id as MachineId) })}
+        testId="inspector-vars-helper"
+      />
+      <NumberField
+        label="Rollback time limit"
+        unit="seconds"
+        value={rollbackSeconds}
+        min={rollbackSecondsRange.min}
+        max={rollbackSecondsRange.max}
+        onCommit={(value) => editDeploy({ rollbackSeconds: value })}
+        testId="inspector-rollback-seconds"
+      />
+      <NumberField
+        label="Machines deployed at once"
+        unit="per wave"
+        value={concurrency}
+        min={concurrencyRange.min}
+        max={concurrencyRange.max}
+        onCommit={(value) => editDeploy({ concurrency: value })}
+        testId="inspector-concurrency"
+      />
+      <p className="inspector-hint">
+        The vars helper makes the network&apos;s keys and certificates (Clan&apos;s vars) when the computer you deploy from has no Nix. A machine that switched to
+        a new configuration rolls back by itself unless the app confirms it within the time limit.
+      </p>
+      {problems.length > 0 && (
+        <section className="inspector-problems" aria-label="Problems with the deploy settings">
+          <ProblemList problems={problems} compact />
+        </section>
+      )}
+    </fieldset>
+  );
+}
+
 function DesignInspector({ design }: { design: Design }) {
   const machines = Object.values(design.machines);
   return (
@@ -157,6 +225,7 @@ function DesignInspector({ design }: { design: Design }) {
         testId="inspector-vpn"
       />
       <TextField label="VPN instance name" value={design.vpn.instance} onCommit={(instance) => editClan({ vpnInstance: instance.trim() })} />
+      <DeploySettingsGroup design={design} />
       <p className="inspector-summary">
         {Object.keys(design.sites).length} sites · {machines.length} machines ({machines.filter((m) => m.managed).length} managed) · {Object.keys(design.links).length} links
         {design.vpn.id !== null && ` · VPN: ${vpnCatalog[design.vpn.id].name}`}
