@@ -4,17 +4,21 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { formatTargetHost } from '../../src/shared/nix/addresses';
+import { vpnIsClanNetwork } from '../../src/shared/nix/clanReach';
 import { generateClan } from '../../src/shared/nix/generate';
 import { ownModuleFiles, type OwnModuleVpn } from '../../src/shared/nix/modules';
 import { referenceAdminKey, referenceDesigns } from '../../src/shared/nix/referenceDesigns';
 import { vpnCatalog } from '../../src/shared/vpn/catalog';
 import { vpnIds } from '../../src/shared/vpn/ids';
+import type { Design } from '../../src/shared/model/types';
 
 // Every generated .nix file of the 30 reference combinations (3 designs x 10 VPNs) must parse with Debian's
 // nix-instantiate, which also rejects undefined variables. Identical files are parsed once, all in one process,
 // so the whole file takes seconds. Our service modules cannot be evaluated here (no nixpkgs, no clan-core), but
 // their role names and option types can: a stub `lib` turns each option type into a check, and Nix itself checks
-// every setting the generator wrote into inventory.json against the module's interface.
+// every setting the generator wrote into inventory.json against the module's interface. The same stub, with a
+// stand-in for clan-core's buildScopeKey and mkExports, evaluates what the modules export as Clan networks.
 // Without nix-instantiate the tests are skipped with a message, except on CI (CI=true), where that is a failure.
 
 const nixAvailable = spawnSync('nix-instantiate', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -31,6 +35,7 @@ interface Combination {
   design: string;
   vpn: (typeof vpnIds)[number];
   files: Readonly<Record<string, string>>;
+  designValue: Design;
 }
 
 function combinations(): Combination[] {
@@ -38,7 +43,7 @@ function combinations(): Combination[] {
   for (const { name, design } of referenceDesigns()) {
     for (const vpn of vpnIds) {
       const result = generateClan(design, { vpnOverride: vpn, adminPublicKey: referenceAdminKey });
-      if (result.ok) out.push({ design: name, vpn, files: result.value.files });
+      if (result.ok) out.push({ design: name, vpn, files: result.value.files, designValue: design });
     }
   }
   return out;
@@ -84,13 +89,14 @@ describe('generated Nix', () => {
     expect(result.stdout.length).toBeGreaterThan(1000);
   });
 
-  test.skipIf(!nixAvailable)('our modules declare the catalog\'s roles, and their option types accept every setting the generator writes', () => {
+  test.skipIf(!nixAvailable)('our modules declare the catalog\'s roles, accept every setting the generator writes, and export the overlay as a Clan network where its addresses are fixed', () => {
     const stub = join(work, 'stub-lib.nix');
     writeFileSync(
       stub,
       `# Option types as checks, so inventory settings can be tested against the interfaces without nixpkgs.
 {
   mkOption = option: option;
+  mapAttrs' = f: set: builtins.listToAttrs (map (name: f name set.\${name}) (builtins.attrNames set));
   types = {
     str = { check = builtins.isString; };
     bool = { check = builtins.isBool; };
@@ -125,16 +131,40 @@ describe('generated Nix', () => {
     const brokenDir = join(work, 'interfaces', 'broken');
     mkdirSync(brokenDir, { recursive: true });
     writeFileSync(join(brokenDir, 'inventory.json'), JSON.stringify(broken));
-    checks.push(`(check "broken" ${join(work, 'interfaces', 'three-households', 'nebula')}/modules/clan-services/nebula ${brokenDir}/inventory.json)`);
+    // Its exports are left out: a member without an overlay address has none to export.
+    checks.push(`(builtins.removeAttrs (check "broken" ${join(work, 'interfaces', 'three-households', 'nebula')}/modules/clan-services/nebula ${brokenDir}/inventory.json) [ "peers" ])`);
     const expression = join(work, 'interfaces', 'check.nix');
     writeFileSync(
       expression,
       `let
   lib = import ${stub};
+  # clan-core's scope key, "service:instance:role:machine" (lib/exports/exports.nix).
+  clanLib.buildScopeKey = { serviceName ? "", instanceName ? "", roleName ? "", machineName ? "" }:
+    builtins.concatStringsSep ":" [ serviceName instanceName roleName machineName ];
   check = label: modulePath: inventoryPath:
     let
-      module = import modulePath { inherit lib; clanLib = { }; };
+      # The service module sees its own manifest and instances as config, as clan-core's module system gives them.
+      module = import modulePath { inherit lib clanLib; config = { inherit (module) manifest; instances.mesh = { }; }; };
       instance = (builtins.fromJSON (builtins.readFile inventoryPath)).instances.mesh;
+      # What each member exports from its role's perInstance; mkExports is the identity here (no scope key).
+      peerProblems = role: entry:
+        let
+          exported = name: value:
+            let
+              settings = (entry.settings or { }) // (value.settings or { });
+              result = module.roles.\${role}.perInstance {
+                instanceName = "mesh";
+                inherit settings;
+                machine = { inherit name; roles = [ role ]; };
+                roles = instance.roles;
+                exports = { };
+                meta = { };
+                mkExports = x: x;
+              };
+            in
+            { machine = name; hosts = result.exports.peer.hosts or null; address = settings.address or null; };
+        in
+        builtins.attrValues (builtins.mapAttrs exported entry.machines);
       roleProblems = role: entry:
         let
           options = module.roles.\${role}.interface.options or { };
@@ -159,6 +189,9 @@ describe('generated Nix', () => {
       roles = builtins.attrNames module.roles;
       input = instance.module.input;
       problems = builtins.concatLists (builtins.attrValues (builtins.mapAttrs roleProblems instance.roles));
+      exportsOut = module.manifest.exports.out or [ ];
+      networks = module.exports or { };
+      peers = builtins.concatLists (builtins.attrValues (builtins.mapAttrs peerProblems instance.roles));
     };
 in
 [
@@ -168,7 +201,17 @@ in
     );
     const result = nixInstantiate(['-I', work, '--eval', '--strict', '--json', expression]);
     expect(result.stderr.trim()).toBe('');
-    const evaluated = JSON.parse(result.stdout) as { label: string; class: string; name: string; roles: string[]; input: string; problems: string[] }[];
+    const evaluated = JSON.parse(result.stdout) as {
+      label: string;
+      class: string;
+      name: string;
+      roles: string[];
+      input: string;
+      problems: string[];
+      exportsOut: string[];
+      networks: Record<string, unknown>;
+      peers: { machine: string; hosts: unknown; address: string | null }[];
+    }[];
     const control = evaluated.pop()!;
     expect(control.problems.sort()).toEqual(['broken: desktop: missing required address', 'broken: vps: invalid value for publicAddress', 'broken: vps: unknown setting bogus']);
     expect(evaluated).toHaveLength(expectations.length);
@@ -181,7 +224,44 @@ in
       expect(item.name).toBe(`clan-network-designer/${vpn}`);
       expect(item.input).toBe('self');
       expect(item.roles.sort()).toEqual(vpnCatalog[vpn].roles.map((r) => r.id).sort());
+      // The overlay is one of Clan's networks exactly where the generator says so, and each member is in it at the
+      // overlay address inventory.json gives it.
+      const network = vpnIsClanNetwork[vpn];
+      expect(item.exportsOut.sort(), item.label).toEqual(network ? ['networking', 'peer'] : []);
+      expect(item.networks, item.label).toEqual(network ? { [`clan-network-designer/${vpn}:mesh::`]: { networking: { priority: 1000 } } } : {});
+      expect(item.peers.length).toBeGreaterThan(1);
+      for (const peer of item.peers) {
+        if (!network) {
+          expect(peer.hosts, `${item.label}: ${peer.machine}`).toBeNull();
+          continue;
+        }
+        expect(peer.address, `${item.label}: ${peer.machine}`).toMatch(/^10\.1\d\d\.\d+\.\d+$/);
+        expect(peer.hosts, `${item.label}: ${peer.machine}`).toEqual([{ plain: peer.address }]);
+      }
     }
+  });
+
+  test.skipIf(!nixAvailable)('machines without deploy.targetHost get the SSH address from the design as Clan\'s last resort, and only they', () => {
+    const entries: string[] = [];
+    const expected: (string | null)[] = [];
+    for (const combo of combinations()) {
+      const inventory = JSON.parse(combo.files['inventory.json']!) as { machines: Record<string, { deploy?: { targetHost: string } }> };
+      for (const [name, entry] of Object.entries(inventory.machines)) {
+        const file = join(work, 'last-resort', combo.design, combo.vpn, `${name}.nix`);
+        mkdirSync(join(file, '..'), { recursive: true });
+        writeFileSync(file, combo.files[`machines/${name}/configuration.nix`]!);
+        entries.push(`((import ${file}).clan.core.networking.targetHost or null)`);
+        const machine = Object.values(combo.designValue.machines).find((m) => m.name === name)!;
+        expected.push(entry.deploy === undefined ? formatTargetHost(machine.ssh) : null);
+      }
+    }
+    // Three machines of three-households are reached only over the VPN, for each of its ten VPNs.
+    expect(expected.filter((e) => e !== null)).toHaveLength(30);
+    const expression = join(work, 'last-resort', 'all.nix');
+    writeFileSync(expression, `[\n${entries.join('\n')}\n]\n`);
+    const result = nixInstantiate(['-I', work, '--eval', '--strict', '--json', expression]);
+    expect(result.stderr.trim()).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual(expected);
   });
 
   test.skipIf(!nixAvailable)('the module sources themselves parse', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { allocateOverlayAddresses, bracketHost, checkSshPublicKey, formatTargetHost, hostWithPort, overlayNetwork } from './addresses';
+import { allocateOverlayAddresses, bracketHost, checkSshPublicKey, formatProxyJump, formatTargetHost, hostWithPort, overlayNetwork } from './addresses';
 import { referenceAdminKey } from './referenceDesigns';
 import { stableJson } from './json';
 
@@ -17,6 +17,24 @@ describe('deploy targets and endpoints', () => {
     expect(formatTargetHost({ host: '2001:db8::5', port: 22, user: 'root' })).toBe('root@[2001:db8::5]');
     expect(formatTargetHost({ host: '', port: 22, user: 'root' })).toBeNull();
     expect(formatTargetHost(null)).toBeNull();
+  });
+
+  test('writes a jump host as ProxyJump takes it, and refuses anything but a plain host, user and port', () => {
+    expect(formatProxyJump({ host: 'bastion.example.org', port: 22, user: 'admin' })).toBe('admin@bastion.example.org');
+    expect(formatProxyJump({ host: '2001:db8::7', port: 2200, user: 'root' })).toBe('root@[2001:db8::7]:2200');
+    expect(formatProxyJump({ host: '203.0.113.5', port: 22, user: '' })).toBe('203.0.113.5');
+    // These would break clan-cli's reading of deploy.targetHost ('&', '=', '?', a second '@') or ssh's.
+    for (const ssh of [
+      { host: '', port: 22, user: 'root' },
+      { host: 'a b', port: 22, user: 'root' },
+      { host: 'x&IdentityFile=/k', port: 22, user: 'root' },
+      { host: 'x?y', port: 22, user: 'root' },
+      { host: 'bastion', port: 22, user: 'a@b' },
+      { host: 'bastion', port: 22, user: 'Root User' },
+    ]) {
+      expect(formatProxyJump(ssh), JSON.stringify(ssh)).toBeNull();
+    }
+    expect(formatProxyJump(null)).toBeNull();
   });
 });
 

@@ -1,5 +1,5 @@
 import type { SshTarget } from '../model/types';
-import { isIPv4, isIPv6 } from '../validation/syntax';
+import { isHostOrAddress, isIPv4, isIPv6, sshUserPattern } from '../validation/syntax';
 import { sha256Bytes } from './hash';
 
 // Addresses the generator writes into inventory.json: deploy targets, endpoints with ports, and the overlay IPv4
@@ -23,6 +23,20 @@ export function formatTargetHost(ssh: SshTarget | null): string | null {
   if (ssh === null || ssh.host.trim() === '' || ssh.user.trim() === '') return null;
   const port = ssh.port === 22 ? '' : `:${ssh.port}`;
   return `${ssh.user}@${bracketHost(ssh.host)}${port}`;
+}
+
+/**
+ * A jump host as OpenSSH's ProxyJump takes it: `[user@]host[:port]`, IPv6 bracketed. An empty user is left out, so
+ * ssh takes it from ~/.ssh/config as the app does. Null when the host is empty or the host or user is not the plain
+ * form validation allows for SSH targets: the text ends up inside deploy.targetHost, where clan-cli splits options
+ * at '&' and '=' (clan_lib/ssh/remote.py, _parse_ssh_uri), so nothing else may reach it. The jump host may be an
+ * unmanaged machine, whose SSH target validation does not check.
+ */
+export function formatProxyJump(ssh: SshTarget | null): string | null {
+  if (ssh === null || !isHostOrAddress(ssh.host)) return null;
+  if (ssh.user !== '' && !sshUserPattern.test(ssh.user)) return null;
+  const port = ssh.port === 22 ? '' : `:${ssh.port}`;
+  return `${ssh.user === '' ? '' : `${ssh.user}@`}${bracketHost(ssh.host)}${port}`;
 }
 
 /** The overlay network of an instance: a /16 in 10.100.0.0 - 10.199.255.255, derived from the instance name. */

@@ -1,4 +1,5 @@
 import { recordValues, rolesByMachine } from '../model/overlay';
+import { computeDeployReach, type DeployReach } from '../model/reachability';
 import type { Design, Machine, MachineId, Site } from '../model/types';
 import { getDefaultRole, vpnCatalog, type VpnSpec } from '../vpn/catalog';
 import type { VpnId } from '../vpn/ids';
@@ -27,6 +28,8 @@ export interface GenerateContext {
   readonly unmanagedMembers: readonly Machine[];
   /** The external port a site's router forwards to a machine's SSH port, if a port-forward link says so. */
   readonly forwardedSshPort: ReadonlyMap<MachineId, number>;
+  /** How the admin's computer reaches each machine for deploy (model/reachability), the basis of the deploy order. */
+  readonly reach: ReadonlyMap<MachineId, DeployReach>;
   siteOf(machine: Machine): Site | undefined;
   /** Members holding a role, by name. */
   holders(role: string): readonly Machine[];
@@ -84,6 +87,7 @@ export function createGenerateContext(design: Design): GenerateContext {
     members,
     unmanagedMembers,
     forwardedSshPort,
+    reach: computeDeployReach(design),
     siteOf: (m) => (m.siteId === null ? undefined : design.sites[m.siteId]),
     holders: (role) => holders.get(role) ?? [],
   };

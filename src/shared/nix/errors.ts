@@ -1,5 +1,6 @@
 import type { Problem } from '../validation/types';
 import { vpnDisplayNames, type VpnId } from '../vpn/ids';
+import type { AgeKeyProblem } from './sopsAdmin';
 
 // Why generation refused, as values (STYLE.md section 7): a code plus the details a message needs. The messages
 // say what happened, why it matters and what to do; describeGenerateError builds them for the CLI and the preview.
@@ -12,6 +13,8 @@ export const generateErrorCodes = [
   'unrepresentableText',
   /** The admin public key given for the sshd service is not an OpenSSH public key line. */
   'invalidAdminKey',
+  /** The app's age public key, to be listed as a Clan admin of the secrets, is not an age public key. */
+  'invalidAdminAgeKey',
   /** The VPN instance name is the name of a supporting instance the generator adds (internet, sshd). */
   'instanceNameReserved',
   /** A machine holds a role whose configuration needs its public address, and has none. */
@@ -32,6 +35,7 @@ export type GenerateError =
   | { code: 'designInvalid'; details: { problems: Problem[] } }
   | { code: 'unrepresentableText'; details: { field: string; itemId: string | null; itemName: string | null; reason: 'nul' | 'loneSurrogate'; index: number } }
   | { code: 'invalidAdminKey'; details: { reason: 'empty' | 'format' | 'type' | 'blob' } }
+  | { code: 'invalidAdminAgeKey'; details: { reason: AgeKeyProblem } }
   | { code: 'instanceNameReserved'; details: { instance: string } }
   | { code: 'missingPublicAddress'; details: { vpn: VpnId; machineId: string; machineName: string; role: string } }
   | { code: 'moonNeedsIpAddress'; details: { machineId: string; machineName: string; address: string } }
@@ -44,6 +48,12 @@ const keyReasons = {
   type: 'its key type is not one OpenSSH uses (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ...)',
   blob: 'its key data is cut off or damaged',
 } as const;
+
+const ageKeyReasons: Record<AgeKeyProblem, string> = {
+  empty: 'it is empty',
+  format: 'it is not "age1" followed by 58 lowercase letters and digits',
+  damaged: 'its checksum does not match, so it was cut off or mistyped',
+};
 
 /** A message for a generate error: what happened, why, what to do. */
 export function describeGenerateError(error: GenerateError): string {
@@ -64,6 +74,8 @@ export function describeGenerateError(error: GenerateError): string {
     }
     case 'invalidAdminKey':
       return `The admin public key cannot be used because ${keyReasons[error.details.reason]}. The sshd service turns off password logins, so this key is how you log in afterwards. Paste the whole line of your public key file (for example ~/.ssh/id_ed25519.pub).`;
+    case 'invalidAdminAgeKey':
+      return `The age public key for the secrets cannot be used because ${ageKeyReasons[error.details.reason]}. Clan encrypts every secret for this key, so a wrong one would lock the app out of them. Give the public key of the app's own age identity, the line that starts with "age1" (age-keygen -y prints it).`;
     case 'instanceNameReserved':
       return `The VPN instance name "${error.details.instance}" is already the name of a service the generated configuration always has. Rename the VPN instance, for example to "mesh".`;
     case 'missingPublicAddress': {

@@ -1,7 +1,8 @@
 // The one place where text becomes Nix source. Everything user-controlled normally travels through inventory.json
 // (JSON strings are never interpolated by builtins.fromJSON, CLAN.md 5.3); the few values that must be Nix
-// (meta.name, meta.domain, meta.description, a machine's platform and peer URIs) go through nixString, and generated
-// attribute names through nixAttrName. Indented strings (''...'') are never used for data: their escaping rules differ.
+// (meta.name, meta.domain, meta.description, a machine's platform, its last-resort SSH address and peer URIs) go
+// through nixString, and generated attribute names through nixAttrName. Indented strings (''...'') are never used
+// for data: their escaping rules differ.
 
 /** Text that cannot be written as a Nix string. */
 export class NixStringError extends Error {

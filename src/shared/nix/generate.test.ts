@@ -6,7 +6,8 @@ import { describeGenerateError, type GenerateError } from './errors';
 import { generateClan, manifestPath, parseManifest, type GeneratedClan } from './generate';
 import { sha256Hex } from './hash';
 import { ownModuleFiles, ownModuleLibFile } from './modules';
-import { referenceAdminKey, referenceDesigns } from './referenceDesigns';
+import { referenceAdminKey, referenceAgeKey, referenceDesigns } from './referenceDesigns';
+import { appSopsKeyPath } from './sopsAdmin';
 
 const [homeAndVps, households, lanOnly] = referenceDesigns().map((r) => r.design) as [Design, Design, Design];
 
@@ -82,6 +83,23 @@ describe('generateClan', () => {
     const bad = refused(households, { adminPublicKey: 'ssh-ed25519 not-a-key' });
     expect(bad.code).toBe('invalidAdminKey');
     expect(describeGenerateError(bad)).toContain('public key');
+  });
+
+  test('lists the app\'s age key as Clan\'s sops admin only when one is given, and changes nothing else', () => {
+    const without = generated(households, { adminPublicKey: referenceAdminKey });
+    expect(Object.keys(without.files).some((p) => p.startsWith('sops/'))).toBe(false);
+    const withKey = generated(households, { adminPublicKey: referenceAdminKey, adminAgePublicKey: `\n${referenceAgeKey}  \n` });
+    expect(Object.keys(withKey.files).filter((p) => !Object.hasOwn(without.files, p))).toEqual([appSopsKeyPath]);
+    for (const [path, text] of Object.entries(without.files)) if (path !== manifestPath) expect(withKey.files[path], path).toBe(text);
+    expect(JSON.parse(withKey.files[appSopsKeyPath]!)).toEqual([{ publickey: referenceAgeKey, type: 'age' }]);
+    expect(parseManifest(withKey.files[manifestPath]!)!.files[appSopsKeyPath]).toBe(sha256Hex(withKey.files[appSopsKeyPath]!));
+    expect(withKey.notes.filter((n) => !without.notes.includes(n))).toEqual([
+      `The app's age key is the Clan admin "clan-network-designer" of the secrets (${appSopsKeyPath}), so \`clan vars generate\` run with it encrypts every secret for the app and the machines that need it.`,
+    ]);
+    const bad = refused(households, { adminAgePublicKey: referenceAgeKey.slice(0, -2) });
+    expect(bad).toEqual({ code: 'invalidAdminAgeKey', details: { reason: 'format' } });
+    expect(describeGenerateError(bad)).toContain('"age1"');
+    expect(refused(households, { adminAgePublicKey: '' })).toEqual({ code: 'invalidAdminAgeKey', details: { reason: 'empty' } });
   });
 
   test('generates for another VPN (what-if) with the roles the advisor assigns, leaving the design alone', () => {

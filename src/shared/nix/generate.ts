@@ -6,6 +6,7 @@ import { validateDesign } from '../validation/validate';
 import { assignDefaultRoles } from '../vpn/catalog';
 import { vpnDisplayNames, type VpnId } from '../vpn/ids';
 import { checkSshPublicKey } from './addresses';
+import { clanReach } from './clanReach';
 import { createGenerateContext, type GenerateContext } from './context';
 import type { GenerateError } from './errors';
 import { findUnrepresentable } from './escape';
@@ -14,6 +15,7 @@ import { internetInstance, machinesJson, sshdInstance, supportingInstanceNames }
 import { stableJson, type JsonValue } from './json';
 import { ownModuleDir, ownModuleFiles, ownModuleLibFile } from './modules';
 import { clanNix, configurationNix, flakeNix } from './nixFiles';
+import { appSopsKeyPath, appSopsUser, checkAgePublicKey, sopsUserKeyJson } from './sopsAdmin';
 import { notesList } from './text';
 import { buildVpnPart } from './vpnInstance';
 
@@ -27,6 +29,10 @@ import { buildVpnPart } from './vpnInstance';
 // - vpnOverride (what-if): the roles come from assignDefaultRoles for that VPN, as the advisor assigns them, and
 //   the design is validated with that VPN, so the instance-name limits of the other VPN apply.
 // - sshd is added only with a valid admin public key: the service disables passwords and replaces host keys.
+// - Clan's CLI is told to reach machines the way the deploy order does (clanReach): deploy.targetHost for machines
+//   reached directly or through a jump host, Clan's networks for machines reached only over the VPN.
+// - The app's age public key, when given, is listed as a Clan admin of the secrets (sopsAdmin), so the vars helper
+//   can run `clan vars generate` with the app's identity. Without it, no file under sops/ is written.
 
 /** What generateClan may be asked for besides the design. */
 export interface GenerateOptions {
@@ -34,6 +40,11 @@ export interface GenerateOptions {
   vpnOverride?: VpnId;
   /** The admin's OpenSSH public key: adds the sshd service with this key for root. */
   adminPublicKey?: string;
+  /**
+   * The public key of the app's own age identity (`age1...`): written as sops/users/clan-network-designer/key.json,
+   * the admin key clan-cli's sops backend encrypts the vars for.
+   */
+  adminAgePublicKey?: string;
 }
 
 /** A generated flake: its files and what the preview should say about it. */
@@ -120,7 +131,7 @@ function* userText(ctx: GenerateContext): Generator<{ field: string; text: strin
   }
 }
 
-function commonNotes(ctx: GenerateContext, original: Design, options: GenerateOptions, hasInternet: boolean): string[] {
+function commonNotes(ctx: GenerateContext, original: Design, options: GenerateOptions, hasInternet: boolean, reachNotes: readonly string[]): string[] {
   const notes: string[] = [];
   const count = `${ctx.machines.length} machine${ctx.machines.length === 1 ? '' : 's'}`;
   if (ctx.vpn === null) {
@@ -147,6 +158,10 @@ function commonNotes(ctx: GenerateContext, original: Design, options: GenerateOp
     const one = listed.length === 1;
     notes.push(`${notesList(listed)} ${one ? 'is' : 'are'} listed in the internet service with ${one ? 'its public address' : 'their public addresses'}, so Clan's tools can reach ${one ? 'it' : 'them'} there.`);
   }
+  notes.push(...reachNotes);
+  if (options.adminAgePublicKey !== undefined) {
+    notes.push(`The app's age key is the Clan admin "${appSopsUser}" of the secrets (${appSopsKeyPath}), so \`clan vars generate\` run with it encrypts every secret for the app and the machines that need it.`);
+  }
   return notes;
 }
 
@@ -169,6 +184,12 @@ export function generateClan(design: Design, options: GenerateOptions = {}): Res
     const reason = checkSshPublicKey(adminKey);
     if (reason !== null) return err({ code: 'invalidAdminKey', details: { reason } });
   }
+  let ageKey: string | undefined;
+  if (options.adminAgePublicKey !== undefined) {
+    ageKey = options.adminAgePublicKey.trim();
+    const reason = checkAgePublicKey(ageKey);
+    if (reason !== null) return err({ code: 'invalidAdminAgeKey', details: { reason } });
+  }
   if (ctx.vpn !== null && (supportingInstanceNames as readonly string[]).includes(ctx.instance)) {
     return err({ code: 'instanceNameReserved', details: { instance: ctx.instance } });
   }
@@ -184,14 +205,18 @@ export function generateClan(design: Design, options: GenerateOptions = {}): Res
   if (sshd !== null) instances.sshd = sshd;
   if (part !== null) instances[ctx.instance] = part.instance;
 
+  const reach = clanReach(ctx);
   const files = new Map<string, string>();
   files.set('flake.nix', flakeNix(part?.needsHyprspaceInput ?? false));
   files.set(
     'clan.nix',
     clanNix({ name: target.meta.clanName, domain: target.meta.domain, description: target.meta.description, ownModule: part?.ownModule ?? null }),
   );
-  files.set('inventory.json', stableJson({ machines: machinesJson(ctx), instances }));
-  for (const machine of ctx.machines) files.set(`machines/${machine.name}/configuration.nix`, configurationNix(machine.arch, part?.machineConfig.get(machine.name)));
+  files.set('inventory.json', stableJson({ machines: machinesJson(ctx, reach.ways), instances }));
+  for (const machine of ctx.machines) {
+    files.set(`machines/${machine.name}/configuration.nix`, configurationNix(machine.arch, part?.machineConfig.get(machine.name), reach.ways.get(machine.name)?.lastResort ?? null));
+  }
+  if (ageKey !== undefined) files.set(appSopsKeyPath, sopsUserKeyJson(ageKey));
   if (part?.ownModule != null) {
     for (const [name, text] of Object.entries(ownModuleFiles[part.ownModule])) files.set(`${ownModuleDir}/${part.ownModule}/${name}`, text);
     files.set(`${ownModuleDir}/${ownModuleLibFile.name}`, ownModuleLibFile.text);
@@ -205,7 +230,7 @@ export function generateClan(design: Design, options: GenerateOptions = {}): Res
 
   return ok({
     files: sorted,
-    notes: [...commonNotes(ctx, design, { ...options, adminPublicKey: adminKey }, internet !== null), ...(part?.notes ?? [])],
+    notes: [...commonNotes(ctx, design, { ...options, adminPublicKey: adminKey, adminAgePublicKey: ageKey }, internet !== null, reach.notes), ...(part?.notes ?? [])],
     deployBlockers,
     vpn: ctx.vpn,
     instance: ctx.vpn === null ? null : ctx.instance,

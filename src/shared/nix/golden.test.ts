@@ -5,7 +5,7 @@ import { vpnIds } from '../vpn/ids';
 import { describeGenerateError } from './errors';
 import { generateClan } from './generate';
 import { ownModuleDir } from './modules';
-import { referenceAdminKey, referenceDesigns } from './referenceDesigns';
+import { referenceAdminKey, referenceAgeKey, referenceDesigns } from './referenceDesigns';
 
 // Golden files: the generated flake of each reference design for each of the ten VPNs, as real files under
 // __golden__/<design>/<vpn>/, so a change to the generator shows up in review as a diff of the files a Clan user
@@ -18,7 +18,7 @@ const update = process.env.UPDATE_GOLDEN === '1';
 
 function expectedFiles(designIndex: number, vpn: (typeof vpnIds)[number]): Record<string, string> {
   const { design } = referenceDesigns()[designIndex]!;
-  const result = generateClan(design, { vpnOverride: vpn, adminPublicKey: referenceAdminKey });
+  const result = generateClan(design, { vpnOverride: vpn, adminPublicKey: referenceAdminKey, adminAgePublicKey: referenceAgeKey });
   if (!result.ok) {
     const details = result.error.code === 'designInvalid' ? result.error.details.problems.map((p) => `- ${p.code}: ${p.message}`).join('\n') : JSON.stringify(result.error.details);
     return { 'ERROR.txt': `${result.error.code}\n\n${describeGenerateError(result.error)}\n\n${details}\n` };

@@ -1,6 +1,6 @@
 import { machineKindLabels } from '../model/labels';
 import type { Machine } from '../model/types';
-import { formatTargetHost } from './addresses';
+import type { ClanWayIn } from './clanReach';
 import type { GenerateContext } from './context';
 import type { JsonValue } from './json';
 
@@ -11,12 +11,15 @@ import type { JsonValue } from './json';
 /** Names of the supporting instances the generator always controls; the VPN instance may not use them. */
 export const supportingInstanceNames = ['internet', 'sshd'] as const;
 
-/** inventory.machines: every managed machine. */
-export function machinesJson(ctx: GenerateContext): JsonValue {
+/**
+ * inventory.machines: every managed machine. deploy.targetHost comes from clanReach: absent for machines Clan's CLI
+ * should reach through its networks (and for machines without an SSH target).
+ */
+export function machinesJson(ctx: GenerateContext, ways: ReadonlyMap<string, ClanWayIn>): JsonValue {
   const out: { [name: string]: JsonValue } = {};
   for (const machine of ctx.machines) {
     const site = ctx.siteOf(machine);
-    const targetHost = formatTargetHost(machine.ssh);
+    const targetHost = ways.get(machine.name)?.targetHost ?? null;
     out[machine.name] = {
       // Clan has no auto-detection: say it explicitly (CLAN.md 1.4).
       machineClass: 'nixos',

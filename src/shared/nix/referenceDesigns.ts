@@ -8,6 +8,9 @@ import type { Design } from '../model/types';
 /** A public key used by the reference outputs for the sshd service (generated for the tests; no private key is kept). */
 export const referenceAdminKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOXvppYwrlSc6OP+/gjsqmJUunRtwW2b2SDCNl0qWJYt admin@example';
 
+/** An age public key the reference outputs list as the app's sops admin (generated for the tests; no identity is kept). */
+export const referenceAgeKey = 'age179yyq7d3a7z9288t8rmtr7n6mnd5ppd49qsjkr3whqkjdnslrewsdj3ws2';
+
 /** A reference design with the name its golden folder uses. */
 export interface ReferenceDesign {
   readonly name: 'home-and-vps' | 'three-households' | 'lan-only';

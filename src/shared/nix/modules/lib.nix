@@ -30,6 +30,30 @@ in
     };
   };
 
+  # The instances of a service whose members have an overlay address the app allocated (Nebula, Tinc, VpnCloud) as
+  # networks of Clan's CLI: `clan machines update` and `clan ssh` try the networks a machine is in by priority, for
+  # machines without deploy.targetHost, and take the first address that answers on the SSH port (clan-core
+  # pkgs/clan-cli/clan_lib/network/network.py). 1000 is the default priority of a network
+  # (modules/clan/export-modules/networking.nix), the same as clan-core's WireGuard and below its internet service
+  # (2000), so a machine's public address is tried before the overlay. The service declares
+  # manifest.exports.out = [ "networking" "peer" ], and each member exports overlayPeer through mkExports.
+  networkExports =
+    { clanLib, config }:
+    lib.mapAttrs' (instanceName: _: {
+      name = clanLib.buildScopeKey {
+        inherit instanceName;
+        serviceName = config.manifest.name;
+      };
+      value.networking.priority = 1000;
+    }) config.instances;
+
+  # A member's entry in that network: its overlay address. SSH user and port are left to Clan's defaults, root and
+  # 22 (modules/clan/export-modules/peer.nix), as clan-core's own VPN services do; the sshd service lets the admin's
+  # key in as root.
+  overlayPeer = settings: {
+    peer.hosts = [ { plain = settings.address; } ];
+  };
+
   # Where the other machines reach a public node from the internet.
   publicAddressOption =
     { description, example ? "203.0.113.10" }:

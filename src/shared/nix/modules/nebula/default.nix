@@ -11,7 +11,12 @@
 #
 # Generator scripts contain no settings: each reads a JSON request file written with builtins.toJSON, so no
 # name, address or group is ever pasted into a shell script.
-{ lib, ... }:
+{
+  lib,
+  clanLib,
+  config,
+  ...
+}:
 let
   inherit (lib) mkOption types;
   ours = import ../lib.nix { inherit lib; };
@@ -178,6 +183,13 @@ in
   manifest.categories = [ "Network" ];
   manifest.readme = "Nebula mesh VPN: lighthouses for discovery and relaying, certificates from Clan vars.";
 
+  # The overlay as one of Clan's networks, at each member's certificate address (see ../lib.nix).
+  manifest.exports.out = [
+    "networking"
+    "peer"
+  ];
+  exports = ours.networkExports { inherit clanLib config; };
+
   roles.lighthouse = {
     description = "Publicly reachable node that tells the others where everyone is, and relays for them.";
     interface = {
@@ -189,9 +201,11 @@ in
         settings,
         roles,
         machine,
+        mkExports,
         ...
       }:
       {
+        exports = mkExports (ours.overlayPeer settings);
         nixosModule = mkNebula {
           inherit
             instanceName
@@ -215,9 +229,11 @@ in
         settings,
         roles,
         machine,
+        mkExports,
         ...
       }:
       {
+        exports = mkExports (ours.overlayPeer settings);
         nixosModule = mkNebula {
           inherit
             instanceName

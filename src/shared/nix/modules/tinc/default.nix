@@ -10,7 +10,12 @@
 #     host files), and Name is set explicitly instead of being derived from the host name.
 #   - The interface is tinc.<instance>; Linux allows 15 characters, so the instance name may have at most 10.
 #   - Every var is read under the same generator name, tinc-<instance>.
-{ lib, clanLib, ... }:
+{
+  lib,
+  clanLib,
+  config,
+  ...
+}:
 let
   inherit (lib) mkOption types;
   ours = import ../lib.nix { inherit lib; };
@@ -143,9 +148,11 @@ let
       settings,
       roles,
       machine,
+      mkExports,
       ...
     }:
     {
+      exports = mkExports (ours.overlayPeer settings);
       nixosModule = mkTinc {
         inherit
           instanceName
@@ -162,6 +169,13 @@ in
   manifest.description = "Tinc 1.1 mesh VPN with bootstrap nodes";
   manifest.categories = [ "Network" ];
   manifest.readme = "Tinc mesh VPN: bootstrap nodes with public addresses, Ed25519 keys from Clan vars.";
+
+  # The overlay as one of Clan's networks, at each member's overlay address (see ../lib.nix).
+  manifest.exports.out = [
+    "networking"
+    "peer"
+  ];
+  exports = ours.networkExports { inherit clanLib config; };
 
   roles.bootstrap = {
     description = "A node with a public address that the others connect to first.";

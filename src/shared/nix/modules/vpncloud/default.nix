@@ -8,7 +8,12 @@
 # Keys come from the Clan vars generator vpncloud-<instance> (private-key.env: secret, deployed, PRIVATE_KEY=...
 # for the service's EnvironmentFile; public-key: public), run by `clan vars generate`. Overlay IPv4 addresses are
 # allocated by the app and written into inventory.json.
-{ lib, clanLib, ... }:
+{
+  lib,
+  clanLib,
+  config,
+  ...
+}:
 let
   inherit (lib) mkOption types;
   ours = import ../lib.nix { inherit lib; };
@@ -34,9 +39,11 @@ let
       settings,
       roles,
       machine,
+      mkExports,
       ...
     }:
     {
+      exports = mkExports (ours.overlayPeer settings);
       nixosModule =
         {
           config,
@@ -124,6 +131,13 @@ in
   manifest.description = "VpnCloud peer-to-peer VPN with seed peers";
   manifest.categories = [ "Network" ];
   manifest.readme = "VpnCloud VPN: members join through seed peers with public addresses; keys from Clan vars.";
+
+  # The overlay as one of Clan's networks, at each member's overlay address (see ../lib.nix).
+  manifest.exports.out = [
+    "networking"
+    "peer"
+  ];
+  exports = ours.networkExports { inherit clanLib config; };
 
   roles.seed = {
     description = "A member with a static public address that every other member dials to join.";
