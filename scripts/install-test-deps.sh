@@ -15,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if ! command -v apt-get >/dev/null; then
   echo "install-test-deps: this script supports Debian/Ubuntu (apt-get) only." >&2
-  echo "Install these by hand: chromium openssh-server openssh-client nix-bin nginx iproute2 iptables iputils-ping sudo" >&2
+  echo "Install these by hand: chromium openssh-server openssh-client nix-bin nginx jq iproute2 iptables iputils-ping sudo" >&2
   exit 2
 fi
 
@@ -27,6 +27,7 @@ PACKAGES=(
   openssh-client
   nix-bin
   nginx
+  jq
   iproute2
   iptables
   iputils-ping

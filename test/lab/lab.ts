@@ -1,8 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { NixosMachine, type NixosHostOptions, type NixosStandIn } from './nixos';
 
 /**
  * The SSH test lab: real machines as Linux network namespaces, each with its own OpenSSH server (own host key,
@@ -13,6 +14,10 @@ import { promisify } from 'node:util';
  *
  * Everything created is recorded in .lab/<id>.json before it is created, so destroyLeftovers() (npm run lab:down)
  * removes it after a crash. sshd runs as a child of this process (MACHINE-NOTES: orphans are not reaped here).
+ *
+ * Hosts marked `nixos` stand in for NixOS (test/lab/nixos.ts): a mount namespace of their own with their own /run,
+ * /nix, /home, /var/lib, /usr/local/bin (test doubles of the NixOS-only commands) and /etc/os-release. Other hosts
+ * share this machine's file system, as before.
  */
 
 const run = promisify(execFile);
@@ -21,14 +26,28 @@ export const projectRoot = resolve(import.meta.dirname, '../..');
 /** Where lab records and files live (gitignored). */
 export const labRoot = join(projectRoot, '.lab');
 
-/** Test users, shared by every host (the hosts share one filesystem): one without and one with passwordless sudo. */
-export const labUsers = { plain: 'cndlab', sudo: 'cndlabsu' } as const;
+/**
+ * Test users, shared by every host (the hosts share one filesystem): one without and one with passwordless sudo, and
+ * one more with passwordless sudo whose home folder is a hostile path (spaces, quotes, command substitutions, shell
+ * operators, and the characters a URL gives meaning to), to prove such a path reaches remote programs only as exact
+ * arguments.
+ */
+export const labUsers = { plain: 'cndlab', sudo: 'cndlabsu', odd: 'cndlabod' } as const;
+
+/** The odd user's home folder: if any part of it were run by a shell, files named cnd-pwned* would appear. */
+export const ODD_HOME = `/home/cnd odd 'q' "dq" $(touch cnd-pwned) \`touch cnd-pwned-bt\` ;#?%20x & y`;
+
+/** A lab user's home folder. */
+export function labHomeOf(name: string): string {
+  return name === labUsers.odd ? ODD_HOME : `/home/${name}`;
+}
 
 export interface LabSpec {
   /** Namespace name prefix; namespaces are `<prefix><id>-r` and `<prefix><id>-h<n>`. */
   prefix?: string;
   sites: { name: string; nat?: boolean }[];
-  hosts: { name: string; site: string; bastion?: boolean }[];
+  /** `nixos`: the host stands in for NixOS (see test/lab/nixos.ts); true for the defaults. */
+  hosts: { name: string; site: string; bastion?: boolean; nixos?: boolean | NixosHostOptions }[];
 }
 
 export interface LabUser {
@@ -65,12 +84,14 @@ export interface LabHost {
   startSshd(): Promise<void>;
   /** Generates a new host key and restarts sshd; returns the new fingerprint. */
   replaceHostKey(): Promise<string>;
+  /** The NixOS stand-in's lab API: fault switches and what its test doubles recorded. Only on `nixos` hosts. */
+  nixos?: NixosStandIn;
 }
 
 export interface Lab {
   id: string;
   dir: string;
-  users: { plain: LabUser; sudo: LabUser };
+  users: { plain: LabUser; sudo: LabUser; odd: LabUser };
   hosts: Record<string, LabHost>;
   host(name: string): LabHost;
   destroy(): Promise<void>;
@@ -89,6 +110,10 @@ interface LabRecord {
   sshdPids: number[];
   /** /etc/netns/<ns> folders: `ip netns exec` mounts their hosts and resolv.conf over /etc's for that namespace. */
   etcDirs?: string[];
+  /** Namespaces of NixOS stand-in hosts (their mounts live in their processes and go with them). */
+  nixosNamespaces?: string[];
+  /** Empty folders made outside the lab as mount points for NixOS stand-ins (/nix), removed by the last lab using them. */
+  mountPoints?: string[];
 }
 
 async function sh(file: string, args: string[]): Promise<string> {
@@ -137,6 +162,7 @@ export async function missingLabDependencies(): Promise<string[]> {
     ['/usr/bin/ssh-keygen', 'openssh-client'],
     ['/usr/sbin/iptables', 'iptables'],
     ['/usr/sbin/useradd', 'passwd (useradd)'],
+    ['/usr/bin/jq', 'jq (the NixOS stand-in\'s test doubles read the flake manifest with it)'],
   ] as const) {
     if (!existsSync(path)) missing.push(`${what} (${path})`);
   }
@@ -203,7 +229,7 @@ async function ensureUser(name: string, record: LabRecord): Promise<void> {
   record.usersCreated.push(name);
   saveRecord(record);
   // Password '*' (no password login) instead of useradd's locked '!': sshd without PAM refuses locked accounts.
-  await sh('useradd', ['--create-home', '--home-dir', `/home/${name}`, '--shell', '/bin/sh', '--password', '*', name]);
+  await sh('useradd', ['--create-home', '--home-dir', labHomeOf(name), '--shell', '/bin/sh', '--password', '*', name]);
 }
 
 /** Builds a lab. On failure everything already created is removed again before the error is thrown. */
@@ -249,11 +275,25 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
     const sudoers = `/etc/sudoers.d/cnd-lab-${id}`;
     record.sudoersFiles.push(sudoers);
     saveRecord(record);
-    writeFileSync(sudoers, `${labUsers.sudo} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
+    writeFileSync(sudoers, `${labUsers.sudo} ALL=(ALL) NOPASSWD: ALL\n${labUsers.odd} ALL=(ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
   }
 
   // sshd refuses to start without its privilege separation directory (normally made by the init system).
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+
+  // NixOS stand-ins mount their store over /nix inside their own mount namespace, which needs the folder to exist.
+  if (spec.hosts.some((h) => h.nixos !== undefined && h.nixos !== false) && !existsSync('/nix')) {
+    record.mountPoints = [...(record.mountPoints ?? []), '/nix'];
+    saveRecord(record);
+    try {
+      mkdirSync('/nix', { mode: 0o755 });
+    } catch (error) {
+      // Another lab made it meanwhile: then that lab owns it.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      record.mountPoints = record.mountPoints.filter((p) => p !== '/nix');
+      saveRecord(record);
+    }
+  }
 
   // Router and uplink from the test runner's namespace.
   record.namespaces.push(router);
@@ -344,7 +384,7 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
         'PubkeyAuthentication yes',
         `AuthorizedKeysFile ${join(dir, 'authorized_keys')}/%u`,
         'PermitRootLogin no',
-        `AllowUsers ${labUsers.plain} ${labUsers.sudo}`,
+        `AllowUsers ${Object.values(labUsers).join(' ')}`,
         'UseDNS no',
         'MaxStartups 100',
         'MaxSessions 100',
@@ -353,6 +393,24 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
         '',
       ].join('\n'),
     );
+    const nixosOptions = h.nixos === undefined || h.nixos === false ? undefined : h.nixos === true ? {} : h.nixos;
+    let nixos: NixosMachine | undefined;
+    if (nixosOptions !== undefined) {
+      record.nixosNamespaces = [...(record.nixosNamespaces ?? []), ns];
+      saveRecord(record);
+      nixos = new NixosMachine({
+        name: h.name,
+        namespace: ns,
+        hostDir,
+        labDir: dir,
+        projectRoot,
+        users: Object.values(labUsers).map((name) => ({ name, home: labHomeOf(name) })),
+        options: nixosOptions,
+        children,
+        linkUp: () => host.linkUp(),
+      });
+      await nixos.prepare();
+    }
     const newHostKey = async () => {
       rmSync(keyPath, { force: true });
       rmSync(`${keyPath}.pub`, { force: true });
@@ -362,11 +420,13 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
     };
     const startSshd = async () => {
       if (children.has(h.name)) return;
+      // A NixOS stand-in's sshd joins the namespaces of the host's first process (booted here if it is down), so
+      // every session sees the host's own files.
+      if (nixos !== undefined) await nixos.boot();
       const log = openSync(join(hostDir, 'sshd.log'), 'a');
       // Arguments go to sh as $1 and $2: nothing is spliced into the script text.
-      const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$1"; exec /usr/sbin/sshd -D -e -f "$2"', 'sh', h.name, configPath], {
-        stdio: ['ignore', 'ignore', log],
-      });
+      const [file, args] = nixos?.sshdCommand(configPath) ?? ['ip', ['netns', 'exec', ns, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$1"; exec /usr/sbin/sshd -D -e -f "$2"', 'sh', h.name, configPath]];
+      const child = spawn(file, args, { stdio: ['ignore', 'ignore', log] });
       closeSync(log);
       children.set(h.name, child);
       child.once('exit', () => {
@@ -386,7 +446,11 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
         record.sshdPids = record.sshdPids.filter((p) => p !== child.pid);
         saveRecord(record);
       }
-      if (options.killSessions === true) await killNamespaceProcesses(ns);
+      if (options.killSessions === true) {
+        await killNamespaceProcesses(ns);
+        // A NixOS stand-in went down with them, as a crashed machine does; startSshd boots it again.
+        await nixos?.waitForExit();
+      }
     };
     const host: LabHost = {
       name: h.name,
@@ -412,6 +476,7 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
         await startSshd();
         return host.hostKeyFingerprint;
       },
+      ...(nixos === undefined ? {} : { nixos }),
     };
     await newHostKey();
     hosts[h.name] = host;
@@ -472,6 +537,21 @@ async function teardown(record: LabRecord, children?: Map<string, ChildProcess>)
   for (const link of record.rootLinks) await sh('ip', ['link', 'del', link]).catch(() => undefined);
   for (const file of record.sudoersFiles) rmSync(file, { force: true });
   for (const etcDir of record.etcDirs ?? []) rmSync(etcDir, { recursive: true, force: true });
+  // A mount point outside the lab goes with the last lab that has NixOS stand-ins (removing it while another one
+  // runs would take that lab's mounts away); until then the next such lab takes it over.
+  const nixosHeir = readRecords().find((r) => r.id !== record.id && isAlive(r.ownerPid) && (r.nixosNamespaces ?? []).length > 0);
+  if (nixosHeir === undefined) {
+    for (const path of record.mountPoints ?? []) {
+      try {
+        rmdirSync(path);
+      } catch (error) {
+        console.warn(`lab: could not remove the mount point ${path}: ${(error as Error).message}`);
+      }
+    }
+  } else if ((record.mountPoints ?? []).length > 0) {
+    nixosHeir.mountPoints = [...new Set([...(nixosHeir.mountPoints ?? []), ...(record.mountPoints ?? [])])];
+    saveRecord(nixosHeir);
+  }
   // Users are shared: remove them only when no other lab still running needs them.
   const othersAlive = readRecords().some((r) => r.id !== record.id && isAlive(r.ownerPid));
   const stillCreated = readRecords().filter((r) => r.id !== record.id).flatMap((r) => r.usersCreated);

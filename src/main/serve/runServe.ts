@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeError } from '../../shared/errors';
 import type { CliIo } from '../cli/io';
 import { ConfinedFolder } from '../fs/confinedFolder';
 import { createBackend } from '../rpc/createBackend';
@@ -11,7 +10,8 @@ import { canonicalOrigin, checkHostName, isLoopbackHost, isWildcardHost, lanAddr
 import { installProcessGuard } from './processGuard';
 import { startServer, type ServeHandle } from './server';
 import { DEFAULT_SESSION_LIFETIME_MS, formatPairingCode, parseDuration, SessionStore, type PairingCodeNotice } from './sessions';
-import { loadOrCreateCertificate, readCertificateFiles, writePrivateFile, type ServeCertificate } from './tls';
+import { loadOrCreateCertificate, readCertificateFiles, type ServeCertificate } from './tls';
+import { readTextIn, writePrivateFile } from '../fs/privateFile';
 import { errnoOf } from '../errno';
 
 // Serve mode: the whole app in a browser, served from this computer or a home server.
@@ -192,11 +192,7 @@ export async function runServe(argv: string[], io: CliIo, rendererDir = findRend
     sessionLifetimeMs,
     log,
     persistence: {
-      read: async () => {
-        const read = await dataFolder.readFile(SESSIONS_FILE, { maxBytes: 16 * 1024 * 1024 });
-        if (!read.ok) throw new Error(describeError(read.error));
-        return read.value === undefined ? undefined : new TextDecoder().decode(read.value.bytes);
-      },
+      read: () => readTextIn(dataFolder, SESSIONS_FILE, 16 * 1024 * 1024),
       write: (text) => writePrivateFile(dataFolder, SESSIONS_FILE, text),
     },
     onPairingCode: (notice) => {

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
-import { describeError } from '../../shared/errors';
 import { ConfinedFolder } from '../fs/confinedFolder';
+import { readTextIn, writePrivateFile } from '../fs/privateFile';
 
 // TLS for serve mode on a LAN. A home server has no public name a certificate authority could vouch for, so the
 // server makes its own certificate on first start (as Jupyter, code-server and Home Assistant add-ons do), keeps
@@ -72,19 +72,6 @@ export async function readCertificateFiles(certPath: string, keyPath: string): P
   return describeCertificate(cert, key, certPath, keyPath);
 }
 
-/** Reads a text file of the data folder, without following links out of it; undefined when there is none. */
-async function readDataFile(data: ConfinedFolder, relative: string): Promise<string | undefined> {
-  const read = await data.readFile(relative, { maxBytes: 1024 * 1024 });
-  if (!read.ok) throw new Error(describeError(read.error));
-  return read.value === undefined ? undefined : new TextDecoder().decode(read.value.bytes);
-}
-
-/** Writes a file of the data folder that only this user may read (a key, the sign-ins), atomically and confined. */
-export async function writePrivateFile(data: ConfinedFolder, relative: string, text: string): Promise<void> {
-  const written = await data.writeFile(relative, text, { mode: 0o600 });
-  if (!written.ok) throw new Error(describeError(written.error));
-}
-
 /**
  * Returns the server's own certificate from the data folder, making a new one (ECDSA P-256, SHA-256, valid for
  * `names`) when there is none, it cannot be read, it expires within 30 days, or it does not name all of `names`.
@@ -94,7 +81,7 @@ export async function loadOrCreateCertificate(dataDir: string, names: readonly s
   const data = new ConfinedFolder(dataDir, 'data');
   const wanted = [...new Set(names.map((n) => n.toLowerCase()))];
   let reason: ServeCertificate['created'];
-  const [cert, key] = await Promise.all([readDataFile(data, CERT_FILE), readDataFile(data, KEY_FILE)]);
+  const [cert, key] = await Promise.all([readTextIn(data, CERT_FILE), readTextIn(data, KEY_FILE)]);
   if (cert === undefined || key === undefined) {
     reason = 'missing';
   } else {

@@ -11,7 +11,7 @@ import { err, ok } from '../../shared/result';
 import { JobEngine } from '../jobs/jobEngine';
 import { EventHub } from '../rpc/eventHub';
 import type { HostKeyPrompt, SshTarget } from '../ssh/sshClient';
-import { checkLocalClanCli, CheckJobsService, type CheckSshHooks } from './checkJobs';
+import { checkLocalClanCli, CheckJobsService, type MachineSshHooks } from './checkJobs';
 
 // "Check machines" as a job: events, questions and answers, cancel, and the report kept next to the design file.
 // The SSH side is a scripted pool here, a test double (the lab test and the Chromium test run the real one against
@@ -56,7 +56,7 @@ describe('CheckJobsService', () => {
 
   /** A pool where 192.0.2.11 first shows an unknown host key (asking through the hooks) and every login runs the script. */
   function service(events: EventHub, options: { hang?: boolean } = {}) {
-    let hooks: CheckSshHooks | undefined;
+    let hooks: MachineSshHooks | undefined;
     const disposed: boolean[] = [];
     const engine = new JobEngine({ events, workspaceDir: workspace });
     const check = new CheckJobsService({

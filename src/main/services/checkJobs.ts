@@ -19,7 +19,7 @@ import { errnoOf } from '../errno';
  */
 
 /** What a check asks of the person, given to the SSH side of a job. */
-export interface CheckSshHooks {
+export interface MachineSshHooks {
   hostKeyMode: HostKeyMode;
   /** Key files the person picked in ~/.ssh, by file name; undefined: the keys ssh would try. */
   keyFiles?: readonly string[];
@@ -30,7 +30,7 @@ export interface CheckSshHooks {
 }
 
 /** The SSH side of one job: its connection pool and how a machine of the design is logged in to. */
-export interface CheckSsh {
+export interface MachineSsh {
   pool: CheckPool & { dispose(): void };
   knownHostsPath: string;
   resolveTarget?: CheckMachinesOptions['resolveTarget'];
@@ -40,7 +40,7 @@ export interface CheckSsh {
 export interface CheckJobsOptions {
   /** The engine the checks run on. */
   jobs: JobEngine;
-  createSsh: (hooks: CheckSshHooks) => CheckSsh;
+  createSsh: (hooks: MachineSshHooks) => MachineSsh;
   /** Checks of this computer; default: whether the clan CLI is installed. */
   localChecks?: () => Promise<CheckFinding[]>;
 }
@@ -98,7 +98,7 @@ export class CheckJobsService {
           for (const name of resolvedAt.get(`${host}:${port}`) ?? []) names.add(name);
           return [...names];
         };
-        let ssh: CheckSsh | undefined;
+        let ssh: MachineSsh | undefined;
         try {
           ssh = this.options.createSsh({
             hostKeyMode: request.hostKeys,

@@ -3,9 +3,10 @@ import { recordValues } from '../../shared/model/overlay';
 import { computeDeployReach, type DeployReach } from '../../shared/model/reachability';
 import type { Design, Machine, MachineId } from '../../shared/model/types';
 import { evaluateFacts, parseCheckFacts, CHECK_SCRIPT, machineCheckIds, worstStatus, type MachineCheckResult, type CheckId, type CheckFinding, type CheckStatus } from '../../shared/check';
-import { err, ok, type Result } from '../../shared/result';
+import type { Result } from '../../shared/result';
 import { startTimeLimit } from '../jobs/timeLimit';
 import type { ExecOptions, ExecResult, SshTarget } from '../ssh/sshClient';
+import { describeTarget, hasAddress, resolveMachineTarget, type TargetOptions } from './machineTargets';
 
 /**
  * "Check machines" over SSH (CLAN.md 4.6): for every managed machine, in parallel up to a limit, connect (through the
@@ -23,16 +24,8 @@ export interface CheckPool {
   exec(target: SshTarget, argv: readonly string[], options?: ExecOptions): Promise<Result<ExecResult, AppError>>;
 }
 
-export interface CheckMachinesOptions {
+export interface CheckMachinesOptions extends TargetOptions {
   pool: CheckPool;
-  /**
-   * How to log in to a machine: its SSH target with address, user, port, ways to log in and any ProxyJump chain
-   * (SshSettings.resolveTarget, which reads ~/.ssh/config). Used instead of identityFor when given. A jump host link
-   * drawn in the design replaces the target's own jump. A failure becomes the machine's finding; it never throws.
-   */
-  resolveTarget?: (machine: Machine, signal: AbortSignal) => Promise<Result<SshTarget, AppError>>;
-  /** The private key for a machine's SSH user, used as given (no ~/.ssh/config); for callers without resolveTarget. */
-  identityFor?: (machine: Machine) => { privateKey: string | Buffer; passphrase?: string };
   /** While this returns true (a person is being asked about a host key or a passphrase), the per-machine time limit does not run. */
   isWaitingForPerson?: () => boolean;
   /** Called when a machine's check starts. */
@@ -51,50 +44,8 @@ export interface CheckMachinesOptions {
 }
 
 export type { MachineCheckResult } from '../../shared/check';
+export { targetRequestOf } from './machineTargets';
 export { worstStatus } from '../../shared/check';
-
-function hasAddress(machine: Machine): boolean {
-  return machine.ssh !== null && machine.ssh.host.trim() !== '';
-}
-
-/**
- * What a design machine asks SshSettings for. An empty user leaves it to ~/.ssh/config (then the default user), and
- * so does port 22: the design has no "unset" port and fills in 22, so only another port wins over the config's.
- */
-export function targetRequestOf(machine: Machine): { host: string; port?: number; user?: string } {
-  const ssh = machine.ssh!;
-  return { host: ssh.host.trim(), ...(ssh.port === 22 ? {} : { port: ssh.port }), ...(ssh.user === '' ? {} : { user: ssh.user }) };
-}
-
-/** The machine's SSH target: from resolveTarget, or the design's address with identityFor's key. */
-async function targetOf(machine: Machine, options: CheckMachinesOptions, signal: AbortSignal): Promise<Result<SshTarget, AppError>> {
-  if (options.resolveTarget !== undefined) {
-    try {
-      return await options.resolveTarget(machine, signal);
-    } catch (cause) {
-      return err(appError('internalError', { message: (cause as Error).message }));
-    }
-  }
-  const ssh = machine.ssh!;
-  return ok({ host: ssh.host, port: ssh.port, username: ssh.user === '' ? 'root' : ssh.user, ...(options.identityFor?.(machine) ?? {}) });
-}
-
-/** The machine's address as the design writes it, for a machine whose SSH target could not be worked out. */
-function designTarget(machine: Machine): string {
-  const ssh = machine.ssh!;
-  return `${ssh.user === '' ? '' : `${ssh.user}@`}${ssh.host}${ssh.port === 22 ? '' : `:${ssh.port}`}`;
-}
-
-/** The jump host chain of a target as people read it: "a -> b". */
-function viaOf(target: SshTarget): string | null {
-  const hops: string[] = [];
-  for (let hop = target.jump; hop !== undefined; hop = hop.jump) hops.unshift(hop.host);
-  return hops.length === 0 ? null : hops.join(' -> ');
-}
-
-function describeTarget(target: SshTarget): string {
-  return `${target.username}@${target.host}${target.port === undefined || target.port === 22 ? '' : `:${target.port}`}`;
-}
 
 /** Findings for a connection that failed: what the error says, and every later check skipped. */
 function connectionFindings(error: AppError, reach: DeployReach | undefined): CheckFinding[] {
@@ -161,18 +112,10 @@ async function checkMachine(machine: Machine, design: Design, reach: DeployReach
   let via: string | null;
   let result: Result<ExecResult, AppError>;
   try {
-    const resolved = await targetOf(machine, options, controller.signal);
-    if (!resolved.ok) return report(resolutionFindings(resolved.error, null), designTarget(machine), null);
-    target = resolved.value;
-    via = viaOf(target);
-    // A jump host link drawn in the design wins over the machine's own ProxyJump (from ~/.ssh/config).
-    const jump = reach?.reach === 'jumpHost' && reach.via !== null ? design.machines[reach.via] : undefined;
-    if (jump !== undefined && hasAddress(jump)) {
-      const jumpTarget = await targetOf(jump, options, controller.signal);
-      if (!jumpTarget.ok) return report(resolutionFindings(jumpTarget.error, jump.name), describeTarget(target), jump.name);
-      target = { ...target, jump: jumpTarget.value };
-      via = jump.name;
-    }
+    const resolved = await resolveMachineTarget(machine, design, reach, options, controller.signal);
+    if (!resolved.ok) return report(resolutionFindings(resolved.error, resolved.jumpName), resolved.target, resolved.jumpName);
+    target = resolved.target;
+    via = resolved.via;
     result = await options.pool.exec(target, ['sh', '-c', CHECK_SCRIPT], { timeoutMs, signal: controller.signal });
   } finally {
     stopTimeLimit();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { buildKillGroupCommand, buildRemoteCommand, quoteArgument, quoteCommand } from './quote';
+import { KILL_TREE_SCRIPT, buildKillGroupCommand, buildRemoteCommand, quoteArgument, quoteCommand } from './quote';
 
 /** Runs a command string through a real POSIX shell and returns the argv the program received. */
 function argvSeenBy(shell: string, command: string): string[] {
@@ -50,6 +50,7 @@ describe('remote command builders', () => {
 
   test('the group kill targets the negative pid and refuses pids that would signal everything', () => {
     expect(buildKillGroupCommand(4242)).toBe('kill -s KILL -- -4242');
+    expect(buildKillGroupCommand(4242, { sudo: true })).toBe(`sudo -n sh -c ${quoteArgument(KILL_TREE_SCRIPT)} sh 4242`);
     expect(() => buildKillGroupCommand(1)).toThrow(RangeError);
     expect(() => buildKillGroupCommand(-5)).toThrow(RangeError);
   });

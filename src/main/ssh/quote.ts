@@ -26,9 +26,22 @@ export function buildRemoteCommand(argv: readonly string[], marker: string): str
   return `echo ${marker} $$ >&2; exec ${quoteCommand(argv)}`;
 }
 
-/** The command that kills a remote process group by its leader's pid. */
-export function buildKillGroupCommand(pid: number): string {
+/**
+ * Kills a process, its group and every process below it, as root ($1 the pid). sudo with `use_pty` (Debian's default
+ * sudoers) runs the command in a session of its own under a monitor process, out of the process group sshd made, so
+ * a group kill alone would stop only sudo's front process and leave the command running as root. The tree is
+ * collected first, then killed at once, so no child is re-parented away before its turn.
+ */
+export const KILL_TREE_SCRIPT = 'all=$1; walk() { for c in $(pgrep -P "$1"); do all="$all $c"; walk "$c"; done; }; walk "$1"; kill -s KILL -- "-$1" $all 2>/dev/null; exit 0';
+
+/**
+ * The command that kills a remote process group by its leader's pid. With `sudo`, the kill runs as root and reaches
+ * every process below the leader (KILL_TREE_SCRIPT): a command started with `sudo -n` has root-owned children the
+ * login user may not signal, possibly in a session of their own.
+ */
+export function buildKillGroupCommand(pid: number, options: { sudo?: boolean } = {}): string {
   if (!Number.isSafeInteger(pid) || pid <= 1) throw new RangeError('Not a process id that may be signalled.');
+  if (options.sudo === true) return quoteCommand(['sudo', '-n', 'sh', '-c', KILL_TREE_SCRIPT, 'sh', String(pid)]);
   // A negative pid means the whole group; `-s KILL --` is the form both dash's and bash's kill builtins accept.
   return quoteCommand(['kill', '-s', 'KILL', '--', `-${pid}`]);
 }

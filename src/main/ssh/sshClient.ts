@@ -128,6 +128,17 @@ export interface ExecOptions {
   /** The command is stopped (channel closed, remote process group killed) after this long. Default 60 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Sent to the program's standard input (a secret that must not appear in its arguments); none by default. */
+  input?: string | Buffer;
+  /** Receives the program's output as it arrives (a build log); the result still carries all of stdout. */
+  onStdout?: (text: string) => void;
+  /**
+   * Receives the program's error output as it arrives. With it, the result keeps only the last 64 KB of stderr, so a
+   * long build log does not pile up in memory.
+   */
+  onStderr?: (text: string) => void;
+  /** The command runs under `sudo -n`: stopping it kills its process group as root (see buildKillGroupCommand). */
+  privileged?: boolean;
 }
 
 export interface ExecResult {
@@ -145,6 +156,18 @@ interface Connection {
   client: Client;
   target: SshTarget;
   closed: boolean;
+  /** Kills of stopped commands still on their way: closing waits for them (else the command would live on). */
+  kills: Set<Promise<void>>;
+}
+
+/** Ends a connection once the kills sent over it are done (each gives up after a few seconds). */
+function destroyAfterKills(connection: Connection): void {
+  connection.closed = true;
+  if (connection.kills.size === 0) {
+    connection.client.destroy();
+    return;
+  }
+  void Promise.allSettled([...connection.kills]).then(() => connection.client.destroy());
 }
 
 /** A connect in progress, shared by every caller asking for the same machine; abandoned when all of them cancel. */
@@ -159,6 +182,9 @@ function portOf(endpoint: SshEndpoint): number {
 }
 
 /** The pool key: the whole hop chain, so the same machine reached two ways gets two connections. */
+/** How much error output a streamed command keeps for its result (the rest went to onStderr). */
+const STREAMED_STDERR_KEPT = 64 * 1024;
+
 function keyOf(target: SshTarget): string {
   const self = `${target.username}@${target.host}:${portOf(target)}`;
   return target.jump === undefined ? self : `${keyOf(target.jump)}>${self}`;
@@ -239,11 +265,29 @@ export class SshClientPool {
     });
   }
 
+  /**
+   * Closes the pooled connection to one machine (and abandons a connect in progress), so the next call opens a new
+   * one: the way to prove the machine still accepts new connections, not just the one already open.
+   */
+  close(target: SshTarget): void {
+    const key = keyOf(target);
+    this.pending.get(key)?.controller.abort();
+    this.pending.delete(key);
+    const connection = this.connections.get(key);
+    if (connection !== undefined) destroyAfterKills(connection);
+    this.connections.delete(key);
+  }
+
   /** Closes every connection and abandons connects in progress; the pool can still be used afterwards. */
   closeAll(): void {
     for (const pending of this.pending.values()) pending.controller.abort();
     this.pending.clear();
-    for (const connection of this.connections.values()) connection.client.destroy();
+    // A machine behind a jump host is reached through the jump host's connection: every connection waits for every
+    // kill still on its way, so none is cut off under a kill that goes through it.
+    const all = [...this.connections.values()];
+    const kills = all.flatMap((connection) => [...connection.kills]);
+    for (const connection of all) connection.kills = new Set(kills);
+    for (const connection of all) destroyAfterKills(connection);
     this.connections.clear();
   }
 
@@ -362,7 +406,7 @@ export class SshClientPool {
         });
       };
 
-      client.on('ready', () => finish(ok({ client, target, closed: false })));
+      client.on('ready', () => finish(ok({ client, target, closed: false, kills: new Set() })));
       // The far end hung up. Over a jump host this is all that arrives: the direct-tcpip channel stays half-open (the
       // jump host's sshd waits for our side to close it), and ssh2 neither closes it nor lets client.destroy() do so
       // once its read side has ended. Nothing more can come in, so the channel is destroyed here; the connection then
@@ -505,17 +549,24 @@ export class SshClientPool {
       // channel (sshd made the command a process group leader; the signal request alone would leave its children),
       // then the channel is closed. The result is returned at once; the kill finishes in the background.
       let killWhenPidArrives: ReturnType<typeof setTimeout> | undefined;
+      // The KILL signal request reaches only the program sshd started. Under sudo that is sudo itself, and killing it
+      // first would orphan the root processes below it out of reach of the tree kill, so privileged commands are
+      // stopped by the tree kill alone.
+      const signalKill = (target: ClientChannel) => {
+        if (options.privileged === true) return;
+        try {
+          target.signal('KILL');
+        } catch {
+          // The channel is already gone.
+        }
+      };
       const stop = (error: AppError) => {
         if (settled) return;
         settle(err(error));
         if (channel === undefined) return;
-        try {
-          channel.signal('KILL');
-        } catch {
-          // The channel is already gone.
-        }
+        signalKill(channel);
         if (remotePid !== undefined) {
-          this.killRemoteGroup(connection, remotePid);
+          this.killRemoteGroup(connection, remotePid, options.privileged === true);
           channel.close();
           return;
         }
@@ -538,16 +589,23 @@ export class SshClientPool {
           if (settled) {
             // Cancelled (or timed out) before the channel was confirmed, but the command may already be running on
             // the machine: stop it as stop() would have, and kill its group once its pid line arrives.
-            try {
-              opened.signal('KILL');
-            } catch {
-              // The channel is already gone.
-            }
+            signalKill(opened);
             killWhenPidArrives = setTimeout(() => opened.close(), 2_000);
           }
-          opened.end(); // no input: a program that reads stdin sees end of file instead of waiting
-          opened.on('data', (chunk: Buffer) => stdout.push(chunk));
+          // Without input a program that reads stdin sees end of file instead of waiting.
+          if (options.input === undefined) opened.end();
+          else opened.end(options.input);
+          opened.on('data', (chunk: Buffer) => {
+            stdout.push(chunk);
+            options.onStdout?.(chunk.toString('utf8'));
+          });
           opened.stderr.on('data', (chunk: Buffer) => {
+            if (markerSeen && options.onStderr !== undefined) {
+              options.onStderr(chunk.toString('utf8'));
+              stderr = Buffer.concat([stderr, chunk]);
+              if (stderr.length > STREAMED_STDERR_KEPT) stderr = stderr.subarray(stderr.length - STREAMED_STDERR_KEPT);
+              return;
+            }
             stderr = Buffer.concat([stderr, chunk]);
             if (markerSeen) return;
             // The pid line may follow messages the login shell printed first (a missing home folder, a motd script).
@@ -558,9 +616,10 @@ export class SshClientPool {
               const start = match.index + match[1]!.length;
               stderr = Buffer.concat([stderr.subarray(0, start), stderr.subarray(start + match[0].length - match[1]!.length)]);
               markerSeen = true;
+              if (options.onStderr !== undefined && stderr.length > 0) options.onStderr(stderr.toString('utf8'));
               if (killWhenPidArrives !== undefined) {
                 clearTimeout(killWhenPidArrives);
-                this.killRemoteGroup(connection, remotePid);
+                this.killRemoteGroup(connection, remotePid, options.privileged === true);
                 opened.close();
               }
             } else if (stderr.length > 65_536) markerSeen = true;
@@ -583,20 +642,36 @@ export class SshClientPool {
   }
 
   /** Best effort: kills a remote process group over a fresh channel, giving up after a few seconds. */
-  private killRemoteGroup(connection: Connection, pid: number): void {
+  private killRemoteGroup(connection: Connection, pid: number, sudo = false): void {
     if (connection.closed) return;
+    let done!: () => void;
+    const kill = new Promise<void>((resolve) => (done = resolve));
+    connection.kills.add(kill);
+    const finished = () => {
+      connection.kills.delete(kill);
+      done();
+    };
     try {
-      connection.client.exec(buildKillGroupCommand(pid), (error, channel) => {
-        if (error !== undefined && error !== null) return;
+      connection.client.exec(buildKillGroupCommand(pid, { sudo }), (error, channel) => {
+        if (error !== undefined && error !== null) {
+          finished();
+          return;
+        }
         const timer = setTimeout(() => channel.close(), 3_000);
-        channel.on('close', () => clearTimeout(timer));
+        channel.on('close', () => {
+          clearTimeout(timer);
+          finished();
+        });
         channel.resume();
         channel.stderr.resume();
         channel.end();
       });
     } catch (error) {
+      finished();
       this.options.log?.(`ssh ${connection.target.host}: could not kill remote process group ${pid}: ${(error as Error).message}`);
     }
+    // A connection that drops never answers: do not hold its closing longer than the kill's own limit.
+    setTimeout(finished, 4_000).unref();
   }
 }
 
