@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { serveAppRequest } from './appProtocol';
 import { registerIpc } from './ipc/registerIpc';
 import { createBackend } from './rpc/createBackend';
-import { resolveProjectFolders } from './services/projectFiles';
+import { defaultServeFolders, resolveProjectFolders } from './services/projectFiles';
 import { appEntryUrl, appScheme, appSchemePrivileges, contentSecurityPolicy, isAppUrl, secureWebPreferences } from './security';
 
 // The desktop entry point. Everything privileged lives in services behind the shared contract; this file only
@@ -25,7 +25,10 @@ let backend: ReturnType<typeof createBackend>;
 function createServices(): ReturnType<typeof createBackend> {
   // Design files go to Documents/Clan Designs; the same environment variables as serve mode can move both folders.
   const folders = resolveProjectFolders({}, process.env, { workspaceDir: join(app.getPath('documents'), 'Clan Designs'), dataDir: app.getPath('userData') }, homedir(), process.cwd());
-  return createBackend({ mode: 'electron', openExternal: (url) => shell.openExternal(url), ...folders });
+  // The age key is shared with serve mode and the CLI (their data folder), so deploying the same design from either
+  // uses the same admin key for its secrets.
+  const ageKeyDir = resolveProjectFolders({}, process.env, defaultServeFolders(process.env, homedir()), homedir(), process.cwd()).dataDir;
+  return createBackend({ mode: 'electron', openExternal: (url) => shell.openExternal(url), ...folders, ageKeyDir });
 }
 
 function createMainWindow(): BrowserWindow {

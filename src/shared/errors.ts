@@ -96,6 +96,17 @@ export const appErrorCodes = [
   // Check machines (main/services/checkJobs.ts).
   /** Another check is still running; one runs at a time. details: jobId. */
   'checkAlreadyRunning',
+  // Deploy (main/deploy).
+  /** A command of the deploy ended with a non-zero status. details: host, program, what (the step in words), code, signal, output (its last lines). */
+  'deployCommandFailed',
+  /** After the switch the machine runs another system than the one deployed. details: host, expected, running. */
+  'deployNotSwitched',
+  /** Another deploy is running; one runs at a time. details: jobId. */
+  'deployAlreadyRunning',
+  /** The upload stopped because the machine's disk is full. details: host, port, path, freeKb, neededKb. */
+  'deployDiskFull',
+  /** The design must be saved before it can be deployed (its configuration and history live next to its file). */
+  'deployNeedsSavedDesign',
   // Serve mode sign-in (main/serve/sessions.ts).
   /** The browser has no valid session with the server. details: reason ('noSession', 'expired'). */
   'notSignedIn',
@@ -359,6 +370,19 @@ export function describeError(error: AppError): string {
       return error.details?.actual === 'missing'
         ? `After the upload, the file “${detail(error, 'path', '?')}” is missing on ${sshHost(error)}, so the upload did not complete. Something on the machine may have removed it; retry the upload.`
         : `After the upload, the file “${detail(error, 'path', '?')}” on ${sshHost(error)} does not match what was sent (SHA-256 ${detail(error, 'actual', '?')} instead of ${detail(error, 'expected', '?')}), so it was not used. The disk or the connection may be damaging data; retry, and check the machine's disk if it happens again.`;
+    case 'deployCommandFailed': {
+      const output = detail(error, 'output', '').trim();
+      const code = error.details?.code;
+      return `${detail(error, 'what', 'A command')} on ${sshHost(error)} failed (${detail(error, 'program', 'the program')} ${typeof code === 'number' ? `exited with status ${code}` : `was stopped${typeof error.details?.signal === 'string' ? ` by ${error.details.signal}` : ''}`})${output === '' ? '' : `: ${output.split('\n').slice(-3).join(' / ')}`}. The log has its whole output.`;
+    }
+    case 'deployNotSwitched':
+      return `${sshHost(error, true)} does not run the new system after the switch (it runs ${detail(error, 'running', 'another one')}). The switch log says why.`;
+    case 'deployDiskFull':
+      return `The upload to ${sshHost(error)} stopped because the disk holding ${detail(error, 'path', 'the configuration folder')} is full (${detail(error, 'freeKb', '?')} KB free; the configuration needs about ${detail(error, 'neededKb', '?')} KB). Nothing was activated on it.`;
+    case 'deployAlreadyRunning':
+      return 'A deploy is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then deploy again.';
+    case 'deployNeedsSavedDesign':
+      return 'Save the design first: its configuration and the record of each deploy are kept next to the design file.';
     case 'notSignedIn':
       return detail(error, 'reason', '') === 'expired'
         ? 'This browser’s sign-in to the server has expired, so the server refused the request. Nothing was lost: pair this browser again with a new code from the server’s console.'

@@ -2,8 +2,9 @@ import type { AppInfo } from '../../shared/ipc/contract';
 import { removeStaleTempFiles, type StaleTempReport } from '../fs/staleTempFiles';
 import { JobEngine } from '../jobs/jobEngine';
 import { AppInfoService, appVersion } from '../services/appInfo';
-import { CheckJobsService, type CheckJobsOptions } from '../services/checkJobs';
-import { createCheckSsh } from '../services/checkSsh';
+import { CheckJobsService, type MachineSshHooks } from '../services/checkJobs';
+import { DeployService, type DeployServiceOptions, type DeploySsh } from '../services/deployService';
+import { createMachineSsh } from '../services/machineSsh';
 import { ExternalLinksService } from '../services/externalLinks';
 import { GenerateService } from '../services/generate';
 import { ProjectFilesService } from '../services/projectFiles';
@@ -21,8 +22,20 @@ export interface BackendOptions {
   workspaceDir: string;
   /** The app's own data folder (recent files, autosaves). */
   dataDir: string;
+  /**
+   * Where the app's age key (the admin key of the designs' secrets) lives; default `dataDir`. The desktop app points
+   * it at the folder serve mode and the CLI use, so one user has one key whichever way the app runs.
+   */
+  ageKeyDir?: string;
   /** The SSH side of "Check machines" (default: ~/.ssh settings, the agent and known_hosts of this user). */
-  createCheckSsh?: CheckJobsOptions['createSsh'];
+  createMachineSsh?: (hooks: MachineSshHooks) => DeploySsh;
+  /**
+   * Remove temp files left by interrupted writes at start (default true). The command line's plan and deploy say
+   * no: a dry run changes nothing anywhere, and a design's folder is not the app's workspace.
+   */
+  cleanStaleTempFiles?: boolean;
+  /** Deploy settings for tests (time limits, whether the clan CLI counts as installed, a stand-in for it, the clock). */
+  deploy?: Pick<DeployServiceOptions, 'timeouts' | 'hasLocalClan' | 'runLocal' | 'now' | 'confirmSeconds'>;
 }
 
 /** The service objects plus the dispatch function that both transports share. */
@@ -30,26 +43,42 @@ export interface Backend {
   services: Services;
   dispatch: Dispatch;
   /** The start-up clean-up of temp files left by interrupted writes (started here; never rejects). */
-  staleTempFiles: Promise<StaleTempReport>;
+  staleTempFiles: Promise<StaleTempReport | null>;
 }
 
 /** Builds the services once; the transport in front of them is the only thing that differs per mode. */
 export function createBackend(options: BackendOptions): Backend {
   const log: Logger = options.log ?? ((message, details) => console.error(`[main] ${message}`, details ?? ''));
   const events = new EventHub();
-  const jobs = new JobEngine({ events, workspaceDir: options.workspaceDir, log });
+  const now = options.deploy?.now;
+  const jobs = new JobEngine({ events, workspaceDir: options.workspaceDir, log, ...(now === undefined ? {} : { now }) });
+  const generate = new GenerateService({ workspaceDir: options.workspaceDir });
+  const checkJobs = new CheckJobsService({ jobs, createSsh: options.createMachineSsh ?? createMachineSsh });
   const services: Services = {
     appInfo: new AppInfoService(options.mode),
     externalLinks: new ExternalLinksService(options.openExternal),
     projectFiles: new ProjectFilesService({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, appVersion, log }),
-    generate: new GenerateService({ workspaceDir: options.workspaceDir }),
+    generate,
     jobs,
-    checkJobs: new CheckJobsService({ jobs, createSsh: options.createCheckSsh ?? createCheckSsh }),
+    checkJobs,
+    deploy: new DeployService({
+      jobs,
+      workspaceDir: options.workspaceDir,
+      ageKeyDir: options.ageKeyDir ?? options.dataDir,
+      generate,
+      createSsh: options.createMachineSsh ?? createMachineSsh,
+      lastCheck: async (designFile) => {
+        const last = await checkJobs.last(designFile);
+        return last.ok ? last.value.report : null;
+      },
+      ...(options.deploy ?? {}),
+      log,
+    }),
     sshKeys: new SshKeysService(),
     events,
   };
   // Every entry point builds its back end here, so this is the one place the clean-up starts; it runs in the
   // background and only removes temp files old enough that no write (of this or another instance) is still going on.
-  const staleTempFiles = removeStaleTempFiles({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, log });
+  const staleTempFiles = options.cleanStaleTempFiles === false ? Promise.resolve(null) : removeStaleTempFiles({ workspaceDir: options.workspaceDir, dataDir: options.dataDir, log });
   return { services, dispatch: createDispatch(createHandlers(services), log), staleTempFiles };
 }

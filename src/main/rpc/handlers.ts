@@ -4,6 +4,7 @@ import type { RequestOf, ResponseOf } from '../../shared/ipc/contract';
 import { ok, type Result } from '../../shared/result';
 import type { AppInfoService } from '../services/appInfo';
 import type { CheckJobsService } from '../services/checkJobs';
+import type { DeployService } from '../services/deployService';
 import type { ExternalLinksService } from '../services/externalLinks';
 import type { GenerateService } from '../services/generate';
 import type { JobEngine } from '../jobs/jobEngine';
@@ -20,6 +21,7 @@ export interface Services {
   /** Every long job (check machines, and later deploy, verify, measure, the assistant): cancel, answers, listing. */
   jobs: JobEngine;
   checkJobs: CheckJobsService;
+  deploy: DeployService;
   sshKeys: SshKeysService;
   events: EventHub;
 }
@@ -48,5 +50,9 @@ export function createHandlers(services: Services): Handlers {
     'job:answer': async (request) => services.jobs.answer(request),
     'job:list': async () => services.jobs.list(),
     'ssh:keys.list': () => services.sshKeys.list(),
+    'deploy:plan': (request) => services.deploy.plan(request),
+    'deploy:start': (request) => services.deploy.start(request),
+    'deploy:history': (request) => services.deploy.history(request.name),
+    'deploy:historyEntry': (request) => services.deploy.historyEntry(request.name, request.runId),
   };
 }

@@ -7,6 +7,8 @@ import { vpnIds } from '../vpn/ids';
 import { repairReportSchema } from '../schema/restore';
 import type { EventChannel, RequestChannel } from './channels';
 import { jobAnswerSchema, jobEventBaseOf, jobEventOptionsOf, jobIdSchema, jobPromptSchema } from './jobs';
+import { deployPlanSchema } from '../deploy/plan';
+import { deployHistoryEntrySchema, deployMachineResultSchema, deployReportSchema, deployVarsResultSchema } from '../deploy/report';
 
 /** Where the app is running: the desktop shell or the browser served by `npm run serve`. */
 export const runModeSchema = z.enum(['electron', 'serve']);
@@ -98,11 +100,21 @@ export const checkJobEventSchema = z.discriminatedUnion('type', [
   z.object({ ...jobEventBaseOf('check'), type: z.literal('local'), findings: z.array(checkFindingSchema) }),
 ]);
 
+/**
+ * Progress of a deploy: the events every job has, with a machine's deploy result and the deploy report, plus
+ * `plan` (the plan the run follows, sent first) and `vars` (the vars made before the machines).
+ */
+export const deployJobEventSchema = z.discriminatedUnion('type', [
+  ...jobEventOptionsOf('deploy', { machineResult: deployMachineResultSchema, report: deployReportSchema }),
+  z.object({ ...jobEventBaseOf('deploy'), type: z.literal('plan'), plan: deployPlanSchema, runId: z.string() }),
+  z.object({ ...jobEventBaseOf('deploy'), type: z.literal('vars'), vars: deployVarsResultSchema }),
+]);
+
 /** Progress of any job, told apart by `kind`; a new job kind adds its event schema here. */
-export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema]);
+export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema]);
 
 /** The job kinds main runs. */
-export const jobKinds = ['check'] as const;
+export const jobKinds = ['check', 'deploy'] as const;
 
 /** A running job as a window that opens late catches up on it: its events so far (old log lines left out) and open questions. */
 export const jobSnapshotSchema = z.object({
@@ -197,6 +209,29 @@ export const requestContract = {
   'ssh:keys.list': { request: z.object({}).strict(), response: sshKeyListSchema },
   /** The last check kept with a design file, or null when it was never checked. */
   'check:last': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ report: checkReportSchema.nullable(), running: z.object({ jobId: jobIdSchema }).nullable() }) },
+  /**
+   * The deploy plan of a saved design (a dry run: it reads the machines without changing anything, and never asks
+   * about host keys; an unknown key leaves that machine unread). `machines`: only these (by id); all when omitted.
+   */
+  'deploy:plan': {
+    request: z.object({ name: fileNameSchema, design: designInRequestSchema, machines: z.array(z.string().max(60)).max(10_000).optional() }).strict(),
+    response: z.object({ plan: deployPlanSchema }),
+  },
+  /**
+   * Deploys a saved design: writes its configuration, plans, then runs the plan as a job (deploy progress and
+   * questions as job:onDidProgress and job:onDidPrompt events). `machines`: only these, by id.
+   */
+  'deploy:start': {
+    request: z.object({ name: fileNameSchema, design: designInRequestSchema, hostKeys: hostKeyModeSchema, keys: z.array(sshKeyFileNameSchema).max(64).optional(), machines: z.array(z.string().max(60)).max(10_000).optional() }).strict(),
+    response: z.object({ jobId: jobIdSchema }),
+  },
+  /** The deploys of a design, newest first, and the one running now. */
+  'deploy:history': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ entries: z.array(deployHistoryEntrySchema), running: z.object({ jobId: jobIdSchema }).nullable() }) },
+  /** One deploy of the history: its plan, its report, and each machine's log. */
+  'deploy:historyEntry': {
+    request: z.object({ name: fileNameSchema, runId: z.string().regex(/^[0-9a-z-]{1,80}$/) }).strict(),
+    response: z.object({ plan: deployPlanSchema.nullable(), report: deployReportSchema.nullable(), logs: z.record(z.string(), z.string()) }),
+  },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;
 
 /** Each main -> renderer event channel with its payload schema. */
@@ -239,6 +274,8 @@ export type JobMachineResultOf<K extends JobKind> = Extract<JobEventOf<K>, { typ
 export type JobSnapshot = z.infer<typeof jobSnapshotSchema>;
 /** Progress of a "Check machines" job. */
 export type CheckProgress = JobEventOf<'check'>;
+/** Progress of a deploy. */
+export type DeployProgress = JobEventOf<'deploy'>;
 /** How unknown host keys are treated by a check. */
 export type HostKeyMode = z.infer<typeof hostKeyModeSchema>;
 /** A design file in the workspace folder. */
