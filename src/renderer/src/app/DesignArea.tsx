@@ -8,6 +8,9 @@ import { useUiStore } from '../stores/uiStore';
 import { MenuBar } from './MenuBar';
 import { useEffect, useState } from 'react';
 import { compareOutputs, useGenerateStore, useLastWrittenFor } from '../deploy/generateStore';
+import { generatedFilesChangedSince } from '../deploy/deployChanges';
+import { lastSuccessfulDeploy, useDeployHistoryFor, useDeployStore } from '../deploy/deployStore';
+import { executeCommand, getCommand, isEnabled } from '../commands/registry';
 import { appContext } from './appContext';
 import { loadChunk, reportChunkFailure } from './chunks';
 
@@ -54,27 +57,52 @@ function OverlayLegend() {
   );
 }
 
+/** What the design generates now compared with the configuration last written and with the last deploy. */
+interface MarkerState {
+  /** Changed since the configuration was written to its folder. */
+  sinceWritten: boolean;
+  /** Changed since the last successful deploy, with when that was. */
+  sinceDeploy: { at: number } | null;
+}
+
+const noMarkers: MarkerState = { sinceWritten: false, sinceDeploy: null };
+
 /**
- * "Changed since the configuration was written": shown on the canvas when the design no longer generates what
- * was last written to its folder. Generation is debounced so typing and dragging stay smooth.
+ * The canvas markers "Changed since the configuration was written" and "Changed since the last deploy": the design no
+ * longer generates what was last written to its folder, or what the last successful deploy put on the machines (its
+ * generated files' checksums, kept in the deploy's history). Generation is debounced so typing and dragging stay
+ * smooth, and happens once for both.
  */
-function GenerationMarker() {
+function DesignMarkers() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
-  const { forFile, lastWritten } = useGenerateStore();
-  const [stale, setStale] = useState(false);
+  const forFile = useGenerateStore((s) => s.forFile);
+  const lastWritten = useGenerateStore((s) => s.lastWritten);
+  const historyFor = useDeployStore((s) => s.historyFor);
+  const history = useDeployStore((s) => s.history);
+  const [markers, setMarkers] = useState<MarkerState>(noMarkers);
   useLastWrittenFor(fileName, appContext.backend);
+  useDeployHistoryFor(fileName, appContext.backend);
+  const lastDeploy = fileName !== null && historyFor === fileName && history !== null ? lastSuccessfulDeploy(history) : undefined;
   useEffect(() => {
     let cancelled = false;
     const timer = window.setTimeout(() => {
       const current = getDocument();
-      if (lastWritten === null || forFile === null || current.file.name !== forFile) return setStale(false);
-      // The generator is only needed once a configuration was written: it loads then, not with the first screen.
+      const written = lastWritten !== null && forFile !== null && current.file.name === forFile ? lastWritten : null;
+      if (written === null && lastDeploy === undefined) return setMarkers(noMarkers);
+      // The generator is only needed once a configuration was written or deployed: it loads then, not with the first screen.
       loadChunk('the configuration generator', () => import('../../../shared/nix/generate')).then(
-        ({ generateClan }) => {
+        ({ generateClan, manifestPath, parseManifest }) => {
           if (cancelled) return;
           const generated = generateClan(getDocument().design);
-          setStale(!generated.ok || [...compareOutputs(lastWritten, generated.value.files).values()].some((s) => s !== 'same'));
+          const sinceWritten = written !== null && (!generated.ok || [...compareOutputs(written, generated.value.files).values()].some((s) => s !== 'same'));
+          let sinceDeploy: MarkerState['sinceDeploy'] = null;
+          if (lastDeploy !== undefined) {
+            const manifest = generated.ok ? parseManifest(generated.value.files[manifestPath] ?? '') : null;
+            const changed = manifest === null || generatedFilesChangedSince(manifest.files, lastDeploy.flakeFiles).length > 0;
+            sinceDeploy = changed ? { at: lastDeploy.startedAt } : null;
+          }
+          setMarkers({ sinceWritten, sinceDeploy });
         },
         (error: unknown) => {
           if (!reportChunkFailure(error)) console.error('Comparing with the written configuration failed', error);
@@ -85,13 +113,37 @@ function GenerationMarker() {
       cancelled = true;
       window.clearTimeout(timer);
     };
-  }, [design, lastWritten, forFile]);
-  if (!stale || fileName === null || forFile !== fileName) return null;
+  }, [design, lastWritten, forFile, lastDeploy]);
+  const showWritten = markers.sinceWritten && fileName !== null && forFile === fileName;
+  const showDeploy = markers.sinceDeploy !== null && lastDeploy !== undefined;
+  if (!showWritten && !showDeploy) return null;
   return (
-    <div className="generation-marker" role="status" data-testid="generation-marker" title="Open the Deploy area to see what changed and write it">
-      Changed since the configuration was written
+    <div className="design-markers">
+      {showWritten && (
+        <div className="generation-marker" role="status" data-testid="generation-marker" title="Open the Deploy area to see what changed and write it">
+          Changed since the configuration was written
+        </div>
+      )}
+      {showDeploy && (
+        <div className="generation-marker deploy-marker" role="status" data-testid="deploy-marker">
+          <span title={`The machines run what the deploy of ${markerDate.format(markers.sinceDeploy!.at)} put there; the design generates a different configuration now.`}>
+            Changed since the last deploy
+          </span>{' '}
+          <button type="button" className="link-button" disabled={!planEnabled()} onClick={() => void executeCommand(appContext, 'planDeploy')}>
+            Plan deploy
+          </button>
+        </div>
+      )}
     </div>
   );
+}
+
+const markerDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** Whether "Plan deploy" can run now (the marker's button). */
+function planEnabled(): boolean {
+  const command = getCommand('planDeploy');
+  return command !== undefined && isEnabled(command, appContext);
 }
 
 /** The Design area: menu bar, palette, canvas, inspector and the problems panel. */
@@ -121,7 +173,7 @@ export function DesignArea() {
           <Canvas />
           <EmptyCanvasHint />
           <OverlayLegend />
-          <GenerationMarker />
+          <DesignMarkers />
         </ErrorBoundary>
         <ErrorBoundary area="Problems">
           <ProblemsPanel />

@@ -11,8 +11,8 @@ export interface ContextMenuState {
   at: { x: number; y: number };
 }
 
-const itemCommands = ['rename', 'duplicate', 'copy', 'cut', 'deleteSelection', 'setAdminSite', 'connectMachines'];
-const paneCommands = ['paste', 'addSite', 'addMachine', 'selectAll', 'autoLayout', 'fitView', 'writeConfiguration', 'checkMachines'];
+const itemCommands = ['rename', 'duplicate', 'copy', 'cut', 'deleteSelection', 'setAdminSite', 'useAsVarsHelper', 'connectMachines'];
+const paneCommands = ['paste', 'addSite', 'addMachine', 'selectAll', 'autoLayout', 'fitView', 'writeConfiguration', 'checkMachines', 'planDeploy', 'deploy'];
 /** Commands that place something: they get the point that was right-clicked. */
 const placing = new Set(['addSite', 'addMachine']);
 

@@ -3,15 +3,14 @@ import { recordValues } from '../../../shared/model/overlay';
 import type { MachineCheckResult, CheckFinding } from '../../../shared/check';
 import { appContext } from '../app/appContext';
 import { useDesign } from '../stores/designStore';
-import { useSelectionStore } from '../stores/selectionStore';
-import { useUiStore } from '../stores/uiStore';
 import { useRunningJob } from '../stores/jobsStore';
 import { cancelCheck, checkResultsShownFor, startCheck, useCheckStore, type MachineCheckStatus } from './checkStore';
 import { checkStatusView } from './CheckStatusBadge';
+import { CopyButton } from './CopyButton';
 import { DeployOrder } from './DeployOrder';
+import { showMachineOnCanvas } from './showOnCanvas';
 import { SshKeysDialog } from './SshKeysDialog';
 import { useSshKeysStore } from './sshKeysStore';
-
 
 const checkLabels: Record<CheckFinding['id'], string> = {
   reachable: 'Reachable',
@@ -37,24 +36,6 @@ export function StatusIcon({ status }: { status: MachineCheckStatus }) {
     <span className={`check-icon check-${status}`} role="img" aria-label={text} title={text}>
       {symbol}
     </span>
-  );
-}
-
-function CopyButton({ text }: { text: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <button
-      type="button"
-      className="copy-button"
-      onClick={() =>
-        void navigator.clipboard?.writeText(text).then(
-          () => setCopied(true),
-          () => setCopied(false),
-        )
-      }
-    >
-      {copied ? 'Copied' : 'Copy'}
-    </button>
   );
 }
 
@@ -109,12 +90,6 @@ function MachineRow({ id, name, status, result }: { id: string; name: string; st
       )}
     </li>
   );
-}
-
-/** Shows a machine on the canvas: the Design area opens with it selected and in view. */
-function showOnCanvas(id: string): void {
-  useSelectionStore.getState().requestFocus([id]);
-  useUiStore.getState().setActiveArea('design');
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -204,7 +179,7 @@ export function CheckMachines() {
           )}
         </section>
         <aside className="check-order" aria-label="Deploy order">
-          <DeployOrder onSelectMachine={showOnCanvas} />
+          <DeployOrder onSelectMachine={showMachineOnCanvas} />
         </aside>
       </div>
     </div>

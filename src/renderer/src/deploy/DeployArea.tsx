@@ -1,5 +1,6 @@
 import { diffLines } from 'diff';
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type KeyboardEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { describeError } from '../../../shared/errors';
 import { describeGenerateError } from '../../../shared/nix/errors';
 import { generateClan } from '../../../shared/nix/generate';
@@ -7,11 +8,15 @@ import { vpnCatalog } from '../../../shared/vpn/catalog';
 import { appContext } from '../app/appContext';
 import { displayName } from '../commands/fileActions';
 import { useDesign } from '../stores/designStore';
-import { useRunningJob } from '../stores/jobsStore';
+import { useJobsStore, useRunningJob } from '../stores/jobsStore';
 import { useUiStore } from '../stores/uiStore';
 import { CheckMachines } from './CheckMachines';
+import { DeployHistory } from './DeployHistory';
+import { DeployPanel } from './DeployPanel';
+import { useDeployStore, type DeployTab } from './deployStore';
 import { compareOutputs, describeWrite, useGenerateStore, useLastWrittenFor } from './generateStore';
 import './deploy.css';
+import './deployRun.css';
 
 const statusLabel = { added: 'new', changed: 'changed', removed: 'removed', same: '' } as const;
 
@@ -35,28 +40,45 @@ function DiffView({ before, after }: { before: string; after: string }) {
   );
 }
 
-type DeployTab = 'configuration' | 'machines';
+const tabOrder: readonly DeployTab[] = ['configuration', 'machines', 'deploy', 'history'];
 
-/** The Deploy area: the machines (check, deploy order) and the Clan configuration the design turns into. */
+/** The Deploy area: the Clan configuration, the machines (check, deploy order), the deploy itself and its history. */
 export function DeployArea() {
-  const [tab, setTab] = useState<DeployTab>('configuration');
-  const running = useRunningJob('check');
+  const tab = useDeployStore((s) => s.tab);
+  const showTab = useDeployStore((s) => s.showTab);
+  const checking = useRunningJob('check');
+  const deployProgress = useJobsStore(useShallow((s) => {
+    const id = s.running.deploy;
+    const job = id === undefined ? undefined : s.jobs[id];
+    return job === undefined ? null : { done: job.done, total: job.total };
+  }));
   const tabs: { id: DeployTab; label: string }[] = [
     { id: 'configuration', label: 'Configuration' },
-    { id: 'machines', label: running === null ? 'Machines' : `Machines (checking ${running.done}/${running.total})` },
+    { id: 'machines', label: checking === null ? 'Machines' : `Machines (checking ${checking.done}/${checking.total})` },
+    { id: 'deploy', label: deployProgress === null ? 'Deploy' : `Deploy (deploying ${deployProgress.done}/${deployProgress.total})` },
+    { id: 'history', label: 'History' },
   ];
+  // Arrow keys move between the tabs, as in any tab list (WAI-ARIA tabs pattern, selection follows focus).
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const index = tabOrder.indexOf(tab);
+    const next = e.key === 'ArrowRight' ? (index + 1) % tabOrder.length : e.key === 'ArrowLeft' ? (index + tabOrder.length - 1) % tabOrder.length : e.key === 'Home' ? 0 : e.key === 'End' ? tabOrder.length - 1 : -1;
+    if (next < 0) return;
+    e.preventDefault();
+    showTab(tabOrder[next]!);
+    e.currentTarget.querySelector<HTMLButtonElement>(`#deploy-tab-${tabOrder[next]!}`)?.focus();
+  };
   return (
     <div className="deploy-area">
       <h2 className="visually-hidden">Deploy to your machines</h2>
-      <div className="deploy-tabs" role="tablist" aria-label="Deploy">
+      <div className="deploy-tabs" role="tablist" aria-label="Deploy" onKeyDown={onKeyDown}>
         {tabs.map((t) => (
-          <button key={t.id} type="button" role="tab" id={`deploy-tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`deploy-panel-${t.id}`} onClick={() => setTab(t.id)} data-testid={`deploy-tab-${t.id}`}>
+          <button key={t.id} type="button" role="tab" id={`deploy-tab-${t.id}`} aria-selected={tab === t.id} tabIndex={tab === t.id ? 0 : -1} aria-controls={`deploy-panel-${t.id}`} onClick={() => showTab(t.id)} data-testid={`deploy-tab-${t.id}`}>
             {t.label}
           </button>
         ))}
       </div>
       <div className="deploy-panel" role="tabpanel" id={`deploy-panel-${tab}`} aria-labelledby={`deploy-tab-${tab}`}>
-        {tab === 'machines' ? <CheckMachines /> : <ConfigurationView />}
+        {tab === 'machines' ? <CheckMachines /> : tab === 'deploy' ? <DeployPanel /> : tab === 'history' ? <DeployHistory /> : <ConfigurationView />}
       </div>
     </div>
   );

@@ -8,7 +8,7 @@ export function ConfirmDialog() {
   if (request === null) return null;
   return (
     <Modal title={request.title} onClose={() => answer(false)} testId="confirm-dialog">
-      <p>{request.message}</p>
+      <p className="confirm-message">{request.message}</p>
       <div className="button-row">
         <button type="button" onClick={() => answer(false)}>
           Cancel

@@ -70,7 +70,7 @@ interface JobsState {
 }
 
 /** Log lines kept per machine and for the job; the rest was shown as it came. */
-const MAX_LOG_LINES = 1000;
+export const MAX_LOG_LINES = 1000;
 
 /** Listeners per kind: a kind's own view (the check results, say) follows its jobs' events through these. */
 const kindListeners = new Map<JobKind, Set<(event: JobProgress) => void>>();
