@@ -24,6 +24,10 @@ Commands:
   check FILE     check every managed machine over SSH before a deploy (--strict | --accept-new,
                  --ssh-config FILE, --known-hosts FILE, --identity FILE, --concurrency N, --timeout SECONDS)
   preflight FILE the old name of check, still accepted
+  plan FILE      show what a deploy would do, machine by machine with the exact commands, changing nothing
+                 (--machines a,b, --files, and the SSH options of check)
+  deploy FILE    deploy the design to its machines wave by wave, with a rollback watchdog on each
+                 (--machines a,b, --yes, --strict | --accept-new, and the SSH options of check)
   serve          run the app in a browser (same as npm run serve)
 
 Run "clan-designer COMMAND --help" for a command's options; options may stand before or after the file.
@@ -32,7 +36,7 @@ Exit codes: 0 ok, 1 the input has problems, 2 unusable input or arguments, 3 the
 `;
 
 /** The commands, in the order the help lists them; `preflight` is the old name of `check`. */
-const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'serve'] as const;
+const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'plan', 'deploy', 'serve'] as const;
 
 /** Runs the CLI with the given arguments and returns its exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -90,6 +94,14 @@ async function runCommand(command: (typeof commands)[number], commandArgs: strin
   if (command === 'check' || command === 'preflight') {
     const { runCheckCommand } = await import('./checkCommand');
     return runCheckCommand(commandArgs, io);
+  }
+  if (command === 'plan') {
+    const { runPlanCommand } = await import('./planCommand');
+    return runPlanCommand(commandArgs, io);
+  }
+  if (command === 'deploy') {
+    const { runDeployCommand } = await import('./deployCommand');
+    return runDeployCommand(commandArgs, io);
   }
   const { runServe } = await import('../serve/runServe');
   return runServe(commandArgs, io);
