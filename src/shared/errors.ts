@@ -107,6 +107,21 @@ export const appErrorCodes = [
   'deployDiskFull',
   /** The design must be saved before it can be deployed (its configuration and history live next to its file). */
   'deployNeedsSavedDesign',
+  // Installing NixOS on a machine that does not run it yet (main/services/installService.ts).
+  /** Installing needs the clan CLI (and Nix) on this computer, and it is not there. details: machine. */
+  'installNeedsClanCli',
+  /** The confirmation did not name the machine and the disk exactly. details: machine, disk, mismatch ('missing', 'machine', 'disk', 'both'). */
+  'installNotConfirmed',
+  /** The disk is not a path the app hands to an install. details: disk. */
+  'installDiskInvalid',
+  /** The chosen disk is not (or no longer) one of the machine's disks. details: machine, disk, disks (paths it has). */
+  'installDiskNotFound',
+  /** The machine's disks could not be read. details: machine, reason ('lsblkFailed', 'unreadable'), output. */
+  'installDisksUnreadable',
+  /** The machine cannot be installed from here. details: machine, reason ('notFound', 'notManaged', 'noAddress', 'badName', 'badTarget'). */
+  'installMachineUnusable',
+  /** An install is running; one install or deploy runs at a time. details: jobId. */
+  'installAlreadyRunning',
   // Serve mode sign-in (main/serve/sessions.ts).
   /** The browser has no valid session with the server. details: reason ('noSession', 'expired'). */
   'notSignedIn',
@@ -222,6 +237,12 @@ function sshHost(error: AppError, sentenceStart = false): string {
   if (typeof host !== 'string') return sentenceStart ? 'The machine' : 'the machine';
   const port = error.details?.port;
   return `${sentenceStart ? 'Machine' : 'machine'} “${host}${typeof port === 'number' && port !== 22 ? `:${port}` : ''}”`;
+}
+
+/** The machine an install message is about: 'machine “name”', or 'the machine'. */
+function machineLabel(error: AppError): string {
+  const machine = error.details?.machine;
+  return typeof machine === 'string' && machine !== '' ? `machine “${machine}”` : 'the machine';
 }
 
 /** ' (through jump host “name”)' when a jump host was used, or ''. */
@@ -383,6 +404,42 @@ export function describeError(error: AppError): string {
       return 'A deploy is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then deploy again.';
     case 'deployNeedsSavedDesign':
       return 'Save the design first: its configuration and the record of each deploy are kept next to the design file.';
+    case 'installNeedsClanCli':
+      return `NixOS was not installed on ${machineLabel(error)}, and nothing was changed on it: installing needs the clan CLI and Nix on this computer, because nixos-anywhere builds the installer and the system here, and this computer has neither. Install from a computer with Nix and the clan CLI (“clan-designer install”, or “clan machines install” by hand), or install NixOS on the machine from its installer image yourself; then check the machines and deploy.`;
+    case 'installNotConfirmed': {
+      const mismatch = detail(error, 'mismatch', 'missing');
+      const why =
+        mismatch === 'missing'
+          ? 'no confirmation was given'
+          : mismatch === 'machine'
+            ? `the name typed is not “${detail(error, 'machine', '?')}”`
+            : mismatch === 'disk'
+              ? `the disk confirmed is not ${detail(error, 'disk', 'the chosen one')}`
+              : `neither the name nor the disk matches (“${detail(error, 'machine', '?')}”, ${detail(error, 'disk', '?')})`;
+      return `Nothing was installed on ${machineLabel(error)}: ${why}. Installing erases the disk, so it goes ahead only when the machine's exact name and the chosen disk are confirmed. Type the name exactly as shown, then try again.`;
+    }
+    case 'installDiskInvalid':
+      return `“${detail(error, 'disk', '')}” cannot be used as the disk to install on, so nothing was changed: a disk is named /dev/disk/by-id/<id> or /dev/<name>, with only letters, digits and . _ : + - in the name. Pick one of the machine's disks from its list.`;
+    case 'installDiskNotFound': {
+      const disks = Array.isArray(error.details?.disks) ? (error.details.disks as unknown[]).filter((d) => typeof d === 'string') : [];
+      return `Nothing was installed: ${machineLabel(error)} has no disk ${detail(error, 'disk', '?')}${disks.length === 0 ? '' : ` (it has ${disks.join(', ')})`}. Its disks may have changed since they were listed. List its disks again and pick one.`;
+    }
+    case 'installDisksUnreadable':
+      return detail(error, 'reason', '') === 'lsblkFailed'
+        ? `The disks of ${machineLabel(error)} could not be listed: lsblk failed there (${detail(error, 'output', 'no output')}). Nothing was changed. lsblk comes with util-linux, which almost every Linux has; install it on the machine, then list the disks again.`
+        : `The disks of ${machineLabel(error)} could not be listed: lsblk's answer could not be read (an lsblk too old for --json?). Nothing was changed. Update util-linux on the machine, or install NixOS on it by hand.`;
+    case 'installMachineUnusable': {
+      const reasons: Record<string, string> = {
+        notFound: 'it is not in the design (it may have been removed or renamed). Pick the machine again',
+        notManaged: 'the app does not manage it. Mark it as managed in the inspector first',
+        noAddress: "it has no SSH address. Enter its address, port and user in the machine's SSH settings in the inspector",
+        badName: 'its name is not a valid Clan machine name. Fix the name (the problems panel says how)',
+        badTarget: "its SSH user, address or jump host has characters Clan's --target-host cannot take. Use a plain host name or IP address and a plain user name",
+      };
+      return `NixOS cannot be installed on ${machineLabel(error)}, so nothing was changed: ${lookup(reasons, detail(error, 'reason', '')) ?? 'it cannot be reached from here'}, then try again.`;
+    }
+    case 'installAlreadyRunning':
+      return 'An install of NixOS is already running (perhaps from another window), so nothing else was started: one install or deploy runs at a time. Wait for it to finish or cancel it, then try again.';
     case 'notSignedIn':
       return detail(error, 'reason', '') === 'expired'
         ? 'This browser’s sign-in to the server has expired, so the server refused the request. Nothing was lost: pair this browser again with a new code from the server’s console.'

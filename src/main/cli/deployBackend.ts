@@ -6,6 +6,7 @@ import type { EventHub } from '../rpc/eventHub';
 import type { MachineSshHooks } from '../services/checkJobs';
 import { targetRequestOf } from '../services/checkMachines';
 import type { DeployService, DeployServiceOptions, DeploySsh } from '../services/deployService';
+import type { InstallService, InstallServiceOptions } from '../services/installService';
 import { defaultServeFolders, DESIGN_FILE_SUFFIX, resolveProjectFolders } from '../services/projectFiles';
 import { SshClientPool } from '../ssh/sshClient';
 import type { SshSettings } from '../ssh/sshSettings';
@@ -68,6 +69,8 @@ export function cliMachineSsh(settings: SshSettings): (hooks: MachineSshHooks) =
 }
 
 export interface CliDeployBackendOptions extends Pick<DeployServiceOptions, 'timeouts' | 'hasLocalClan' | 'runLocal' | 'now'> {
+  /** Time limits of an install's steps (tests). */
+  installTimeouts?: InstallServiceOptions['timeouts'];
   workspaceDir: string;
   /** The app's data folder: the deploy keeps the app's own age key there. */
   dataDir: string;
@@ -80,11 +83,12 @@ export interface CliDeployBackend {
   events: EventHub;
   jobs: JobEngine;
   deploy: DeployService;
+  install: InstallService;
 }
 
 /** The app's own back end (createBackend), without the start-up clean-up; see the module comment. */
 export function createCliDeployBackend(options: CliDeployBackendOptions): CliDeployBackend {
-  const { workspaceDir, dataDir, createSsh, log, timeouts, hasLocalClan, runLocal, now } = options;
+  const { workspaceDir, dataDir, createSsh, log, timeouts, hasLocalClan, runLocal, now, installTimeouts } = options;
   const { services } = createBackend({
     mode: 'serve',
     workspaceDir,
@@ -98,6 +102,7 @@ export function createCliDeployBackend(options: CliDeployBackendOptions): CliDep
       ...(runLocal === undefined ? {} : { runLocal }),
       ...(now === undefined ? {} : { now }),
     },
+    ...(installTimeouts === undefined ? {} : { install: { timeouts: installTimeouts } }),
   });
-  return { events: services.events, jobs: services.jobs, deploy: services.deploy };
+  return { events: services.events, jobs: services.jobs, deploy: services.deploy, install: services.install };
 }

@@ -28,6 +28,9 @@ Commands:
                  (--machines a,b, --files, and the SSH options of check)
   deploy FILE    deploy the design to its machines wave by wave, with a rollback watchdog on each
                  (--machines a,b, --yes, --strict | --accept-new, and the SSH options of check)
+  install FILE   install NixOS on a machine that does not run it yet, ERASING the disk you name; lists the
+                 machine's disks without --disk (--machine NAME, --disk PATH, --confirm-erase NAME:PATH off a
+                 terminal, and the SSH options of check); never part of a deploy
   serve          run the app in a browser (same as npm run serve)
 
 Run "clan-designer COMMAND --help" for a command's options; options may stand before or after the file.
@@ -36,7 +39,7 @@ Exit codes: 0 ok, 1 the input has problems, 2 unusable input or arguments, 3 the
 `;
 
 /** The commands, in the order the help lists them; `preflight` is the old name of `check`. */
-const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'plan', 'deploy', 'serve'] as const;
+const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'plan', 'deploy', 'install', 'serve'] as const;
 
 /** Runs the CLI with the given arguments and returns its exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -102,6 +105,10 @@ async function runCommand(command: (typeof commands)[number], commandArgs: strin
   if (command === 'deploy') {
     const { runDeployCommand } = await import('./deployCommand');
     return runDeployCommand(commandArgs, io);
+  }
+  if (command === 'install') {
+    const { runInstallCommand } = await import('./installCommand');
+    return runInstallCommand(commandArgs, io);
   }
   const { runServe } = await import('../serve/runServe');
   return runServe(commandArgs, io);

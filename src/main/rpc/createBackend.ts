@@ -7,6 +7,7 @@ import { DeployService, type DeployServiceOptions, type DeploySsh } from '../ser
 import { createMachineSsh } from '../services/machineSsh';
 import { ExternalLinksService } from '../services/externalLinks';
 import { GenerateService } from '../services/generate';
+import { InstallService, type InstallServiceOptions } from '../services/installService';
 import { ProjectFilesService } from '../services/projectFiles';
 import { SshKeysService } from '../services/sshKeys';
 import { createDispatch, type Dispatch, type Logger } from './dispatch';
@@ -36,6 +37,8 @@ export interface BackendOptions {
   cleanStaleTempFiles?: boolean;
   /** Deploy settings for tests (time limits, whether the clan CLI counts as installed, a stand-in for it, the clock). */
   deploy?: Pick<DeployServiceOptions, 'timeouts' | 'hasLocalClan' | 'runLocal' | 'now' | 'confirmSeconds'>;
+  /** Install settings for tests (time limits); whether the clan CLI is installed, its test double and the clock come from `deploy`. */
+  install?: Pick<InstallServiceOptions, 'timeouts'>;
 }
 
 /** The service objects plus the dispatch function that both transports share. */
@@ -72,6 +75,18 @@ export function createBackend(options: BackendOptions): Backend {
         return last.ok ? last.value.report : null;
       },
       ...(options.deploy ?? {}),
+      log,
+    }),
+    install: new InstallService({
+      jobs,
+      workspaceDir: options.workspaceDir,
+      ageKeyDir: options.ageKeyDir ?? options.dataDir,
+      generate,
+      createSsh: options.createMachineSsh ?? createMachineSsh,
+      ...(options.deploy?.hasLocalClan === undefined ? {} : { hasLocalClan: options.deploy.hasLocalClan }),
+      ...(options.deploy?.runLocal === undefined ? {} : { runLocal: options.deploy.runLocal }),
+      ...(now === undefined ? {} : { now }),
+      ...(options.install ?? {}),
       log,
     }),
     sshKeys: new SshKeysService(),

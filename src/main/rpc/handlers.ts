@@ -7,6 +7,7 @@ import type { CheckJobsService } from '../services/checkJobs';
 import type { DeployService } from '../services/deployService';
 import type { ExternalLinksService } from '../services/externalLinks';
 import type { GenerateService } from '../services/generate';
+import type { InstallService } from '../services/installService';
 import type { JobEngine } from '../jobs/jobEngine';
 import type { ProjectFilesService } from '../services/projectFiles';
 import type { SshKeysService } from '../services/sshKeys';
@@ -22,6 +23,8 @@ export interface Services {
   jobs: JobEngine;
   checkJobs: CheckJobsService;
   deploy: DeployService;
+  /** Installing NixOS on a machine that does not run it yet (erases a disk; never part of a deploy). */
+  install: InstallService;
   sshKeys: SshKeysService;
   events: EventHub;
 }
@@ -54,5 +57,7 @@ export function createHandlers(services: Services): Handlers {
     'deploy:start': (request) => services.deploy.start(request),
     'deploy:history': (request) => services.deploy.history(request.name),
     'deploy:historyEntry': (request) => services.deploy.historyEntry(request.name, request.runId),
+    'deploy:disks': (request) => services.install.disks(request),
+    'deploy:install': (request) => services.install.start(request),
   };
 }

@@ -13,7 +13,7 @@ import { describeGenerateError } from '../../shared/nix/errors';
 import { appSopsKeyPath, sopsUserKeyJson } from '../../shared/nix/sopsAdmin';
 import type { CheckReport } from '../../shared/schema/checkReport';
 import { err, ok, type Result } from '../../shared/result';
-import { loadOrCreateAgeIdentity } from '../deploy/ageIdentity';
+import { loadOrCreateAgeIdentity, type AppAgeIdentity } from '../deploy/ageIdentity';
 import { checksums, readFlakeFolder, writeIntoFlakeFolder } from '../deploy/flakeFolder';
 import { DeployHistoryWriter, listDeployHistory, newRunId, readDeployHistoryEntry } from '../deploy/history';
 import { MachineRemote, type DeployPool } from '../deploy/remote';
@@ -32,6 +32,28 @@ import { designStem, normalizeDesignFileName, validateDesign } from './projectFi
 /** The deploy settings of a design (saved with it since format version 3). */
 export function deploySettingsOf(design: Design): { varsHelper: MachineId | null; confirmSeconds: number; concurrency: number } {
   return { varsHelper: design.deploy.varsHelper, confirmSeconds: design.deploy.rollbackSeconds, concurrency: design.deploy.concurrency };
+}
+
+/**
+ * Writes a design's configuration before a deploy or an install, as "Write configuration" would: files changed by hand
+ * stop it here, before anything is sent anywhere. Then lists the app's own age key as a Clan secrets admin, so the vars
+ * helper makes secrets the app can decrypt; it is written beside the vars (Write configuration never touches it),
+ * because only deploying needs it. Returns the flake folder (relative to the workspace) and the app's age identity.
+ */
+export async function writeDeployConfiguration(
+  workspace: ConfinedFolder,
+  generate: GenerateService,
+  ageKeyDir: string,
+  name: string,
+  design: Design,
+): Promise<Result<{ folder: string; age: AppAgeIdentity }, AppError>> {
+  const written = await generate.write(name, design, { force: false });
+  if (!written.ok) return written;
+  const folder = written.value.folder;
+  const age = await loadOrCreateAgeIdentity(ageKeyDir);
+  const listed = await writeIntoFlakeFolder(workspace, folder, { [appSopsKeyPath]: new TextEncoder().encode(sopsUserKeyJson(age.recipient)) });
+  if (!listed.ok) return listed;
+  return ok({ folder, age });
 }
 
 /** Deploy for the job engine: one at a time; its history is kept by the deploy itself (several runs per design). */
@@ -186,16 +208,12 @@ export class DeployService {
     const { design, name, stem } = prepared.value;
     const running = this.options.jobs.runningOf('deploy');
     if (running !== null) return err(appError('deployAlreadyRunning', { jobId: running.jobId }));
-    // The configuration is written first, as "Write configuration" would: files changed by hand stop the deploy here,
-    // before anything is sent anywhere.
-    const written = await this.options.generate.write(name, design, { force: false });
-    if (!written.ok) return written;
-    const folder = written.value.folder;
-    // The app's own age key is listed as a Clan secrets admin, so the vars helper makes secrets the app can decrypt.
-    // The deploy writes it beside the vars (Write configuration never touches it), because only deploying needs it.
-    const age = await loadOrCreateAgeIdentity(this.options.ageKeyDir);
-    const listed = await writeIntoFlakeFolder(this.workspace, folder, { [appSopsKeyPath]: new TextEncoder().encode(sopsUserKeyJson(age.recipient)) });
-    if (!listed.ok) return listed;
+    // Never while NixOS is being installed on a machine (that erases its disk); one of them runs at a time.
+    const installing = this.options.jobs.runningOf('install');
+    if (installing !== null) return err(appError('installAlreadyRunning', { jobId: installing.jobId }));
+    const configured = await writeDeployConfiguration(this.workspace, this.options.generate, this.options.ageKeyDir, name, design);
+    if (!configured.ok) return configured;
+    const { folder, age } = configured.value;
     const [way, lastCheck] = await Promise.all([this.way(), this.options.lastCheck(name)]);
     const settings = this.settingsOf(design);
     const managed = recordValues(design.machines).filter((m) => m.managed);

@@ -73,6 +73,9 @@ describe('the deploy plan', () => {
     const byName = (name: string) => machinesInRunOrder(plan).find((m) => m.name === name)!;
     expect(byName('nas').blocked).toEqual({ reason: 'the last check found a problem: only 1 GB free on /nix', whatToDo: 'Fix it, then check the machines again.' });
     expect(byName('pc').blocked?.whatToDo).toContain('erases its disk');
+    // The plan view offers "Install NixOS…" for this machine only: installing is never part of a deploy.
+    expect(byName('pc').blocked?.notNixos).toBe(true);
+    expect(byName('nas').blocked?.notNixos).toBeUndefined();
     expect(byName('nas').steps).toEqual([]);
     expect(byName('bastion').blocked).toBeNull();
   });

@@ -69,8 +69,11 @@ const plannedMachineSchema = z.object({
   how: z.string(),
   /** Machines this one needs: its jump host, and the VPN's controllers, lighthouses and relays. */
   dependsOn: z.array(z.object({ machineId: z.string(), name: z.string(), why: z.string() })),
-  /** Why the machine cannot be deployed now, and what to do; null when it can. */
-  blocked: z.object({ reason: z.string(), whatToDo: z.string() }).nullable(),
+  /**
+   * Why the machine cannot be deployed now, and what to do; null when it can. `notNixos`: the last check found it does
+   * not run NixOS, so installing it (its own action, shared/deploy/install.ts) is what to do.
+   */
+  blocked: z.object({ reason: z.string(), whatToDo: z.string(), notNixos: z.literal(true).optional() }).nullable(),
   /** Warnings that do not block (not checked yet, first deploy without a watchdog). */
   warnings: z.array(z.string()),
   /** Whether the machine runs a system already: false means the first deploy (no rollback target). Null: unknown. */
@@ -237,7 +240,7 @@ export function makeDeployPlan(input: PlanInput): DeployPlan {
     }
     const remote = input.remote.get(m.id);
     const warnings: string[] = [];
-    let blocked = forceBlocked ?? null;
+    let blocked: PlannedMachine['blocked'] = forceBlocked ?? null;
     const own = design.machines[m.id as MachineId];
     if (blocked === null && (own?.ssh === null || own?.ssh === undefined || own.ssh.host.trim() === '')) {
       blocked = { reason: 'it has no SSH address in the design', whatToDo: "Enter its address, port and user in the machine's SSH settings in the inspector, then plan again." };
@@ -245,7 +248,11 @@ export function makeDeployPlan(input: PlanInput): DeployPlan {
     const check = failedCheck(checkById.get(m.id));
     if (blocked === null && check !== undefined) {
       blocked = check.notNixos
-        ? { reason: `it does not run NixOS yet (last check: ${check.message})`, whatToDo: 'Install NixOS on it first; that erases its disk, so the app never does it on its own.' }
+        ? {
+            reason: `it does not run NixOS yet (last check: ${check.message})`,
+            whatToDo: 'Install NixOS on it first with “Install NixOS…”: that erases its disk, so it is an action of its own that you confirm by typing the machine’s name, never part of a deploy. Or install NixOS by hand; then check the machines again.',
+            notNixos: true as const,
+          }
         : { reason: `the last check found a problem: ${check.message}`, whatToDo: 'Fix it, then check the machines again.' };
     }
     if (blocked === null && checkedAt === null) warnings.push('The machines were not checked yet; problems show up during the deploy instead.');

@@ -21,6 +21,8 @@ export const requestChannels = [
   'deploy:start',
   'deploy:history',
   'deploy:historyEntry',
+  'deploy:disks',
+  'deploy:install',
   'job:cancel',
   'job:answer',
   'job:list',

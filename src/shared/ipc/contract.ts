@@ -9,6 +9,7 @@ import type { EventChannel, RequestChannel } from './channels';
 import { jobAnswerSchema, jobEventBaseOf, jobEventOptionsOf, jobIdSchema, jobPromptSchema } from './jobs';
 import { deployPlanSchema } from '../deploy/plan';
 import { deployHistoryEntrySchema, deployMachineResultSchema, deployReportSchema, deployVarsResultSchema } from '../deploy/report';
+import { installConfirmationSchema, installMachineResultSchema, installReportSchema, machineDiskSchema } from '../deploy/install';
 
 /** Where the app is running: the desktop shell or the browser served by `npm run serve`. */
 export const runModeSchema = z.enum(['electron', 'serve']);
@@ -110,11 +111,17 @@ export const deployJobEventSchema = z.discriminatedUnion('type', [
   z.object({ ...jobEventBaseOf('deploy'), type: z.literal('vars'), vars: deployVarsResultSchema }),
 ]);
 
+/**
+ * Progress of an install of NixOS on one machine (shared/deploy/install.ts): the events every job has, with the
+ * install's result for its machine and its report. Never part of a deploy: it erases a disk.
+ */
+export const installJobEventSchema = z.discriminatedUnion('type', [...jobEventOptionsOf('install', { machineResult: installMachineResultSchema, report: installReportSchema })]);
+
 /** Progress of any job, told apart by `kind`; a new job kind adds its event schema here. */
-export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema]);
+export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema, installJobEventSchema]);
 
 /** The job kinds main runs. */
-export const jobKinds = ['check', 'deploy'] as const;
+export const jobKinds = ['check', 'deploy', 'install'] as const;
 
 /** A running job as a window that opens late catches up on it: its events so far (old log lines left out) and open questions. */
 export const jobSnapshotSchema = z.object({
@@ -232,6 +239,26 @@ export const requestContract = {
     request: z.object({ name: fileNameSchema, runId: z.string().regex(/^[0-9a-z-]{1,80}$/) }).strict(),
     response: z.object({ plan: deployPlanSchema.nullable(), report: deployReportSchema.nullable(), logs: z.record(z.string(), z.string()) }),
   },
+  /**
+   * The disks of a machine of the design, read over SSH (lsblk and /dev/disk/by-id), changing nothing, so the person
+   * picks the disk to install on from a list. Host keys are checked strictly (never asked): the machine was checked
+   * before, which recorded its key.
+   */
+  'deploy:disks': {
+    request: z.object({ design: designInRequestSchema, machineId: z.string().max(60), keys: z.array(sshKeyFileNameSchema).max(64).optional() }).strict(),
+    response: z.object({ machine: z.string(), target: z.string(), disks: z.array(machineDiskSchema).max(256) }),
+  },
+  /**
+   * Installs NixOS on one machine of a saved design, erasing `disk`: writes the configuration, then runs Clan's install
+   * (hardware report, disk layout, clan machines install) as a job of kind `install`. Refused unless `confirm` names
+   * the machine and the disk exactly, the clan CLI is on this computer, and no deploy or install runs.
+   */
+  'deploy:install': {
+    request: z
+      .object({ name: fileNameSchema, design: designInRequestSchema, machineId: z.string().max(60), disk: z.string().max(300), confirm: installConfirmationSchema, hostKeys: hostKeyModeSchema, keys: z.array(sshKeyFileNameSchema).max(64).optional() })
+      .strict(),
+    response: z.object({ jobId: jobIdSchema }),
+  },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;
 
 /** Each main -> renderer event channel with its payload schema. */
@@ -276,6 +303,8 @@ export type JobSnapshot = z.infer<typeof jobSnapshotSchema>;
 export type CheckProgress = JobEventOf<'check'>;
 /** Progress of a deploy. */
 export type DeployProgress = JobEventOf<'deploy'>;
+/** Progress of an install of NixOS. */
+export type InstallProgress = JobEventOf<'install'>;
 /** How unknown host keys are treated by a check. */
 export type HostKeyMode = z.infer<typeof hostKeyModeSchema>;
 /** A design file in the workspace folder. */

@@ -7,6 +7,7 @@ import { cancelCheck, startCheck, useCheckStore } from '../deploy/checkStore';
 import { deployConfirmation } from '../deploy/deployConfirmation';
 import { useDeployStore, type DeployTab } from '../deploy/deployStore';
 import { describeWrite, useGenerateStore } from '../deploy/generateStore';
+import { useInstallStore } from '../deploy/installStore';
 import { useSshKeysStore } from '../deploy/sshKeysStore';
 import { useJobsStore } from '../stores/jobsStore';
 import { displayName } from './fileActions';
@@ -18,6 +19,11 @@ import type { Command, CommandContext } from './types';
 
 const checkRunning = () => useJobsStore.getState().running.check !== undefined;
 const deployRunning = () => useJobsStore.getState().running.deploy !== undefined;
+const installRunning = () => useJobsStore.getState().running.install !== undefined;
+/** Machines NixOS can be installed on from here: managed, with an SSH address. */
+const installableMachines = (ctx: CommandContext) => Object.values(ctx.design.getState().design.machines).filter((m) => m.managed && m.ssh !== null && m.ssh.host.trim() !== '');
+/** The machine "Install NixOS…" was asked for (from the plan), if any. */
+const machineArg = (args: unknown): string | null => (typeof args === 'object' && args !== null && typeof (args as { machineId?: unknown }).machineId === 'string' ? (args as { machineId: string }).machineId : null);
 const hasManagedMachines = (ctx: CommandContext) => Object.values(ctx.design.getState().design.machines).some((m) => m.managed);
 /** Plan and deploy need a saved design: its configuration and the record of each deploy live next to its file. */
 const canPlan = (ctx: CommandContext) => ctx.backend !== null && ctx.design.getState().file.name !== null && hasManagedMachines(ctx) && !deployRunning();
@@ -170,7 +176,10 @@ async function cancelDeploy(ctx: CommandContext): Promise<void> {
   );
 }
 
-/** Write configuration, Check machines, Cancel the check, Plan deploy, Deploy…, Cancel the deploy and Show deploy history. */
+/**
+ * Write configuration, Check machines, Cancel the check, Plan deploy, Deploy…, Install NixOS on a machine…, Cancel the
+ * deploy and Show deploy history.
+ */
 export const deployCommands: readonly Command[] = [
   {
     id: 'writeConfiguration',
@@ -223,13 +232,33 @@ export const deployCommands: readonly Command[] = [
     keywords: ['install', 'apply', 'switch', 'push', 'update machines', 'nixos'],
     // Not while the plan on screen is of this very design and says nothing can be deployed: it says why.
     predicate: (ctx) => {
-      if (!canPlan(ctx)) return false;
+      if (!canPlan(ctx) || installRunning()) return false;
       const { plan, planFor, planDesign, planning, starting } = useDeployStore.getState();
       if (planning || starting) return false;
       const { design, file } = ctx.design.getState();
       return !(plan !== null && planFor === file.name && planDesign === design && deployConfirmation(plan, { folder: '', unsavedChanges: false }).deployable === 0);
     },
     perform: (ctx) => deploy(ctx),
+  },
+  {
+    // Installing erases a disk: it opens its own dialog (pick the disk, type the machine's name), never part of a deploy.
+    id: 'installNixos',
+    label: 'Install NixOS on a machine…',
+    group: 'deploy',
+    capture: 'never',
+    keywords: ['nixos-anywhere', 'clan machines install', 'erase', 'disk', 'fresh', 'new machine', 'kexec'],
+    predicate: (ctx, args) => {
+      if (ctx.backend === null || ctx.design.getState().file.name === null) return false;
+      // While an install runs the dialog shows it; otherwise the machine (if named) must be one that can be installed.
+      if (installRunning()) return true;
+      const machineId = machineArg(args);
+      const machines = installableMachines(ctx);
+      return !deployRunning() && (machineId === null ? machines.length > 0 : machines.some((m) => m.id === machineId));
+    },
+    perform: (ctx, args) => {
+      openDeployTab(ctx, 'deploy');
+      useInstallStore.getState().openFor(machineArg(args));
+    },
   },
   {
     id: 'cancelDeploy',

@@ -1,11 +1,14 @@
 import { appContext } from '../app/appContext';
 import { executeCommand, getCommand, isEnabled } from '../commands/registry';
 import { useDesign } from '../stores/designStore';
+import { useRunningJob } from '../stores/jobsStore';
 import { useUiStore } from '../stores/uiStore';
 import { useCheckStore } from './checkStore';
 import { DeployPlanView } from './DeployPlanView';
 import { DeployRunView } from './DeployRunView';
 import { useDeployStore, useIsDeploying } from './deployStore';
+import { InstallDialog } from './InstallDialog';
+import { useInstallStore } from './installStore';
 import { showMachineOnCanvas } from './showOnCanvas';
 import { useSshKeysStore } from './sshKeysStore';
 
@@ -14,6 +17,9 @@ const enabled = (id: string) => {
   const command = getCommand(id);
   return command !== undefined && isEnabled(command, appContext);
 };
+
+/** "Install NixOS…" of a machine in the plan: the registry's command, so it is enabled and behaves as in the palette. */
+const installMachine = (machineId: string) => void executeCommand(appContext, 'installNixos', { machineId });
 
 /**
  * The Deploy tab: "Plan deploy" (a dry run that shows what would happen on every machine) and "Deploy…", then the
@@ -36,13 +42,18 @@ export function DeployPanel() {
   const hostKeyMode = useCheckStore((s) => s.hostKeyMode);
   const picked = useSshKeysStore((s) => s.picked);
   const setDialog = useUiStore((s) => s.setDialog);
+  const installing = useRunningJob('install');
+  const installOpen = useInstallStore((s) => s.open);
 
   const planShown = plan !== null && planFor === fileName ? plan : null;
   // The machines can be shown on the canvas only when the run or plan is of the design on screen.
   const showRun = runFor !== undefined && (deploying || view === 'run');
   const runOfThisFile = runFor !== undefined && runFor === fileName;
 
-  const status = deploying
+  const installingMachine = installing === null ? undefined : installing.machines[installing.order[0] ?? ''];
+  const status = installing !== null
+    ? `Installing NixOS on ${installingMachine?.name ?? 'a machine'}${installingMachine?.step == null ? '' : ` (step ${installingMachine.step.index} of ${installingMachine.step.total})`}; deploys wait until it ends.`
+    : deploying
     ? runOfThisFile
       ? 'A deploy of this design is running.'
       : `A deploy of ${runFor ?? 'another design'} is running; one deploy runs at a time.`
@@ -70,6 +81,11 @@ export function DeployPanel() {
         {fileName === null && (
           <button type="button" onClick={() => setDialog('saveAs')}>
             Save as…
+          </button>
+        )}
+        {installing !== null && !installOpen && (
+          <button type="button" onClick={() => useInstallStore.getState().openFor(null)} data-testid="install-show">
+            Show the install
           </button>
         )}
         {runFor !== undefined && !deploying && (
@@ -101,7 +117,7 @@ export function DeployPanel() {
         {showRun ? (
           <DeployRunView onShowMachine={runOfThisFile ? showMachineOnCanvas : undefined} />
         ) : planShown !== null ? (
-          <DeployPlanView plan={planShown} onShowMachine={showMachineOnCanvas} stale={planDesign !== design} />
+          <DeployPlanView plan={planShown} onShowMachine={showMachineOnCanvas} onInstall={installMachine} stale={planDesign !== design} />
         ) : (
           <div className="deploy-empty">
             <h3>See what a deploy would do, before it does anything</h3>
@@ -116,6 +132,7 @@ export function DeployPanel() {
           </div>
         )}
       </div>
+      <InstallDialog />
     </div>
   );
 }

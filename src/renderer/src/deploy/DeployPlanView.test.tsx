@@ -62,9 +62,22 @@ describe('DeployPlanView', () => {
     expect(pc.getAttribute('data-blocked')).toBe('true');
     expect(text(pc.querySelector('.plan-tag'))).toBe('not deployed');
     expect(text(pc.querySelector('[data-testid="plan-blocked"]'))).toBe(
-      'Blocked: it does not run NixOS yet (last check: pc runs Debian 12, which is not NixOS)What to do: Install NixOS on it first; that erases its disk, so the app never does it on its own.',
+      'Blocked: it does not run NixOS yet (last check: pc runs Debian 12, which is not NixOS)What to do: Install NixOS on it first with “Install NixOS…”: that erases its disk, so it is an action of its own that you confirm by typing the machine’s name, never part of a deploy. Or install NixOS by hand; then check the machines again.',
     );
     expect(pc.querySelector('.plan-machine-steps')).toBeNull();
+    // Without a way to install (a past deploy's plan), there is no install button.
+    expect(byTestId('plan-install-pc')).toBeNull();
+  });
+
+  test('a machine that does not run NixOS yet gets "Install NixOS…", which names it; other blocked machines do not', () => {
+    const { plan, ids } = samplePlan();
+    const install = vi.fn();
+    act(() => root.render(<DeployPlanView plan={plan} onInstall={install} />));
+    const button = byTestId('plan-install-pc')!;
+    expect(text(button)).toBe('Install NixOS…');
+    act(() => button.click());
+    expect(install).toHaveBeenCalledWith(ids.pc);
+    expect(container.querySelectorAll('[data-testid^="plan-install-"]')).toHaveLength(1);
   });
 
   test('machines with no way in are listed apart with the reason', () => {

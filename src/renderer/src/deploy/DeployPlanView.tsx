@@ -6,6 +6,8 @@ import { CopyButton } from './CopyButton';
 import { dateTimeFormat, wayTitle } from './deployStatus';
 
 type ShowMachine = ((machineId: string) => void) | undefined;
+/** Opens the install of NixOS for a machine (the plan on screen only; a past deploy's plan has none). */
+type InstallMachine = ((machineId: string) => void) | undefined;
 
 /** A machine's name: a button that shows it on the canvas when the caller can, else plain text. */
 function MachineName({ machineId, name, onShowMachine }: { machineId: string; name: string; onShowMachine: ShowMachine }) {
@@ -119,7 +121,7 @@ function Dependencies({ machine, order, onShowMachine }: { machine: PlannedMachi
 }
 
 /** One machine of the plan: how it is reached, what it needs, whether it is blocked and why, its files and steps. */
-function PlanMachineItem({ machine, order, onShowMachine }: { machine: PlannedMachine; order: ReadonlyMap<string, number>; onShowMachine: ShowMachine }) {
+function PlanMachineItem({ machine, order, onShowMachine, onInstall }: { machine: PlannedMachine; order: ReadonlyMap<string, number>; onShowMachine: ShowMachine; onInstall: InstallMachine }) {
   const blocked = machine.blocked;
   return (
     <li className={`plan-machine${blocked === null ? '' : ' plan-machine-blocked'}`} data-testid={`plan-machine-${machine.name}`} data-blocked={blocked !== null}>
@@ -137,6 +139,12 @@ function PlanMachineItem({ machine, order, onShowMachine }: { machine: PlannedMa
           <p>
             <strong>What to do:</strong> {blocked.whatToDo}
           </p>
+          {/* Installing erases a disk: it opens its own dialog, which asks for the disk and the machine's name. */}
+          {blocked.notNixos === true && onInstall !== undefined && (
+            <button type="button" className="danger" onClick={() => onInstall(machine.machineId)} data-testid={`plan-install-${machine.name}`}>
+              Install NixOS…
+            </button>
+          )}
         </div>
       )}
       {machine.warnings.map((w) => (
@@ -157,11 +165,11 @@ function PlanMachineItem({ machine, order, onShowMachine }: { machine: PlannedMa
   );
 }
 
-function MachineList({ machines, order, onShowMachine }: { machines: readonly PlannedMachine[]; order: ReadonlyMap<string, number>; onShowMachine: ShowMachine }) {
+function MachineList({ machines, order, onShowMachine, onInstall }: { machines: readonly PlannedMachine[]; order: ReadonlyMap<string, number>; onShowMachine: ShowMachine; onInstall: InstallMachine }) {
   return (
     <ul className="plan-machines">
       {machines.map((m) => (
-        <PlanMachineItem key={m.machineId} machine={m} order={order} onShowMachine={onShowMachine} />
+        <PlanMachineItem key={m.machineId} machine={m} order={order} onShowMachine={onShowMachine} onInstall={onInstall} />
       ))}
     </ul>
   );
@@ -184,7 +192,20 @@ function planCounts(plan: DeployPlan): { deploy: number; waves: number; blocked:
  * vars helper, wave by wave each machine with how it is reached, what it needs, why it is blocked and what to do,
  * the files that change, and the exact commands of every step.
  */
-export const DeployPlanView = memo(function DeployPlanView({ plan, onShowMachine, stale = false, title = 'Plan' }: { plan: DeployPlan; onShowMachine?: (machineId: string) => void; stale?: boolean; title?: string }) {
+export const DeployPlanView = memo(function DeployPlanView({
+  plan,
+  onShowMachine,
+  onInstall,
+  stale = false,
+  title = 'Plan',
+}: {
+  plan: DeployPlan;
+  onShowMachine?: (machineId: string) => void;
+  /** Given for the plan on screen: machines that do not run NixOS yet get "Install NixOS…". */
+  onInstall?: (machineId: string) => void;
+  stale?: boolean;
+  title?: string;
+}) {
   const headingId = useId();
   const counts = planCounts(plan);
   // Where each machine comes in the run, to tell what a machine's failure means for the machines that need it.
@@ -248,7 +269,7 @@ export const DeployPlanView = memo(function DeployPlanView({ plan, onShowMachine
         <section className="plan-wave" aria-label="First, over the VPN" data-testid="plan-after-vpn">
           <h4>First, over the VPN</h4>
           <p className="plan-reason">These machines are reached only over the VPN, which already runs; they are updated before the machines that carry it.</p>
-          <MachineList machines={plan.afterVpn} order={order} onShowMachine={onShowMachine} />
+          <MachineList machines={plan.afterVpn} order={order} onShowMachine={onShowMachine} onInstall={onInstall} />
         </section>
       )}
       {plan.waves.length > 0 && (
@@ -259,7 +280,7 @@ export const DeployPlanView = memo(function DeployPlanView({ plan, onShowMachine
                 <span className="plan-wave-number">Wave {wave.number}</span> {wave.title}
               </h4>
               <p className="plan-reason">{wave.reason}</p>
-              <MachineList machines={wave.machines} order={order} onShowMachine={onShowMachine} />
+              <MachineList machines={wave.machines} order={order} onShowMachine={onShowMachine} onInstall={onInstall} />
             </li>
           ))}
         </ol>
@@ -267,7 +288,7 @@ export const DeployPlanView = memo(function DeployPlanView({ plan, onShowMachine
       {plan.notDeployable.length > 0 && (
         <section className="plan-wave plan-not-deployable" aria-label="Not deployed" data-testid="plan-not-deployable">
           <h4>Not deployed: no way in</h4>
-          <MachineList machines={plan.notDeployable} order={order} onShowMachine={onShowMachine} />
+          <MachineList machines={plan.notDeployable} order={order} onShowMachine={onShowMachine} onInstall={onInstall} />
         </section>
       )}
       <p className="deploy-meta plan-footnote">
