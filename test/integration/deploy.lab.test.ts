@@ -146,7 +146,7 @@ describe.skipIf(!runLab)('deploy against the SSH lab (NixOS stand-ins)', () => {
     expect(run.report.outcome).toBe('finished');
     expect(run.report.vars).toMatchObject({ status: 'made', helper: 'alpha' });
     expect(statuses(run)).toEqual({ gamma: 'deployed', delta: 'deployed', epsilon: 'deployed', zeta: 'deployed', alpha: 'deployed', bastion: 'deployed' });
-    // Wave order: the machines behind the jump host all finished before the jump host started.
+    // Run order: the machines behind the jump host get their places before the jump host.
     const order = run.events.filter((e) => e.type === 'machineStarted').map((e) => (e.type === 'machineStarted' ? e.machineId : ''));
     const { ids } = labDesign();
     const started = (name: string) => order.indexOf(ids[name]!);
@@ -189,10 +189,40 @@ describe.skipIf(!runLab)('deploy against the SSH lab (NixOS stand-ins)', () => {
     for (const m of planned.waves.flatMap((w) => w.machines)) expect([m.name, m.files?.firstDeploy, m.files?.changes, m.hasSystem]).toEqual([m.name, false, [], true]);
   });
 
+  test('later waves get ready while an earlier wave switches, and no machine switches before the machines before it are done', async () => {
+    backend = makeBackend();
+    const { design, ids } = labDesign();
+    for (const name of spec.hosts.map((h) => h.name)) await standIn(name).setFault({ kind: 'switchTakes', seconds: 1 });
+    try {
+      // Every machine at once (concurrency 6): only the switches wait for the deploy order.
+      const run = await deploy(backend, { ...design, meta: { ...design.meta, description: 'pipelined' }, deploy: { ...design.deploy, concurrency: 6 } });
+      expect(statuses(run)).toEqual({ gamma: 'deployed', delta: 'deployed', epsilon: 'deployed', zeta: 'deployed', alpha: 'deployed', bastion: 'deployed' });
+      const at = (name: string, what: (e: DeployProgress) => boolean) => run.events.findIndex((e) => (e as { machineId?: string | null }).machineId === ids[name] && what(e));
+      const stepAt = (name: string, label: string) => at(name, (e) => e.type === 'machineStep' && e.step.label.startsWith(label));
+      const doneAt = (name: string) => at(name, (e) => e.type === 'machineDone');
+      const wave1 = ['gamma', 'delta', 'epsilon', 'zeta'];
+      // Wave 1 (behind the jump host), then alpha (direct), then the jump host itself: each switch (the watchdog is
+      // armed right before it) comes after every machine of the earlier waves is done.
+      for (const name of wave1) {
+        expect(doneAt(name), `${name} done before alpha arms its watchdog`).toBeLessThan(stepAt('alpha', 'Arm the rollback watchdog'));
+        expect(doneAt(name), `${name} done before the bastion arms its watchdog`).toBeLessThan(stepAt('bastion', 'Arm the rollback watchdog'));
+      }
+      expect(doneAt('alpha')).toBeLessThan(stepAt('bastion', 'Arm the rollback watchdog'));
+      // The jump host and alpha built their systems while the machines behind the jump host were still switching.
+      const lastOfWave1 = Math.max(...wave1.map(doneAt));
+      expect(stepAt('bastion', 'Build the system')).toBeLessThan(lastOfWave1);
+      expect(stepAt('alpha', 'Build the system')).toBeLessThan(lastOfWave1);
+      expect(run.logs.some((l) => l.startsWith(ids.bastion!) && l.includes('waiting until the machines before it in the deploy order are done'))).toBe(true);
+    } finally {
+      for (const name of spec.hosts.map((h) => h.name)) await standIn(name).clearFaults();
+    }
+  });
+
   test('a failed build stops that machine only, and the machines that need it are skipped with the reason', async () => {
     backend = makeBackend();
     const { design } = labDesign();
     await standIn('alpha').setFault({ kind: 'buildFails', message: 'error: attribute lighthouse.port missing' });
+    const bastionGeneration = standIn('bastion').generation();
     try {
       const run = await deploy(backend, design);
       expect(run.byName.alpha).toMatchObject({ status: 'failed', step: 'build' });
@@ -202,6 +232,8 @@ describe.skipIf(!runLab)('deploy against the SSH lab (NixOS stand-ins)', () => {
       expect(run.byName.bastion).toMatchObject({ status: 'skipped' });
       expect(run.byName.bastion!.message).toContain('alpha');
       expect(run.byName.bastion!.message).toContain('lighthouse');
+      // It may have been built while alpha built, but it never switched.
+      expect(standIn('bastion').generation()).toBe(bastionGeneration);
       // The machines behind the jump host went before and are fine.
       for (const name of ['gamma', 'delta', 'epsilon', 'zeta']) expect(run.byName[name]!.status).toBe('deployed');
       expect(run.report.nextSteps.join(' ')).toContain('alpha');

@@ -127,6 +127,23 @@ const wait = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** How many machines' secret keys the vars helper decrypts at once. */
+const DECRYPTS_AT_ONCE = 4;
+
+/** A promise with its resolve function. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Why a machine that got ready does not switch after all (cancelled, or a machine it needs was not deployed). */
+interface TurnRefused {
+  status: 'cancelled' | 'skipped';
+  message: string;
+  whatToDo: string | null;
+}
+
 /** Runs `work` for each item with at most `limit` at once, in order of the list. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -176,40 +193,74 @@ export async function runDeploy(job: JobContext<'deploy'>, run: DeployRun): Prom
   }
   const varsFailed = vars.status === 'failed' || vars.status === 'cancelled';
 
-  // 2. The machines, in run order (after-VPN machines first, then wave by wave).
+  // 2. The machines, in run order (after-VPN machines first, then wave by wave). Each machine holds one of the
+  // `concurrency` places from its first step to its last, and places are handed out in run order. Everything before
+  // the switch (connect, survey, upload, build, secret key) changes nothing the machine runs, so a machine gets ready
+  // as soon as it has a place; only its switch waits for its turn: every machine of the earlier groups finished. So
+  // the order that keeps the admin's way in is kept, and a later wave builds while an earlier one switches. No
+  // deadlock: a machine waiting for its turn holds a place, but every machine before it in run order got a place first.
   const files = varsFailed ? null : await run.flakeFiles();
   const groups: PlannedMachine[][] = [plan.afterVpn.filter((m) => m.blocked === null), ...plan.waves.map((w) => w.machines.filter((m) => m.blocked === null))];
   const tried = new Set(groups.flat().map((m) => m.machineId));
-  for (const group of groups) {
-    await eachLimited(group, plan.concurrency, async (m) => {
-      if (job.signal.aborted) {
-        skip(m, 'Not started: the deploy was cancelled before its turn. Nothing was changed on it.', null, 'cancelled');
-        return;
-      }
-      if (varsFailed) {
-        skip(m, `Not started: ${vars.status === 'cancelled' ? 'the deploy was cancelled while the vars were made' : 'the vars could not be made, and every machine needs them'}.`, vars.status === 'failed' ? vars.message : null, vars.status === 'cancelled' ? 'cancelled' : 'skipped');
-        return;
-      }
-      if (files !== null && !files.ok) {
-        skip(m, `Not started: the configuration folder could not be read (${describeError(files.error)}).`, 'Check the designs folder, then deploy again.', 'failed');
-        return;
-      }
-      // Only a dependency this run tried and did not deploy stops a machine: one that was not selected or was blocked
-      // keeps running what it ran, which its dependants already work with.
-      const failedDependency = m.dependsOn.find((d) => {
-        const status = results.get(d.machineId)?.status;
-        return tried.has(d.machineId) && status !== undefined && status !== 'deployed';
-      });
-      if (failedDependency !== undefined) {
-        const status = results.get(failedDependency.machineId)!.status;
-        skip(m, `Skipped: it needs ${failedDependency.name} (${failedDependency.why}), which ${status === 'skipped' ? 'was skipped' : status === 'rolledBack' ? 'was rolled back' : status === 'cancelled' ? 'was cancelled' : 'failed'}.`, `Deploy ${failedDependency.name} first, then this machine.`);
-        return;
-      }
-      job.machineStarted(m.machineId);
-      const result = await deployMachine(job, run, m, files!.value, machineKeys.get(m.name) ?? null, stepTotal(m), log);
-      finish(m, result);
+  const groupOf = new Map(groups.flatMap((g, i) => g.map((m) => [m.machineId, i] as const)));
+  const left = groups.map((g) => g.length);
+  const groupDone = groups.map(() => deferred());
+  groups.forEach((g, i) => g.length === 0 && groupDone[i]!.resolve());
+  /** Counts a machine that has its result as done in its group; the last one opens the next group's turn. */
+  const done = (m: PlannedMachine) => {
+    const i = groupOf.get(m.machineId)!;
+    left[i] = left[i]! - 1;
+    if (left[i] === 0) groupDone[i]!.resolve();
+  };
+  /**
+   * A machine it needs that this run tried in an earlier group and did not deploy. Only earlier groups count: they
+   * are done before its switch, so the answer does not depend on timing. A machine it needs that comes later (its jump
+   * host) or in the same wave is not waited for: the deploy order puts it there on purpose.
+   */
+  const failedDependencyOf = (m: PlannedMachine) =>
+    m.dependsOn.find((d) => {
+      const status = results.get(d.machineId)?.status;
+      const group = groupOf.get(d.machineId);
+      return tried.has(d.machineId) && group !== undefined && group < groupOf.get(m.machineId)! && status !== undefined && status !== 'deployed';
     });
-  }
+  const dependencyText = (d: PlannedMachine['dependsOn'][number]) => {
+    const status = results.get(d.machineId)!.status;
+    return `it needs ${d.name} (${d.why}), which ${status === 'skipped' ? 'was skipped' : status === 'rolledBack' ? 'was rolled back' : status === 'cancelled' ? 'was cancelled' : 'failed'}`;
+  };
+  /** Waits for a machine's turn to switch; null to go on, or why it does not switch. */
+  const turnOf = async (m: PlannedMachine, built: boolean): Promise<TurnRefused | null> => {
+    const unchanged = built ? 'its new system was built there, but nothing was activated; it runs what it ran' : 'nothing was changed on it';
+    const group = groupOf.get(m.machineId)!;
+    const earlier = Promise.all(groupDone.slice(0, group).map((d) => d.promise));
+    const open = await Promise.race([earlier.then(() => true), new Promise<false>((r) => setImmediate(() => r(false)))]);
+    if (!open && !job.signal.aborted) {
+      log(m.machineId, `Ready to switch; waiting until the machines before it in the deploy order are done (wave by wave, so the way in stays open).`);
+      await Promise.race([earlier, new Promise<void>((r) => job.signal.addEventListener('abort', () => r(), { once: true }))]);
+    }
+    if (job.signal.aborted) return { status: 'cancelled', message: `Cancelled before its switch: ${unchanged}.`, whatToDo: null };
+    const failedDependency = failedDependencyOf(m);
+    if (failedDependency !== undefined) return { status: 'skipped', message: `Skipped before its switch: ${dependencyText(failedDependency)}; ${unchanged}.`, whatToDo: `Deploy ${failedDependency.name} first, then this machine.` };
+    return null;
+  };
+  await eachLimited(groups.flat(), plan.concurrency, async (m) => {
+    try {
+      if (job.signal.aborted) return void skip(m, 'Not started: the deploy was cancelled before its turn. Nothing was changed on it.', null, 'cancelled');
+      if (varsFailed) {
+        const cancelledVars = vars.status === 'cancelled';
+        return void skip(m, `Not started: ${cancelledVars ? 'the deploy was cancelled while the vars were made' : 'the vars could not be made, and every machine needs them'}.`, cancelledVars ? null : vars.message, cancelledVars ? 'cancelled' : 'skipped');
+      }
+      if (files !== null && !files.ok) return void skip(m, `Not started: the configuration folder could not be read (${describeError(files.error)}).`, 'Check the designs folder, then deploy again.', 'failed');
+      // Only a dependency this run tried and did not deploy stops a machine: one that was not selected or was blocked
+      // keeps running what it ran, which its dependants already work with. One that already failed stops it before
+      // it starts; one that fails while it gets ready stops it before its switch (turnOf).
+      const failedDependency = failedDependencyOf(m);
+      if (failedDependency !== undefined) return void skip(m, `Skipped: ${dependencyText(failedDependency)}.`, `Deploy ${failedDependency.name} first, then this machine.`);
+      job.machineStarted(m.machineId);
+      finish(m, await deployMachine(job, run, m, files!.value, machineKeys.get(m.name) ?? null, stepTotal(m), log, (built) => turnOf(m, built)));
+    } finally {
+      done(m);
+    }
+  });
 
   const machines = [...machinesInRunOrder(plan), ...plan.notDeployable].map((m) => results.get(m.machineId)!).filter((r) => r !== undefined);
   return { vars, machines, nextSteps: nextSteps(machines, vars) };
@@ -237,6 +288,8 @@ async function deployMachine(
   secretKey: string | null,
   total: number,
   log: (machineId: string | null, text: string, stream?: 'info' | 'stdout' | 'stderr') => void,
+  /** Waits for the machine's turn to switch (see runDeploy); null to go on. `built`: its new system was built there. */
+  turn: (built: boolean) => Promise<TurnRefused | null>,
 ): Promise<Omit<DeployMachineResult, 'machineId' | 'name'>> {
   const startedAt = job.now();
   const { design, plan, timeouts } = run;
@@ -283,7 +336,12 @@ async function deployMachine(
   const facts: SurveyFacts = surveyed.value;
   previousSystem = facts.currentSystem ?? facts.profileSystem;
 
-  if (plan.way === 'clanCli') return deployWithClan(job, run, m, remote, facts, step, result, failedAt, cancelled, log);
+  if (plan.way === 'clanCli') {
+    // Clan's update builds and switches in one command, so with the clan CLI the whole update waits for the turn.
+    const refused = await turn(false);
+    if (refused !== null) return result(refused.status, null, refused.message, refused.whatToDo);
+    return deployWithClan(job, run, m, remote, facts, step, result, failedAt, cancelled, log);
+  }
 
   // upload
   const flakeDir = remoteFlakeDir(facts.home, design.meta.clanName);
@@ -326,6 +384,8 @@ async function deployMachine(
     if (placed === 'timedOut' || !placed.ok) return failedAt('secrets', placed === 'timedOut' ? 'timedOut' : placed.error, timeouts.command);
   }
 
+  const refused = await turn(true);
+  if (refused !== null) return result(refused.status, null, refused.message, refused.whatToDo);
   return switchAndConfirm(job, run, m, remote, facts, () => system, previousSystem, step, result, failedAt, cancelled, log, async (signal) => {
     // The switch itself: profile, boot, switch. systemd-run keeps it going on the machine if the connection drops.
     const commands = [setProfileArgv(facts.uid, system!), switchArgv(facts.uid, run.runId, system!, 'boot'), switchArgv(facts.uid, run.runId, system!, 'switch')];
@@ -579,12 +639,17 @@ async function makeVarsOnHelper(job: JobContext<'deploy'>, run: DeployRun, log: 
     const stored = await run.storeVars(downloaded.value);
     if (!stored.ok) return failed(`Storing the vars in the design's flake folder failed: ${describeError(stored.error)}`);
     log(null, `${stored.value} files of vars and secrets are now in the design's flake folder.`);
+    // The machines' keys, a few at once over the one connection (OpenSSH allows 10 sessions per connection).
     const keys = new Map<string, string>();
-    for (const m of machinesInRunOrder(plan).filter((x) => x.blocked === null)) {
+    let firstFailure: string | null = null;
+    await eachLimited(machinesInRunOrder(plan).filter((x) => x.blocked === null), DECRYPTS_AT_ONCE, async (m) => {
+      if (firstFailure !== null) return;
       const decrypted = await remote.run(decryptMachineKeyArgv(keyFile.value, dir, m.name), { signal: job.signal, timeoutMs: timeouts.command, what: `decrypting the key of ${m.name}` });
-      if (!decrypted.ok) return failed(`The secret key of ${m.name} could not be decrypted on ${helper.name}: ${describeError(decrypted.error)}`);
-      keys.set(m.name, decrypted.value.stdout);
-    }
+      if (decrypted.ok) keys.set(m.name, decrypted.value.stdout);
+      else firstFailure ??= `The secret key of ${m.name} could not be decrypted on ${helper.name}: ${describeError(decrypted.error)}`;
+    });
+    if (job.signal.aborted) return { vars: { status: 'cancelled', helper: helper.name, message: 'Cancelled while the vars were made.' }, keys: new Map() };
+    if (firstFailure !== null) return failed(firstFailure);
     return { vars: { status: 'made', helper: helper.name, message: `${helper.name} made the vars; each machine gets its secret key.` }, keys };
   } finally {
     const removed = await cleanUp();
