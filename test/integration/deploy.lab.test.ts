@@ -213,6 +213,13 @@ describe.skipIf(!runLab)('deploy against the SSH lab (NixOS stand-ins)', () => {
       expect(stepAt('bastion', 'Build the system')).toBeLessThan(lastOfWave1);
       expect(stepAt('alpha', 'Build the system')).toBeLessThan(lastOfWave1);
       expect(run.logs.some((l) => l.startsWith(ids.bastion!) && l.includes('waiting until the machines before it in the deploy order are done'))).toBe(true);
+      // A redeploy sends only what changed (the description is in one file): the rest is there with the same checksum.
+      const again = await deploy(backend, { ...design, meta: { ...design.meta, description: 'pipelined, again' } }, { machines: [ids.gamma!] });
+      expect(again.byName.gamma!.status).toBe('deployed');
+      const sent = again.logs.find((l) => l.startsWith(ids.gamma!) && / files sent and verified; /.test(l));
+      const [changed, total] = (/ (\d+) of (\d+) files sent/.exec(sent ?? '') ?? []).slice(1).map(Number);
+      expect(changed, sent).toBeGreaterThan(0);
+      expect(changed!, sent).toBeLessThan(total! / 2);
     } finally {
       for (const name of spec.hosts.map((h) => h.name)) await standIn(name).clearFaults();
     }

@@ -122,9 +122,10 @@ export class MachineRemote {
    * Uploads the flake into `flakeDir` (every file verified by checksum on the machine), removes the files the last
    * deploy put there that are gone now, and records what is there for the next plan.
    */
-  async uploadFlake(flakeDir: string, files: Readonly<Record<string, Uint8Array>>, previous: Readonly<Record<string, string>> | null, options: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void; stepTimeoutMs?: number } = {}): Promise<Result<{ bytes: number }, AppError>> {
+  async uploadFlake(flakeDir: string, files: Readonly<Record<string, Uint8Array>>, previous: Readonly<Record<string, string>> | null, options: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void; stepTimeoutMs?: number } = {}): Promise<Result<{ bytes: number; files: number; unchanged: number }, AppError>> {
     const list = { files: Object.fromEntries(Object.entries(files).map(([path, data]) => [path, sha256(data)])) };
-    const uploaded = await uploadFiles(this.pool, this.target, { remoteDir: flakeDir, files: { ...files, [DEPLOYED_LIST]: `${JSON.stringify(list, null, 2)}\n` }, mode: 0o644 }, options);
+    // Files the machine has with the same checksum are not sent again: a redeploy sends what changed.
+    const uploaded = await uploadFiles(this.pool, this.target, { remoteDir: flakeDir, files: { ...files, [DEPLOYED_LIST]: `${JSON.stringify(list, null, 2)}\n` }, mode: 0o644 }, { ...options, skipUnchanged: true });
     if (!uploaded.ok) return uploaded;
     const stale = Object.keys(previous ?? {}).filter((path) => files[path] === undefined && !path.split('/').includes('..'));
     if (stale.length > 0) {
@@ -136,7 +137,7 @@ export class MachineRemote {
       });
       if (!removed.ok) return removed;
     }
-    return ok({ bytes: uploaded.value.bytes });
+    return ok({ bytes: uploaded.value.bytes, files: uploaded.value.files, unchanged: uploaded.value.unchanged });
   }
 
   /** Writes one file readable by the login user only (the age key on the vars helper). */

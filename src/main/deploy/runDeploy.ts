@@ -355,10 +355,11 @@ async function deployMachine(
       onProgress: (p) => {
         if (p.filesDone === p.filesTotal || p.filesDone - lastShown >= 25) {
           lastShown = p.filesDone;
-          log(m.machineId, `Uploaded ${p.filesDone} of ${p.filesTotal} files (${Math.round(p.bytesDone / 1024)} KB).`);
+          log(m.machineId, `Uploaded ${p.filesDone} of ${p.filesTotal} changed files (${Math.round(p.bytesDone / 1024)} KB).`);
         }
       },
     });
+    if (done.ok) log(m.machineId, done.value.unchanged === done.value.files ? `The machine has every file of the configuration already (checksums match); nothing to send.` : `${done.value.files - done.value.unchanged} of ${done.value.files} files sent and verified; ${done.value.unchanged} were there already with the same checksum.`);
     return done;
   });
   if (uploaded === 'cancelled') return cancelled('upload');

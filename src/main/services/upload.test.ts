@@ -102,6 +102,39 @@ describe('uploadFiles', () => {
     expect(m.ended()).toBe(1);
   });
 
+  test('with skipUnchanged, only the files that differ on the machine or are missing are sent, and those are verified', async () => {
+    const m = fakeMachine();
+    expect((await uploadFiles(m.pool, target, { remoteDir: '/srv/flake', files: flake }, { skipUnchanged: true })).ok).toBe(true);
+    expect(m.log.filter((l) => l.startsWith('write '))).toHaveLength(4);
+    // A redeploy: one file changed here, one changed by hand on the machine, one new; the fourth is as it was.
+    m.files.set('/srv/flake/flake.nix', Buffer.from('edited by hand\n'));
+    m.log.length = 0;
+    m.execs.length = 0;
+    const next = { ...flake, 'machines/nas/configuration.nix': '{ networking.hostName = "nas"; }\n', 'machines/new.nix': '{ }\n' };
+    const progress: UploadProgress[] = [];
+    const result = await uploadFiles(m.pool, target, { remoteDir: '/srv/flake', files: next }, { skipUnchanged: true, onProgress: (p) => progress.push(p) });
+    expect(result).toMatchObject({ ok: true, value: { files: 5, unchanged: 2 } });
+    expect(progress.map((p) => [p.path, p.filesDone, p.filesTotal])).toEqual([
+      ['flake.nix', 1, 3],
+      ['machines/nas/configuration.nix', 2, 3],
+      ['machines/new.nix', 3, 3],
+    ]);
+    expect(m.log.filter((l) => l.startsWith('write '))).toHaveLength(3);
+    for (const [path, content] of Object.entries(next)) expect(m.files.get(`/srv/flake/${path}`)).toEqual(Buffer.from(content));
+    // Every file's checksum is in the result, the ones not sent too.
+    expect(result.ok && Object.keys(result.value.sha256).sort()).toEqual(Object.keys(next).sort());
+    // First what the machine has (every file), then the check of the three sent.
+    expect(m.execs).toEqual([
+      ['sha256sum', '--', ...Object.keys(next).map((p) => `/srv/flake/${p}`)],
+      ['sha256sum', '--', '/srv/flake/flake.nix', '/srv/flake/machines/nas/configuration.nix', '/srv/flake/machines/new.nix'],
+    ]);
+    // Nothing changed: no SFTP session at all, only the one checksum command.
+    m.execs.length = 0;
+    const again = await uploadFiles(m.pool, target, { remoteDir: '/srv/flake', files: next }, { skipUnchanged: true });
+    expect(again).toMatchObject({ ok: true, value: { files: 5, unchanged: 5, bytes: 0 } });
+    expect(m.execs).toHaveLength(1);
+  });
+
   test('replaces existing files, also where the server has no POSIX rename', async () => {
     const m = fakeMachine({ posixRename: false });
     expect((await uploadFiles(m.pool, target, { remoteDir: '/srv/f', files: { a: 'one' } })).ok).toBe(true);

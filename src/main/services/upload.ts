@@ -57,6 +57,11 @@ export interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
   /** Limit for each SFTP step and for the checksum command. Default 60 s. */
   stepTimeoutMs?: number;
+  /**
+   * Files the machine already has with the same content (its own sha256sum, asked first) are not sent again, as
+   * rsync does; only the files that differ or are missing are written and then verified. Default false.
+   */
+  skipUnchanged?: boolean;
 }
 
 export interface UploadResult {
@@ -65,6 +70,8 @@ export interface UploadResult {
   bytes: number;
   /** SHA-256 (hex) of every file, as the machine reported it (equal to what was sent). */
   sha256: Record<string, string>;
+  /** Files not sent because the machine had them already (skipUnchanged). */
+  unchanged: number;
 }
 
 const checksumBatch = 64;
@@ -122,6 +129,33 @@ export async function uploadFiles(pool: UploadPool, target: SshTarget, request: 
   }
   const remotePathOf = (path: string) => posix.join(remoteDir, path);
   if (signal?.aborted === true) return err(appError('sshCancelled', details));
+
+  /** The machine's own sha256sum of the given files, a batch per command; files it cannot read are left out. */
+  const remoteSums = async (batchEntries: readonly { path: string }[]): Promise<Result<Map<string, string>, AppError>> => {
+    const sums = new Map<string, string>();
+    for (let start = 0; start < batchEntries.length; start += checksumBatch) {
+      const batch = batchEntries.slice(start, start + checksumBatch);
+      const run = await pool.exec(target, ['sha256sum', '--', ...batch.map((e) => remotePathOf(e.path))], { signal, timeoutMs: stepTimeoutMs });
+      if (!run.ok) return run;
+      if (run.value.code === 127) return err(appError('uploadFailed', { ...details, operation: 'verify', path: remoteDir, message: 'sha256sum is not installed on the machine' }));
+      for (const [path, sum] of parseSha256sum(run.value.stdout)) sums.set(path, sum);
+    }
+    return ok(sums);
+  };
+
+  // With skipUnchanged, what the machine has already is asked first (missing files simply have no line).
+  const sha256: Record<string, string> = {};
+  let toSend = entries;
+  if (options.skipUnchanged === true && entries.length > 0) {
+    const present = await remoteSums(entries);
+    if (!present.ok) return present;
+    toSend = entries.filter(({ path, data }) => {
+      const same = present.value.get(remotePathOf(path)) === sha256Of(data);
+      if (same) sha256[path] = sha256Of(data);
+      return !same;
+    });
+  }
+  if (toSend.length === 0) return ok({ remoteDir, files: entries.length, bytes: 0, sha256, unchanged: entries.length });
 
   const opened = await pool.sftp(target, signal);
   if (!opened.ok) return opened;
@@ -198,14 +232,14 @@ export async function uploadFiles(pool: UploadPool, target: SshTarget, request: 
     return step('rename', to, (done) => sftp.rename(from, to, done));
   };
 
-  const total = entries.reduce((sum, e) => sum + e.data.length, 0);
+  const total = toSend.reduce((sum, e) => sum + e.data.length, 0);
   let bytesDone = 0;
   const onAbort = () => sftp.end();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const root = await ensureFolder(remoteDir);
     if (!root.ok) return root;
-    for (const [index, { path, data }] of entries.entries()) {
+    for (const [index, { path, data }] of toSend.entries()) {
       const remote = remotePathOf(path);
       const folder = posix.dirname(remote);
       const made = await ensureFolder(folder);
@@ -218,27 +252,21 @@ export async function uploadFiles(pool: UploadPool, target: SshTarget, request: 
         return placed.error.code === 'uploadFailed' ? err(appError('uploadFailed', { ...placed.error.details, path })) : placed;
       }
       bytesDone += data.length;
-      options.onProgress?.({ path, filesDone: index + 1, filesTotal: entries.length, bytesDone, bytesTotal: total });
+      options.onProgress?.({ path, filesDone: index + 1, filesTotal: toSend.length, bytesDone, bytesTotal: total });
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
     sftp.end();
   }
 
-  // Verify with the machine's own sha256sum, a batch of files per command.
-  const sha256: Record<string, string> = {};
-  for (let start = 0; start < entries.length; start += checksumBatch) {
-    const batch = entries.slice(start, start + checksumBatch);
-    const run = await pool.exec(target, ['sha256sum', '--', ...batch.map((e) => remotePathOf(e.path))], { signal, timeoutMs: stepTimeoutMs });
-    if (!run.ok) return run;
-    if (run.value.code === 127) return err(appError('uploadFailed', { ...details, operation: 'verify', path: remoteDir, message: 'sha256sum is not installed on the machine' }));
-    const sums = parseSha256sum(run.value.stdout);
-    for (const { path, data } of batch) {
-      const expected = sha256Of(data);
-      const actual = sums.get(remotePathOf(path));
-      if (actual !== expected) return err(appError('uploadChecksumMismatch', { ...details, path, expected, actual: actual ?? 'missing' }));
-      sha256[path] = actual;
-    }
+  // Verify what was sent with the machine's own sha256sum.
+  const sums = await remoteSums(toSend);
+  if (!sums.ok) return sums;
+  for (const { path, data } of toSend) {
+    const expected = sha256Of(data);
+    const actual = sums.value.get(remotePathOf(path));
+    if (actual !== expected) return err(appError('uploadChecksumMismatch', { ...details, path, expected, actual: actual ?? 'missing' }));
+    sha256[path] = actual;
   }
-  return ok({ remoteDir, files: entries.length, bytes: total, sha256 });
+  return ok({ remoteDir, files: entries.length, bytes: total, sha256, unchanged: entries.length - toSend.length });
 }
