@@ -40,8 +40,11 @@ function designFile(design: Design = family()): { dir: string; file: string } {
 const running = (extra: Record<string, ScriptedMachine> = {}) =>
   new ScriptedMachines({ 'nas.lan': { system: storePathOf('nas', 1) }, 'bastion.lan': { system: storePathOf('bastion', 1) }, 'tablet.lan': { system: null }, 'pc.lan': { system: null }, ...extra });
 
-/** Builds: which commands ran `nix build`, by machine. */
-const builtOn = (machines: ScriptedMachines) => machines.commands.filter((c) => c.argv[0] === 'nix' && c.argv[1] === 'build').map((c) => c.host);
+/** Builds: which commands ran `nix build`, by machine, in name order (machines get ready side by side). */
+const builtOn = (machines: ScriptedMachines) => machines.commands.filter((c) => c.argv[0] === 'nix' && c.argv[1] === 'build').map((c) => c.host).sort();
+
+/** Switches: the machines that ran `switch-to-configuration switch` under systemd-run, in the order they did. */
+const switchedOn = (machines: ScriptedMachines) => machines.commands.filter((c) => c.argv.includes('systemd-run') && c.argv.at(-1) === 'switch').map((c) => c.host);
 
 /** A TEST DOUBLE of the live region: records every frame and message. */
 function recordingRegion(): LiveRegion & { frames: string[]; persisted: string[]; closed: number } {
@@ -95,10 +98,13 @@ describe('clan-designer deploy', () => {
     expect(text).toContain('nas: step 4/7 Build the system on the machine');
     expect(text).toContain('nas | building the system of nas (test double)');
     expect(text).toContain('nas: deployed');
-    // Wave by wave: each machine is done before the next wave's starts.
-    expect(text.indexOf('tablet: deployed')).toBeLessThan(text.indexOf('nas: started'));
-    expect(text.indexOf('nas: deployed')).toBeLessThan(text.indexOf('bastion: started'));
-    expect(builtOn(result.machines)).toEqual(['tablet.lan', 'nas.lan', 'bastion.lan']);
+    // Wave by wave: each machine is done before the next wave's watchdog and switch (they all get ready at once).
+    const armed = (name: string) => text.findIndex((l) => l.startsWith(`${name}: step`) && l.endsWith('Arm the rollback watchdog'));
+    expect(armed('nas')).toBeGreaterThan(0);
+    expect(text.indexOf('tablet: deployed')).toBeLessThan(armed('nas'));
+    expect(text.indexOf('nas: deployed')).toBeLessThan(armed('bastion'));
+    expect(builtOn(result.machines)).toEqual(['bastion.lan', 'nas.lan', 'tablet.lan']);
+    expect(switchedOn(result.machines)).toEqual(['tablet.lan', 'nas.lan', 'bastion.lan']);
     expect(result.machines.systemOf('nas.lan')).not.toBe(storePathOf('nas', 1));
 
     expect(summary).toMatch(/^Deploy of .*family\.clan-design\.json finished after 0:0\d, on the machines over SSH/);
@@ -156,7 +162,7 @@ describe('clan-designer deploy', () => {
 
     const agreed = await deploy([file], running(), asking('yes'));
     expect(agreed.code).toBe(0);
-    expect(builtOn(agreed.machines)).toEqual(['tablet.lan', 'nas.lan', 'bastion.lan']);
+    expect(switchedOn(agreed.machines)).toEqual(['tablet.lan', 'nas.lan', 'bastion.lan']);
   });
 
   test('--json prints one JSON object at the end: the report, its run id and where it is kept', async () => {
@@ -187,7 +193,8 @@ describe('clan-designer deploy', () => {
     expect(result.stdout).toMatch(/what to do: Fix the cause named above, then deploy again/);
     expect(result.stdout).toContain('3 machines: 2 deployed and 1 failed.');
     expect(result.stdout).toContain('Read the log of nas, fix the cause, then deploy again');
-    expect(builtOn(result.machines)).toEqual(['tablet.lan', 'bastion.lan']);
+    expect(builtOn(result.machines)).toEqual(['bastion.lan', 'tablet.lan']);
+    expect(switchedOn(result.machines)).toEqual(['tablet.lan', 'bastion.lan']);
   });
 
   test('host keys: unknown ones refuse the machine without --accept-new; with it they are trusted and printed', async () => {
@@ -218,7 +225,9 @@ describe('clan-designer deploy', () => {
   });
 
   test('Ctrl+C cancels as the app does: the machine under way stops before its switch, the rest never start; exit 130', async () => {
-    const { file } = designFile();
+    // One machine at a time, so the others are still waiting for their place when Ctrl+C comes.
+    const oneAtATime = family();
+    const { file } = designFile({ ...oneAtATime, deploy: { ...oneAtATime.deploy, concurrency: 1 } });
     const machines = running();
     const interrupts = new TestInterrupts();
     // Its second survey: the first is the deploy's own read of every machine before it plans.
@@ -268,9 +277,9 @@ describe('clan-designer deploy', () => {
     const building = region.frames.find((f) => /▶ nas {6}4\/7 Build the system on the machine\n {11}› building the system of nas \(test double\)\n/.test(f));
     expect(building).toBeDefined();
     expect(building).toMatch(/^Deploying family\.clan-design\.json {2}\[[█░]+\] \d+% {2}\d of 4 done, 1 not deployed/);
-    expect(building).toMatch(/\n✓ tablet {3}deployed\n/);
-    expect(building).toMatch(/· bastion {2}waiting \(wave 3\)/);
     expect(building).toMatch(/- pc {7}skipped: Not deployed:/);
+    // Every machine gets ready at once: the jump host is under way (not waiting for a place) while tablet is done.
+    expect(region.frames.some((f) => /\n✓ tablet {3}deployed\n/.test(f) && /\n▶ bastion {2}\d\/7 /.test(f))).toBe(true);
     expect(building).toContain('Ctrl+C cancels: machines not started yet do not start; a switch under way finishes.');
     const last = region.frames.at(-1)!;
     expect(last).toMatch(/\[█+\] 100% {2}4 of 4 done, 1 not deployed/);
