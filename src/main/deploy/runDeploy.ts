@@ -359,7 +359,17 @@ async function deployMachine(
         }
       },
     });
-    if (done.ok) log(m.machineId, done.value.unchanged === done.value.files ? `The machine has every file of the configuration already (checksums match); nothing to send.` : `${done.value.files - done.value.unchanged} of ${done.value.files} files sent and verified; ${done.value.unchanged} were there already with the same checksum.`);
+    if (done.ok) {
+      const { files: total, unchanged } = done.value;
+      log(
+        m.machineId,
+        unchanged === total
+          ? 'The machine has every file of the configuration already (checksums match); nothing to send.'
+          : unchanged === 0
+            ? `All ${total} files sent and verified.`
+            : `${total - unchanged} of ${total} files sent and verified; ${unchanged} were there already with the same checksum.`,
+      );
+    }
     return done;
   });
   if (uploaded === 'cancelled') return cancelled('upload');
