@@ -189,7 +189,7 @@ function machineSteps(input: PlanInput, name: string, remote: RemoteState | unde
   const steps: PlannedStep[] = [
     step('connect', []),
     step('survey', [surveyArgv()]),
-    step('upload', [], `SFTP into ${dir}, then sha256sum on the machine.`),
+    step('upload', [], `SFTP into ${dir}: sha256sum on the machine first, only files that differ are sent, then checked with sha256sum.`),
     step('build', [buildArgv(uid, dir, name)]),
   ];
   if (withSecrets) steps.push(step('secrets', [secretKeyArgv(uid)], 'The key travels on standard input.'));
