@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: Chromium for the
 # end-to-end tests, OpenSSH for the SSH lab, Nix for parsing generated flakes,
-# network tools for the lab's namespaces, nginx as the reverse proxy in front of
-# serve mode, and fonts so screenshots are legible.
+# network tools for the lab's namespaces, the userspace VPN daemons the lab's
+# overlay stand-in starts from the generated configuration (yggdrasil, nebula,
+# tinc, wireguard-go with wireguard-tools), iperf3 and netcat for traffic between
+# lab hosts, nginx as the reverse proxy in front of serve mode, and fonts so
+# screenshots are legible.
 # --no-install-recommends matters: without it wireguard-tools pulls in a kernel.
 set -euo pipefail
 
@@ -15,7 +18,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if ! command -v apt-get >/dev/null; then
   echo "install-test-deps: this script supports Debian/Ubuntu (apt-get) only." >&2
-  echo "Install these by hand: chromium openssh-server openssh-client nix-bin nginx jq iproute2 iptables iputils-ping sudo" >&2
+  echo "Install these by hand: chromium openssh-server openssh-client nix-bin nginx jq iproute2 iptables iputils-ping sudo yggdrasil nebula tinc wireguard-go wireguard-tools iperf3 netcat-openbsd" >&2
   exit 2
 fi
 
@@ -34,6 +37,13 @@ PACKAGES=(
   procps
   sudo
   ca-certificates
+  yggdrasil
+  nebula
+  tinc
+  wireguard-go
+  wireguard-tools
+  iperf3
+  netcat-openbsd
 )
 
 export DEBIAN_FRONTEND=noninteractive

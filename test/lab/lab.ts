@@ -94,6 +94,11 @@ export interface Lab {
   users: { plain: LabUser; sudo: LabUser; odd: LabUser };
   hosts: Record<string, LabHost>;
   host(name: string): LabHost;
+  /**
+   * Records a file that something running in the lab makes outside the lab folder (wireguard-go's control socket in
+   * /var/run/wireguard), before it is made, so teardown removes it, after a crash too (npm run lab:down).
+   */
+  recordOutsideFile(path: string): void;
   destroy(): Promise<void>;
 }
 
@@ -114,6 +119,8 @@ interface LabRecord {
   nixosNamespaces?: string[];
   /** Empty folders made outside the lab as mount points for NixOS stand-ins (/nix), removed by the last lab using them. */
   mountPoints?: string[];
+  /** Files made outside the lab folder by programs running in the lab (Lab.recordOutsideFile). */
+  outsideFiles?: string[];
 }
 
 async function sh(file: string, args: string[]): Promise<string> {
@@ -493,6 +500,11 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
       if (found === undefined) throw new Error(`no lab host ${name}`);
       return found;
     },
+    recordOutsideFile(path: string) {
+      if ((record.outsideFiles ?? []).includes(path)) return;
+      record.outsideFiles = [...(record.outsideFiles ?? []), path];
+      saveRecord(record);
+    },
     destroy: () => teardown(record, children),
   };
 }
@@ -536,6 +548,7 @@ async function teardown(record: LabRecord, children?: Map<string, ChildProcess>)
   for (const ns of [...record.namespaces].reverse()) await sh('ip', ['netns', 'del', ns]).catch(() => undefined);
   for (const link of record.rootLinks) await sh('ip', ['link', 'del', link]).catch(() => undefined);
   for (const file of record.sudoersFiles) rmSync(file, { force: true });
+  for (const file of record.outsideFiles ?? []) rmSync(file, { force: true });
   for (const etcDir of record.etcDirs ?? []) rmSync(etcDir, { recursive: true, force: true });
   // A mount point outside the lab goes with the last lab that has NixOS stand-ins (removing it while another one
   // runs would take that lab's mounts away); until then the next such lab takes it over.
