@@ -132,9 +132,9 @@ describe.skipIf(!runLab)('real overlays from the generated configuration', () =>
 
   test('Nebula (our module): every machine pings every other through the lighthouse, relayed between the homes; a cut pair and a stopped daemon fail', async () => {
     await expectWorkingOverlay('nebula', { vps: ['lighthouse'], nas: ['peer'], desktop: ['peer'], 'parents-pi': ['peer'] }, (overlay) => {
-      // The parents' machine advertises the lighthouse as its relay, and the lighthouse relays.
+      // Every peer advertises the lighthouse as its relay, and the lighthouse relays.
       const config = (m: string) => JSON.parse(readFileSync(overlay.member(m).configPath, 'utf8')) as { relay: { am_relay: boolean; relays: string[] } };
-      expect(config('parents-pi').relay).toEqual({ am_relay: false, relays: [overlay.member('vps').address], use_relays: true });
+      for (const peer of ['parents-pi', 'nas', 'desktop']) expect(config(peer).relay).toEqual({ am_relay: false, relays: [overlay.member('vps').address], use_relays: true });
       expect(config('vps').relay).toEqual({ am_relay: true, relays: [], use_relays: true });
     });
   }, 60_000);
@@ -147,18 +147,17 @@ describe.skipIf(!runLab)('real overlays from the generated configuration', () =>
     await expectWorkingOverlay('tinc', { vps: ['bootstrap'], nas: ['peer'], desktop: ['peer'], 'parents-pi': ['peer'] });
   }, 60_000);
 
-  test('Nebula with the parents drawn behind an ordinary home NAT: the generator plans hole punching and no relay, so exactly the pairs between the two homes are red', async () => {
+  test('Nebula with the parents drawn behind an ordinary home NAT: the analysis expects hole punching, which fails between the two homes in the lab, and the pairs still reach each other through the lighthouse relay', async () => {
     const files = generate('nebula', 'nat');
-    expect(files['inventory.json']).not.toContain('"relayed"');
+    // Every peer advertises the lighthouse as its relay, whatever the analysis expects.
+    expect((files['inventory.json']!.match(/"relayed": ?true/g) ?? []).length).toBe(3);
     const overlay = await startOverlay(suite.lab, files, 'nebula');
     try {
-      const between = new Set(['nas -> parents-pi', 'desktop -> parents-pi', 'parents-pi -> nas', 'parents-pi -> desktop']);
-      const expected = Object.fromEntries(Object.keys(allOk).map((pair) => [pair, between.has(pair) ? 'no reply' : 'ok']));
-      expect(await pingMatrix(overlay, 6_000), logs(overlay)).toEqual(expected);
+      expect(await pingMatrix(overlay, 10_000), logs(overlay)).toEqual(allOk);
     } finally {
       await overlay.destroy();
     }
-  }, 30_000);
+  }, 40_000);
 
   test('the stand-in refuses a configuration that lacks what the daemon needs instead of filling it in', async () => {
     // Nebula without the lighthouse's public address: our module's option has no default.

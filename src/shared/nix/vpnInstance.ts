@@ -343,15 +343,15 @@ function nebula(ctx: GenerateContext): Result<VpnPart, GenerateError> {
   const { network, addresses } = overlayAddresses(ctx);
   const lighthouses = withPublicAddress(ctx, 'lighthouse', (m) => ({ address: addresses.get(m.name)!, port: 4242 }));
   if (!lighthouses.ok) return lighthouses;
-  // Relays where the NAT analysis predicts that hole punching fails: those machines advertise the lighthouses.
+  // Every peer advertises the lighthouses as its relays. Nebula uses a relay only when it cannot make a direct tunnel,
+  // so where hole punching works this costs nothing, and where the NAT analysis guessed wrong (a home router drawn as
+  // ordinary NAT that does not let hole punching through) the pair still reaches through the lighthouse.
   const edges = overlayEdges(ctx);
   const relayed = relayedSites(edges);
   const relayedPeers: Machine[] = [];
   const peers = ctx.holders('peer').map((machine) => {
-    const needsRelay = machine.siteId !== null && relayed.has(machine.siteId);
-    if (needsRelay) relayedPeers.push(machine);
-    const settings: Settings = { address: addresses.get(machine.name)! };
-    if (needsRelay) settings.relayed = true;
+    if (machine.siteId !== null && relayed.has(machine.siteId)) relayedPeers.push(machine);
+    const settings: Settings = { address: addresses.get(machine.name)!, relayed: true };
     return { machine, settings };
   });
   return ok(
@@ -361,9 +361,9 @@ function nebula(ctx: GenerateContext): Result<VpnPart, GenerateError> {
       { lighthouse: { machines: lighthouses.value, settings: { network } }, peer: { machines: peers, settings: { network } } },
       [
         `Overlay network ${network}; each machine's certificate is signed for its address (see inventory.json). ${plural(lighthouses.value.length, 'The lighthouse', 'The lighthouses')} ${notesList(lighthouses.value.map((l) => l.machine.name))} also ${plural(lighthouses.value.length, 'relays', 'relay')} for machines that hole punching cannot reach.`,
-        relayedPeers.length > 0
-          ? `The NAT analysis expects hole punching to fail for ${notesList(names(relayedPeers))}, so ${relayedPeers.length === 1 ? 'it advertises' : 'they advertise'} the lighthouses as relays.`
-          : 'The NAT analysis expects hole punching to work everywhere, so no machine needs a relay.',
+        `Every peer advertises the lighthouses as relays, which Nebula uses only where a direct tunnel cannot be made. ${
+          relayedPeers.length > 0 ? `The NAT analysis expects that for ${notesList(names(relayedPeers))}.` : 'The NAT analysis expects direct tunnels everywhere.'
+        }`,
         'Certificates are valid for ten years. Adding or removing a machine means redeploying every member.',
         ...natNotes(ctx, edges),
         ...portsNote(ctx, lighthouses.value.map((l) => l.machine)),

@@ -6,8 +6,9 @@
 #   nebula-<instance>-ca (shared)  ca.key: secret, never deployed; ca.crt: public.
 #   nebula-<instance>     (each)   node.key: secret, deployed, owned by nebula-<instance>; node.crt: public.
 # Certificates are version 1 with an IPv4 overlay address (the app allocates them, see inventory.json), because
-# version 2 certificates need Nebula 1.10 or newer. Lighthouses also relay (isRelay) for machines that hole
-# punching cannot reach; those machines advertise the lighthouses as their relays (setting `relayed`).
+# version 2 certificates need Nebula 1.10 or newer. Lighthouses also relay (isRelay); peers with the setting
+# `relayed` (the app sets it on every peer) advertise the lighthouses as their relays, used only where a direct
+# tunnel cannot be made.
 #
 # Generator scripts contain no settings: each reads a JSON request file written with builtins.toJSON, so no
 # name, address or group is ever pasted into a shell script.
