@@ -122,6 +122,19 @@ export const appErrorCodes = [
   'installMachineUnusable',
   /** An install is running; one install or deploy runs at a time. details: jobId. */
   'installAlreadyRunning',
+  // Verify the network after a deploy (main/services/verifyService.ts).
+  /** Another verify run is running; one runs at a time. details: jobId. */
+  'verifyAlreadyRunning',
+  /** A verify was refused because a deploy or an install runs. details: jobId, kind ('deploy' or 'install'). */
+  'verifyBlockedByJob',
+  /** The design has no VPN, so there is no overlay to verify. */
+  'verifyNoVpn',
+  /** The design must be saved before it can be verified (the configuration's vars and the runs live next to it). */
+  'verifyNeedsSavedDesign',
+  /** No machine of the design can be verified: none is a managed VPN member with an SSH address. details: reason ('noMembers', 'noneSelected', 'noWayIn'). */
+  'verifyNoMachines',
+  /** The app has no way to log in to a machine it should verify. details: machine, reason ('noAddress', 'unreachable'), why (the design's reason). */
+  'verifyMachineNoWayIn',
   // Serve mode sign-in (main/serve/sessions.ts).
   /** The browser has no valid session with the server. details: reason ('noSession', 'expired'). */
   'notSignedIn',
@@ -450,6 +463,30 @@ export function describeError(error: AppError): string {
         : `That pairing code is not right${typeof error.details?.attemptsLeft === 'number' ? ` (${error.details.attemptsLeft} more ${error.details.attemptsLeft === 1 ? 'try' : 'tries'} this minute)` : ''}. Copy it again from the server’s console, where it follows “Pairing code”.`;
     case 'pairingRateLimited':
       return `Too many wrong pairing codes were tried, so the server is not accepting codes from here for ${detail(error, 'retryAfterSeconds', 'a few')} seconds. Wait, then enter the code from the server’s console.`;
+    case 'verifyAlreadyRunning':
+      return 'A verify of the network is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then verify again.';
+    case 'verifyBlockedByJob':
+      return detail(error, 'kind', '') === 'install'
+        ? 'The network was not verified because NixOS is being installed on a machine right now, and a verify would read a half-made machine. Wait for the install to finish (or cancel it), then verify again.'
+        : 'The network was not verified because a deploy is running right now, and the machines are changing under it. Wait for the deploy to finish (or cancel it), then verify again.';
+    case 'verifyNoVpn':
+      return 'The network was not verified because the design has no VPN, so there is no overlay to test. Choose a VPN, deploy it, then verify.';
+    case 'verifyNeedsSavedDesign':
+      return 'Save the design first: verifying reads the configuration written next to the design file (the overlay addresses Clan made), and keeps each run there.';
+    case 'verifyNoMachines': {
+      const reasons: Record<string, string> = {
+        noMembers: 'the VPN has no managed members, so there is no machine to log in to. Mark the machines the app manages in the inspector',
+        noneSelected: 'none of the machines asked for is a managed member of the VPN. Pick machines that are',
+        noWayIn: "no managed member has an SSH address. Enter each machine's address, port and user in its SSH settings in the inspector",
+      };
+      return `The network was not verified: ${lookup(reasons, detail(error, 'reason', '')) ?? 'no machine of the design can be logged in to'}, then verify again.`;
+    }
+    case 'verifyMachineNoWayIn': {
+      const why = detail(error, 'why', '').replace(/[.\s]+$/, '');
+      return detail(error, 'reason', '') === 'unreachable'
+        ? `The app has no way to log in to ${machineLabel(error)}${why === '' ? '' : ` (${why})`}, so it was not verified from there. Draw a jump host or a port forward to it, or give it an address this computer reaches, then verify again.`
+        : `${machineLabel(error).replace(/^m/, 'M').replace(/^the/, 'The')} has no SSH address in the design, so the app could not log in to verify it. Enter its address, port and user in the machine's SSH settings in the inspector, then verify again.`;
+    }
     case 'checkAlreadyRunning':
       return 'A check of the machines is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then check again.';
     case 'generatedFilesChanged': {

@@ -42,6 +42,14 @@ import { projectRoot, type Lab, type LabHost } from './lab';
  * socket /var/run/wireguard/<interface>.sock is shared by all namespaces, so each host gets a lab-unique interface
  * name, and the socket is recorded with the lab (Lab.recordOutsideFile) so teardown removes it.
  *
+ * On a lab whose hosts are all NixOS stand-ins (test/lab/nixos.ts), each host has a file system view of its own
+ * (its own /run), so the daemons run INSIDE the host (nsenter into its mount, UTS and network namespaces) and look
+ * as they would on the NixOS machine: WireGuard's interface is the configuration's (the instance name, its socket
+ * in the host's own /run/wireguard), Yggdrasil's admin socket is at yggdrasilctl's default place, and each daemon
+ * is registered under the systemd unit NixOS would run it as (/run/cnd-lab/overlay-units/<unit>/pid), which the
+ * host's systemctl TEST DOUBLE answers `systemctl show`/`is-active` from (active while that process lives). So what
+ * runs on the host over SSH (the app's verify: systemctl, ip, wg, yggdrasilctl) sees the configuration's names.
+ *
  * Not carried out: the NixOS firewall (networking.firewall). The lab hosts have none, so a port a module forgets to
  * open would not show here; the ports the daemons listen and dial on are the configuration's.
  */
@@ -113,6 +121,10 @@ interface DaemonPlan {
   afterSpawn?: () => Promise<void>;
   /** Sysctls NixOS sets on the machine (boot.kernel.sysctl), as name -> value. */
   sysctls?: Record<string, string>;
+  /** The systemd unit NixOS runs the daemon as (nixpkgs' module), without `.service`. */
+  unit: string;
+  /** Folders of the host's own /run the daemon needs (NixOS stand-ins only: RuntimeDirectory of the unit). */
+  runDirs?: string[];
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -139,6 +151,27 @@ async function sh(file: string, args: string[], options: { input?: string; timeo
 /** Runs a program inside a lab host's network namespace. */
 function inNamespace(host: LabHost, argv: string[], options: { input?: string } = {}): Promise<string> {
   return sh('ip', ['netns', 'exec', host.namespace, ...argv], options);
+}
+
+/**
+ * The argv that runs a program inside a lab host: in a NixOS stand-in's own namespaces (its file system view, with
+ * its own /run), else in the host's network namespace.
+ */
+function hostArgv(host: LabHost, argv: string[]): [string, string[]] {
+  const pid = host.nixos?.pid;
+  if (host.nixos !== undefined && pid === undefined) throw new Error(`NixOS stand-in ${host.name} is down`);
+  return pid === undefined ? ['ip', ['netns', 'exec', host.namespace, ...argv]] : ['nsenter', ['--target', String(pid), '--mount', '--uts', '--net', '--', ...argv]];
+}
+
+/** Runs a program inside a lab host (see hostArgv). */
+function inHost(host: LabHost, argv: string[]): Promise<string> {
+  const [file, args] = hostArgv(host, argv);
+  return sh(file, args);
+}
+
+/** Where a path of a lab host is, from this computer: the host's own view on a NixOS stand-in, else the path itself. */
+function hostPath(host: LabHost, path: string): string {
+  return host.nixos === undefined ? path : host.nixos.path(path);
 }
 
 function isObject(value: Json | undefined): value is JsonObject {
@@ -518,6 +551,8 @@ async function planNebula(ctx: PlanContext): Promise<DaemonPlan[]> {
       interface: device,
       address: ip,
       anchor: isLighthouse,
+      // nixpkgs nixos/modules/services/networking/nebula.nix: systemd.services."nebula@${netName}".
+      unit: `nebula@${net}`,
       argv: ['nebula', '-config', configPath],
       configPath,
       logPath: join(dir, 'daemon.log'),
@@ -643,6 +678,8 @@ async function planTinc(ctx: PlanContext): Promise<DaemonPlan[]> {
       interface: iface,
       address,
       anchor: ((ownHost.addresses ?? []) as Json[]).length > 0,
+      // nixpkgs nixos/modules/services/networking/tinc.nix: systemd.services."tinc.${network}".
+      unit: `tinc.${net}`,
       argv: ['tincd', '-D', '-c', confDir, '--pidfile', join(dir, 'tinc.pid'), '-d', String(typeof cfg.debugLevel === 'number' ? cfg.debugLevel : 0)],
       configPath: join(confDir, 'tinc.conf'),
       logPath: join(dir, 'daemon.log'),
@@ -738,7 +775,8 @@ async function planYggdrasil(ctx: PlanContext): Promise<DaemonPlan[]> {
       ...config,
       Peers: peers.filter(supported),
       Listen: listen.filter(supported),
-      AdminListen: `unix://${adminSocket(ctx, dir)}`,
+      // Inside a NixOS stand-in: where yggdrasilctl looks without -endpoint (Debian's build: /var/run/yggdrasil/).
+      AdminListen: ctx.ownFileSystems ? 'unix:///var/run/yggdrasil/yggdrasil.sock' : `unix://${adminSocket(ctx, dir)}`,
       MulticastInterfaces: [],
       [allowedKey]: allowed,
       IfName: 'ygg',
@@ -752,6 +790,9 @@ async function planYggdrasil(ctx: PlanContext): Promise<DaemonPlan[]> {
       roles: ['default'],
       interface: checkInterfaceName('ygg', where),
       address,
+      // nixpkgs nixos/modules/services/networking/yggdrasil.nix: systemd.services.yggdrasil.
+      unit: 'yggdrasil',
+      ...(ctx.ownFileSystems ? { runDirs: ['/run/yggdrasil'] } : {}),
       anchor: exported.has(machine),
       listenTcp: 6443,
       argv: ['yggdrasil', '-useconffile', configPath, '-logto', 'stdout'],
@@ -844,8 +885,10 @@ async function planWireguard(ctx: PlanContext): Promise<DaemonPlan[]> {
     const isController = controllers.has(m);
     const host = ctx.hostOf(m);
     const dir = ctx.machineDir(m);
-    // Lab-unique: wireguard-go's control socket lives in the file system all namespaces share.
-    const iface = checkInterfaceName(`wg${ctx.labId}${names.indexOf(m)}`, `${m}: lab interface`);
+    // Lab-unique: wireguard-go's control socket lives in the file system all namespaces share; a NixOS stand-in has
+    // its own /run, so there the interface has the configuration's name (clan-core: the instance name).
+    const iface = ctx.ownFileSystems ? checkInterfaceName(ctx.instance, `${m}: interface`) : checkInterfaceName(`wg${ctx.labId}${names.indexOf(m)}`, `${m}: lab interface`);
+    const socket = hostPath(host, `/run/wireguard/${iface}.sock`);
     const lines = ['[Interface]', `PrivateKey = ${keys.get(m)!.privateKey}`];
     const allowedAll: string[] = [];
     let addresses: string[];
@@ -892,11 +935,13 @@ async function planWireguard(ctx: PlanContext): Promise<DaemonPlan[]> {
       argv: ['wireguard-go', '-f', iface],
       configPath,
       logPath: join(dir, 'daemon.log'),
-      outsideFiles: [`/var/run/wireguard/${iface}.sock`],
+      // nixpkgs nixos/modules/services/networking/wireguard.nix: systemd.services."wireguard-${name}".
+      unit: `wireguard-${ctx.instance}`,
+      ...(ctx.ownFileSystems ? {} : { outsideFiles: [`/var/run/wireguard/${iface}.sock`] }),
       sysctls,
       afterSpawn: async () => {
-        await waitFor(`${m}: wireguard-go's interface ${iface}`, async () => existsSync(`/var/run/wireguard/${iface}.sock`) && (await linkExists(host, iface)), 5_000);
-        await inNamespace(host, ['wg', 'setconf', iface, configPath]);
+        await waitFor(`${m}: wireguard-go's interface ${iface}`, async () => existsSync(socket) && (await linkExists(host, iface)), 5_000);
+        await inHost(host, ['wg', 'setconf', iface, configPath]);
         for (const a of addresses) await sh('ip', ['-n', host.namespace, '-6', 'addr', 'add', a, 'dev', iface]);
         if (typeof mtu === 'number') await sh('ip', ['-n', host.namespace, 'link', 'set', iface, 'mtu', String(mtu)]);
         await sh('ip', ['-n', host.namespace, 'link', 'set', iface, 'up']);
@@ -920,6 +965,8 @@ interface PlanContext {
   machineDir(machine: string): string;
   /** Lab.recordOutsideFile: a file outside the lab folder that teardown must remove. */
   recordOutsideFile(path: string): void;
+  /** Every lab host is a NixOS stand-in with its own file system view: daemons run inside the hosts (module comment). */
+  ownFileSystems: boolean;
 }
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms: number, onTimeout?: () => string): Promise<void> {
@@ -1041,6 +1088,7 @@ export async function startOverlay(lab: Lab, files: Readonly<Record<string, stri
       return host;
     },
     recordOutsideFile: (path) => lab.recordOutsideFile(path),
+    ownFileSystems: Object.values(lab.hosts).every((h) => h.nixos !== undefined),
     machineDir(machine) {
       const dir = join(stateDir, 'machines', machine.replace(/[^A-Za-z0-9_-]/g, '_'));
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -1062,10 +1110,19 @@ export async function startOverlay(lab: Lab, files: Readonly<Record<string, stri
   const startOne = async (plan: DaemonPlan) => {
     if (children.has(plan.machine)) return;
     for (const file of plan.outsideFiles ?? []) lab.recordOutsideFile(file);
+    for (const dir of plan.runDirs ?? []) mkdirSync(hostPath(plan.host, dir), { recursive: true, mode: 0o755 });
     const log = openSync(plan.logPath, 'a');
-    const child = spawn('ip', ['netns', 'exec', plan.host.namespace, ...plan.argv], { stdio: ['ignore', log, log] });
+    const [file, args] = hostArgv(plan.host, plan.argv);
+    // nsenter and ip netns exec both exec the daemon in place: the child's pid is the daemon's.
+    const child = spawn(file, args, { stdio: ['ignore', log, log] });
     closeSync(log);
     children.set(plan.machine, child);
+    if (ctx.ownFileSystems && child.pid !== undefined) {
+      // The unit as the host's systemctl test double sees it: active while this process lives.
+      const unitDir = hostPath(plan.host, `/run/cnd-lab/overlay-units/${plan.unit}`);
+      mkdirSync(unitDir, { recursive: true, mode: 0o755 });
+      writeFileSync(join(unitDir, 'pid'), `${child.pid}\n`, { mode: 0o644 });
+    }
     let exited = false;
     child.once('exit', () => {
       exited = true;
@@ -1122,6 +1179,15 @@ export async function startOverlay(lab: Lab, files: Readonly<Record<string, stri
     await Promise.all([...children.keys()].map(stopOne));
     for (const { host, name, value } of sysctlsBefore) await inNamespace(host, ['sysctl', '-q', '-w', `${name}=${value}`]).catch(() => undefined);
     for (const plan of plans) for (const file of plan.outsideFiles ?? []) rmSync(file, { force: true });
+    if (ctx.ownFileSystems) {
+      for (const plan of plans) {
+        try {
+          rmSync(hostPath(plan.host, `/run/cnd-lab/overlay-units/${plan.unit}`), { recursive: true, force: true });
+        } catch {
+          // The host is down: its /run went with it.
+        }
+      }
+    }
     rmSync(stateDir, { recursive: true, force: true });
   };
 

@@ -7,13 +7,14 @@ import type { MachineSshHooks } from '../services/checkJobs';
 import { targetRequestOf } from '../services/checkMachines';
 import type { DeployService, DeployServiceOptions, DeploySsh } from '../services/deployService';
 import type { InstallService, InstallServiceOptions } from '../services/installService';
+import type { VerifyService, VerifyServiceOptions } from '../services/verifyService';
 import { defaultServeFolders, DESIGN_FILE_SUFFIX, resolveProjectFolders } from '../services/projectFiles';
 import { SshClientPool } from '../ssh/sshClient';
 import type { SshSettings } from '../ssh/sshSettings';
 import type { CliFailure } from './io';
 import type { SshEnvironment } from './sshOptions';
 
-// The back end `plan` and `deploy` run on: the app's own (createBackend), without the start-up clean-up of temp files,
+// The back end `plan`, `deploy`, `install` and `verify` run on: the app's own (createBackend), without the start-up clean-up of temp files,
 // which a dry run must not do: it changes nothing anywhere. The design's folder is the workspace, so
 // the configuration (<name>.clan/), the last check (<name>.check.json) and the history (<name>.deploys/) are the
 // files next to the design, exactly where the app keeps them.
@@ -71,6 +72,8 @@ export function cliMachineSsh(settings: SshSettings): (hooks: MachineSshHooks) =
 export interface CliDeployBackendOptions extends Pick<DeployServiceOptions, 'timeouts' | 'hasLocalClan' | 'runLocal' | 'now'> {
   /** Time limits of an install's steps (tests). */
   installTimeouts?: InstallServiceOptions['timeouts'];
+  /** Time limits of a verify's steps (tests). */
+  verifyTimeouts?: VerifyServiceOptions['timeouts'];
   workspaceDir: string;
   /** The app's data folder: the deploy keeps the app's own age key there. */
   dataDir: string;
@@ -84,11 +87,12 @@ export interface CliDeployBackend {
   jobs: JobEngine;
   deploy: DeployService;
   install: InstallService;
+  verify: VerifyService;
 }
 
 /** The app's own back end (createBackend), without the start-up clean-up; see the module comment. */
 export function createCliDeployBackend(options: CliDeployBackendOptions): CliDeployBackend {
-  const { workspaceDir, dataDir, createSsh, log, timeouts, hasLocalClan, runLocal, now, installTimeouts } = options;
+  const { workspaceDir, dataDir, createSsh, log, timeouts, hasLocalClan, runLocal, now, installTimeouts, verifyTimeouts } = options;
   const { services } = createBackend({
     mode: 'serve',
     workspaceDir,
@@ -103,6 +107,7 @@ export function createCliDeployBackend(options: CliDeployBackendOptions): CliDep
       ...(now === undefined ? {} : { now }),
     },
     ...(installTimeouts === undefined ? {} : { install: { timeouts: installTimeouts } }),
+    ...(verifyTimeouts === undefined ? {} : { verify: { timeouts: verifyTimeouts } }),
   });
-  return { events: services.events, jobs: services.jobs, deploy: services.deploy, install: services.install };
+  return { events: services.events, jobs: services.jobs, deploy: services.deploy, install: services.install, verify: services.verify };
 }

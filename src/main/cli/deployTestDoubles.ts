@@ -10,7 +10,7 @@ import type { ExecOptions, ExecResult, SftpSession, SshTarget } from '../ssh/ssh
 import type { UploadSftp } from '../services/upload';
 import type { InterruptSource } from './deployCommand';
 
-// TEST DOUBLES for the command tests of `plan` and `deploy`, named as such: the machines behind SSH as a scripted
+// TEST DOUBLES for the command tests of `plan`, `deploy` and `verify`, named as such: the machines behind SSH as a scripted
 // stand-in, and Ctrl+C as a signal a test sends. Everything between them and the command (the job
 // engine, the deploy service, the plan, the run, the history) is the app's own. The lab test
 // (test/integration/deployCli.lab.test.ts) runs the real SSH side against sshd.
@@ -23,6 +23,8 @@ export interface ScriptedMachine {
   unreachable?: boolean;
   /** Presents a host key that is not in known_hosts: refused in strict mode, asked about otherwise. */
   unknownHostKey?: boolean;
+  /** The login user's id the survey reports (default 0: root; another one makes root commands go through sudo -n). */
+  uid?: number;
 }
 
 /** A store path as a build prints it, for a machine. */
@@ -82,7 +84,14 @@ export class ScriptedMachines {
   private held: { host: string; skip: number; resolve: () => void; waiting: boolean } | null = null;
   private generation = 1;
 
-  constructor(private readonly machines: Record<string, ScriptedMachine>) {}
+  /**
+   * `answer`: what other commands print, by machine (the overlay queries and the probe of `verify`); undefined
+   * falls back to the answers above (an empty output for anything else).
+   */
+  constructor(
+    private readonly machines: Record<string, ScriptedMachine>,
+    private readonly answer?: (host: string, argv: readonly string[]) => Partial<ExecResult> | undefined,
+  ) {}
 
   /** Makes `host`'s `nth` survey from now (1: the next) wait until `release()`. */
   hold(host: string, nth = 1): { waiting: () => boolean; release: () => void } {
@@ -138,8 +147,10 @@ export class ScriptedMachines {
         });
         if (!released) return err(appError('sshCancelled', details));
       }
-      return out(`home=/root\nuid=0\ncurrent=${machine.system ?? ''}\nprofile=${machine.system ?? ''}\nend=1\n`);
+      return out(`home=/root\nuid=${machine.uid ?? 0}\ncurrent=${machine.system ?? ''}\nprofile=${machine.system ?? ''}\nend=1\n`);
     }
+    const answered = this.answer?.(target.host, argv);
+    if (answered !== undefined) return ok({ code: 0, signal: null, stdout: '', stderr: '', ...answered });
     if (program === 'readlink') return out(`${machine.system ?? ''}\n`);
     if (program === 'sha256sum') {
       const disk = this.disk(target.host);

@@ -31,6 +31,9 @@ Commands:
   install FILE   install NixOS on a machine that does not run it yet, ERASING the disk you name; lists the
                  machine's disks without --disk (--machine NAME, --disk PATH, --confirm-erase NAME:PATH off a
                  terminal, and the SSH options of check); never part of a deploy
+  verify FILE    prove that every machine reaches every other over the VPN: reads each machine's overlay state
+                 and prints the ping matrix with the failing pairs and why (--machines a,b, --tcp-port N,
+                 --count N, and the SSH options of check)
   serve          run the app in a browser (same as npm run serve)
 
 Run "clan-designer COMMAND --help" for a command's options; options may stand before or after the file.
@@ -39,7 +42,7 @@ Exit codes: 0 ok, 1 the input has problems, 2 unusable input or arguments, 3 the
 `;
 
 /** The commands, in the order the help lists them; `preflight` is the old name of `check`. */
-const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'plan', 'deploy', 'install', 'serve'] as const;
+const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'plan', 'deploy', 'install', 'verify', 'serve'] as const;
 
 /** Runs the CLI with the given arguments and returns its exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -109,6 +112,10 @@ async function runCommand(command: (typeof commands)[number], commandArgs: strin
   if (command === 'install') {
     const { runInstallCommand } = await import('./installCommand');
     return runInstallCommand(commandArgs, io);
+  }
+  if (command === 'verify') {
+    const { runVerifyCommand } = await import('./verifyCommand');
+    return runVerifyCommand(commandArgs, io);
   }
   const { runServe } = await import('../serve/runServe');
   return runServe(commandArgs, io);

@@ -10,6 +10,7 @@ import { GenerateService } from '../services/generate';
 import { InstallService, type InstallServiceOptions } from '../services/installService';
 import { ProjectFilesService } from '../services/projectFiles';
 import { SshKeysService } from '../services/sshKeys';
+import { VerifyService, type VerifyServiceOptions } from '../services/verifyService';
 import { createDispatch, type Dispatch, type Logger } from './dispatch';
 import { EventHub } from './eventHub';
 import { createHandlers, type Services } from './handlers';
@@ -39,6 +40,8 @@ export interface BackendOptions {
   deploy?: Pick<DeployServiceOptions, 'timeouts' | 'hasLocalClan' | 'runLocal' | 'now' | 'confirmSeconds'>;
   /** Install settings for tests (time limits); whether the clan CLI is installed, its test double and the clock come from `deploy`. */
   install?: Pick<InstallServiceOptions, 'timeouts'>;
+  /** Verify settings for tests (time limits); the clock comes from `deploy`. */
+  verify?: Pick<VerifyServiceOptions, 'timeouts'>;
 }
 
 /** The service objects plus the dispatch function that both transports share. */
@@ -87,6 +90,14 @@ export function createBackend(options: BackendOptions): Backend {
       ...(options.deploy?.runLocal === undefined ? {} : { runLocal: options.deploy.runLocal }),
       ...(now === undefined ? {} : { now }),
       ...(options.install ?? {}),
+      log,
+    }),
+    verify: new VerifyService({
+      jobs,
+      workspaceDir: options.workspaceDir,
+      createSsh: options.createMachineSsh ?? createMachineSsh,
+      ...(now === undefined ? {} : { now }),
+      ...(options.verify ?? {}),
       log,
     }),
     sshKeys: new SshKeysService(),

@@ -11,6 +11,7 @@ import type { InstallService } from '../services/installService';
 import type { JobEngine } from '../jobs/jobEngine';
 import type { ProjectFilesService } from '../services/projectFiles';
 import type { SshKeysService } from '../services/sshKeys';
+import type { VerifyService } from '../services/verifyService';
 import type { EventHub } from './eventHub';
 
 /** The service objects behind the contract; both transports call the same instances. */
@@ -25,6 +26,8 @@ export interface Services {
   deploy: DeployService;
   /** Installing NixOS on a machine that does not run it yet (erases a disk; never part of a deploy). */
   install: InstallService;
+  /** Verifying the network after a deploy: every machine pings every other over the VPN. */
+  verify: VerifyService;
   sshKeys: SshKeysService;
   events: EventHub;
 }
@@ -59,5 +62,9 @@ export function createHandlers(services: Services): Handlers {
     'deploy:historyEntry': (request) => services.deploy.historyEntry(request.name, request.runId),
     'deploy:disks': (request) => services.install.disks(request),
     'deploy:install': (request) => services.install.start(request),
+    'verify:start': (request) => services.verify.start(request),
+    'verify:history': (request) => services.verify.history(request.name),
+    'verify:historyEntry': (request) => services.verify.historyEntry(request.name, request.runId),
+    'verify:last': (request) => services.verify.last(request.name),
   };
 }

@@ -10,6 +10,7 @@ import { jobAnswerSchema, jobEventBaseOf, jobEventOptionsOf, jobIdSchema, jobPro
 import { deployPlanSchema } from '../deploy/plan';
 import { deployHistoryEntrySchema, deployMachineResultSchema, deployReportSchema, deployVarsResultSchema } from '../deploy/report';
 import { installConfirmationSchema, installMachineResultSchema, installReportSchema, machineDiskSchema } from '../deploy/install';
+import { verifyHistoryEntrySchema, verifyMachineResultSchema, verifyReportSchema, verifyRunIdSchema } from '../verify/schema';
 
 /** Where the app is running: the desktop shell or the browser served by `npm run serve`. */
 export const runModeSchema = z.enum(['electron', 'serve']);
@@ -117,11 +118,19 @@ export const deployJobEventSchema = z.discriminatedUnion('type', [
  */
 export const installJobEventSchema = z.discriminatedUnion('type', [...jobEventOptionsOf('install', { machineResult: installMachineResultSchema, report: installReportSchema })]);
 
+/**
+ * Progress of a verify run (issue 15): the events every job has, with what the run found on each machine and the
+ * verify report (its reachability matrix). Each machine goes through the steps log in, read the overlay state, ping
+ * the other machines, read the paths; it is done after its paths were read, or at once when the app could not log in
+ * to it (`ssh` says why). The matrix, built after every machine is done, arrives in the report.
+ */
+export const verifyJobEventSchema = z.discriminatedUnion('type', [...jobEventOptionsOf('verify', { machineResult: verifyMachineResultSchema, report: verifyReportSchema })]);
+
 /** Progress of any job, told apart by `kind`; a new job kind adds its event schema here. */
-export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema, installJobEventSchema]);
+export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema, installJobEventSchema, verifyJobEventSchema]);
 
 /** The job kinds main runs. */
-export const jobKinds = ['check', 'deploy', 'install'] as const;
+export const jobKinds = ['check', 'deploy', 'install', 'verify'] as const;
 
 /** A running job as a window that opens late catches up on it: its events so far (old log lines left out) and open questions. */
 export const jobSnapshotSchema = z.object({
@@ -259,6 +268,36 @@ export const requestContract = {
       .strict(),
     response: z.object({ jobId: jobIdSchema }),
   },
+  /**
+   * Verifies a saved, deployed design (issue 15): logs in to its machines, reads each one's overlay state, has each
+   * ping the others over the VPN and builds the reachability matrix, as a job of kind `verify` (progress and
+   * questions as job:onDidProgress and job:onDidPrompt events). Refused while a deploy or an install runs.
+   * `machines`: only these (by id); every managed member when omitted. `tcpPort`: also try a TCP connection to this
+   * port after the pings. `count`: pings per address (default 5).
+   */
+  'verify:start': {
+    request: z
+      .object({
+        name: fileNameSchema,
+        design: designInRequestSchema,
+        hostKeys: hostKeyModeSchema,
+        keys: z.array(sshKeyFileNameSchema).max(64).optional(),
+        machines: z.array(z.string().max(60)).max(10_000).optional(),
+        tcpPort: z.number().int().min(1).max(65535).optional(),
+        count: z.number().int().min(1).max(20).optional(),
+      })
+      .strict(),
+    response: z.object({ jobId: jobIdSchema }),
+  },
+  /** The verify runs of a design, newest first, and the one running now. */
+  'verify:history': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ entries: z.array(verifyHistoryEntrySchema), running: z.object({ jobId: jobIdSchema }).nullable() }) },
+  /** One verify run of the history: its report and its log. */
+  'verify:historyEntry': {
+    request: z.object({ name: fileNameSchema, runId: verifyRunIdSchema }).strict(),
+    response: z.object({ report: verifyReportSchema.nullable(), log: z.string() }),
+  },
+  /** The newest verify run's report kept with a design file, or null when it was never verified. */
+  'verify:last': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ report: verifyReportSchema.nullable() }) },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;
 
 /** Each main -> renderer event channel with its payload schema. */
@@ -305,6 +344,8 @@ export type CheckProgress = JobEventOf<'check'>;
 export type DeployProgress = JobEventOf<'deploy'>;
 /** Progress of an install of NixOS. */
 export type InstallProgress = JobEventOf<'install'>;
+/** Progress of a verify run. */
+export type VerifyProgress = JobEventOf<'verify'>;
 /** How unknown host keys are treated by a check. */
 export type HostKeyMode = z.infer<typeof hostKeyModeSchema>;
 /** A design file in the workspace folder. */

@@ -172,7 +172,7 @@ describe('the matrix of a verify run', () => {
     expect(cell(nas, pi)).toMatchObject({ status: 'partly', cause: 'someLost', reason: '"grandma-pi" answered 3 of 5 pings from "nas" (40 % lost): the path works but loses packets.' });
     expect(cell(nas, desktop)).toMatchObject({ status: 'notReached', cause: 'daemonNotRunning', reason: 'The Nebula daemon on "desktop" is not running, so "nas" cannot reach it.' });
     expect(cell(desktop, vps)).toMatchObject({ cause: 'daemonNotRunning', reason: 'The Nebula daemon on "desktop" is not running, so it cannot reach "vps".' });
-    expect(cell(vps, pi)).toMatchObject({ status: 'notReached', cause: 'noReply', reason: 'No reply from "grandma-pi" over the overlay (5 of 5 pings lost).' });
+    expect(cell(vps, pi)).toMatchObject({ status: 'notReached', cause: 'noReply', reason: '"grandma-pi" did not answer the pings from "vps" over the overlay (5 of 5 pings lost).' });
     // Grandma's Pi was still pinged at the address the configuration gives it.
     expect(cell(vps, pi).address).toBe(addr(pi));
     expect(cell(pi, nas)).toMatchObject({ status: 'notReached', cause: 'sshUnreachable', reason: '"grandma-pi" could not be reached over SSH, so its pings to "nas" were not run; this says nothing about the VPN.' });

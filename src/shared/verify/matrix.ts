@@ -358,7 +358,7 @@ function failure(
       break;
   }
   if (toState === 'noAddress' && to.f?.discovery?.source !== 'configuration') return { cause: 'noAddress', reason: `${b} has no overlay address, so ${a} cannot reach it.` };
-  return { cause: 'noReply', reason: `No reply from ${b} over the overlay (${pingsLost(ping)}).` };
+  return { cause: 'noReply', reason: `${b} did not answer the pings from ${a} over the overlay (${pingsLost(ping)}).` };
 }
 
 /**
