@@ -10,6 +10,8 @@ import { useEffect, useState } from 'react';
 import { compareOutputs, useGenerateStore, useLastWrittenFor } from '../deploy/generateStore';
 import { generatedFilesChangedSince } from '../deploy/deployChanges';
 import { lastSuccessfulDeploy, useDeployHistoryFor, useDeployStore } from '../deploy/deployStore';
+import { useLastVerifyFor, useShownVerifyReport } from '../deploy/verifyStore';
+import { cellLooks, lookOrder } from '../deploy/verifyView';
 import { executeCommand, getCommand, isEnabled } from '../commands/registry';
 import { appContext } from './appContext';
 import { loadChunk, reportChunkFailure } from './chunks';
@@ -37,10 +39,17 @@ const pathLegend = [
   { path: 'unreachable', label: 'unreachable' },
 ] as const;
 
-/** Explains the line styles of the predicted VPN connections, while they are shown. */
+/**
+ * Explains the line styles of the predicted VPN connections, and of the last verify's lines between machines when
+ * the design on screen has a result, while they are shown.
+ */
 function OverlayLegend() {
   const vpn = useDesign((s) => s.design.vpn.id);
+  const fileName = useDesign((s) => s.file.name);
   const visible = useUiStore((s) => s.overlayVisible);
+  // The last verify of the design file on screen, read once when it is opened; the canvas colours its lines by it.
+  useLastVerifyFor(fileName, appContext.backend);
+  const verified = useShownVerifyReport(fileName);
   if (vpn === null || !visible) return null;
   return (
     <div className="overlay-legend" aria-label="VPN connection legend">
@@ -53,6 +62,21 @@ function OverlayLegend() {
           {item.label}
         </span>
       ))}
+      {verified?.matrix != null && (
+        <span className="legend-verify" data-testid="verify-legend-canvas">
+          <span className="legend-title">
+            Last verify, {markerDate.format(verified.startedAt)}
+          </span>
+          {lookOrder.map((look) => (
+            <span key={look} className="legend-item">
+              <svg width="28" height="8" aria-hidden="true" className={`verify-edge verify-edge-${look}`}>
+                <path d="M1 4 H27" />
+              </svg>
+              {cellLooks[look].text}
+            </span>
+          ))}
+        </span>
+      )}
     </div>
   );
 }

@@ -37,6 +37,8 @@ import { DETAIL_ZOOM } from './MachineNode';
 import { edgeTypes, nodeTypes } from './nodeTypes';
 import { OverviewMap } from './OverviewMap';
 import { EdgeProjector, NodeProjector, StableList } from './projection';
+import { verifyPairs } from './verifyPairs';
+import { useShownVerifyReport } from '../deploy/verifyStore';
 import { SceneLayer } from './SceneLayer';
 import type { FlowEdge, FlowNode } from './types';
 
@@ -145,8 +147,12 @@ function CanvasInner({ onInit }: CanvasProps) {
 
   const derived = getDerived(design);
   const selected = useMemo(() => new Set(selectedIds), [selectedIds]);
+  // The last verify of the design on screen colours the connections between its machines. It changes once per
+  // result (never per progress event), and its lines are computed once per result, so edges stay the same objects.
+  const verifyReport = useShownVerifyReport(useDesign((s) => s.file.name));
+  const verify = verifyReport?.matrix == null ? null : verifyPairs(verifyReport.matrix);
   const allNodes = useMemo(() => nodeProjector.project(design, selected, transient, derived), [nodeProjector, design, selected, transient, derived]);
-  const allEdges = useMemo(() => edgeProjector.project(design, selected, derived, overlayVisible), [edgeProjector, design, selected, derived, overlayVisible]);
+  const allEdges = useMemo(() => edgeProjector.project(design, selected, derived, overlayVisible, verify), [edgeProjector, design, selected, derived, overlayVisible, verify]);
 
   const machineCount = useMemo(() => Object.keys(design.machines).length, [design.machines]);
   const empty = machineCount === 0 && Object.keys(design.sites).length === 0;
@@ -155,6 +161,7 @@ function CanvasInner({ onInit }: CanvasProps) {
   const lowDetail = large && !exporting && (zoomedOut || !fitted);
 
   const linkEdges = useMemo(() => allEdges.filter((e) => e.type === 'link'), [allEdges]);
+  const verifyEdges = useMemo(() => allEdges.filter((e) => e.type === 'verify'), [allEdges]);
 
   // What the scene layer and the overview draw. Sites and the overlay change rarely (stable lists keep their memo
   // from rebuilding on every edit); machines and links change with every edit, selection and drag.
@@ -200,14 +207,15 @@ function CanvasInner({ onInit }: CanvasProps) {
       const selectedLinks = linkEdges.filter((e) => e.selected === true).map((e) => ({ ...e, hidden: true }));
       return { nodes: allNodes.filter((n) => n.type === 'site' || touched.has(n.id)), edges: selectedLinks.length === 0 ? noEdges : selectedLinks };
     }
-    // Normal zoom: machines in the region, plus the far ends of their links so those lines are drawn; the layer
-    // draws the overlay mesh, so React Flow gets links only.
+    // Normal zoom: machines in the region, plus the far ends of their links (and of the last verify's lines) so those
+    // lines are drawn; the layer draws the overlay mesh, so React Flow gets links only. At low zoom the verify lines
+    // are not drawn: the Verify tab lists the pairs.
     const area = regionFromKey(region);
     const keep = new Set(touched);
     for (const m of itemScene.machines) if (area === null || overlaps(m, area)) keep.add(m.id);
     const kept: FlowEdge[] = [];
     const ends = new Set<string>();
-    for (const e of linkEdges) {
+    for (const e of verifyEdges.length === 0 ? linkEdges : [...linkEdges, ...verifyEdges]) {
       if (keep.has(e.source) || keep.has(e.target)) {
         kept.push(e);
         ends.add(e.source);
@@ -215,7 +223,7 @@ function CanvasInner({ onInit }: CanvasProps) {
       }
     }
     return { nodes: allNodes.filter((n) => n.type === 'site' || keep.has(n.id) || ends.has(n.id)), edges: kept };
-  }, [touched, itemScene, exporting, lowDetail, allNodes, allEdges, linkEdges, region]);
+  }, [touched, itemScene, exporting, lowDetail, allNodes, allEdges, linkEdges, verifyEdges, region]);
 
   // Holding Alt bypasses snapping, as in most drawing tools.
   useEffect(() => {

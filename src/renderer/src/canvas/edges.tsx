@@ -1,7 +1,7 @@
 import { BaseEdge, EdgeLabelRenderer, getStraightPath, useInternalNode, type EdgeProps, type InternalNode } from '@xyflow/react';
 import { memo } from 'react';
 import { floatingLine, type Box } from './geometry';
-import type { LinkFlowEdge, OverlayFlowEdge } from './types';
+import type { LinkFlowEdge, OverlayFlowEdge, VerifyFlowEdge } from './types';
 
 /** A node's box in flow coordinates; an unmeasured node counts with the size it declares. */
 function nodeBox(node: InternalNode): Box {
@@ -51,7 +51,24 @@ function OverlayEdgeView({ id, source, target, data }: EdgeProps<OverlayFlowEdge
   );
 }
 
+/**
+ * The last verify between two machines: coloured and dashed by how the pair did (reached, partly, not reached, not
+ * tested), with both directions' reasons and paths as its tooltip (its accessible name is the same text).
+ */
+function VerifyEdgeView({ id, source, target, data }: EdgeProps<VerifyFlowEdge>) {
+  const geometry = useFloatingPath(source, target);
+  if (geometry === null || data === undefined) return null;
+  return (
+    <g className={`verify-edge verify-edge-${data.look}`}>
+      <title>{data.label}</title>
+      <BaseEdge id={id} path={geometry.path} interactionWidth={10} />
+    </g>
+  );
+}
+
 /** Memoised link edge. */
 export const LinkEdge = memo(LinkEdgeView);
 /** Memoised overlay edge. */
 export const OverlayEdge = memo(OverlayEdgeView);
+/** Memoised verify edge. */
+export const VerifyEdge = memo(VerifyEdgeView);

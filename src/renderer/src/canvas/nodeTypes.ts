@@ -1,4 +1,4 @@
-import { LinkEdge, OverlayEdge } from './edges';
+import { LinkEdge, OverlayEdge, VerifyEdge } from './edges';
 import { MachineNode } from './MachineNode';
 import { SiteNode } from './SiteNode';
 
@@ -7,4 +7,4 @@ import { SiteNode } from './SiteNode';
 /** The node types of the canvas. */
 export const nodeTypes = { machine: MachineNode, site: SiteNode };
 /** The edge types of the canvas. */
-export const edgeTypes = { link: LinkEdge, overlay: OverlayEdge };
+export const edgeTypes = { link: LinkEdge, overlay: OverlayEdge, verify: VerifyEdge };

@@ -3,7 +3,8 @@ import { computeDeployWaves, type DeployPlanMachine, type DeployWaves } from '..
 import { MACHINE_NODE_SIZE } from '../../../shared/model/templates';
 import type { Design, Machine, Site } from '../../../shared/model/types';
 import type { Derived } from '../stores/derived';
-import type { FlowEdge, FlowNode, LinkFlowEdge, MachineFlowNode, OverlayFlowEdge, SiteFlowNode, WaveBadge } from './types';
+import type { FlowEdge, FlowNode, LinkFlowEdge, MachineFlowNode, OverlayFlowEdge, SiteFlowNode, VerifyFlowEdge, WaveBadge } from './types';
+import type { VerifyPair } from './verifyPairs';
 
 /** Positions and sizes of items while they are dragged or resized; committed to the design once at the end. */
 export type Transient = ReadonlyMap<string, { position?: { x: number; y: number }; width?: number; height?: number }>;
@@ -184,11 +185,14 @@ export class WaveBadges {
   }
 }
 
-/** Projects drawn links and, when shown, the derived overlay edges between sites. */
+/**
+ * Projects drawn links and, when shown, the derived overlay edges between sites and the lines of the last verify
+ * between machines (`verify`: the pairs of the last result for the design on screen, null when there is none).
+ */
 export class EdgeProjector {
   private cache = new Map<string, CacheEntry<FlowEdge>>();
 
-  project(design: Design, selected: ReadonlySet<string>, derived: Derived, overlayVisible: boolean): FlowEdge[] {
+  project(design: Design, selected: ReadonlySet<string>, derived: Derived, overlayVisible: boolean, verify: readonly VerifyPair[] | null = null): FlowEdge[] {
     const edges: FlowEdge[] = [];
     const next = new Map<string, CacheEntry<FlowEdge>>();
     for (const link of Object.values(design.links)) {
@@ -210,6 +214,31 @@ export class EdgeProjector {
             ? (cached.node as OverlayFlowEdge)
             : { id: overlay.id, type: 'overlay', source: overlay.a, target: overlay.b, selectable: false, focusable: false, zIndex: 0, data: { path: overlay.path, reason: overlay.reason, pairs: overlay.pairs } };
         next.set(overlay.id, { inputs, node: edge });
+        edges.push(edge);
+      }
+    }
+    if (overlayVisible && verify !== null) {
+      for (const pair of verify) {
+        // A machine deleted since the verify has no line; a renamed one is named in the label as it was when verified.
+        if (design.machines[pair.a] === undefined || design.machines[pair.b] === undefined) continue;
+        const inputs = [pair];
+        const cached = this.cache.get(pair.id);
+        const edge: VerifyFlowEdge =
+          cached !== undefined && sameInputs(cached.inputs, inputs)
+            ? (cached.node as VerifyFlowEdge)
+            : {
+                id: pair.id,
+                type: 'verify',
+                source: pair.a,
+                target: pair.b,
+                selectable: false,
+                // Keyboard users reach the pairs that need attention; every line has its story as its accessible name.
+                focusable: pair.look !== 'reached',
+                ariaLabel: pair.label,
+                zIndex: 1,
+                data: { look: pair.look, label: pair.label },
+              };
+        next.set(pair.id, { inputs, node: edge });
         edges.push(edge);
       }
     }

@@ -46,6 +46,13 @@ export interface OverlayEdgeData extends Record<string, unknown> {
   pairs: number;
 }
 
+/** A line of the last verify between two machines: how the pair did (both directions) and what happened, in words. */
+export interface VerifyEdgeData extends Record<string, unknown> {
+  look: 'reached' | 'partly' | 'notReached' | 'untested';
+  /** Both directions by machine name: status, why, and the predicted and observed path (tooltip and accessible name). */
+  label: string;
+}
+
 /** A machine node. */
 export type MachineFlowNode = Node<MachineNodeData, 'machine'>;
 /** A site node. */
@@ -56,5 +63,7 @@ export type FlowNode = MachineFlowNode | SiteFlowNode;
 export type LinkFlowEdge = Edge<LinkEdgeData, 'link'>;
 /** A derived overlay edge. */
 export type OverlayFlowEdge = Edge<OverlayEdgeData, 'overlay'>;
+/** A line of the last verify between two machines. */
+export type VerifyFlowEdge = Edge<VerifyEdgeData, 'verify'>;
 /** Any edge on the canvas. */
-export type FlowEdge = LinkFlowEdge | OverlayFlowEdge;
+export type FlowEdge = LinkFlowEdge | OverlayFlowEdge | VerifyFlowEdge;

@@ -11,6 +11,7 @@ import { useInstallStore } from '../deploy/installStore';
 import { useSshKeysStore } from '../deploy/sshKeysStore';
 import { useJobsStore } from '../stores/jobsStore';
 import { displayName } from './fileActions';
+import { verifyAfterDeploy } from './verifyCommands';
 import type { Command, CommandContext } from './types';
 
 // The Deploy area's commands. They change no document (capture "never"): writing the configuration, checking
@@ -136,6 +137,8 @@ async function startDeploy(ctx: CommandContext, name: string, design: Design): P
     ctx.notify(message);
     return;
   }
+  // Once it ends, the network is verified by itself if the deploy put the new system on at least one machine.
+  verifyAfterDeploy(ctx, result.value.jobId, name, design);
   ctx.notify('Deploying: the Deploy area shows every machine live.');
 }
 

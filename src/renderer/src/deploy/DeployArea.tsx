@@ -13,6 +13,8 @@ import { useUiStore } from '../stores/uiStore';
 import { CheckMachines } from './CheckMachines';
 import { DeployHistory } from './DeployHistory';
 import { DeployPanel } from './DeployPanel';
+import { VerifyPanel } from './VerifyPanel';
+import { useLastVerifyFor } from './verifyStore';
 import { useDeployStore, type DeployTab } from './deployStore';
 import { compareOutputs, describeWrite, useGenerateStore, useLastWrittenFor } from './generateStore';
 import './deploy.css';
@@ -40,15 +42,22 @@ function DiffView({ before, after }: { before: string; after: string }) {
   );
 }
 
-const tabOrder: readonly DeployTab[] = ['configuration', 'machines', 'deploy', 'history'];
+const tabOrder: readonly DeployTab[] = ['configuration', 'machines', 'deploy', 'verify', 'history'];
 
-/** The Deploy area: the Clan configuration, the machines (check, deploy order), the deploy itself and its history. */
+/** The Deploy area: the Clan configuration, the machines (check, deploy order), the deploy itself, verifying the network, and the deploy history. */
 export function DeployArea() {
   const tab = useDeployStore((s) => s.tab);
   const showTab = useDeployStore((s) => s.showTab);
+  // The last verify of the design on screen (the Verify tab and the canvas show it), read once per file.
+  useLastVerifyFor(useDesign((s) => s.file.name), appContext.backend);
   const checking = useRunningJob('check');
   const deployProgress = useJobsStore(useShallow((s) => {
     const id = s.running.deploy;
+    const job = id === undefined ? undefined : s.jobs[id];
+    return job === undefined ? null : { done: job.done, total: job.total };
+  }));
+  const verifyProgress = useJobsStore(useShallow((s) => {
+    const id = s.running.verify;
     const job = id === undefined ? undefined : s.jobs[id];
     return job === undefined ? null : { done: job.done, total: job.total };
   }));
@@ -56,6 +65,7 @@ export function DeployArea() {
     { id: 'configuration', label: 'Configuration' },
     { id: 'machines', label: checking === null ? 'Machines' : `Machines (checking ${checking.done}/${checking.total})` },
     { id: 'deploy', label: deployProgress === null ? 'Deploy' : `Deploy (deploying ${deployProgress.done}/${deployProgress.total})` },
+    { id: 'verify', label: verifyProgress === null ? 'Verify' : `Verify (verifying ${verifyProgress.done}/${verifyProgress.total})` },
     { id: 'history', label: 'History' },
   ];
   // Arrow keys move between the tabs, as in any tab list (WAI-ARIA tabs pattern, selection follows focus).
@@ -78,7 +88,7 @@ export function DeployArea() {
         ))}
       </div>
       <div className="deploy-panel" role="tabpanel" id={`deploy-panel-${tab}`} aria-labelledby={`deploy-tab-${tab}`}>
-        {tab === 'machines' ? <CheckMachines /> : tab === 'deploy' ? <DeployPanel /> : tab === 'history' ? <DeployHistory /> : <ConfigurationView />}
+        {tab === 'machines' ? <CheckMachines /> : tab === 'deploy' ? <DeployPanel /> : tab === 'verify' ? <VerifyPanel /> : tab === 'history' ? <DeployHistory /> : <ConfigurationView />}
       </div>
     </div>
   );
