@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -18,6 +18,12 @@ import { promisify } from 'node:util';
  * lists it, and the last lab that uses it removes it.
  *
  * The tests read what the doubles recorded and set fault switches through NixosStandIn (LabHost.nixos).
+ *
+ * A test can also stand in for the service activation of a switch (NixosStandIn.onSwitch): while it listens,
+ * `switch-to-configuration switch` (the double) asks the test process, over files in the host's
+ * /var/lib/cnd-lab/switch-hook/, to (re)start what the activated system runs, and waits for the answer before it
+ * returns, as NixOS's activation starts the system's units before the switch ends. test/lab/overlays.ts uses it to
+ * start the VPN daemon from the deployed configuration (registerOverlayOnSwitch).
  */
 
 const run = promisify(execFile);
@@ -89,6 +95,33 @@ export interface NixosEvent {
   details: string[];
 }
 
+/**
+ * What `switch-to-configuration switch` (the double) asks a test that listens (NixosStandIn.onSwitch) once the
+ * system is switched: to do what the activation of that system would start or stop.
+ */
+export interface NixosSwitchRequest {
+  /** The system switched to (/nix/store/...-nixos-system-<machine>-...). */
+  system: string;
+  /** The machine the system was built for (its `machine` file); empty for a system without one. */
+  machine: string;
+  /**
+   * The flake folder the system was built from, as the host sees it (the nix double notes it in the system's
+   * `flake` file), or null for a system that was not built from one (the host's first system, installed by hand).
+   */
+  flakeDir: string | null;
+  /** The system that ran before, or null. */
+  previous: string | null;
+}
+
+/** What the test answers: whether the system's units started, and the lines the switch prints (its output or, when not ok, its errors). */
+export interface NixosSwitchAnswer {
+  ok: boolean;
+  lines: string[];
+}
+
+/** A test's stand-in for the service activation of a switch; a throw is answered as a failed unit start with its message. */
+export type NixosSwitchHandler = (request: NixosSwitchRequest) => Promise<NixosSwitchAnswer>;
+
 /** A transient unit of the systemd-run double. */
 export interface NixosUnit {
   name: string;
@@ -134,10 +167,18 @@ export interface NixosStandIn {
   flakeDir(user: string, clan: string): string;
   /** Where a path of this host is on this computer, to read or change it from a test. */
   path(hostPath: string): string;
-  /** Runs a program as root inside the host (its namespaces), e.g. to look at its mounts. */
-  exec(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs a program as root inside the host (its namespaces), e.g. to look at its mounts; killed after `timeoutMs` (default 15 s). */
+  exec(argv: string[], options?: { timeoutMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The pid of the host's first process (machine.sh), or undefined while it is down. */
   readonly pid: number | undefined;
+  /**
+   * Listens for switches: from now on `switch-to-configuration switch` asks `handler` (in this test process) what
+   * the activation starts, and waits for its answer, at most `limitSeconds` (default 60), before it returns; an
+   * answer that is not ok makes the switch print the lines as errors and exit 4, as NixOS's switch does when units
+   * failed to start. A TEST DOUBLE of the service activation, opt-in: without a handler a switch starts nothing, as
+   * before. `null` stops listening (a switch still waiting is told no one listens). One handler per host.
+   */
+  onSwitch(handler: NixosSwitchHandler | null, options?: { limitSeconds?: number }): void;
 }
 
 const doublesDir = (projectRoot: string) => join(projectRoot, 'test/lab/nixos/doubles');
@@ -235,6 +276,7 @@ export class NixosMachine implements NixosStandIn {
   private readonly state: string;
   private readonly childKey: string;
   private readonly diskMounts = new Set<string>();
+  private switchListener: { handler: NixosSwitchHandler; timer: NodeJS.Timeout; inFlight: Set<string> } | null = null;
 
   constructor(private readonly setup: NixosMachineSetup) {
     this.view = join(setup.hostDir, 'nixos');
@@ -361,6 +403,70 @@ export class NixosMachine implements NixosStandIn {
     const pid = this.pid;
     if (pid === undefined) throw new Error(`NixOS stand-in ${this.setup.name} is not running`);
     return ['nsenter', ['--target', String(pid), '--mount', '--uts', '--net', '--', '/usr/sbin/sshd', '-D', '-e', '-f', configPath]];
+  }
+
+  onSwitch(handler: NixosSwitchHandler | null, options: { limitSeconds?: number } = {}): void {
+    const hook = join(this.state, 'switch-hook');
+    const previous = this.switchListener;
+    if (previous !== null) {
+      clearInterval(previous.timer);
+      this.switchListener = null;
+    }
+    if (handler === null) {
+      // A switch still waiting gets an answer instead of waiting out its limit.
+      if (previous !== null) for (const id of this.pendingSwitches(hook)) if (!previous.inFlight.has(id)) this.answerSwitch(hook, id, { ok: false, lines: ['test double: the test stopped listening for switches'] });
+      rmSync(hook, { recursive: true, force: true });
+      return;
+    }
+    const limit = options.limitSeconds ?? 60;
+    if (!Number.isInteger(limit) || limit <= 0) throw new RangeError(`onSwitch limitSeconds must be a whole number > 0, got ${limit}`);
+    mkdirSync(join(hook, 'requests'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(hook, 'answers'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(hook, 'limit'), `${limit}\n`, { mode: 0o644 });
+    const inFlight = new Set<string>();
+    // Polled: the double writes through the host's bind mount, and a poll every 50 ms costs nothing next to a switch.
+    const timer = setInterval(() => {
+      for (const id of this.pendingSwitches(hook)) {
+        if (inFlight.has(id)) continue;
+        inFlight.add(id);
+        void this.serveSwitch(hook, id, handler).finally(() => inFlight.delete(id));
+      }
+    }, 50);
+    timer.unref();
+    this.switchListener = { handler, timer, inFlight };
+  }
+
+  /** Requests written completely (the double renames a finished one into place), oldest first. */
+  private pendingSwitches(hook: string): string[] {
+    try {
+      return readdirSync(join(hook, 'requests'))
+        .filter((name) => /^[0-9]+-[0-9]+$/.test(name))
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+
+  private async serveSwitch(hook: string, id: string, handler: NixosSwitchHandler): Promise<void> {
+    let answer: NixosSwitchAnswer;
+    try {
+      const [system = '', machine = '', flakeDir = '', previous = ''] = readFileSync(join(hook, 'requests', id), 'utf8').split('\0');
+      answer = await handler({ system, machine, flakeDir: flakeDir === '' ? null : flakeDir, previous: previous === '' ? null : previous });
+    } catch (error) {
+      answer = { ok: false, lines: [`test double: the lab could not start what the system runs: ${(error as Error).message}`] };
+    }
+    this.answerSwitch(hook, id, answer);
+  }
+
+  private answerSwitch(hook: string, id: string, answer: NixosSwitchAnswer): void {
+    try {
+      const file = join(hook, 'answers', id);
+      writeFileSync(`${file}.tmp`, `${answer.ok ? 'ok' : 'failed'}\n${answer.lines.join('\n')}${answer.lines.length > 0 ? '\n' : ''}`, { mode: 0o644 });
+      renameSync(`${file}.tmp`, file);
+      rmSync(join(hook, 'requests', id), { force: true });
+    } catch {
+      // The hook folder is gone (the test stopped listening): the double times out with its own message.
+    }
   }
 
   async setFault(fault: NixosFault): Promise<void> {
@@ -537,11 +643,11 @@ export class NixosMachine implements NixosStandIn {
     return `/proc/${pid}/root${hostPath}`;
   }
 
-  async exec(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async exec(argv: string[], options: { timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     const pid = this.pid;
     if (pid === undefined) throw new Error(`NixOS stand-in ${this.setup.name} is down`);
     try {
-      const { stdout, stderr } = await run('nsenter', ['--target', String(pid), '--mount', '--uts', '--net', '--', ...argv], { timeout: 15_000 });
+      const { stdout, stderr } = await run('nsenter', ['--target', String(pid), '--mount', '--uts', '--net', '--', ...argv], { timeout: options.timeoutMs ?? 15_000 });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const e = error as { code?: number | string; stdout?: string; stderr?: string };

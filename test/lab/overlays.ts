@@ -1,10 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot, type Lab, type LabHost } from './lab';
+import type { NixosSwitchRequest } from './nixos';
 
 /**
  * The SSH lab's overlay stand-in: a TEST DOUBLE of the overlay part of a NixOS switch. It reads the flake our
@@ -49,6 +50,11 @@ import { projectRoot, type Lab, type LabHost } from './lab';
  * is registered under the systemd unit NixOS would run it as (/run/cnd-lab/overlay-units/<unit>/pid), which the
  * host's systemctl TEST DOUBLE answers `systemctl show`/`is-active` from (active while that process lives). So what
  * runs on the host over SSH (the app's verify: systemctl, ip, wg, yggdrasilctl) sees the configuration's names.
+ *
+ * Two ways to run it: startOverlay starts every member's daemon at once from generated files (a test then verifies
+ * or pings), and registerOverlayOnSwitch makes the lab's NixOS switches do it, as a TEST DOUBLE of the switch's
+ * service activation: each `switch-to-configuration switch` on a stand-in host (re)starts that host's daemon from the
+ * flake the deploy uploaded to it, before the switch returns (see there).
  *
  * Not carried out: the NixOS firewall (networking.firewall). The lab hosts have none, so a port a module forgets to
  * open would not show here; the ports the daemons listen and dial on are the configuration's.
@@ -352,13 +358,42 @@ interface LabVars {
 type VarMaker = (request: { generator: string; machine: string | null; spec: ModuleGenerator; dir: string; deps: Map<string, Record<string, string>> }) => Promise<Record<string, string>>;
 
 /**
- * Makes every vars generator our module declares, with the real tools (`maker` knows each generator by name; an
- * unknown one throws). Shared generators are made once and must be declared identically on every machine, as Clan
- * requires. Files are written to <state>/vars/{shared,per-machine/<m>}/<generator>/<file>.
+ * Keys are made once and then kept in the overlay's key store (`keysDir`), as Clan makes a machine's vars once and a
+ * later switch to a changed configuration keeps them: `name` is the key's folder there, `madeFor` what it was made
+ * for. When that changes (a generator now asks for another address), the key is made again, as Clan regenerates the
+ * vars of a changed generator. `make` writes the files into the folder and returns what to keep (JSON).
  */
-async function makeVars(stateDir: string, generators: Map<string, Record<string, ModuleGenerator>>, maker: VarMaker): Promise<LabVars> {
+async function keptKey<T>(keysDir: string, name: string, madeFor: Json, make: (dir: string) => Promise<T>): Promise<T> {
+  const dir = join(keysDir, name);
+  const record = join(dir, '.made.json');
+  const madeForText = JSON.stringify(madeFor);
+  try {
+    const kept = JSON.parse(readFileSync(record, 'utf8')) as { madeFor: string; value: T };
+    if (kept.madeFor === madeForText) return kept.value;
+  } catch {
+    // Not made yet (or made for something else, below).
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const value = await make(dir);
+  writeFileSync(record, JSON.stringify({ madeFor: madeForText, value }), { mode: 0o600 });
+  return value;
+}
+
+/**
+ * Makes every vars generator our module declares, with the real tools (`maker` knows each generator by name; an
+ * unknown one throws), or takes the ones kept in the key store (keptKey) when they were made for the same generator
+ * and the same files of its dependencies. Shared generators are made once and must be declared identically on every
+ * machine, as Clan requires. Files are written to <keysDir>/vars/{shared,per-machine/<m>}/<generator>/<file>.
+ */
+async function makeVars(keysDir: string, generators: Map<string, Record<string, ModuleGenerator>>, maker: VarMaker): Promise<LabVars> {
   const shared = new Map<string, { spec: ModuleGenerator; files: Record<string, string> }>();
   const vars: LabVars = { vars: {}, publicVars: {} };
+  // What a generator's files were made for: its declaration and the files of its dependencies (a new CA signs anew).
+  const madeFor = (spec: ModuleGenerator, mine: Map<string, Record<string, string>>): Json => ({
+    spec: JSON.stringify(spec),
+    dependencies: spec.dependencies.map((dep) => Object.entries(mine.get(dep) ?? {}).map(([file, path]) => `${dep}/${file}:${sha256Hex(readFileSync(path, 'utf8'))}`).join(',')),
+  });
   const made = new Map<string, Map<string, Record<string, string>>>();
   const order = (gens: Record<string, ModuleGenerator>): string[] => {
     const sorted: string[] = [];
@@ -385,15 +420,11 @@ async function makeVars(stateDir: string, generators: Map<string, Record<string,
           if (JSON.stringify(existing.spec) !== JSON.stringify(spec)) throw new Error(`shared vars generator ${name} is declared differently on ${machine}`);
           files = existing.files;
         } else {
-          const dir = join(stateDir, 'vars', 'shared', name);
-          mkdirSync(dir, { recursive: true });
-          files = await maker({ generator: name, machine: null, spec, dir, deps: mine });
+          files = await keptKey(keysDir, join('vars', 'shared', name), madeFor(spec, mine), (dir) => maker({ generator: name, machine: null, spec, dir, deps: mine }));
           shared.set(name, { spec, files });
         }
       } else {
-        const dir = join(stateDir, 'vars', 'per-machine', machine, name);
-        mkdirSync(dir, { recursive: true });
-        files = await maker({ generator: name, machine, spec, dir, deps: mine });
+        files = await keptKey(keysDir, join('vars', 'per-machine', machine, name), madeFor(spec, mine), (dir) => maker({ generator: name, machine, spec, dir, deps: mine }));
       }
       for (const file of Object.keys(spec.files)) {
         if (files[file] === undefined) throw new Error(`vars generator ${name} made no file ${file}`);
@@ -418,6 +449,7 @@ async function makeVars(stateDir: string, generators: Map<string, Record<string,
  */
 async function evaluateOwnModule(
   stateDir: string,
+  keysDir: string,
   flakeDir: string,
   inventory: JsonObject,
   instance: string,
@@ -435,7 +467,7 @@ async function evaluateOwnModule(
     generators.set(m, asObject(entry.generators ?? {}, `${m} generators`) as unknown as Record<string, ModuleGenerator>);
   }
   if (roles.size === 0) throw new Error(`instance ${instance}: no machine holds a role`);
-  const vars = await makeVars(stateDir, generators, maker);
+  const vars = await makeVars(keysDir, generators, maker);
   const second = await evalService(stateDir, { flakeDir, instance, phase: 'system', machines: [...roles.keys()], vars: vars.vars, publicVars: vars.publicVars });
   const members = new Map<string, { roles: string[]; options: JsonObject; generators: Record<string, ModuleGenerator> }>();
   for (const [m, held] of roles) {
@@ -483,7 +515,7 @@ function recursiveUpdate(left: JsonObject, right: JsonObject): JsonObject {
  * firewall, and `settings` merged on top. Runs `nebula -config`.
  */
 async function planNebula(ctx: PlanContext): Promise<DaemonPlan[]> {
-  const { members } = await evaluateOwnModule(ctx.stateDir, ctx.flakeDir, ctx.inventory, ctx.instance, async ({ generator, spec, dir, deps }): Promise<Record<string, string>> => {
+  const { members } = await evaluateOwnModule(ctx.stateDir, ctx.keysDir, ctx.flakeDir, ctx.inventory, ctx.instance, async ({ generator, spec, dir, deps }): Promise<Record<string, string>> => {
     const files = Object.keys(spec.files).sort().join(',');
     if (generator === `nebula-${ctx.instance}-ca` && spec.share && files === 'ca.crt,ca.key') {
       await sh('nebula-cert', ['ca', '-name', `clan-${ctx.instance}`, '-duration', '87600h', '-out-crt', join(dir, 'ca.crt'), '-out-key', join(dir, 'ca.key')]);
@@ -595,8 +627,7 @@ function tincLines(settings: JsonObject, skip: readonly string[] = []): string[]
  * leaves to AutoConnect must go through a ConnectTo node here.
  */
 async function planTinc(ctx: PlanContext): Promise<DaemonPlan[]> {
-  const rsaPublicKeys = new Map<string, string>();
-  const { members, vars } = await evaluateOwnModule(ctx.stateDir, ctx.flakeDir, ctx.inventory, ctx.instance, async ({ generator, spec, dir, machine }): Promise<Record<string, string>> => {
+  const { members, vars } = await evaluateOwnModule(ctx.stateDir, ctx.keysDir, ctx.flakeDir, ctx.inventory, ctx.instance, async ({ generator, spec, dir, machine }): Promise<Record<string, string>> => {
     const files = Object.keys(spec.files).sort().join(',');
     if (generator !== `tinc-${ctx.instance}` || spec.share || files !== 'ed25519_key.priv,ed25519_key.pub') {
       throw new Error(`the lab cannot make the vars generator ${generator} (files ${files}) that the tinc module declares`);
@@ -608,11 +639,18 @@ async function planTinc(ctx: PlanContext): Promise<DaemonPlan[]> {
     const publicKey = readFileSync(join(work, 'hosts', 'node'), 'utf8');
     const pem = /-----BEGIN RSA PUBLIC KEY-----[\s\S]*?-----END RSA PUBLIC KEY-----/.exec(publicKey)?.[0];
     if (pem === undefined) throw new Error(`tincd -K wrote no RSA public key for ${machine}`);
-    const token = `rsa-sha256:${sha256Hex(pem)}`;
-    rsaPublicKeys.set(token, pem);
-    writeFileSync(join(dir, 'ed25519_key.pub'), token);
+    writeFileSync(join(dir, 'ed25519_key.pub'), `rsa-sha256:${sha256Hex(pem)}`);
     return { 'ed25519_key.priv': join(work, 'rsa_key.priv'), 'ed25519_key.pub': join(dir, 'ed25519_key.pub') };
   });
+  // Each machine's RSA public key by the fingerprint its var holds (read from the key store: the keys may be kept ones).
+  const rsaPublicKeys = new Map<string, string>();
+  for (const machineVars of Object.values(vars.vars)) {
+    const files = machineVars[`tinc-${ctx.instance}`]?.files;
+    if (files?.['ed25519_key.priv'] === undefined || files['ed25519_key.pub'] === undefined) continue;
+    const publicKey = readFileSync(join(dirname(files['ed25519_key.priv'].path), 'hosts', 'node'), 'utf8');
+    const pem = /-----BEGIN RSA PUBLIC KEY-----[\s\S]*?-----END RSA PUBLIC KEY-----/.exec(publicKey)?.[0];
+    if (pem !== undefined) rsaPublicKeys.set(files['ed25519_key.pub'].value.trim(), pem);
+  }
   ctx.notes.push('tinc: Debian 12 has tinc 1.0, which has no Ed25519 keys: each machine got an RSA key pair, and the Ed25519PublicKey of every host file was checked to name that machine\'s key before its RSA key was written instead.');
   ctx.notes.push('tinc: AutoConnect is a tinc 1.1 setting that tinc 1.0 does not have; it was left out, so tinc connects only to its ConnectTo nodes and forwards through them.');
   const plans: DaemonPlan[] = [];
@@ -754,11 +792,15 @@ async function planYggdrasil(ctx: PlanContext): Promise<DaemonPlan[]> {
 
   const keys = new Map<string, { config: JsonObject; publicKey: string }>();
   for (const machine of [...members.keys()].sort()) {
-    const config = asObject(JSON.parse(await sh('yggdrasil', ['-genconf', '-json'])) as Json, 'yggdrasil -genconf');
-    const privateKey = String(config.PrivateKey ?? '');
-    const publicKey = typeof config.PublicKey === 'string' ? config.PublicKey : privateKey.slice(64);
-    if (!/^[0-9a-f]{64}$/.test(publicKey)) throw new Error(`yggdrasil -genconf: no public key for ${machine}`);
-    keys.set(machine, { config, publicKey });
+    // Clan's vars generator yggdrasil: the machine's key pair, made once (keptKey).
+    const kept = await keptKey(ctx.keysDir, join('yggdrasil', machine), 'yggdrasil -genconf', async () => {
+      const config = asObject(JSON.parse(await sh('yggdrasil', ['-genconf', '-json'])) as Json, 'yggdrasil -genconf');
+      const privateKey = String(config.PrivateKey ?? '');
+      const publicKey = typeof config.PublicKey === 'string' ? config.PublicKey : privateKey.slice(64);
+      if (!/^[0-9a-f]{64}$/.test(publicKey)) throw new Error(`yggdrasil -genconf: no public key for ${machine}`);
+      return { config, publicKey };
+    });
+    keys.set(machine, kept);
   }
   const allowed = [...keys.values()].map((k) => k.publicKey);
   const plans: DaemonPlan[] = [];
@@ -874,8 +916,12 @@ async function planWireguard(ctx: PlanContext): Promise<DaemonPlan[]> {
   checkInterfaceName(ctx.instance, `wireguard instance ${ctx.instance} (the interface name NixOS would use)`);
   const keys = new Map<string, { privateKey: string; publicKey: string }>();
   for (const m of [...controllers.keys(), ...peers.keys()].sort()) {
-    const privateKey = (await sh('wg', ['genkey'])).trim();
-    keys.set(m, { privateKey, publicKey: (await sh('wg', ['pubkey'], { input: `${privateKey}\n` })).trim() });
+    // Clan's vars generator for the machine's WireGuard key pair, made once (keptKey).
+    const kept = await keptKey(ctx.keysDir, join('wireguard', m), 'wg genkey', async () => {
+      const privateKey = (await sh('wg', ['genkey'])).trim();
+      return { privateKey, publicKey: (await sh('wg', ['pubkey'], { input: `${privateKey}\n` })).trim() };
+    });
+    keys.set(m, kept);
   }
   const prefix = new Map([...controllers.keys()].map((c) => [c, wireguardPrefix(ctx.instance, c)]));
   const endpointOf = (c: string) => `${String(required(controllers.get(c)!, 'endpoint', where('controller', c)))}:${String(required(controllers.get(c)!, 'port', where('controller', c)))}`;
@@ -967,6 +1013,8 @@ interface PlanContext {
   recordOutsideFile(path: string): void;
   /** Every lab host is a NixOS stand-in with its own file system view: daemons run inside the hosts (module comment). */
   ownFileSystems: boolean;
+  /** Where keys are kept (keptKey): fresh for each startOverlay; one store for every switch of registerOverlayOnSwitch. */
+  keysDir: string;
 }
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms: number, onTimeout?: () => string): Promise<void> {
@@ -1054,15 +1102,18 @@ const planners: Record<OverlayVpn, (ctx: PlanContext) => Promise<DaemonPlan[]>> 
   yggdrasil: planYggdrasil,
 };
 
+/** The daemons a configuration asks for, planned. */
+interface PlannedOverlay {
+  instance: string;
+  plans: DaemonPlan[];
+  notes: string[];
+}
+
 /**
- * Starts the overlay the generated flake `files` configures for `vpn` in the lab: machines are matched to lab hosts
- * by name (every member needs one). Daemons of anchors (lighthouses, bootstrap nodes, controllers, public peers)
- * start first and must be ready before the others start. Throws, after stopping whatever it started, when the
- * configuration cannot be carried out; see the module comment.
+ * Writes the generated flake `files` to <stateDir>/flake and plans every member's daemon from it (the planners
+ * above), with the keys of `keysDir` (keptKey). Machines are matched to lab hosts by name (every member needs one).
  */
-export async function startOverlay(lab: Lab, files: Readonly<Record<string, string>>, vpn: OverlayVpn): Promise<RunningOverlay> {
-  overlayCounter += 1;
-  const stateDir = join(lab.dir, 'overlays', `${vpn}-${overlayCounter}`);
+async function planOverlay(lab: Lab, files: Readonly<Record<string, string>>, vpn: OverlayVpn, stateDir: string, keysDir: string): Promise<PlannedOverlay> {
   const flakeDir = join(stateDir, 'flake');
   rmSync(stateDir, { recursive: true, force: true });
   for (const [path, content] of Object.entries(files)) {
@@ -1094,39 +1145,77 @@ export async function startOverlay(lab: Lab, files: Readonly<Record<string, stri
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       return dir;
     },
+    keysDir,
   };
-  const plans = await planners[vpn](ctx);
-  const byMachine = new Map(plans.map((p) => [p.machine, p]));
-  const children = new Map<string, ChildProcess>();
-  const cuts: { a: string; b: string; rules: { tool: string; rule: string[] }[] }[] = [];
-  const sysctlsBefore: { host: LabHost; name: string; value: string }[] = [];
+  return { instance, plans: await planners[vpn](ctx), notes };
+}
 
-  const planOf = (machine: string): DaemonPlan => {
-    const plan = byMachine.get(machine);
-    if (plan === undefined) throw new Error(`${machine} is not a member of the ${vpn} overlay`);
+/**
+ * Runs planned daemons in the lab's hosts, one per machine, and undoes everything it did at the end: cuts, sysctl
+ * changes, sockets outside the lab, and the unit files the hosts' systemctl double reads.
+ */
+class DaemonRunner {
+  /** The plan each machine runs, or ran last. */
+  readonly plans = new Map<string, DaemonPlan>();
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly cuts: { a: string; b: string; host: LabHost; rules: { tool: string; rule: string[] }[] }[] = [];
+  private readonly sysctlsBefore: { host: LabHost; name: string; value: string }[] = [];
+  /** Unit folders written in hosts (host name -> units), removed at the end. */
+  private readonly unitFolders = new Map<string, { host: LabHost; units: Set<string> }>();
+
+  constructor(
+    private readonly lab: Lab,
+    private readonly vpn: OverlayVpn,
+    private readonly ownFileSystems: boolean,
+  ) {}
+
+  planOf(machine: string): DaemonPlan {
+    const plan = this.plans.get(machine);
+    if (plan === undefined) throw new Error(`${machine} is not a member of the ${this.vpn} overlay`);
     return plan;
-  };
+  }
 
-  const startOne = async (plan: DaemonPlan) => {
-    if (children.has(plan.machine)) return;
-    for (const file of plan.outsideFiles ?? []) lab.recordOutsideFile(file);
+  isRunning(machine: string): boolean {
+    return this.children.has(machine);
+  }
+
+  /** Sets the sysctls NixOS sets for the daemon, keeping the values from before the first change. */
+  async applySysctls(plan: DaemonPlan): Promise<void> {
+    for (const [name, value] of Object.entries(plan.sysctls ?? {})) {
+      if (!this.sysctlsBefore.some((s) => s.host === plan.host && s.name === name)) {
+        const before = (await inNamespace(plan.host, ['sysctl', '-n', name])).trim();
+        this.sysctlsBefore.push({ host: plan.host, name, value: before });
+      }
+      await inNamespace(plan.host, ['sysctl', '-q', '-w', `${name}=${value}`]);
+    }
+  }
+
+  /** Starts `plan`'s daemon (its machine's plan from now on) unless that machine's daemon runs; resolves once it is up. */
+  async start(plan: DaemonPlan): Promise<void> {
+    if (this.children.has(plan.machine)) return;
+    this.plans.set(plan.machine, plan);
+    await this.applySysctls(plan);
+    for (const file of plan.outsideFiles ?? []) this.lab.recordOutsideFile(file);
     for (const dir of plan.runDirs ?? []) mkdirSync(hostPath(plan.host, dir), { recursive: true, mode: 0o755 });
     const log = openSync(plan.logPath, 'a');
     const [file, args] = hostArgv(plan.host, plan.argv);
     // nsenter and ip netns exec both exec the daemon in place: the child's pid is the daemon's.
     const child = spawn(file, args, { stdio: ['ignore', log, log] });
     closeSync(log);
-    children.set(plan.machine, child);
-    if (ctx.ownFileSystems && child.pid !== undefined) {
+    this.children.set(plan.machine, child);
+    if (this.ownFileSystems && child.pid !== undefined) {
       // The unit as the host's systemctl test double sees it: active while this process lives.
       const unitDir = hostPath(plan.host, `/run/cnd-lab/overlay-units/${plan.unit}`);
       mkdirSync(unitDir, { recursive: true, mode: 0o755 });
       writeFileSync(join(unitDir, 'pid'), `${child.pid}\n`, { mode: 0o644 });
+      const folders = this.unitFolders.get(plan.host.name) ?? { host: plan.host, units: new Set<string>() };
+      folders.units.add(plan.unit);
+      this.unitFolders.set(plan.host.name, folders);
     }
     let exited = false;
     child.once('exit', () => {
       exited = true;
-      if (children.get(plan.machine) === child) children.delete(plan.machine);
+      if (this.children.get(plan.machine) === child) this.children.delete(plan.machine);
     });
     const logTail = () => `${plan.machine}'s ${plan.argv[0]} log:\n${tail(plan.logPath, 30)}`;
     const alive = () => {
@@ -1156,77 +1245,118 @@ export async function startOverlay(lab: Lab, files: Readonly<Record<string, stri
         );
       }
     } catch (error) {
-      await stopOne(plan.machine);
+      await this.stop(plan.machine);
       throw error;
     }
-  };
+  }
 
-  const stopOne = async (machine: string) => {
-    const child = children.get(machine);
-    if (child === undefined) return;
-    children.delete(machine);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
-    await exited;
-    clearTimeout(timer);
-    for (const file of byMachine.get(machine)?.outsideFiles ?? []) rmSync(file, { force: true });
-  };
-
-  const destroy = async () => {
-    for (const { a, b } of [...cuts]) await mend(a, b).catch(() => undefined);
-    await Promise.all([...children.keys()].map(stopOne));
-    for (const { host, name, value } of sysctlsBefore) await inNamespace(host, ['sysctl', '-q', '-w', `${name}=${value}`]).catch(() => undefined);
-    for (const plan of plans) for (const file of plan.outsideFiles ?? []) rmSync(file, { force: true });
-    if (ctx.ownFileSystems) {
-      for (const plan of plans) {
-        try {
-          rmSync(hostPath(plan.host, `/run/cnd-lab/overlay-units/${plan.unit}`), { recursive: true, force: true });
-        } catch {
-          // The host is down: its /run went with it.
-        }
+  /**
+   * Stops a machine's daemon (SIGTERM; SIGKILL after 2 s). Its unit stays known to the host's systemctl double as
+   * inactive (dead), as a stopped unit does; `removeUnit` takes it away, as a switch to a system without it does.
+   */
+  async stop(machine: string, options: { removeUnit?: boolean } = {}): Promise<void> {
+    const child = this.children.get(machine);
+    if (child !== undefined) {
+      this.children.delete(machine);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+        await exited;
+        clearTimeout(timer);
       }
+      for (const file of this.plans.get(machine)?.outsideFiles ?? []) rmSync(file, { force: true });
     }
-    rmSync(stateDir, { recursive: true, force: true });
-  };
+    const plan = this.plans.get(machine);
+    if (options.removeUnit === true && plan !== undefined) this.removeUnit(plan.host, plan.unit);
+  }
 
-  const cutRules = (a: string, b: string) => {
-    const from = planOf(a);
-    const to = planOf(b);
+  private removeUnit(host: LabHost, unit: string): void {
+    this.unitFolders.get(host.name)?.units.delete(unit);
+    try {
+      rmSync(hostPath(host, `/run/cnd-lab/overlay-units/${unit}`), { recursive: true, force: true });
+    } catch {
+      // The host is down: its /run went with it.
+    }
+  }
+
+  async ping(from: string, to: string, options: { count?: number; waitSeconds?: number } = {}): Promise<boolean> {
+    const count = options.count ?? 1;
+    const args = ['ping', '-n', '-q', '-c', String(count), '-W', String(options.waitSeconds ?? 1)];
+    if (count > 1) args.push('-i', '0.3');
+    try {
+      await inNamespace(this.planOf(from).host, [...args, this.planOf(to).address]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async cut(a: string, b: string): Promise<void> {
+    if (this.cuts.some((c) => c.a === a && c.b === b)) return;
+    const from = this.planOf(a);
+    const to = this.planOf(b);
     const tool = to.address.includes(':') ? 'ip6tables' : 'iptables';
-    return [
+    // By interface name: the rules outlive a restart of the daemon (a switch), which makes the interface anew.
+    const rules = [
       { tool, rule: ['INPUT', '-i', from.interface, '-s', to.address, '-j', 'DROP'] },
       { tool, rule: ['OUTPUT', '-o', from.interface, '-d', to.address, '-j', 'DROP'] },
     ];
-  };
-  const mend = async (a: string, b: string) => {
-    const index = cuts.findIndex((c) => c.a === a && c.b === b);
-    if (index < 0) return;
-    const [cut] = cuts.splice(index, 1);
-    for (const { tool, rule } of cut!.rules) await inNamespace(planOf(a).host, [tool, '-w', '-D', ...rule]);
-  };
+    this.cuts.push({ a, b, host: from.host, rules });
+    for (const { tool: t, rule } of rules) await inNamespace(from.host, [t, '-w', '-I', ...rule]);
+  }
 
+  async mend(a: string, b: string): Promise<void> {
+    const index = this.cuts.findIndex((c) => c.a === a && c.b === b);
+    if (index < 0) return;
+    const [cut] = this.cuts.splice(index, 1);
+    for (const { tool, rule } of cut!.rules) await inNamespace(cut!.host, [tool, '-w', '-D', ...rule]);
+  }
+
+  logTail(machine: string, lines = 30): string {
+    return tail(this.planOf(machine).logPath, lines);
+  }
+
+  async destroy(): Promise<void> {
+    for (const { a, b } of [...this.cuts]) await this.mend(a, b).catch(() => undefined);
+    await Promise.all([...this.children.keys()].map((m) => this.stop(m)));
+    for (const { host, name, value } of this.sysctlsBefore) await inNamespace(host, ['sysctl', '-q', '-w', `${name}=${value}`]).catch(() => undefined);
+    for (const plan of this.plans.values()) for (const file of plan.outsideFiles ?? []) rmSync(file, { force: true });
+    for (const { host, units } of this.unitFolders.values()) for (const unit of [...units]) this.removeUnit(host, unit);
+  }
+}
+
+function memberOf(p: DaemonPlan): OverlayMember {
+  return { machine: p.machine, host: p.host, address: p.address, interface: p.interface, roles: p.roles, configPath: p.configPath, logPath: p.logPath };
+}
+
+/**
+ * Starts the overlay the generated flake `files` configures for `vpn` in the lab: machines are matched to lab hosts
+ * by name (every member needs one). Daemons of anchors (lighthouses, bootstrap nodes, controllers, public peers)
+ * start first and must be ready before the others start. Throws, after stopping whatever it started, when the
+ * configuration cannot be carried out; see the module comment. Keys are made anew for each call.
+ */
+export async function startOverlay(lab: Lab, files: Readonly<Record<string, string>>, vpn: OverlayVpn): Promise<RunningOverlay> {
+  overlayCounter += 1;
+  const stateDir = join(lab.dir, 'overlays', `${vpn}-${overlayCounter}`);
+  const { instance, plans, notes } = await planOverlay(lab, files, vpn, stateDir, join(stateDir, 'keys'));
+  const runner = new DaemonRunner(lab, vpn, Object.values(lab.hosts).every((h) => h.nixos !== undefined));
+  for (const plan of plans) runner.plans.set(plan.machine, plan);
+  const destroy = async () => {
+    await runner.destroy();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
   try {
-    for (const plan of plans) {
-      for (const [name, value] of Object.entries(plan.sysctls ?? {})) {
-        const before = (await inNamespace(plan.host, ['sysctl', '-n', name])).trim();
-        sysctlsBefore.push({ host: plan.host, name, value: before });
-        await inNamespace(plan.host, ['sysctl', '-q', '-w', `${name}=${value}`]);
-      }
-    }
+    for (const plan of plans) await runner.applySysctls(plan);
     // Anchors first: the others connect to them at start (Yggdrasil retries a peer only about once a minute).
-    await Promise.all(plans.filter((p) => p.anchor).map(startOne));
-    await Promise.all(plans.filter((p) => !p.anchor).map(startOne));
+    await Promise.all(plans.filter((p) => p.anchor).map((p) => runner.start(p)));
+    await Promise.all(plans.filter((p) => !p.anchor).map((p) => runner.start(p)));
   } catch (error) {
     await destroy();
     throw error;
   }
 
-  const members: Record<string, OverlayMember> = {};
-  for (const p of plans) {
-    members[p.machine] = { machine: p.machine, host: p.host, address: p.address, interface: p.interface, roles: p.roles, configPath: p.configPath, logPath: p.logPath };
-  }
+  const members: Record<string, OverlayMember> = Object.fromEntries(plans.map((p) => [p.machine, memberOf(p)]));
   return {
     vpn,
     instance,
@@ -1237,27 +1367,189 @@ export async function startOverlay(lab: Lab, files: Readonly<Record<string, stri
       if (found === undefined) throw new Error(`${machine} is not a member of the ${vpn} overlay`);
       return found;
     },
-    async ping(from, to, options = {}) {
-      const count = options.count ?? 1;
-      const args = ['ping', '-n', '-q', '-c', String(count), '-W', String(options.waitSeconds ?? 1)];
-      if (count > 1) args.push('-i', '0.3');
-      try {
-        await inNamespace(planOf(from).host, [...args, planOf(to).address]);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    stop: stopOne,
-    start: (machine) => startOne(planOf(machine)),
-    async cut(a, b) {
-      if (cuts.some((c) => c.a === a && c.b === b)) return;
-      const rules = cutRules(a, b);
-      cuts.push({ a, b, rules });
-      for (const { tool, rule } of rules) await inNamespace(planOf(a).host, [tool, '-w', '-I', ...rule]);
-    },
-    mend,
-    logTail: (machine, lines = 30) => tail(planOf(machine).logPath, lines),
+    ping: (from, to, options) => runner.ping(from, to, options),
+    stop: (machine) => runner.stop(machine),
+    start: (machine) => runner.start(runner.planOf(machine)),
+    cut: (a, b) => runner.cut(a, b),
+    mend: (a, b) => runner.mend(a, b),
+    logTail: (machine, lines) => runner.logTail(machine, lines),
     destroy,
+  };
+}
+
+// ---------------------------------------------------------------- the overlay on switch
+
+/** One switch the overlay stand-in answered for (registerOverlayOnSwitch). */
+export interface OverlaySwitch {
+  machine: string;
+  /** The system switched to. */
+  system: string;
+  /**
+   * started / restarted: the machine's daemon runs the configuration of that system; stopped: the system has no
+   * overlay for the machine (a first system installed by hand, or a configuration without it), so none runs;
+   * failed: the daemon could not be started (the switch exits 4 with `message`).
+   */
+  outcome: 'started' | 'restarted' | 'stopped' | 'failed';
+  message: string;
+  /** When the switch asked, and when it was answered (ms since the epoch). */
+  askedAt: number;
+  answeredAt: number;
+}
+
+/** The overlay the lab's NixOS switches run (registerOverlayOnSwitch). */
+export interface OverlayOnSwitch {
+  vpn: OverlayVpn;
+  /** Every switch answered so far, oldest first. */
+  switches(): readonly OverlaySwitch[];
+  /** The machines whose daemon runs now, with what the configuration of their last switch gives them. */
+  members(): Readonly<Record<string, OverlayMember>>;
+  member(machine: string): OverlayMember;
+  /** What the stand-in had to translate for Debian's daemons (of every configuration switched to). */
+  notes(): readonly string[];
+  /** As RunningOverlay's: pings over the overlay, stops and starts a daemon, cuts and mends a pair, reads a log. */
+  ping(from: string, to: string, options?: { count?: number; waitSeconds?: number }): Promise<boolean>;
+  stop(machine: string): Promise<void>;
+  start(machine: string): Promise<void>;
+  cut(a: string, b: string): Promise<void>;
+  mend(a: string, b: string): Promise<void>;
+  logTail(machine: string, lines?: number): string;
+  /** Stops listening for switches, waits for an answer being made, then stops every daemon and undoes what was done. */
+  destroy(): Promise<void>;
+}
+
+/** The files of a flake folder on this computer, as text, without Clan's vars and secrets (the stand-in makes its own keys). */
+function readFlake(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (relative: string) => {
+    for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
+      const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (relative === '' && (entry.name === 'vars' || entry.name === 'sops' || entry.name === '.git')) continue;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) files[path] = readFileSync(join(dir, path), 'utf8');
+    }
+  };
+  walk('');
+  return files;
+}
+
+/**
+ * Makes the lab's NixOS switches bring the overlay up, as a real NixOS switch does: a TEST DOUBLE of the service
+ * activation of `switch-to-configuration switch`. From now on, when the switch double activates a system on a NixOS
+ * stand-in host, it asks this test process (NixosStandIn.onSwitch, a file handshake with a time limit) and waits;
+ * the stand-in then (re)starts that host's `vpn` daemon from the flake the system was built from (the folder the
+ * deploy uploaded to that host, read at the first switch to that system and kept for it, so a rollback to it runs
+ * what it ran), planned as startOverlay plans it, and answers once the daemon is up (its address, and for anchors
+ * their port), so the daemon runs before the switch returns: before the deploy's confirmation and the verify that
+ * follows. A switch to a system without the overlay for the machine (the host's first system, installed by hand)
+ * stops its daemon and removes its unit. A daemon that cannot start fails the switch (exit 4, the reason printed).
+ *
+ * Opt-in per lab: switches start nothing until a test registers, and nothing after destroy(). Keys (Clan's vars)
+ * are made once per registration with the real tools and kept per machine across switches (keptKey); Clan's own
+ * vars/ and sops/ in the uploaded flake are not read. Every lab host must be a NixOS stand-in.
+ */
+export function registerOverlayOnSwitch(lab: Lab, vpn: OverlayVpn, options: { limitSeconds?: number } = {}): OverlayOnSwitch {
+  const hosts = Object.values(lab.hosts);
+  if (!hosts.every((h) => h.nixos !== undefined)) throw new Error('registerOverlayOnSwitch: every lab host must be a NixOS stand-in (nixos: true)');
+  overlayCounter += 1;
+  const root = join(lab.dir, 'overlays', `${vpn}-on-switch-${overlayCounter}`);
+  rmSync(root, { recursive: true, force: true });
+  const keysDir = join(root, 'keys');
+  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  const runner = new DaemonRunner(lab, vpn, true);
+  const switches: OverlaySwitch[] = [];
+  const notes = new Set<string>();
+  /** The flake each system was built from, read at its first switch (the uploaded folder changes with the next deploy). */
+  const flakes = new Map<string, Record<string, string>>();
+  /** Plans per configuration (the flake's files by hash): every machine of a deploy switches to the same one. */
+  const planned = new Map<string, Promise<PlannedOverlay>>();
+  let planning: Promise<unknown> = Promise.resolve();
+  /** Per machine, the switches are answered one after another. */
+  const perMachine = new Map<string, Promise<unknown>>();
+  const inFlight = new Set<Promise<unknown>>();
+  /** Set by destroy(): a switch asking from then on starts nothing. */
+  let closed = false;
+
+  const planFor = (files: Record<string, string>): Promise<PlannedOverlay> => {
+    const hash = sha256Hex(JSON.stringify(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    const found = planned.get(hash);
+    if (found !== undefined) return found;
+    // One plan at a time: plans share the key store.
+    const next = planning.then(() => planOverlay(lab, files, vpn, join(root, 'configs', String(planned.size + 1)), keysDir));
+    planning = next.catch(() => undefined);
+    planned.set(hash, next);
+    // A plan that failed (a time limit on a busy machine) is tried again at the next switch.
+    next.catch(() => planned.delete(hash));
+    return next;
+  };
+
+  const activate = async (host: LabHost, request: NixosSwitchRequest): Promise<Omit<OverlaySwitch, 'askedAt' | 'answeredAt'>> => {
+    const machine = host.name;
+    if (closed) throw new Error('the test no longer runs the overlay on switch');
+    if (request.machine !== '' && request.machine !== machine) throw new Error(`the system ${request.system} was built for ${request.machine}, not for this host`);
+    let files = flakes.get(request.system);
+    if (files === undefined && request.flakeDir !== null) {
+      files = readFlake(host.nixos!.path(request.flakeDir));
+      flakes.set(request.system, files);
+    }
+    const before = runner.plans.get(machine);
+    const wasRunning = runner.isRunning(machine);
+    const plan = files === undefined ? undefined : await planFor(files).then((p) => {
+      for (const note of p.notes) notes.add(note);
+      return p.plans.find((candidate) => candidate.machine === machine);
+    });
+    if (plan === undefined) {
+      await runner.stop(machine, { removeUnit: true });
+      const message = wasRunning && before !== undefined ? `stopping the following units: ${before.unit}.service` : `no ${vpn} unit in this system`;
+      return { machine, system: request.system, outcome: 'stopped', message };
+    }
+    await runner.stop(machine, { removeUnit: before !== undefined && before.unit !== plan.unit });
+    await runner.start(plan);
+    return { machine, system: request.system, outcome: wasRunning ? 'restarted' : 'started', message: `${wasRunning ? 'restarting' : 'starting'} the following units: ${plan.unit}.service` };
+  };
+
+  for (const host of hosts) {
+    host.nixos!.onSwitch(
+      (request) => {
+        const askedAt = Date.now();
+        const answer = (perMachine.get(host.name) ?? Promise.resolve())
+          .then(() => activate(host, request))
+          .catch((error: Error) => ({ machine: host.name, system: request.system, outcome: 'failed' as const, message: `${vpn} on ${host.name}: ${error.message}` }))
+          .then((done) => {
+            switches.push({ ...done, askedAt, answeredAt: Date.now() });
+            return { ok: done.outcome !== 'failed', lines: done.message.split('\n') };
+          });
+        perMachine.set(host.name, answer);
+        inFlight.add(answer);
+        void answer.finally(() => inFlight.delete(answer));
+        return answer;
+      },
+      { limitSeconds: options.limitSeconds ?? 60 },
+    );
+  }
+
+  const members = (): Record<string, OverlayMember> =>
+    Object.fromEntries([...runner.plans.values()].filter((p) => runner.isRunning(p.machine)).map((p) => [p.machine, memberOf(p)]));
+  return {
+    vpn,
+    switches: () => [...switches],
+    members,
+    member(machine) {
+      return memberOf(runner.planOf(machine));
+    },
+    notes: () => [...notes],
+    ping: (from, to, pingOptions) => runner.ping(from, to, pingOptions),
+    stop: (machine) => runner.stop(machine),
+    start: (machine) => runner.start(runner.planOf(machine)),
+    cut: (a, b) => runner.cut(a, b),
+    mend: (a, b) => runner.mend(a, b),
+    logTail: (machine, lines) => runner.logTail(machine, lines),
+    async destroy() {
+      // Switches being answered get their answer first (a switch that asks meanwhile is told no); then no one listens.
+      closed = true;
+      await Promise.allSettled([...inFlight]);
+      for (const host of hosts) host.nixos?.onSwitch(null);
+      await runner.destroy();
+      rmSync(root, { recursive: true, force: true });
+    },
   };
 }

@@ -9,12 +9,22 @@ function nodeBox(node: InternalNode): Box {
   return { x, y, width: node.measured.width ?? node.width ?? node.initialWidth ?? 0, height: node.measured.height ?? node.height ?? node.initialHeight ?? 0 };
 }
 
-function useFloatingPath(source: string, target: string): { path: string; labelX: number; labelY: number } | null {
+/**
+ * `offset` moves the line sideways (to the left of source → target, in flow units), so two lines between the same
+ * nodes can both be seen.
+ */
+function useFloatingPath(source: string, target: string, offset = 0): { path: string; labelX: number; labelY: number } | null {
   const s = useInternalNode(source);
   const t = useInternalNode(target);
   if (s === undefined || t === undefined) return null;
   // Edges float on the borders of their nodes: the same geometry the low-zoom layer draws.
-  const { x1, y1, x2, y2 } = floatingLine(nodeBox(s), nodeBox(t));
+  let { x1, y1, x2, y2 } = floatingLine(nodeBox(s), nodeBox(t));
+  const length = Math.hypot(x2 - x1, y2 - y1);
+  if (offset !== 0 && length > 0) {
+    const dx = (-(y2 - y1) / length) * offset;
+    const dy = ((x2 - x1) / length) * offset;
+    [x1, y1, x2, y2] = [x1 + dx, y1 + dy, x2 + dx, y2 + dy];
+  }
   const [path, labelX, labelY] = getStraightPath({ sourceX: x1, sourceY: y1, targetX: x2, targetY: y2 });
   return { path, labelX, labelY };
 }
@@ -52,11 +62,18 @@ function OverlayEdgeView({ id, source, target, data }: EdgeProps<OverlayFlowEdge
 }
 
 /**
+ * How far a verify line runs beside the straight line between its two machines: a drawn link between the same
+ * machines (a jump host, a cable) is drawn above it and would hide it otherwise. Source and target are the pair's
+ * sorted ids, so the side is always the same.
+ */
+const VERIFY_LINE_OFFSET = 6;
+
+/**
  * The last verify between two machines: coloured and dashed by how the pair did (reached, partly, not reached, not
  * tested), with both directions' reasons and paths as its tooltip (its accessible name is the same text).
  */
 function VerifyEdgeView({ id, source, target, data }: EdgeProps<VerifyFlowEdge>) {
-  const geometry = useFloatingPath(source, target);
+  const geometry = useFloatingPath(source, target, VERIFY_LINE_OFFSET);
   if (geometry === null || data === undefined) return null;
   return (
     <g className={`verify-edge verify-edge-${data.look}`}>

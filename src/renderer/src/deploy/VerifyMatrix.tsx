@@ -49,13 +49,17 @@ function describe(from: MachineSummary, to: MachineSummary, cell: MatrixCell | u
   return { look: cellLook(cell), label: cellDescription(cell) };
 }
 
-/** One cell: a button with the pair's status as colour and symbol, its whole story as name and tooltip. */
-const GridCell = memo(function GridCell({ row, col, look, label, active, testId, onPick }: { row: number; col: number; look: GridLook; label: string; active: boolean; testId: string; onPick: (row: number, col: number) => void }) {
+/**
+ * One cell: a button with the pair's status as colour and symbol, its whole story as name and tooltip. The picked
+ * cell (the one explained under the grid) keeps a ring after a click moved the focus elsewhere, so the text below
+ * can be matched to its cell.
+ */
+const GridCell = memo(function GridCell({ row, col, look, label, active, picked, testId, onPick }: { row: number; col: number; look: GridLook; label: string; active: boolean; picked: boolean; testId: string; onPick: (row: number, col: number) => void }) {
   return (
-    <td role="gridcell" className={`verify-td verify-td-${look}`}>
+    <td role="gridcell" className={`verify-td verify-td-${look}`} aria-selected={picked}>
       <button
         type="button"
-        className={`verify-cell verify-${look}`}
+        className={`verify-cell verify-${look}${picked ? ' verify-cell-picked' : ''}`}
         tabIndex={active ? 0 : -1}
         aria-label={label}
         title={label}
@@ -156,7 +160,7 @@ export function VerifyMatrixGrid({ matrix }: { matrix: VerifyMatrix }) {
                 </th>
                 {machines.map((to, c) => {
                   const { look, label } = described[r]![c]!;
-                  return <GridCell key={to.id} row={r} col={c} look={look} label={label} active={r === row && c === col} testId={`verify-cell-${from.name}-${to.name}`} onPick={onPick} />;
+                  return <GridCell key={to.id} row={r} col={c} look={look} label={label} active={r === row && c === col} picked={shown !== null && picked?.row === r && picked.col === c} testId={`verify-cell-${from.name}-${to.name}`} onPick={onPick} />;
                 })}
               </tr>
             ))}

@@ -47,7 +47,8 @@ export const pathNames: Record<OverlayPath | 'unknown', string> = {
 /** The predicted and the observed path of a pair, in one sentence. */
 export function pathSentence(path: PairPath): string {
   const predicted = path.predicted === null ? 'none' : pathNames[path.predicted];
-  const observed = path.shown === 'unknown' ? `unknown (${path.detail})` : `${pathNames[path.shown]}${path.via === null ? '' : ` via ${path.via}`}`;
+  // The VPN's words are a sentence of their own; inside the parenthesis its full stop would double the sentence's.
+  const observed = path.shown === 'unknown' ? `unknown (${path.detail.replace(/\.+$/, '')})` : `${pathNames[path.shown]}${path.via === null ? '' : ` via ${path.via}`}`;
   const verdict = path.matchesPrediction === false ? ', which differs from the prediction' : path.matchesPrediction === true ? ', as predicted' : '';
   return `Path predicted: ${predicted}; observed: ${observed}${verdict}.`;
 }

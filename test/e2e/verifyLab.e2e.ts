@@ -1,0 +1,275 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createBackend } from '../../src/main/rpc/createBackend';
+import { startServer, type ServeHandle } from '../../src/main/serve/server';
+import { SessionStore } from '../../src/main/serve/sessions';
+import { targetRequestOf } from '../../src/main/services/machineTargets';
+import { SshClientPool } from '../../src/main/ssh/sshClient';
+import { SshSettings } from '../../src/main/ssh/sshSettings';
+import { nixPlatformOf } from '../../src/shared/check';
+import { designBuilder } from '../../src/shared/model/designBuilder';
+import type { Design, Machine } from '../../src/shared/model/types';
+import { serializeDesign } from '../../src/shared/schema/envelope';
+import { shouldRunLab, type LabSpec } from '../lab/lab';
+import { missingOverlayPrograms, registerOverlayOnSwitch, type OverlayOnSwitch } from '../lab/overlays';
+import { useLab } from '../lab/suite';
+import { launchBrowser, root, screenshotPath, shouldRunE2e } from './support';
+
+// "Verify the network" (issue 15) as a person sees it, in Chromium against serve mode and the SSH lab: plan and deploy
+// a Nebula network to NixOS stand-in hosts in two NATed homes and a public office, watch the verify run by itself
+// after the deploy and show every pair reached, then cut one pair on purpose, verify again from the command palette,
+// and read that pair in red with its reason in the matrix, the failing pairs and on the canvas.
+//
+// The overlay is real: the lab's switch-to-configuration TEST DOUBLE hands the service activation of each switch to
+// the overlay stand-in (test/lab/overlays.ts registerOverlayOnSwitch, itself a TEST DOUBLE of what a NixOS switch
+// starts), which starts Debian's nebula on that host from the flake the deploy uploaded, before the switch returns.
+// SSH, the jump host, SFTP, sudo, the pings and the overlay are real; nix, switch-to-configuration, systemd-run and
+// systemctl are the lab's test doubles, because NixOS cannot run on the build machines. The server runs in this
+// process (serve mode's own server and back end), with a ~/.ssh of the test's own holding the lab's key and host keys.
+const run = shouldRunE2e() && (await shouldRunLab()) && overlayProgramsPresent();
+const arch = nixPlatformOf(process.arch === 'arm64' ? 'aarch64' : 'x86_64') as Machine['arch'];
+
+/** Skips with a message naming the missing programs locally, and fails with CI=true (as shouldRunE2e does). */
+function overlayProgramsPresent(): boolean {
+  const missing = missingOverlayPrograms();
+  if (missing.length === 0) return true;
+  const message = `The verify end-to-end test needs: ${missing.join('; ')}.`;
+  if (process.env.CI === 'true') throw new Error(`${message} CI=true, so this fails instead of skipping.`);
+  console.warn(`SKIPPING the verify end-to-end test. ${message}`);
+  return false;
+}
+
+const spec: LabSpec = {
+  prefix: 'cndve',
+  sites: [
+    { name: 'office', nat: false },
+    { name: 'home', nat: true },
+    { name: 'parents', nat: true },
+  ],
+  hosts: [
+    { name: 'vps', site: 'office', bastion: true, nixos: true },
+    { name: 'nas', site: 'home', nixos: true },
+    { name: 'desktop', site: 'home', nixos: true },
+    { name: 'parents-pi', site: 'parents', nixos: true },
+  ],
+};
+
+const machines = ['vps', 'nas', 'desktop', 'parents-pi'] as const;
+const pairs = machines.flatMap((from) => machines.filter((to) => to !== from).map((to) => [from, to] as const));
+
+describe.runIf(run)('verify after a deploy, on a real Nebula overlay in the SSH lab (Chromium, serve mode)', () => {
+  const suite = useLab('verify-e2e', spec);
+  let home: string;
+  let workspace: string;
+  let dataDir: string;
+  let server: ServeHandle;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let overlay: OverlayOnSwitch;
+
+  /**
+   * The family network on the lab, laid out as a person would draw it: vps public (Nebula's lighthouse, the vars
+   * helper, the homes' jump host) in the office at the top, the two homes behind NAT below it, the admin's laptop site.
+   */
+  function labDesign(): Design {
+    const b = designBuilder();
+    const at = (x: number, y: number, width: number, height: number) => ({ position: { x, y }, size: { width, height } });
+    const laptop = b.site('Laptop', 'nat', at(0, 0, 240, 150));
+    const office = b.site('Office', 'public', at(320, 0, 280, 150));
+    const homeSite = b.site('Home', 'nat', at(0, 280, 480, 260));
+    const parents = b.site("Parents' house", 'nat', { kind: 'family', ...at(580, 280, 280, 260) });
+    const ssh = (name: string) => ({ host: suite.lab.host(name).address, port: 22, user: suite.lab.users.sudo.name });
+    const vps = b.machine('vps', office, 'vps', { arch, ssh: ssh('vps'), publicAddress: suite.lab.host('vps').address, position: { x: 56, y: 60 } });
+    // Staggered, so no line between two machines runs across a third.
+    for (const [name, site, kind, x, y] of [['nas', homeSite, 'nas', 32, 60], ['desktop', homeSite, 'desktop', 272, 170], ['parents-pi', parents, 'sbc', 56, 60]] as const) {
+      b.link('jumpHost', vps, b.machine(name, site, kind, { arch, ssh: ssh(name), position: { x, y } }));
+    }
+    b.admin(laptop);
+    const d = b.vpn('nebula');
+    return { ...d, meta: { ...d.meta, clanName: 'labfamily' }, deploy: { ...d.deploy, varsHelper: vps, concurrency: 4 } };
+  }
+
+  beforeAll(async () => {
+    // The person's ~/.ssh: the lab's key, and the lab's host keys already known (the host-key prompt is deployLab's subject).
+    home = mkdtempSync(join(tmpdir(), 'cnd-e2e-verify-lab-home-'));
+    const ssh = join(home, '.ssh');
+    mkdirSync(ssh, { mode: 0o700 });
+    copyFileSync(suite.lab.users.sudo.privateKeyPath, join(ssh, 'lab_sudo'));
+    writeFileSync(join(ssh, 'config'), ['Host *', '  IdentityFile ~/.ssh/lab_sudo', '  IdentitiesOnly yes', ''].join('\n'));
+    writeFileSync(join(ssh, 'known_hosts'), Object.values(suite.lab.hosts).map((h) => `${h.address} ssh-ed25519 ${h.hostKeyBase64}\n`).join(''));
+    workspace = mkdtempSync(join(tmpdir(), 'cnd-e2e-verify-lab-ws-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'cnd-e2e-verify-lab-data-'));
+    const backend = createBackend({
+      mode: 'serve',
+      workspaceDir: workspace,
+      dataDir,
+      log: () => undefined,
+      createMachineSsh: (hooks) => {
+        const settings = new SshSettings({ homeDir: home, env: { SSH_AUTH_SOCK: '' }, askPassphrase: hooks.askPassphrase, defaultUser: 'root' });
+        const pool = new SshClientPool({ knownHostsPath: settings.knownHostsPath, hostKeyPolicy: hooks.hostKeyMode === 'strict' ? { mode: 'strict' } : { mode: 'tofu', confirm: hooks.confirmHostKey } });
+        return { pool, knownHostsPath: settings.knownHostsPath, resolveTarget: (machine, signal) => settings.resolveTarget(targetRequestOf(machine), signal) };
+      },
+      deploy: { hasLocalClan: async () => false, timeouts: { retryEvery: 300 } },
+    });
+    const sessions = new SessionStore();
+    server = await startServer({ backend, rendererDir: join(root, 'out/renderer'), port: 0, sessions, log: () => undefined });
+    writeFileSync(join(workspace, 'family.clan-design.json'), serializeDesign(labDesign(), '0.0.0'));
+    // From now on each switch on a lab host starts that host's nebula from the flake the deploy uploaded to it.
+    overlay = registerOverlayOnSwitch(suite.lab, 'nebula');
+
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${server.url}#pair=${sessions.currentCode('start').code}`);
+    await page.getByTestId('wizard').waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.keyboard.press('Control+o');
+    await page.getByTestId('open-family').click();
+    await page.locator('.react-flow__node-machine').first().waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await overlay?.destroy();
+    await browser?.close();
+    await server?.close();
+    for (const dir of [home, workspace, dataDir]) if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cell = (from: string, to: string) => page.getByTestId(`verify-cell-${from}-${to}`);
+  const statuses = async () => Object.fromEntries(await Promise.all(pairs.map(async ([from, to]) => [`${from} -> ${to}`, await cell(from, to).getAttribute('data-status')] as const)));
+  const explain = () => machines.map((m) => `--- ${m}\n${overlay.logTail(m, 6)}`).join('\n');
+  const allReached = Object.fromEntries(pairs.map(([from, to]) => [`${from} -> ${to}`, 'reached']));
+  /** Pings every pair over the overlay, one at a time (so no two relays are set up at once), until all answer. */
+  const converged = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    const pending = new Set(pairs.map((p) => p.join('>')));
+    while (pending.size > 0 && Date.now() < deadline) {
+      for (const pair of [...pending]) {
+        const [from, to] = pair.split('>') as [string, string];
+        if (await overlay.ping(from, to, { waitSeconds: 1 })) pending.delete(pair);
+      }
+    }
+    return [...pending];
+  };
+  /** Waits for a verify to end: the button is back and the tab no longer counts machines. */
+  const verifyEnded = async () => {
+    await page.getByTestId('verify-start').waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('deploy-tab-verify').textContent(), { timeout: 60_000 }).toBe('Verify');
+  };
+
+  test('deploy from the Deploy area; each switch starts nebula, and the verify that runs by itself finds every pair reached', async () => {
+    await page.getByRole('tab', { name: 'Deploy' }).click();
+    await page.getByTestId('deploy-tab-deploy').click();
+    await page.getByTestId('plan-deploy').click();
+    await page.getByTestId('deploy-plan').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('plan-summary').textContent()).toMatch(/^4 machines will be deployed/);
+    await page.getByTestId('deploy-start').click();
+    const dialog = page.getByTestId('confirm-dialog');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await page.getByTestId('deploy-summary').waitFor({ timeout: 90_000 });
+    expect(await page.getByTestId('deploy-summary-title').textContent(), JSON.stringify(overlay.switches())).toBe('The deploy finished: 4 deployed');
+    // Every machine's switch started its daemon from what was deployed, before the switch returned.
+    expect(overlay.switches().map((s) => [s.machine, s.outcome]).sort()).toEqual(machines.map((m) => [m, 'started']).sort());
+    // The switch said so in the machine's live log, as NixOS's switch names the units it starts.
+    await page.getByTestId('run-log-toggle-parents-pi').click();
+    expect(await page.getByTestId('run-log-parents-pi').textContent()).toMatch(/starting the following units: nebula@\S+\.service/);
+
+    // The verify starts by itself; the Verify tab shows it live, then the matrix.
+    await page.getByTestId('deploy-tab-verify').click();
+    await page.getByTestId('verify-report').waitFor({ timeout: 60_000 });
+    await verifyEnded();
+    expect(await page.getByTestId('verify-history-summary').textContent()).toBe('1 run, newest first');
+    const first = await statuses();
+    const missed = Object.keys(first).filter((pair) => first[pair] !== 'reached');
+    if (missed.length > 0) {
+      // The first seconds of a fresh Nebula mesh: the verify starts a second after the lighthouse (switched last, as
+      // the public jump host) came up, and pings every pair at the same moment, so every tunnel and every relay of the
+      // two homes (the lab's router does not hairpin) is set up from both ends at once. Debian's nebula 1.6.1 loses
+      // some of those races ("Handshake race lost", "unknown relay" in the logs): a few pings lost, or a relayed pair
+      // with no reply until Nebula tries again. Only that may be missed here: a pair whose daemon does not run, or a
+      // machine not logged in to, fails at once. The overlay is then given time to settle and verified again.
+      for (const pair of missed) {
+        const [from, to] = pair.split(' -> ') as [string, string];
+        expect(await cell(from, to).getAttribute('aria-label'), explain()).toMatch(/did not answer the pings from|answered \d+ of \d+ pings from|has no way to .* over the overlay/);
+      }
+      console.warn(`verifyLab: the verify right after the deploy missed ${missed.map((pair) => `${pair} (${first[pair]})`).join(', ')} while Nebula set its tunnels up; verifying again once the overlay settled`);
+      let unsettled = await converged(15_000);
+      if (unsettled.length > 0) {
+        // A relay nebula 1.6.1 lost can stay lost for minutes. As a person would restart nebula, the lab restarts the
+        // daemons, the lighthouse first, so the others register with it as they start (startOverlay's order).
+        console.warn(`verifyLab: ${unsettled.join(', ')} still not reached over Nebula; restarting the daemons, the lighthouse first`);
+        for (const m of machines) await overlay.stop(m);
+        await overlay.start('vps');
+        await Promise.all(machines.filter((m) => m !== 'vps').map((m) => overlay.start(m)));
+        unsettled = await converged(30_000);
+      }
+      expect(unsettled, explain()).toEqual([]);
+      await page.getByTestId('verify-start').click();
+      await page.getByTestId('verify-run').waitFor({ timeout: 10_000 });
+      await verifyEnded();
+      await expect.poll(() => page.getByTestId('verify-history-summary').textContent(), { timeout: 20_000 }).toBe('2 runs, newest first');
+    }
+    expect(await statuses(), explain()).toEqual(allReached);
+    expect(await page.getByTestId('verify-summary').textContent()).toMatch(/^12 of 12 pairs reached/);
+    expect(await page.getByTestId('verify-failing').count()).toBe(0);
+    await page.screenshot({ path: screenshotPath('verify-lab-all-reached') });
+  }, 150_000);
+
+  test('one pair cut on purpose and verified again from the palette: red in the matrix with its reason, and explained in the failing pairs', async () => {
+    // iptables in nas's namespace drops nebula traffic between nas and parents-pi, both ways.
+    await overlay.cut('nas', 'parents-pi');
+    const runsBefore = Number(/^(\d+) runs?,/.exec((await page.getByTestId('verify-history-summary').textContent()) ?? '')?.[1]);
+    await page.locator('.deploy-toolbar').first().click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press('Control+k');
+    const palette = page.getByTestId('command-palette');
+    await palette.waitFor();
+    await page.keyboard.type('Verify network');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('verify-run').waitFor({ timeout: 10_000 });
+    await verifyEnded();
+    await expect.poll(() => page.getByTestId('verify-history-summary').textContent(), { timeout: 20_000 }).toBe(`${runsBefore + 1} runs, newest first`);
+
+    const expected: Record<string, string> = { ...allReached };
+    expected['nas -> parents-pi'] = 'notReached';
+    expected['parents-pi -> nas'] = 'notReached';
+    expect(await statuses(), explain()).toEqual(expected);
+    expect(await cell('nas', 'parents-pi').getAttribute('aria-label')).toContain('"parents-pi" did not answer the pings from "nas" over the overlay (5 of 5 pings lost).');
+    expect(await page.getByTestId('verify-summary').textContent()).toMatch(/^10 of 12 pairs reached/);
+    const failing = page.getByTestId('verify-failing');
+    expect(await failing.locator('h4').textContent()).toBe('2 pairs need attention');
+    expect(await page.getByTestId('verify-pair-nas-parents-pi').textContent()).toContain('"parents-pi" did not answer the pings from "nas" over the overlay');
+    expect(await page.getByTestId('verify-pair-parents-pi-nas').textContent()).toContain('"nas" did not answer the pings from "parents-pi" over the overlay');
+    // The red cell, picked: its whole story under the grid.
+    await cell('nas', 'parents-pi').click();
+    expect(await page.getByTestId('verify-cell-detail').textContent()).toContain('nas → parents-pi: not reached.');
+    expect(await cell('nas', 'parents-pi').locator('xpath=..').getAttribute('aria-selected')).toBe('true');
+    await page.screenshot({ path: screenshotPath('verify-lab-red-pair') });
+  }, 90_000);
+
+  test('the canvas colours that pair’s line red with the reason as its name, and the others green', async () => {
+    await page.getByRole('tab', { name: 'Design' }).click();
+    const lines = page.locator('.react-flow__edge-verify');
+    await expect.poll(() => lines.count()).toBe(6);
+    // Each line draws once both its machines are measured on screen.
+    const red = page.locator('.react-flow__edge-verify:has(.verify-edge-notReached)');
+    await expect.poll(() => red.count()).toBe(1);
+    await expect.poll(() => page.locator('.react-flow__edge-verify:has(.verify-edge-reached)').count()).toBe(5);
+    const label = (await red.getAttribute('aria-label')) ?? '';
+    expect(label).toMatch(/^Last verify between "(nas" and "parents-pi|parents-pi" and "nas)": not reached\./);
+    expect(label).toContain('did not answer the pings from');
+    expect(await red.locator('title').textContent()).toBe(label);
+    // Drawn in the "bad" colour (--bad of the light theme the browser runs in: #cf222e), dashed, so it is not told by
+    // colour alone; the reached lines in the "ok" colour (#1a7f37).
+    const look = (line: ReturnType<typeof page.locator>) =>
+      line.locator('path.react-flow__edge-path').evaluate((path) => ({ stroke: getComputedStyle(path).stroke, dash: getComputedStyle(path).strokeDasharray }));
+    const redLook = await look(red);
+    expect(redLook.stroke).toBe('rgb(207, 34, 46)');
+    expect(redLook.dash).not.toBe('none');
+    expect((await look(page.locator('.react-flow__edge-verify:has(.verify-edge-reached)').first())).stroke).toBe('rgb(26, 127, 55)');
+    await page.screenshot({ path: screenshotPath('verify-lab-canvas') });
+  }, 60_000);
+});
