@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeMeasureError, measureErrorCodes, type MeasureError } from './measure/errors';
 
 /**
  * Every error code that can cross a process boundary. Main sends codes and details; the renderer and the CLI
@@ -125,7 +126,7 @@ export const appErrorCodes = [
   // Verify the network after a deploy (main/services/verifyService.ts).
   /** Another verify run is running; one runs at a time. details: jobId. */
   'verifyAlreadyRunning',
-  /** A verify was refused because a deploy or an install runs. details: jobId, kind ('deploy' or 'install'). */
+  /** A verify was refused because a deploy, an install or a measurement runs. details: jobId, kind ('deploy', 'install' or 'measure'). */
   'verifyBlockedByJob',
   /** The design has no VPN, so there is no overlay to verify. */
   'verifyNoVpn',
@@ -135,6 +136,19 @@ export const appErrorCodes = [
   'verifyNoMachines',
   /** The app has no way to log in to a machine it should verify. details: machine, reason ('noAddress', 'unreachable'), why (the design's reason). */
   'verifyMachineNoWayIn',
+  // Measure my network (main/services/measureService.ts).
+  /** Another measure run is running; one runs at a time (measurements must not disturb each other). details: jobId. */
+  'measureAlreadyRunning',
+  /** A measure was refused because a deploy, an install or a verify runs. details: jobId, kind ('deploy', 'install', 'verify'). */
+  'measureBlockedByJob',
+  /** The design has no VPN, so there is no overlay to measure. */
+  'measureNoVpn',
+  /** The design must be saved before it can be measured (the runs are kept next to it). */
+  'measureNeedsSavedDesign',
+  /** The pairs or numbers asked for were refused before anything ran. details: the measure error (shared/measure/errors.ts MeasureError: code, details). */
+  'measureRefused',
+  /** The benchmark data bundled with the app could not be read, so nothing can be compared with it. details: reason. */
+  'benchDataUnusable',
   // Serve mode sign-in (main/serve/sessions.ts).
   /** The browser has no valid session with the server. details: reason ('noSession', 'expired'). */
   'notSignedIn',
@@ -177,6 +191,13 @@ function fileLabel(error: AppError): string {
 function named(error: AppError): string {
   const label = fileLabel(error);
   return label === '' ? ' with that name' : ` named${label}`;
+}
+
+/** Whether a value from an error's details is a measure error, so its own sentence can say it. */
+function isMeasureError(value: unknown): value is MeasureError {
+  if (typeof value !== 'object' || value === null) return false;
+  const { code, details } = value as { code?: unknown; details?: unknown };
+  return (measureErrorCodes as readonly unknown[]).includes(code) && typeof details === 'object' && details !== null && (code !== 'pairsRefused' || Array.isArray((details as { pairs?: unknown }).pairs));
 }
 
 /** A table entry by a key from details; own keys only, so "constructor" or "__proto__" never reach Object.prototype. */
@@ -465,10 +486,12 @@ export function describeError(error: AppError): string {
       return `Too many wrong pairing codes were tried, so the server is not accepting codes from here for ${detail(error, 'retryAfterSeconds', 'a few')} seconds. Wait, then enter the code from the server’s console.`;
     case 'verifyAlreadyRunning':
       return 'A verify of the network is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then verify again.';
-    case 'verifyBlockedByJob':
-      return detail(error, 'kind', '') === 'install'
-        ? 'The network was not verified because NixOS is being installed on a machine right now, and a verify would read a half-made machine. Wait for the install to finish (or cancel it), then verify again.'
-        : 'The network was not verified because a deploy is running right now, and the machines are changing under it. Wait for the deploy to finish (or cancel it), then verify again.';
+    case 'verifyBlockedByJob': {
+      const kind = detail(error, 'kind', '');
+      if (kind === 'install') return 'The network was not verified because NixOS is being installed on a machine right now, and a verify would read a half-made machine. Wait for the install to finish (or cancel it), then verify again.';
+      if (kind === 'measure') return 'The network was not verified because a measurement of it is running right now, and the pings would disturb its figures. Wait for the measurement to finish (or cancel it), then verify again.';
+      return 'The network was not verified because a deploy is running right now, and the machines are changing under it. Wait for the deploy to finish (or cancel it), then verify again.';
+    }
     case 'verifyNoVpn':
       return 'The network was not verified because the design has no VPN, so there is no overlay to test. Choose a VPN, deploy it, then verify.';
     case 'verifyNeedsSavedDesign':
@@ -487,6 +510,23 @@ export function describeError(error: AppError): string {
         ? `The app has no way to log in to ${machineLabel(error)}${why === '' ? '' : ` (${why})`}, so it was not verified from there. Draw a jump host or a port forward to it, or give it an address this computer reaches, then verify again.`
         : `${machineLabel(error).replace(/^m/, 'M').replace(/^the/, 'The')} has no SSH address in the design, so the app could not log in to verify it. Enter its address, port and user in the machine's SSH settings in the inspector, then verify again.`;
     }
+    case 'measureAlreadyRunning':
+      return 'A measurement of the network is already running (perhaps from another window), so a second one was not started: two measurements at once would slow each other down. Wait for it to finish or cancel it, then measure again.';
+    case 'measureBlockedByJob': {
+      const kind = detail(error, 'kind', 'deploy');
+      const what = kind === 'install' ? 'NixOS is being installed on a machine right now' : kind === 'verify' ? 'a verify of the network is running right now, and its pings would disturb the measurement' : 'a deploy is running right now, and the machines are changing under it';
+      return `The network was not measured because ${what}. Wait for it to finish (or cancel it), then measure again.`;
+    }
+    case 'measureNoVpn':
+      return 'The network was not measured because the design has no VPN, so there is no overlay to measure. Choose a VPN, deploy it, then measure.';
+    case 'measureNeedsSavedDesign':
+      return 'Save the design first: each measurement is kept next to the design file, so runs can be compared and the advisor can use them.';
+    case 'measureRefused': {
+      const refused = error.details?.error;
+      return isMeasureError(refused) ? describeMeasureError(refused) : 'The measurement was refused before anything ran, because the pairs or the numbers asked for cannot be used. Pick the pairs again, then measure.';
+    }
+    case 'benchDataUnusable':
+      return `The benchmark data bundled with the app could not be read (${detail(error, 'reason', 'unknown reason')}), so nothing could be compared with it and nothing was measured. Reinstall the app, or run "npm run build" in a source checkout.`;
     case 'checkAlreadyRunning':
       return 'A check of the machines is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then check again.';
     case 'generatedFilesChanged': {

@@ -49,6 +49,9 @@ function combinations(): Combination[] {
   return out;
 }
 
+/** A configuration.nix as the module it is: the attribute set, or the function called with a stand-in `pkgs`. */
+const moduleOf = (file: string) => `(let m = import ${file}; in if builtins.isFunction m then m { pkgs = { iperf3 = "pkgs.iperf3"; }; } else m)`;
+
 if (!nixAvailable && !onCi) {
   console.warn('nixParse.test.ts: nix-instantiate not found, so generated Nix is not parsed. Install it with scripts/install-test-deps.sh (Debian: nix-bin).');
 }
@@ -250,7 +253,8 @@ in
         const file = join(work, 'last-resort', combo.design, combo.vpn, `${name}.nix`);
         mkdirSync(join(file, '..'), { recursive: true });
         writeFileSync(file, combo.files[`machines/${name}/configuration.nix`]!);
-        entries.push(`((import ${file}).clan.core.networking.targetHost or null)`);
+        // A VPN member's file is a module function (it takes pkgs for iperf3): called with a stand-in pkgs.
+        entries.push(`((${moduleOf(file)}).clan.core.networking.targetHost or null)`);
         const machine = Object.values(combo.designValue.machines).find((m) => m.name === name)!;
         expected.push(entry.deploy === undefined ? formatTargetHost(machine.ssh) : null);
       }
@@ -258,6 +262,27 @@ in
     // Three machines of three-households are reached only over the VPN, for each of its ten VPNs.
     expect(expected.filter((e) => e !== null)).toHaveLength(30);
     const expression = join(work, 'last-resort', 'all.nix');
+    writeFileSync(expression, `[\n${entries.join('\n')}\n]\n`);
+    const result = nixInstantiate(['-I', work, '--eval', '--strict', '--json', expression]);
+    expect(result.stderr.trim()).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual(expected);
+  });
+
+  test.skipIf(!nixAvailable)('every VPN member gets iperf3 and the measurement port opened on the VPN\'s interface, and nothing else of the firewall', () => {
+    const entries: string[] = [];
+    const expected: unknown[] = [];
+    const interfaceOf: Record<(typeof vpnIds)[number], string> = { easytier: 'mesh', headscale: 'ts-mesh', hyprspace: 'hyprspace', mycelium: 'mycelium', nebula: 'nebula.mesh', tinc: 'tinc.mesh', vpncloud: 'vpncloud+', wireguard: 'mesh', yggdrasil: 'ygg', zerotier: 'zt+' };
+    for (const combo of combinations()) {
+      for (const path of Object.keys(combo.files).filter((p) => p.endsWith('/configuration.nix'))) {
+        const file = join(work, 'measure', combo.design, combo.vpn, path);
+        mkdirSync(join(file, '..'), { recursive: true });
+        writeFileSync(file, combo.files[path]!);
+        entries.push(`(let c = ${moduleOf(file)}; in { packages = c.environment.systemPackages or [ ]; firewall = c.networking.firewall or null; })`);
+        expected.push({ packages: ['pkgs.iperf3'], firewall: { interfaces: { [interfaceOf[combo.vpn]]: { allowedTCPPorts: [5201] } } } });
+      }
+    }
+    expect(entries.length).toBeGreaterThan(100);
+    const expression = join(work, 'measure', 'all.nix');
     writeFileSync(expression, `[\n${entries.join('\n')}\n]\n`);
     const result = nixInstantiate(['-I', work, '--eval', '--strict', '--json', expression]);
     expect(result.stderr.trim()).toBe('');

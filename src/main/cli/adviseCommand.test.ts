@@ -1,8 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Advice } from '../../shared/bench/advisor';
+import { loadDataset } from '../../shared/bench/load';
+import { compareMeasurement } from '../../shared/measure/compare';
+import { describeMeasureRun, measureReportSchema } from '../../shared/measure/report';
+import type { LinkMeasurement } from '../../shared/measure/schema';
+import { loadDesignFile } from '../../shared/schema/load';
 import { runAdvise } from './adviseCommand';
 import { runCli } from './run';
 
@@ -99,5 +104,32 @@ describe('clan-designer advise', () => {
     const code = await runAdvise([households], { stdout: () => undefined, stderr: (t) => (stderr += t) }, '/nonexistent/vpn-bench.json');
     expect(code).toBe(3);
     expect(stderr).toContain('Could not read the benchmark data');
+  });
+
+  test('with a measurement kept beside the design, the figures come from the profile the worst measured link points to', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'advise-measured-'));
+    const file = join(dir, 'family.clan-design.json');
+    writeFileSync(file, readFileSync(households));
+    const loaded = loadDesignFile(readFileSync(file, 'utf8'));
+    if (!loaded.ok) throw new Error(loaded.error.code);
+    const design = loaded.value.design;
+    const dataset = loadDataset(JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../resources/bench/vpn-bench.json'), 'utf8')));
+    if (!dataset.ok) throw new Error(dataset.error.code);
+    const id = (name: string) => Object.values(design.machines).find((m) => m.name === name)!.id;
+    const link: LinkMeasurement = { from: id('parents-pi'), to: id('home-server'), address: '10.1.0.2', measuredAt: 1, seconds: 10, forwardMbps: 4, reverseMbps: 3, forwardRetransmits: 0, reverseRetransmits: 0, rttMinMs: 20, rttAvgMs: 21, rttMaxMs: 40, lossPercent: 6, pingsSent: 100, iperfProblem: null, pingProblem: null };
+    const comparison = compareMeasurement(design, dataset.value, link);
+    if (!comparison.ok) throw new Error(comparison.error.code);
+    const pairs = [{ pairId: 'p', from: link.from, to: link.to, fromName: 'parents-pi', toName: 'home-server', address: link.address, addressSource: 'discovery' as const, link, comparison: comparison.value, problems: [], message: comparison.value.summary }];
+    const report = measureReportSchema.parse({ kind: 'clan-designer-measure', version: 1, runId: '2026-12-07t10-00-00-000z-aaa111', startedAt: Date.UTC(2026, 11, 7, 10), finishedAt: Date.UTC(2026, 11, 7, 10, 1), outcome: 'finished', vpn: design.vpn.id, port: 5201, seconds: 10, pings: { count: 100, intervalSeconds: 0.2 }, pairs, summary: describeMeasureRun(pairs, 'finished') });
+    mkdirSync(join(dir, 'family.measures', report.runId), { recursive: true });
+    writeFileSync(join(dir, 'family.measures', report.runId, 'measure.json'), JSON.stringify(report));
+
+    const result = await cli('advise', file);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Measured 2026-12-07 10:00 UTC: ${comparison.value.summary}`);
+    expect(result.stdout).toContain('Measured: the link from "parents-pi" to "home-server" is closest to the high impairment profile (6.0 % ping loss), the one measured link, so the figures are from that profile.');
+    expect(result.stdout).not.toContain('which matches the medium impairment profile');
+    const json = JSON.parse((await cli('advise', file, '--json')).stdout) as { advice: Advice; measured: { profile: { profile: string } } };
+    expect([json.advice.profile.profile, json.measured.profile.profile]).toEqual(['high', 'high']);
   });
 });

@@ -1,5 +1,12 @@
+import { basename, dirname, resolve } from 'node:path';
 import { advise, MAX_PRIORITY, priorityIds, priorityTexts, raisePriorities, type Advice, type AdviceEntry, type PriorityId } from '../../shared/bench/advisor';
+import type { BenchDataset } from '../../shared/bench/schema';
+import { getMeasuredAdvice, type MeasuredAdvice } from '../../shared/measure/advice';
 import type { Design } from '../../shared/model/types';
+import { ConfinedFolder } from '../fs/confinedFolder';
+import { readLastRun } from '../jobs/runHistory';
+import { measureHistory } from '../measure/history';
+import { DESIGN_FILE_SUFFIX, designStem } from '../services/projectFiles';
 import { vpnCatalog } from '../../shared/vpn/catalog';
 import { findDatasetFile, readDataset } from './leaderboardCommand';
 import { ExitCode, fail, parseCommand, readDesignFile, type CliIo } from './io';
@@ -11,6 +18,8 @@ const usage = `Usage: clan-designer advise <design-file> [--priority NAME ...] [
 
 Ranks the ten VPNs for a design from the benchmark data: which fit the sites' NAT types and link quality, the
 phones and the priorities, with the figures behind each score, the roles each VPN would assign and its caveats.
+When the design's links were measured ("clan-designer measure", kept in NAME.measures/ beside the file), the
+figures come from the impairment profile the worst measured link points to instead of the drawn link quality.
 
 Options:
   --priority NAME  make NAME a top priority (repeatable): ${priorityIds.join(', ')}.
@@ -46,13 +55,26 @@ export async function runAdvise(argv: string[], io: CliIo, datasetFile = findDat
   if (!data.ok) return fail(io, args.json, ExitCode.failed, data.failure);
   const { design, repairs } = loaded.value;
   const priorities = raisePriorities(design.comparison.priorities, requested as PriorityId[]);
-  const advice = advise(design, data.dataset, priorities);
+  const measured = await lastMeasuredAdvice(file, design, data.dataset);
+  const advice = advise(design, data.dataset, priorities, 'main', measured?.profile);
   if (args.json) {
-    io.stdout(`${JSON.stringify({ ok: true, file, repairs, advice })}\n`);
+    io.stdout(`${JSON.stringify({ ok: true, file, repairs, advice, measured })}\n`);
     return ExitCode.ok;
   }
-  io.stdout(formatAdvice(design, advice, repairs.map((r) => `repaired: ${r.message}`), top));
+  const measuredLines = measured === null ? [] : [`Measured ${new Date(measured.measuredAt).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${measured.line}`];
+  io.stdout(formatAdvice(design, advice, [...repairs.map((r) => `repaired: ${r.message}`), ...measuredLines], top));
   return ExitCode.ok;
+}
+
+/**
+ * What the advice takes from the newest measurement kept beside the design file, as the app's advisor does; null
+ * when there is none (or the file is not named NAME.clan-design.json, so it has no history beside it).
+ */
+async function lastMeasuredAdvice(file: string, design: Design, dataset: BenchDataset): Promise<MeasuredAdvice | null> {
+  const name = basename(file);
+  if (!name.endsWith(DESIGN_FILE_SUFFIX)) return null;
+  const last = await readLastRun(new ConfinedFolder(dirname(resolve(file)), 'workspace'), measureHistory, designStem(name));
+  return last.ok && last.value !== null ? getMeasuredAdvice(design, dataset, last.value) : null;
 }
 
 function breakdownLine(entry: AdviceEntry): string {

@@ -8,13 +8,14 @@ import { targetRequestOf } from '../services/checkMachines';
 import type { DeployService, DeployServiceOptions, DeploySsh } from '../services/deployService';
 import type { InstallService, InstallServiceOptions } from '../services/installService';
 import type { VerifyService, VerifyServiceOptions } from '../services/verifyService';
+import type { MeasureService, MeasureServiceOptions } from '../services/measureService';
 import { defaultServeFolders, DESIGN_FILE_SUFFIX, resolveProjectFolders } from '../services/projectFiles';
 import { SshClientPool } from '../ssh/sshClient';
 import type { SshSettings } from '../ssh/sshSettings';
 import type { CliFailure } from './io';
 import type { SshEnvironment } from './sshOptions';
 
-// The back end `plan`, `deploy`, `install` and `verify` run on: the app's own (createBackend), without the start-up clean-up of temp files,
+// The back end `plan`, `deploy`, `install`, `verify` and `measure` run on: the app's own (createBackend), without the start-up clean-up of temp files,
 // which a dry run must not do: it changes nothing anywhere. The design's folder is the workspace, so
 // the configuration (<name>.clan/), the last check (<name>.check.json) and the history (<name>.deploys/) are the
 // files next to the design, exactly where the app keeps them.
@@ -74,6 +75,8 @@ export interface CliDeployBackendOptions extends Pick<DeployServiceOptions, 'tim
   installTimeouts?: InstallServiceOptions['timeouts'];
   /** Time limits of a verify's steps (tests). */
   verifyTimeouts?: VerifyServiceOptions['timeouts'];
+  /** Time limits of a measurement's steps (tests). */
+  measureTimeouts?: MeasureServiceOptions['timeouts'];
   workspaceDir: string;
   /** The app's data folder: the deploy keeps the app's own age key there. */
   dataDir: string;
@@ -88,11 +91,12 @@ export interface CliDeployBackend {
   deploy: DeployService;
   install: InstallService;
   verify: VerifyService;
+  measure: MeasureService;
 }
 
 /** The app's own back end (createBackend), without the start-up clean-up; see the module comment. */
 export function createCliDeployBackend(options: CliDeployBackendOptions): CliDeployBackend {
-  const { workspaceDir, dataDir, createSsh, log, timeouts, hasLocalClan, runLocal, now, installTimeouts, verifyTimeouts } = options;
+  const { workspaceDir, dataDir, createSsh, log, timeouts, hasLocalClan, runLocal, now, installTimeouts, verifyTimeouts, measureTimeouts } = options;
   const { services } = createBackend({
     mode: 'serve',
     workspaceDir,
@@ -108,6 +112,7 @@ export function createCliDeployBackend(options: CliDeployBackendOptions): CliDep
     },
     ...(installTimeouts === undefined ? {} : { install: { timeouts: installTimeouts } }),
     ...(verifyTimeouts === undefined ? {} : { verify: { timeouts: verifyTimeouts } }),
+    ...(measureTimeouts === undefined ? {} : { measure: { timeouts: measureTimeouts } }),
   });
-  return { events: services.events, jobs: services.jobs, deploy: services.deploy, install: services.install, verify: services.verify };
+  return { events: services.events, jobs: services.jobs, deploy: services.deploy, install: services.install, verify: services.verify, measure: services.measure };
 }

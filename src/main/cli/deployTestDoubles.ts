@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { appError } from '../../shared/errors';
 import { SURVEY_SCRIPT } from '../../shared/deploy/commands';
@@ -10,7 +11,7 @@ import type { ExecOptions, ExecResult, SftpSession, SshTarget } from '../ssh/ssh
 import type { UploadSftp } from '../services/upload';
 import type { InterruptSource } from './deployCommand';
 
-// TEST DOUBLES for the command tests of `plan`, `deploy` and `verify`, named as such: the machines behind SSH as a scripted
+// TEST DOUBLES for the command tests of `plan`, `deploy`, `verify` and `measure`, named as such: the machines behind SSH as a scripted
 // stand-in, and Ctrl+C as a signal a test sends. Everything between them and the command (the job
 // engine, the deploy service, the plan, the run, the history) is the app's own. The lab test
 // (test/integration/deployCli.lab.test.ts) runs the real SSH side against sshd.
@@ -85,12 +86,14 @@ export class ScriptedMachines {
   private generation = 1;
 
   /**
-   * `answer`: what other commands print, by machine (the overlay queries and the probe of `verify`); undefined
-   * falls back to the answers above (an empty output for anything else).
+   * `answer`: what other commands print, by machine (the overlay queries and the probe of `verify`, the iperf3 and
+   * ping of `measure`); undefined falls back to the answers above (an empty output for anything else). It gets the
+   * command's options, so a long-running command can print as it goes (`onStdout`) and end when it is stopped
+   * (`signal`), and may answer later (a promise).
    */
   constructor(
     private readonly machines: Record<string, ScriptedMachine>,
-    private readonly answer?: (host: string, argv: readonly string[]) => Partial<ExecResult> | undefined,
+    private readonly answer?: (host: string, argv: readonly string[], options: ExecOptions) => Partial<ExecResult> | undefined | Promise<Partial<ExecResult> | undefined>,
   ) {}
 
   /** Makes `host`'s `nth` survey from now (1: the next) wait until `release()`. */
@@ -149,7 +152,7 @@ export class ScriptedMachines {
       }
       return out(`home=/root\nuid=${machine.uid ?? 0}\ncurrent=${machine.system ?? ''}\nprofile=${machine.system ?? ''}\nend=1\n`);
     }
-    const answered = this.answer?.(target.host, argv);
+    const answered = await this.answer?.(target.host, argv, options);
     if (answered !== undefined) return ok({ code: 0, signal: null, stdout: '', stderr: '', ...answered });
     if (program === 'readlink') return out(`${machine.system ?? ''}\n`);
     if (program === 'sha256sum') {
@@ -203,3 +206,111 @@ export class TestInterrupts implements InterruptSource {
     return this.listeners.size;
   }
 }
+
+/** The Yggdrasil addresses of the measurement's scripted machines. */
+export const yggdrasilAddresses: Record<string, string> = { vps: '200:1111::1', nas: '200:2222::1', pi: '200:3333::1' };
+
+// What iperf 3.12 and iputils printed on a build machine (src/shared/measure/fixtures/captured.json), with the
+// loopback address replaced by the one asked for.
+interface CapturedOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+}
+const capturedOutputs = () => JSON.parse(readFileSync(new URL('../../shared/measure/fixtures/captured.json', import.meta.url), 'utf8')) as Record<string, CapturedOutput>;
+const output = (name: string, replace?: [string, string]): Partial<ExecResult> => {
+  const c = capturedOutputs()[name]!;
+  const fix = (text: string) => (replace === undefined ? text : text.split(replace[0]).join(replace[1]));
+  return { stdout: fix(c.stdout), stderr: fix(c.stderr), code: c.exitCode };
+};
+
+/** How the scripted machines behave beyond the healthy case. */
+export interface MeasureBehaviour {
+  piUnreachable?: boolean;
+  /** The iperf3 client gets "Connection refused" (a firewall that rejects the port). */
+  clientRefused?: boolean;
+  /** The server cannot listen on the overlay address (the VPN is not up there). */
+  serverNotHere?: boolean;
+  /** The server starts but never says it listens. */
+  serverSilent?: boolean;
+  /** The client hangs until it is stopped. */
+  clientHangs?: boolean;
+  /** No ping gets a reply. */
+  pingsLost?: boolean;
+}
+
+/** What the TEST DOUBLE saw: each measurement command with when it started and ended, and how the server ended. */
+export interface SeenMeasurement {
+  runs: { host: string; program: 'server' | 'client' | 'ping'; started: number; ended: number; stopped: boolean }[];
+}
+
+/**
+ * TEST DOUBLE: NixOS machines vps, nas and pi (at vps.lan, nas.lan, pi.lan) running Yggdrasil and iperf3 3.12, as
+ * the measurement's commands see them: the VPN's state and address, a one-off iperf3 server that prints its
+ * "listening" line as it starts and then waits for a client to test with it (or for being stopped), the client and
+ * ping printing what the real programs printed (captured.json). `seen` records each measurement command with when
+ * it started and ended (a counter) and whether it was stopped.
+ */
+export function measuredMachines(behaviour: MeasureBehaviour = {}): { machines: ScriptedMachines; seen: SeenMeasurement } {
+  const seen: SeenMeasurement = { runs: [] };
+  const waitingServers = new Map<string, () => void>();
+  let clock = 0;
+  const tick = () => (clock += 1);
+  const stoppable = (options: ExecOptions, wait: (done: () => void) => void) =>
+    new Promise<boolean>((resolve) => {
+      wait(() => resolve(true));
+      if (options.signal?.aborted === true) resolve(false);
+      options.signal?.addEventListener('abort', () => resolve(false), { once: true });
+    });
+  const machines = new ScriptedMachines(
+    {
+      'vps.lan': { system: storePathOf('vps', 1) },
+      'nas.lan': { system: storePathOf('nas', 1), uid: 1000 },
+      'pi.lan': { system: storePathOf('pi', 1), unreachable: behaviour.piUnreachable === true },
+    },
+    async (host, argv, options) => {
+      const me = host.replace(/\.lan$/, '');
+      const command = argv[0] === 'sudo' ? argv.slice(2) : [...argv];
+      if (command[0] === 'systemctl') return { stdout: 'LoadState=loaded\nActiveState=active\nSubState=running\n' };
+      if (command.join(' ') === 'ip -j addr show dev ygg') return { stdout: JSON.stringify([{ ifname: 'ygg', flags: ['UP'], addr_info: [{ local: yggdrasilAddresses[me], prefixlen: 7, scope: 'global' }] }]) };
+      if (command.join(' ') === 'yggdrasilctl -json getself') return { stdout: JSON.stringify({ build_name: 'yggdrasil', key: `key-${me}`, address: yggdrasilAddresses[me], subnet: '300::/64' }) };
+      // The measurement: env LC_ALL=C timeout N <program> ...
+      const program = command.slice(4);
+      const run = { host, program: 'server' as SeenMeasurement['runs'][number]['program'], started: tick(), ended: 0, stopped: false };
+      const end = <T>(result: T): T => {
+        run.ended = tick();
+        seen.runs.push(run);
+        return result;
+      };
+      if (program[0] === 'iperf3' && program[1] === '-s') {
+        const address = program[program.indexOf('-B') + 1]!;
+        if (behaviour.serverNotHere === true || address !== yggdrasilAddresses[me]) return end(output('serverNotAddress', ['10.99.99.99', address]));
+        if (behaviour.serverSilent !== true) options.onStdout?.('-----------------------------------------------------------\nServer listening on 5201 (test #1)\n-----------------------------------------------------------\n');
+        const served = await stoppable(options, (done) => waitingServers.set(address, done));
+        run.stopped = !served;
+        return end(served ? output('serverBidir', ['127.0.0.1', address]) : { stdout: 'Server listening on 5201 (test #1)\n', code: null, signal: 'TERM' });
+      }
+      if (program[0] === 'iperf3' && program[1] === '-c') {
+        run.program = 'client';
+        const address = program[2]!;
+        if (behaviour.clientHangs === true) {
+          run.stopped = !(await stoppable(options, () => undefined));
+          return end({ code: null, signal: 'TERM' });
+        }
+        if (behaviour.clientRefused === true) return end(output('clientRefused'));
+        const server = waitingServers.get(address);
+        if (server === undefined) return end(output('clientRefused'));
+        waitingServers.delete(address);
+        server();
+        return end(output('clientBidir', ['127.0.0.1', address]));
+      }
+      if (program[0] === 'ping') {
+        run.program = 'ping';
+        return end(output(behaviour.pingsLost === true ? 'pingNoReply' : 'pingLoss', ['127.0.0.1', program.at(-1)!]));
+      }
+      return undefined;
+    },
+  );
+  return { machines, seen };
+}
+

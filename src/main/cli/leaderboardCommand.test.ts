@@ -104,7 +104,7 @@ describe('clan-designer leaderboard', () => {
     const help = await cli('--help');
     expect(help.stdout).toMatch(/advise FILE/);
     expect(help.stdout).toMatch(/leaderboard {4}/);
-    expect(JSON.parse((await cli('--json', '--help')).stdout).commands).toEqual(['validate', 'advise', 'leaderboard', 'generate', 'check', 'plan', 'deploy', 'install', 'verify', 'serve']);
+    expect(JSON.parse((await cli('--json', '--help')).stdout).commands).toEqual(['validate', 'advise', 'leaderboard', 'generate', 'check', 'plan', 'deploy', 'install', 'verify', 'measure', 'serve']);
     expect((await cli('leaderboard', '--help')).stdout).toContain('Usage: clan-designer leaderboard');
   });
 });

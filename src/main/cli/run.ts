@@ -34,6 +34,9 @@ Commands:
   verify FILE    prove that every machine reaches every other over the VPN: reads each machine's overlay state
                  and prints the ping matrix with the failing pairs and why (--machines a,b, --tcp-port N,
                  --count N, and the SSH options of check)
+  measure FILE   measure the links over the VPN with iperf3 and ping and print each next to the benchmark's
+                 figures for the same VPN at the closest impairment profile (--pairs a:b,c:d, --seconds N,
+                 --port N, --pings N, and the SSH options of check)
   serve          run the app in a browser (same as npm run serve)
 
 Run "clan-designer COMMAND --help" for a command's options; options may stand before or after the file.
@@ -42,7 +45,7 @@ Exit codes: 0 ok, 1 the input has problems, 2 unusable input or arguments, 3 the
 `;
 
 /** The commands, in the order the help lists them; `preflight` is the old name of `check`. */
-const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'plan', 'deploy', 'install', 'verify', 'serve'] as const;
+const commands = ['validate', 'advise', 'leaderboard', 'generate', 'check', 'preflight', 'plan', 'deploy', 'install', 'verify', 'measure', 'serve'] as const;
 
 /** Runs the CLI with the given arguments and returns its exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -116,6 +119,10 @@ async function runCommand(command: (typeof commands)[number], commandArgs: strin
   if (command === 'verify') {
     const { runVerifyCommand } = await import('./verifyCommand');
     return runVerifyCommand(commandArgs, io);
+  }
+  if (command === 'measure') {
+    const { runMeasureCommand } = await import('./measureCommand');
+    return runMeasureCommand(commandArgs, io);
   }
   const { runServe } = await import('../serve/runServe');
   return runServe(commandArgs, io);

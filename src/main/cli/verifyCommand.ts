@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeError, type AppErrorCode } from '../../shared/errors';
-import type { VerifyProgress } from '../../shared/ipc/contract';
-import type { JobPrompt } from '../../shared/ipc/jobs';
+import { describeError } from '../../shared/errors';
 import { probeCountRange } from '../../shared/verify/probe';
 import type { VerifyMachineResult, VerifyReport } from '../../shared/verify/schema';
-import { listText } from '../../shared/text';
 import type { MachineSshHooks } from '../services/checkJobs';
 import type { DeploySsh } from '../services/deployService';
 import type { VerifyServiceOptions } from '../services/verifyService';
@@ -15,6 +12,7 @@ import type { InterruptSource } from './deployCommand';
 import { cliDataDir, cliMachineSsh, createCliDeployBackend, locateDesign } from './deployBackend';
 import { machineSelection } from './deployText';
 import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo } from './io';
+import { followJob, stamp, usageErrors, wholeNumber } from './jobFollow';
 import { loadSshSettings, sshCommandOptions, sshHelp, sshOptionsHelp, type SshEnvironment, type SshOptionValues } from './sshOptions';
 import { stateWords, verifyReportText } from './verifyText';
 
@@ -57,27 +55,6 @@ export interface VerifyCommandDeps extends SshEnvironment, Pick<VerifyServiceOpt
   now?: () => number;
 }
 
-/** Ctrl+C as a signal; the listener also stops Node's default of ending the process at once. */
-const processInterrupts: InterruptSource = {
-  onInterrupt: (listener) => {
-    process.on('SIGINT', listener);
-    return () => process.off('SIGINT', listener);
-  },
-};
-
-/** Errors of verify:start that mean the input cannot be used (2); every other one means it could not run (3). */
-const usageErrors: readonly AppErrorCode[] = ['invalidDesign', 'invalidFileName', 'invalidRequest'];
-
-/** A whole number option within a range, or why not. */
-function wholeNumber(value: string | undefined, name: string, min: number, max: number): { ok: true; value: number | undefined } | { ok: false; failure: CliFailure } {
-  if (value === undefined) return { ok: true, value: undefined };
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min || n > max) return { ok: false, failure: { code: 'usage', message: `${name} must be a whole number from ${min} to ${max}, not "${value}".` } };
-  return { ok: true, value: n };
-}
-
-const stamp = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
-
 /** `verify <design-file>`: the verify job on the command line. */
 export async function runVerifyCommand(argv: string[], io: CliIo, deps: VerifyCommandDeps = {}): Promise<number> {
   const parsed = parseCommand(
@@ -119,78 +96,48 @@ export async function runVerifyCommand(argv: string[], io: CliIo, deps: VerifyCo
   const note = (text: string) => (asJson ? io.stderr(`${text}\n`) : io.stdout(`${stamp(now())} ${text}\n`));
   const names = new Map<string, string>();
   const results: VerifyMachineResult[] = [];
-  let jobId: string | null = null;
-  let interrupted = false;
-  let settle: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (settle = resolve));
-  let done: Extract<VerifyProgress, { type: 'done' }> | null = null;
-  const disconnect = backend.events.connect((channel, payload) => {
-    if (channel === 'job:onDidProgress') {
-      const event = payload as VerifyProgress;
-      if (event.kind !== 'verify') return;
-      jobId ??= event.jobId;
-      switch (event.type) {
-        case 'started':
-          for (const m of event.machines) names.set(m.machineId, m.name);
-          if (!asJson) note(`verify started: ${event.machines.length} ${event.machines.length === 1 ? 'machine' : 'machines'}`);
-          break;
-        case 'machineStep':
-          if (!asJson) note(`${names.get(event.machineId) ?? event.machineId}: step ${event.step.index}/${event.step.total} ${event.step.label}`);
-          break;
-        case 'machineDone':
-          results.push(event.result);
-          if (!asJson) note(`${event.result.name}: ${event.result.ssh !== null ? 'not logged in over SSH' : event.result.state === null ? 'overlay state not read' : stateWords[event.result.state]}`);
-          break;
-        case 'done':
-          done = event;
-          settle();
-          break;
-        default:
-          break;
-      }
-    }
-    if (channel === 'job:onDidPrompt') {
-      const prompt = payload as JobPrompt;
-      if (prompt.type === 'hostKey') {
-        queueMicrotask(() => {
-          if (acceptNew) note(`Trusting the new ${prompt.keyType} host key of ${prompt.machines.length === 0 ? prompt.host : listText(prompt.machines)} (${prompt.host}${prompt.port === 22 ? '' : `:${prompt.port}`}, ${prompt.fingerprint}) and recording it in ${prompt.knownHostsFile}.`);
-          backend.jobs.answer({ promptId: prompt.promptId, trust: acceptNew });
-        });
-      } else if (prompt.type === 'passphrase') {
-        // Keys with a passphrase are used through ssh-agent only: nothing is asked on the terminal.
-        queueMicrotask(() => backend.jobs.answer({ promptId: prompt.promptId, passphrase: null }));
-      }
-    }
-  });
-  const stopInterrupts = (deps.interrupts ?? processInterrupts).onInterrupt(() => {
-    if (interrupted) return;
-    interrupted = true;
-    note('Cancelling the verify: commands running on the machines are stopped.');
-    if (jobId !== null) backend.jobs.cancel(jobId);
-  });
-
-  try {
-    const started = await backend.verify.start({
-      name: location.value.name,
-      design: loaded.value.design,
-      hostKeys: acceptNew ? 'ask' : 'strict',
-      ...(selection.ids === undefined ? {} : { machines: selection.ids }),
-      ...(tcpPort.value === undefined ? {} : { tcpPort: tcpPort.value }),
-      ...(count.value === undefined ? {} : { count: count.value }),
-    });
-    if (!started.ok) {
-      const exit = usageErrors.includes(started.error.code) ? ExitCode.usage : ExitCode.failed;
-      return fail(io, asJson, exit, { code: started.error.code, message: describeError(started.error), ...(started.error.details === undefined ? {} : { details: started.error.details }) }, { file });
-    }
-    jobId = started.value.jobId;
-    if (interrupted) backend.jobs.cancel(jobId);
-    await finished;
-  } finally {
-    stopInterrupts();
-    disconnect();
+  const followed = await followJob(
+    backend,
+    'verify',
+    () =>
+      backend.verify.start({
+        name: location.value.name,
+        design: loaded.value.design,
+        hostKeys: acceptNew ? 'ask' : 'strict',
+        ...(selection.ids === undefined ? {} : { machines: selection.ids }),
+        ...(tcpPort.value === undefined ? {} : { tcpPort: tcpPort.value }),
+        ...(count.value === undefined ? {} : { count: count.value }),
+      }),
+    {
+      acceptNew,
+      note,
+      what: 'the verify',
+      ...(deps.interrupts === undefined ? {} : { interrupts: deps.interrupts }),
+      onEvent: (event) => {
+        switch (event.type) {
+          case 'started':
+            for (const m of event.machines) names.set(m.machineId, m.name);
+            if (!asJson) note(`verify started: ${event.machines.length} ${event.machines.length === 1 ? 'machine' : 'machines'}`);
+            break;
+          case 'machineStep':
+            if (!asJson) note(`${names.get(event.machineId) ?? event.machineId}: step ${event.step.index}/${event.step.total} ${event.step.label}`);
+            break;
+          case 'machineDone':
+            results.push(event.result);
+            if (!asJson) note(`${event.result.name}: ${event.result.ssh !== null ? 'not logged in over SSH' : event.result.state === null ? 'overlay state not read' : stateWords[event.result.state]}`);
+            break;
+          default:
+            break;
+        }
+      },
+    },
+  );
+  if (!followed.started) {
+    const exit = usageErrors.includes(followed.error.code) ? ExitCode.usage : ExitCode.failed;
+    return fail(io, asJson, exit, { code: followed.error.code, message: describeError(followed.error), ...(followed.error.details === undefined ? {} : { details: followed.error.details }) }, { file });
   }
 
-  const end = done as Extract<VerifyProgress, { type: 'done' }> | null;
+  const end = followed.done;
   if (end === null) return ExitCode.failed;
   const report: VerifyReport = end.report;
   const folder = join(location.value.workspaceDir, verifyFolderOf(designStem(location.value.name)), report.runId);

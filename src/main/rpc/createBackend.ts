@@ -11,6 +11,7 @@ import { InstallService, type InstallServiceOptions } from '../services/installS
 import { ProjectFilesService } from '../services/projectFiles';
 import { SshKeysService } from '../services/sshKeys';
 import { VerifyService, type VerifyServiceOptions } from '../services/verifyService';
+import { MeasureService, type MeasureServiceOptions } from '../services/measureService';
 import { createDispatch, type Dispatch, type Logger } from './dispatch';
 import { EventHub } from './eventHub';
 import { createHandlers, type Services } from './handlers';
@@ -42,6 +43,8 @@ export interface BackendOptions {
   install?: Pick<InstallServiceOptions, 'timeouts'>;
   /** Verify settings for tests (time limits); the clock comes from `deploy`. */
   verify?: Pick<VerifyServiceOptions, 'timeouts'>;
+  /** Measure settings for tests (time limits); the clock comes from `deploy`. */
+  measure?: Pick<MeasureServiceOptions, 'timeouts'>;
 }
 
 /** The service objects plus the dispatch function that both transports share. */
@@ -98,6 +101,14 @@ export function createBackend(options: BackendOptions): Backend {
       createSsh: options.createMachineSsh ?? createMachineSsh,
       ...(now === undefined ? {} : { now }),
       ...(options.verify ?? {}),
+      log,
+    }),
+    measure: new MeasureService({
+      jobs,
+      workspaceDir: options.workspaceDir,
+      createSsh: options.createMachineSsh ?? createMachineSsh,
+      ...(now === undefined ? {} : { now }),
+      ...(options.measure ?? {}),
       log,
     }),
     sshKeys: new SshKeysService(),

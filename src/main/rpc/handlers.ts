@@ -12,6 +12,7 @@ import type { JobEngine } from '../jobs/jobEngine';
 import type { ProjectFilesService } from '../services/projectFiles';
 import type { SshKeysService } from '../services/sshKeys';
 import type { VerifyService } from '../services/verifyService';
+import type { MeasureService } from '../services/measureService';
 import type { EventHub } from './eventHub';
 
 /** The service objects behind the contract; both transports call the same instances. */
@@ -28,6 +29,8 @@ export interface Services {
   install: InstallService;
   /** Verifying the network after a deploy: every machine pings every other over the VPN. */
   verify: VerifyService;
+  /** "Measure my network": iperf3 and ping over the VPN between pairs of machines, next to the benchmark's figures. */
+  measure: MeasureService;
   sshKeys: SshKeysService;
   events: EventHub;
 }
@@ -66,5 +69,9 @@ export function createHandlers(services: Services): Handlers {
     'verify:history': (request) => services.verify.history(request.name),
     'verify:historyEntry': (request) => services.verify.historyEntry(request.name, request.runId),
     'verify:last': (request) => services.verify.last(request.name),
+    'measure:start': (request) => services.measure.start(request),
+    'measure:history': (request) => services.measure.history(request.name),
+    'measure:historyEntry': (request) => services.measure.historyEntry(request.name, request.runId),
+    'measure:last': (request) => services.measure.last(request.name),
   };
 }

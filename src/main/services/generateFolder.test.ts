@@ -6,12 +6,17 @@ import { deleteItems } from '../../shared/model/ops';
 import type { Design, MachineId } from '../../shared/model/types';
 import { generateClan, manifestPath, parseManifest, type GeneratedClan } from '../../shared/nix/generate';
 import { referenceDesigns } from '../../shared/nix/referenceDesigns';
+import type { VpnId } from '../../shared/vpn/ids';
 import { failingWrites } from '../fs/testFileOps';
 import { compareGeneratedClan, writeGeneratedClan } from './generateFolder';
 
 const households = referenceDesigns()[1]!.design;
+// Switching between these two VPNs changes the flake (inventory.json, clan.nix, EasyTier's module) but no machine's
+// configuration.nix: both name the VPN's interface after the instance, where the measurement port is opened.
+const before: VpnId = 'wireguard';
+const after: VpnId = 'easytier';
 
-function generate(design: Design, vpn: 'zerotier' | 'nebula' = 'zerotier'): GeneratedClan {
+function generate(design: Design, vpn: VpnId = 'zerotier'): GeneratedClan {
   const result = generateClan(design, { vpnOverride: vpn });
   if (!result.ok) throw new Error(result.error.code);
   return result.value;
@@ -41,14 +46,14 @@ describe('writeGeneratedClan', () => {
 
   test('updates files it wrote and never touches files it did not generate', async () => {
     const dir = freshDir();
-    await write(dir, generate(households));
+    await write(dir, generate(households, before));
     mkdirSync(join(dir, 'vars/per-machine/vps/zerotier'), { recursive: true });
     writeFileSync(join(dir, 'vars/per-machine/vps/zerotier/value'), 'public');
     writeFileSync(join(dir, 'flake.lock'), '{}');
     writeFileSync(join(dir, 'machines/vps/hardware-configuration.nix'), '{ }');
-    const next = generate(households, 'nebula');
+    const next = generate(households, after);
     const result = await write(dir, next);
-    expect(result.ok && result.value.written).toEqual(['.clan-designer/manifest.json', 'clan.nix', 'inventory.json', 'modules/clan-services/lib.nix', 'modules/clan-services/nebula/default.nix']);
+    expect(result.ok && result.value.written).toEqual(['.clan-designer/manifest.json', 'clan.nix', 'inventory.json', 'modules/clan-services/easytier/default.nix', 'modules/clan-services/lib.nix']);
     expect(readFileSync(join(dir, 'flake.lock'), 'utf8')).toBe('{}');
     expect(readFileSync(join(dir, 'vars/per-machine/vps/zerotier/value'), 'utf8')).toBe('public');
     expect(readFileSync(join(dir, 'machines/vps/hardware-configuration.nix'), 'utf8')).toBe('{ }');
@@ -56,14 +61,14 @@ describe('writeGeneratedClan', () => {
 
   test('keeps a file edited by hand while its generated content stays the same', async () => {
     const dir = freshDir();
-    await write(dir, generate(households));
+    await write(dir, generate(households, before));
     const edited = join(dir, 'machines/desktop/configuration.nix');
     writeFileSync(edited, '{ boot.loader.systemd-boot.enable = true; }\n');
-    const result = await write(dir, generate(households, 'nebula'));
+    const result = await write(dir, generate(households, after));
     expect(result.ok && result.value.keptEdits).toEqual(['machines/desktop/configuration.nix']);
     expect(result.ok && result.value.written).toContain('inventory.json');
     expect(readFileSync(edited, 'utf8')).toContain('systemd-boot');
-    const check = await compareGeneratedClan(dir, generate(households, 'nebula'));
+    const check = await compareGeneratedClan(dir, generate(households, after));
     expect(check.ok && check.value).toMatchObject({ upToDate: true, keptEdits: ['machines/desktop/configuration.nix'] });
   });
 
@@ -168,18 +173,18 @@ describe('writeGeneratedClan', () => {
 describe('compareGeneratedClan', () => {
   test('says whether a folder is up to date, and what differs, is missing or is stale', async () => {
     const dir = freshDir();
-    const clan = generate(households);
+    const clan = generate(households, before);
     expect((await compareGeneratedClan(dir, clan)).ok && (await compareGeneratedClan(dir, clan))).toMatchObject({ ok: true, value: { upToDate: false } });
     await write(dir, clan);
     const fresh = await compareGeneratedClan(dir, clan);
     expect(fresh.ok && fresh.value).toEqual({ upToDate: true, changed: [], keptEdits: [], missing: [], stale: [] });
-    const smaller = generate(withoutMachine(households, 'sister-nas'), 'nebula');
+    const smaller = generate(withoutMachine(households, 'sister-nas'), after);
     const report = await compareGeneratedClan(dir, smaller);
     expect(report.ok && report.value).toEqual({
       upToDate: false,
       changed: ['.clan-designer/manifest.json', 'clan.nix', 'inventory.json'],
       keptEdits: [],
-      missing: ['modules/clan-services/lib.nix', 'modules/clan-services/nebula/default.nix'],
+      missing: ['modules/clan-services/easytier/default.nix', 'modules/clan-services/lib.nix'],
       stale: ['machines/sister-nas/configuration.nix'],
     });
   });

@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { appError, describeError, type AppError } from '../../shared/errors';
 import type { HostKeyMode } from '../../shared/ipc/contract';
 import { computeDeployReach } from '../../shared/model/reachability';
-import type { Design } from '../../shared/model/types';
 import { err, ok, type Result } from '../../shared/result';
-import { configuredOverlayAddresses, overlayAddressVarPaths, zerotierNetworkIdPath, type ConfiguredAddress } from '../../shared/verify/discovery';
 import { planPairs, type PairPlan, type VerifyMatrix } from '../../shared/verify/matrix';
 import { probeCountRange } from '../../shared/verify/probe';
 import type { VerifyHistoryEntry, VerifyReport } from '../../shared/verify/schema';
 import { newRunId } from '../deploy/history';
 import { ConfinedFolder } from '../fs/confinedFolder';
 import type { JobEngine, JobKindDefinition } from '../jobs/jobEngine';
-import { listVerifyHistory, readLastVerify, readVerifyHistoryEntry, VerifyHistoryWriter } from '../verify/history';
+import { listRunHistory, readLastRun, readRunHistoryEntry, RunHistoryWriter } from '../jobs/runHistory';
+import { verifyHistory } from '../verify/history';
+import { createJobSsh, readConfiguredOverlay } from '../verify/overlayAccess';
 import { defaultVerifyTimeouts, runVerify, type VerifyTimeouts } from '../verify/runVerify';
 import type { MachineSsh, MachineSshHooks } from './checkJobs';
 import { designStem, normalizeDesignFileName, validateDesign } from './projectFiles';
@@ -73,27 +73,6 @@ export class VerifyService {
     this.now = options.now ?? Date.now;
   }
 
-  /**
-   * The addresses the configuration gives the members: Nebula, Tinc and VpnCloud from the design itself, the others
-   * from the public vars Clan wrote into the design's flake folder (`<name>.clan/vars/...`), read through the
-   * workspace's ConfinedFolder. A var that is missing or cannot be read is simply not known.
-   */
-  private async configured(stem: string, design: Design): Promise<{ configured: Map<string, ConfiguredAddress>; zerotierNetworkId: string | null }> {
-    const vpn = design.vpn.id;
-    if (vpn === null) return { configured: new Map(), zerotierNetworkId: null };
-    const instance = design.vpn.instance;
-    const paths = new Set<string>(vpn === 'zerotier' ? [zerotierNetworkIdPath(instance)] : []);
-    for (const machine of Object.values(design.machines)) for (const path of overlayAddressVarPaths(vpn, instance, machine.name)) paths.add(path);
-    const vars = new Map<string, string>();
-    const decoder = new TextDecoder();
-    for (const path of paths) {
-      const read = await this.workspace.readFile(`${stem}.clan/${path}`, { maxBytes: 4096 });
-      if (read.ok && read.value !== undefined) vars.set(path, decoder.decode(read.value.bytes));
-    }
-    const networkId = vars.get(zerotierNetworkIdPath(instance))?.trim() ?? '';
-    return { configured: configuredOverlayAddresses(design, (path) => vars.get(path) ?? null), zerotierNetworkId: /^[0-9a-f]{16}$/.test(networkId) ? networkId : null };
-  }
-
   /** Verifies a saved, deployed design; progress follows as job events. */
   async start(request: VerifyStartRequest): Promise<Result<{ jobId: string }, AppError>> {
     const name = normalizeDesignFileName(request.name);
@@ -106,7 +85,7 @@ export class VerifyService {
     const { jobs } = this.options;
     const running = jobs.runningOf('verify');
     if (running !== null) return err(appError('verifyAlreadyRunning', { jobId: running.jobId }));
-    for (const kind of ['deploy', 'install'] as const) {
+    for (const kind of ['deploy', 'install', 'measure'] as const) {
       const other = jobs.runningOf(kind);
       if (other !== null) return err(appError('verifyBlockedByJob', { jobId: other.jobId, kind }));
     }
@@ -121,9 +100,9 @@ export class VerifyService {
     const plan = selectPlan(full, request.machines);
     if (plan.machines.length === 0) return err(appError('verifyNoMachines', { reason: 'noneSelected' }));
     if (plan.machines.every((m) => (design.machines[m.id]?.ssh?.host.trim() ?? '') === '')) return err(appError('verifyNoMachines', { reason: 'noWayIn' }));
-    const { configured, zerotierNetworkId } = await this.configured(stem, design);
+    const overlay = await readConfiguredOverlay(this.workspace, stem, design);
     const runId = newRunId(this.now(), randomBytes(3).toString('hex'));
-    const history = new VerifyHistoryWriter(this.workspace, stem, runId);
+    const history = new RunHistoryWriter(this.workspace, verifyHistory, stem, runId);
     const timeouts = { ...defaultVerifyTimeouts, ...this.options.timeouts };
     let matrix: VerifyMatrix | null = null;
     const reportOf = (outcome: VerifyReport['outcome'], startedAt: number, finishedAt: number): VerifyReport => ({ kind: 'clan-designer-verify', version: 1, runId, startedAt, finishedAt, outcome, vpn: design.vpn.id, matrix, tcpPort, count });
@@ -135,14 +114,7 @@ export class VerifyService {
       run: async (job) => {
         const startedAt = job.now();
         let crashed = false;
-        const managed = Object.values(design.machines).filter((m) => m.managed);
-        const ssh = this.options.createSsh({
-          hostKeyMode: request.hostKeys,
-          ...(request.keys === undefined ? {} : { keyFiles: request.keys }),
-          confirmHostKey: async (prompt, signal) =>
-            (await job.ask({ type: 'hostKey', machines: managed.filter((m) => m.ssh?.host === prompt.host).map((m) => m.name), host: prompt.host, port: prompt.port, keyType: prompt.keyType, fingerprint: prompt.fingerprint, otherKeyTypes: prompt.otherKeyTypes, knownHostsFile: ssh.knownHostsPath }, signal)) === true,
-          askPassphrase: async (question, signal) => job.ask({ type: 'passphrase', keyPath: question.keyPath, host: question.host, attempt: question.attempt ?? 1 }, signal),
-        });
+        const ssh = createJobSsh(this.options.createSsh, job, request, Object.values(design.machines).filter((m) => m.managed));
         try {
           const outcome = await runVerify(job, {
             design,
@@ -150,8 +122,7 @@ export class VerifyService {
             pool: ssh.pool,
             targets: { ...(ssh.resolveTarget === undefined ? {} : { resolveTarget: ssh.resolveTarget }), ...(ssh.identityFor === undefined ? {} : { identityFor: ssh.identityFor }) },
             reach: computeDeployReach(design),
-            configured,
-            zerotierNetworkId,
+            overlay,
             count,
             tcpPort,
             concurrency: design.deploy.concurrency,
@@ -181,7 +152,7 @@ export class VerifyService {
     const name = normalizeDesignFileName(designFile);
     if (!name.ok) return name;
     const job = this.options.jobs.runningOf('verify');
-    const entries = await listVerifyHistory(this.workspace, designStem(name.value));
+    const entries = await listRunHistory(this.workspace, verifyHistory, designStem(name.value));
     if (!entries.ok) return entries;
     return ok({ entries: entries.value, running: job !== null && job.forFile === name.value ? { jobId: job.jobId } : null });
   }
@@ -190,14 +161,14 @@ export class VerifyService {
   async historyEntry(designFile: string, runId: string): Promise<Result<{ report: VerifyReport | null; log: string }, AppError>> {
     const name = normalizeDesignFileName(designFile);
     if (!name.ok) return name;
-    return readVerifyHistoryEntry(this.workspace, designStem(name.value), runId);
+    return readRunHistoryEntry(this.workspace, verifyHistory, designStem(name.value), runId);
   }
 
   /** The newest verify report kept with a design file, or null. */
   async last(designFile: string): Promise<Result<{ report: VerifyReport | null }, AppError>> {
     const name = normalizeDesignFileName(designFile);
     if (!name.ok) return name;
-    const report = await readLastVerify(this.workspace, designStem(name.value));
+    const report = await readLastRun(this.workspace, verifyHistory, designStem(name.value));
     return report.ok ? ok({ report: report.value }) : report;
   }
 }

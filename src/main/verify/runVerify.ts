@@ -1,18 +1,17 @@
 import { appError, describeError, type AppError } from '../../shared/errors';
-import { parseSurvey, privileged, surveyArgv } from '../../shared/deploy/commands';
 import type { DeployReach } from '../../shared/model/reachability';
 import type { Design, MachineId } from '../../shared/model/types';
 import { quote } from '../../shared/text';
-import { discoveryQueries, parseDiscovery, probeAddress, withConfiguredAddress, type ConfiguredAddress, type DiscoveryOutputs, type DiscoveryQuery, type OverlayDiscovery, type QueryOutput } from '../../shared/verify/discovery';
+import { discoveryQueries, probeAddress, type DiscoveryOutputs, type OverlayDiscovery } from '../../shared/verify/discovery';
 import { describeVerifyError } from '../../shared/verify/errors';
 import { buildMatrix, probeTargets, type MachineFindings, type PairPlan, type VerifyMatrix } from '../../shared/verify/matrix';
 import { parseProbeOutput, probeArgv, probeDurationLimitSeconds, type PingResult, type ProbeReport } from '../../shared/verify/probe';
 import type { VerifyMachineResult } from '../../shared/verify/schema';
 import type { JobContext } from '../jobs/jobEngine';
 import type { CheckPool } from '../services/checkMachines';
-import { resolveMachineTarget, type TargetOptions } from '../services/machineTargets';
+import type { TargetOptions } from '../services/machineTargets';
 import type { SshTarget } from '../ssh/sshClient';
-import { quoteCommand } from '../ssh/quote';
+import { discoverOverlay, logInToMachine, runDiscoveryQueries, type ConfiguredOverlay } from './overlayAccess';
 
 // Runs a verify (issue 15) as a job: log in to every machine of the plan, read its overlay state (discovery's
 // 'before' queries), have every machine ping its targets at once (ONE probe command per machine), read the paths
@@ -40,10 +39,8 @@ export interface VerifyRun {
   pool: CheckPool;
   targets: TargetOptions;
   reach: ReadonlyMap<MachineId, DeployReach>;
-  /** The addresses the configuration gives the members, by machine name (configuredOverlayAddresses). */
-  configured: ReadonlyMap<string, ConfiguredAddress>;
-  /** ZeroTier: the instance's network id (public var), to pick the network among several. */
-  zerotierNetworkId: string | null;
+  /** The addresses the configuration gives the members, by machine name, and ZeroTier's network (readConfiguredOverlay). */
+  overlay: ConfiguredOverlay;
   count: number;
   tcpPort: number | null;
   /** Machines logged in to and read at once (the design's deploy concurrency). */
@@ -128,24 +125,9 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
   for (const m of plan.leftOut) log(null, `Not verified: ${m.reason}`);
   log(null, `${plan.description} Each machine is read with ${queries.value.length} read-only commands and pings its targets ${run.count} times each${run.tcpPort === null ? '' : `, then tries TCP port ${run.tcpPort}`}.`);
 
-  /** Runs one discovery query; a command that could not run is an output without an exit code. */
-  const runQuery = async (visit: Visit, query: DiscoveryQuery, signal: AbortSignal): Promise<QueryOutput> => {
-    const argv = query.root ? privileged(visit.uid, query.argv) : query.argv;
-    log(visit, `$ ${quoteCommand(argv)}   (${query.purpose})`);
-    const result = await run.pool.exec(visit.target!, argv, { signal, timeoutMs: timeouts.command, privileged: argv[0] === 'sudo' });
-    if (!result.ok) {
-      log(visit, `  did not run: ${describeError(result.error)}`);
-      return { stdout: '', stderr: describeError(result.error), exitCode: null };
-    }
-    const { stdout, stderr, code } = result.value;
-    for (const line of stdout.split('\n').filter((l) => l.trim() !== '').slice(0, 200)) log(visit, line, 'stdout');
-    for (const line of stderr.split('\n').filter((l) => l.trim() !== '').slice(0, 50)) log(visit, line, 'stderr');
-    if (code !== 0) log(visit, `  exit status ${code ?? 'none'}`);
-    return { stdout, stderr, exitCode: code };
-  };
-
-  const discover = (visit: Visit, outputs: DiscoveryOutputs): OverlayDiscovery =>
-    withConfiguredAddress(parseDiscovery({ vpn, instance, machine: visit.name, zerotierNetworkId: run.zerotierNetworkId }, outputs), run.configured.get(visit.name));
+  const readQueries = (visit: Visit, queries: typeof beforeQueries, signal: AbortSignal): Promise<DiscoveryOutputs> =>
+    runDiscoveryQueries(run.pool, { target: visit.target!, uid: visit.uid }, queries, signal, timeouts.command, (line, stream) => log(visit, line, stream));
+  const discover = (visit: Visit, outputs: DiscoveryOutputs): OverlayDiscovery => discoverOverlay(design, run.overlay, visit.name, outputs);
 
   // 1. Log in to each machine and read its overlay state, up to `concurrency` at once.
   await eachLimited(visits, run.concurrency, async (visit) => {
@@ -159,20 +141,12 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
       visit.sshError = appError('verifyMachineNoWayIn', { machine: visit.name, reason: 'unreachable', why: reach.reason });
     }
     if (visit.sshError === null) {
-      const connected = await job.step(visit.id, { index: 1, total: STEPS, label: 'Log in', timeoutMs: timeouts.connect }, async (signal) => {
-        const resolved = await resolveMachineTarget(machine, design, reach, run.targets, signal);
-        if (!resolved.ok) return { ok: false as const, error: resolved.error };
-        const surveyed = await run.pool.exec(resolved.target, surveyArgv(), { signal, timeoutMs: timeouts.connect });
-        if (!surveyed.ok) return surveyed;
-        if (resolved.via !== null) log(visit, `Logged in through ${resolved.via}.`);
-        return { ok: true as const, value: { target: resolved.target, uid: parseSurvey(surveyed.value.stdout)?.uid ?? null } };
-      });
-      if (connected.status === 'cancelled') return cancelled(visit);
-      if (connected.status === 'timedOut') visit.sshError = appError('sshHostUnreachable', { host: machine.ssh?.host ?? '', port: machine.ssh?.port ?? 22, reason: 'timeout', timeoutMs: connected.timeoutMs });
-      else if (!connected.value.ok) visit.sshError = connected.value.error;
+      const login = await logInToMachine(job, { machine, design, reach, pool: run.pool, targets: run.targets, stepOf: visit.id, step: { index: 1, total: STEPS, label: 'Log in' }, timeoutMs: timeouts.connect, log: (line) => log(visit, line) });
+      if (login.status === 'cancelled') return cancelled(visit);
+      if (login.status === 'failed') visit.sshError = login.error;
       else {
-        visit.target = connected.value.value.target;
-        visit.uid = connected.value.value.uid;
+        visit.target = login.value.target;
+        visit.uid = login.value.uid;
       }
     }
     if (visit.sshError !== null) {
@@ -181,14 +155,7 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
       finish(visit, { ssh: why, state: null, addresses: [], message: `The app could not log in to ${quote(visit.name)}, so its overlay was not verified; this says nothing about the VPN. ${why}` });
       return;
     }
-    const read = await job.step(visit.id, { index: 2, total: STEPS, label: 'Read the overlay state', timeoutMs: timeouts.command * (beforeQueries.length + 1) }, async (signal) => {
-      const outputs: DiscoveryOutputs = {};
-      for (const query of beforeQueries) {
-        if (signal.aborted) break;
-        outputs[query.id] = await runQuery(visit, query, signal);
-      }
-      return outputs;
-    });
+    const read = await job.step(visit.id, { index: 2, total: STEPS, label: 'Read the overlay state', timeoutMs: timeouts.command * (beforeQueries.length + 1) }, (signal) => readQueries(visit, beforeQueries, signal));
     if (read.status === 'cancelled') return cancelled(visit);
     if (read.status === 'timedOut') log(visit, stepFailed('Reading the overlay state', read));
     visit.before = read.status === 'done' ? read.value : {};
@@ -203,7 +170,7 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
 
   // 2. The probe: every machine that could be read pings its targets, all machines at once, one command each.
   const byId = new Map(visits.map((v) => [v.id as string, v]));
-  const targets = probeTargets(plan, (id) => probeAddress(byId.get(id)?.discovery ?? undefined, run.configured.get(byId.get(id)?.name ?? '')));
+  const targets = probeTargets(plan, (id) => probeAddress(byId.get(id)?.discovery ?? undefined, run.overlay.configured.get(byId.get(id)?.name ?? '')));
   const probeOptions = { count: run.count, tcpPort: run.tcpPort };
   const probeLimitMs = probeDurationLimitSeconds(probeOptions) * 1000;
   await Promise.all(
@@ -245,14 +212,7 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
   await eachLimited(visits, run.concurrency, async (visit) => {
     if (visit.result !== null || visit.target === null) return;
     if (afterQueries.length > 0 && visit.discovery?.state !== 'notConfigured' && !job.signal.aborted) {
-      const read = await job.step(visit.id, { index: 4, total: STEPS, label: 'Read the paths', timeoutMs: timeouts.command * (afterQueries.length + 1) }, async (signal) => {
-        const outputs: DiscoveryOutputs = {};
-        for (const query of afterQueries) {
-          if (signal.aborted) break;
-          outputs[query.id] = await runQuery(visit, query, signal);
-        }
-        return outputs;
-      });
+      const read = await job.step(visit.id, { index: 4, total: STEPS, label: 'Read the paths', timeoutMs: timeouts.command * (afterQueries.length + 1) }, (signal) => readQueries(visit, afterQueries, signal));
       if (read.status === 'cancelled') return cancelled(visit);
       if (read.status === 'timedOut') log(visit, stepFailed('Reading the paths', read));
       visit.discovery = discover(visit, { ...visit.before, ...(read.status === 'done' ? read.value : {}) });
@@ -267,7 +227,7 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
 
   // 4. The matrix.
   const findings = new Map<string, MachineFindings>(visits.map((v) => [v.id, { sshError: v.sshError, discovery: v.discovery, probe: v.probe }]));
-  const matrix = buildMatrix({ design, plan, findings, configured: run.configured });
+  const matrix = buildMatrix({ design, plan, findings, configured: run.overlay.configured });
   for (const cell of matrix.cells.filter((c) => c.status !== 'reached')) log(null, `${cell.fromName} -> ${cell.toName}: ${cell.reason}`);
   log(null, matrix.summary);
   return { matrix, results: visits.map((v) => v.result!) };

@@ -487,9 +487,10 @@ function perf(score: Score, best: number | null): { points: number; detail: stri
 /**
  * Ranks the ten VPNs for a design: hard constraints first (excluded VPNs last, with the reasons), then a 0..100
  * score from the benchmark data in the design's profile, weighted by the priorities (the design's own by default).
+ * `profile`: where the figures come from instead of the link quality drawn in the design, when the links were
+ * measured ("Measure my network": measure/compare.ts getMeasuredProfile); its reason becomes the advice's.
  */
-export function advise(design: Design, dataset: BenchDataset, priorities: Priorities = design.comparison.priorities, run: RunId = 'main'): Advice {
-  const profile = getDesignProfile(design, dataset);
+export function advise(design: Design, dataset: BenchDataset, priorities: Priorities = design.comparison.priorities, run: RunId = 'main', profile: DesignProfile = getDesignProfile(design, dataset)): Advice {
   const facts = getDesignFacts(design);
   const all = criterionScores(dataset, profile.profile, run);
   const entries = vpnIds.map((vpn) => entryFor(design, dataset, vpn, priorities, profile.profile, facts, all, run));

@@ -11,6 +11,7 @@ import { deployPlanSchema } from '../deploy/plan';
 import { deployHistoryEntrySchema, deployMachineResultSchema, deployReportSchema, deployVarsResultSchema } from '../deploy/report';
 import { installConfirmationSchema, installMachineResultSchema, installReportSchema, machineDiskSchema } from '../deploy/install';
 import { verifyHistoryEntrySchema, verifyMachineResultSchema, verifyReportSchema, verifyRunIdSchema } from '../verify/schema';
+import { measuredPairSchema, measureHistoryEntrySchema, measureReportSchema, measureRunIdSchema } from '../measure/report';
 
 /** Where the app is running: the desktop shell or the browser served by `npm run serve`. */
 export const runModeSchema = z.enum(['electron', 'serve']);
@@ -126,11 +127,19 @@ export const installJobEventSchema = z.discriminatedUnion('type', [...jobEventOp
  */
 export const verifyJobEventSchema = z.discriminatedUnion('type', [...jobEventOptionsOf('verify', { machineResult: verifyMachineResultSchema, report: verifyReportSchema })]);
 
+/**
+ * Progress of a "Measure my network" run (issue 15): the events every job has, with one "machine" per measured pair
+ * (its id `<from>><to>`, its name "from → to"), which goes through the steps log in, find the address, throughput
+ * and ping, one pair after the other, and is done with its figures and their comparison with the benchmark. The
+ * report holds every pair.
+ */
+export const measureJobEventSchema = z.discriminatedUnion('type', [...jobEventOptionsOf('measure', { machineResult: measuredPairSchema, report: measureReportSchema })]);
+
 /** Progress of any job, told apart by `kind`; a new job kind adds its event schema here. */
-export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema, installJobEventSchema, verifyJobEventSchema]);
+export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema, installJobEventSchema, verifyJobEventSchema, measureJobEventSchema]);
 
 /** The job kinds main runs. */
-export const jobKinds = ['check', 'deploy', 'install', 'verify'] as const;
+export const jobKinds = ['check', 'deploy', 'install', 'verify', 'measure'] as const;
 
 /** A running job as a window that opens late catches up on it: its events so far (old log lines left out) and open questions. */
 export const jobSnapshotSchema = z.object({
@@ -298,6 +307,39 @@ export const requestContract = {
   },
   /** The newest verify run's report kept with a design file, or null when it was never verified. */
   'verify:last': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ report: verifyReportSchema.nullable() }) },
+  /**
+   * Measures a saved, deployed design's links over the VPN (issue 15, "Measure my network"): for each pair, one after
+   * the other, a one-off iperf3 server on `to` bound to its overlay address, the iperf3 client on `from` (both
+   * directions at once), then pings, each figure next to the benchmark's for the same VPN at the closest impairment
+   * profile; a job of kind `measure`. `pairs`: machine ids, `from` runs the client and the pings (default: each
+   * site's best machine to the admin's, planDefaultPairs). `seconds`: of the throughput test (default 10). `port`:
+   * the server's TCP port (default 5201, the one the generated configuration opens on the VPN's interface). `pings`:
+   * how many, how far apart (default 100, 0.2 s). Refused while a deploy, an install, a verify or another measure runs.
+   */
+  'measure:start': {
+    request: z
+      .object({
+        name: fileNameSchema,
+        design: designInRequestSchema,
+        hostKeys: hostKeyModeSchema,
+        keys: z.array(sshKeyFileNameSchema).max(64).optional(),
+        pairs: z.array(z.object({ from: z.string().max(60), to: z.string().max(60) }).strict()).max(1000).optional(),
+        seconds: z.number().int().min(1).max(60).optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+        pings: z.object({ count: z.number().int().min(1).max(2000), intervalSeconds: z.number().min(0.01).max(2) }).strict().optional(),
+      })
+      .strict(),
+    response: z.object({ jobId: jobIdSchema }),
+  },
+  /** The measure runs of a design, newest first, and the one running now. */
+  'measure:history': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ entries: z.array(measureHistoryEntrySchema), running: z.object({ jobId: jobIdSchema }).nullable() }) },
+  /** One measure run of the history: its report and its log. */
+  'measure:historyEntry': {
+    request: z.object({ name: fileNameSchema, runId: measureRunIdSchema }).strict(),
+    response: z.object({ report: measureReportSchema.nullable(), log: z.string() }),
+  },
+  /** The newest measure run's report kept with a design file (the one the advisor reads), or null when it was never measured. */
+  'measure:last': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ report: measureReportSchema.nullable() }) },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;
 
 /** Each main -> renderer event channel with its payload schema. */
@@ -346,6 +388,8 @@ export type DeployProgress = JobEventOf<'deploy'>;
 export type InstallProgress = JobEventOf<'install'>;
 /** Progress of a verify run. */
 export type VerifyProgress = JobEventOf<'verify'>;
+/** Progress of a measure run. */
+export type MeasureProgress = JobEventOf<'measure'>;
 /** How unknown host keys are treated by a check. */
 export type HostKeyMode = z.infer<typeof hostKeyModeSchema>;
 /** A design file in the workspace folder. */

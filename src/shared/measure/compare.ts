@@ -295,6 +295,14 @@ function buildRow(dataset: BenchDataset, cell: LeaderboardCell | undefined, defi
   };
 }
 
+/**
+ * A row's yourFactor as the leaderboard writes factors ("1.0x" as good, "2.0x" half as good), with anything under
+ * 0.1x (a link many times better than the benchmark's, such as a LAN against a rate-limited profile) as "<0.1x".
+ */
+export function formatYourFactor(factor: number): string {
+  return factor < 0.1 ? '<0.1x' : formatFactor(factor);
+}
+
 function lowerFirst(text: string): string {
   return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }

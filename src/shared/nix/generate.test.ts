@@ -271,3 +271,28 @@ describe('generateClan refusals', () => {
     expect(inventory(generated(moonOk)).instances.mesh!.roles.moon!.machines.vps!.settings).toEqual({ stableEndpoints: ['203.0.113.10'] });
   });
 });
+
+describe('the measurement port ("Measure my network", docs/measure.md)', () => {
+  test('every managed VPN member gets iperf3 and TCP 5201 opened on the VPN\'s interface only, the file then a module function', () => {
+    const interfaces: Record<string, string> = { nebula: '"nebula.mesh"', tinc: '"tinc.mesh"', wireguard: 'mesh', yggdrasil: 'ygg', headscale: 'ts-mesh', zerotier: '"zt+"', vpncloud: '"vpncloud+"' };
+    for (const [vpn, iface] of Object.entries(interfaces)) {
+      const file = generated(households, { vpnOverride: vpn as (typeof vpnIds)[number] }).files['machines/parents-pi/configuration.nix']!;
+      expect(file, vpn).toContain('\n{ pkgs, ... }:\n{\n');
+      expect(file, vpn).toContain('  environment.systemPackages = [ pkgs.iperf3 ];\n');
+      expect(file, vpn).toContain(`  networking.firewall.interfaces.${iface}.allowedTCPPorts = [ 5201 ];\n`);
+      // Never on every interface: the machine's internet side stays closed.
+      expect(file, vpn).not.toMatch(/networking\.firewall\.allowedTCPPorts/);
+    }
+  });
+
+  test('a machine outside the VPN, and every machine of a design without one, gets neither, and stays a plain attribute set', () => {
+    const desktop = idOf(households, 'desktop');
+    const roles = Object.fromEntries(Object.entries(households.vpn.roles).filter(([id]) => id !== desktop));
+    const partly = generated({ ...households, vpn: { ...households.vpn, roles } });
+    expect(partly.files['machines/desktop/configuration.nix']).not.toContain('iperf3');
+    expect(partly.files['machines/desktop/configuration.nix']).toMatch(/reports it instead of overwriting it\.\n\{\n/);
+    expect(partly.files['machines/vps/configuration.nix']).toContain('allowedTCPPorts = [ 5201 ]');
+    const none = generated({ ...households, vpn: { ...households.vpn, id: null, roles: {} } });
+    for (const [path, text] of Object.entries(none.files)) if (path.endsWith('configuration.nix')) expect(text, path).not.toContain('iperf3');
+  });
+});

@@ -14,7 +14,7 @@ import { sha256Hex } from './hash';
 import { internetInstance, machinesJson, sshdInstance, supportingInstanceNames } from './inventory';
 import { stableJson, type JsonValue } from './json';
 import { ownModuleDir, ownModuleFiles, ownModuleLibFile } from './modules';
-import { clanNix, configurationNix, flakeNix } from './nixFiles';
+import { clanNix, configurationNix, flakeNix, measureInterface } from './nixFiles';
 import { appSopsKeyPath, appSopsUser, checkAgePublicKey, sopsUserKeyJson } from './sopsAdmin';
 import { notesList } from './text';
 import { buildVpnPart } from './vpnInstance';
@@ -213,8 +213,11 @@ export function generateClan(design: Design, options: GenerateOptions = {}): Res
     clanNix({ name: target.meta.clanName, domain: target.meta.domain, description: target.meta.description, ownModule: part?.ownModule ?? null }),
   );
   files.set('inventory.json', stableJson({ machines: machinesJson(ctx, reach.ways), instances }));
+  const members = new Set(ctx.members.map((m) => m.machine.id));
+  const measureOn = ctx.vpn === null ? null : measureInterface(ctx.vpn, ctx.instance);
   for (const machine of ctx.machines) {
-    files.set(`machines/${machine.name}/configuration.nix`, configurationNix(machine.arch, part?.machineConfig.get(machine.name), reach.ways.get(machine.name)?.lastResort ?? null));
+    const measured = members.has(machine.id) ? measureOn : null;
+    files.set(`machines/${machine.name}/configuration.nix`, configurationNix(machine.arch, part?.machineConfig.get(machine.name), reach.ways.get(machine.name)?.lastResort ?? null, measured));
   }
   if (ageKey !== undefined) files.set(appSopsKeyPath, sopsUserKeyJson(ageKey));
   if (part?.ownModule != null) {

@@ -5,7 +5,7 @@ import type { Design } from '../model/types';
 import { err, ok, type Result } from '../result';
 import { quote } from '../text';
 import { instancePattern } from '../validation/syntax';
-import { mapMachineName, vpnCatalog } from '../vpn/catalog';
+import { mapMachineName, vpnCatalog, vpnInterface } from '../vpn/catalog';
 import { vpnDisplayNames, type VpnId } from '../vpn/ids';
 import type { VerifyError } from './errors';
 import { canonicalIp, isLocalOnlyIp, parseCidr } from './ip';
@@ -141,29 +141,9 @@ export function vpnUnit(vpn: VpnId, instance: string): string {
   }
 }
 
-/**
- * The overlay interface on a machine, or null when its name is not fixed (ZeroTier names it from the network id;
- * VpnCloud lets the kernel number vpncloud%d, its default device name in dswd/vpncloud src/config.rs).
- * Where the catalog knows the template (WireGuard, EasyTier, Tailscale, Nebula, Tinc) it is used, cut to Linux's
- * 15 bytes where the module cuts it.
- */
-export function vpnInterface(vpn: VpnId, instance: string): string | null {
-  const naming = vpnCatalog[vpn].interfaceName.value;
-  if (naming !== null) {
-    const name = naming.template.replace('<instance>', instance);
-    return naming.truncates ? name.slice(0, 15) : name;
-  }
-  switch (vpn) {
-    case 'yggdrasil':
-      return 'ygg';
-    case 'mycelium':
-      return 'mycelium';
-    case 'hyprspace':
-      return 'hyprspace';
-    default:
-      return null;
-  }
-}
+// The overlay interface of each VPN is named where the catalog is (vpn/catalog.ts), since the generator opens the
+// measurement port on it too.
+export { vpnInterface } from '../vpn/catalog';
 
 // ---------------------------------------------------------------- the queries
 

@@ -458,3 +458,28 @@ export function assignDefaultRoles(design: Design, vpnId: VpnId): Record<Machine
   }
   return roles;
 }
+
+/**
+ * The overlay interface on a machine, or null when its name is not fixed (ZeroTier names it from the network id;
+ * VpnCloud lets the kernel number vpncloud%d, its default device name in dswd/vpncloud src/config.rs).
+ * Where the catalog knows the template (WireGuard, EasyTier, Tailscale, Nebula, Tinc) it is used, cut to Linux's
+ * 15 bytes where the module cuts it. Verify reads the interface's addresses (verify/discovery.ts); the generator
+ * opens the measurement port on it (nix/nixFiles.ts).
+ */
+export function vpnInterface(vpn: VpnId, instance: string): string | null {
+  const naming = vpnCatalog[vpn].interfaceName.value;
+  if (naming !== null) {
+    const name = naming.template.replace('<instance>', instance);
+    return naming.truncates ? name.slice(0, 15) : name;
+  }
+  switch (vpn) {
+    case 'yggdrasil':
+      return 'ygg';
+    case 'mycelium':
+      return 'mycelium';
+    case 'hyprspace':
+      return 'hyprspace';
+    default:
+      return null;
+  }
+}

@@ -12,7 +12,7 @@ export interface ContextMenuState {
 }
 
 const itemCommands = ['rename', 'duplicate', 'copy', 'cut', 'deleteSelection', 'setAdminSite', 'useAsVarsHelper', 'connectMachines'];
-const paneCommands = ['paste', 'addSite', 'addMachine', 'selectAll', 'autoLayout', 'fitView', 'writeConfiguration', 'checkMachines', 'planDeploy', 'deploy', 'verifyNetwork'];
+const paneCommands = ['paste', 'addSite', 'addMachine', 'selectAll', 'autoLayout', 'fitView', 'writeConfiguration', 'checkMachines', 'planDeploy', 'deploy', 'verifyNetwork', 'measureNetwork'];
 /** Commands that place something: they get the point that was right-clicked. */
 const placing = new Set(['addSite', 'addMachine']);
 

@@ -2,6 +2,7 @@ import { comparisonCommands } from './comparisonCommands';
 import { designCommands } from './designCommands';
 import { deployCommands } from './deployCommands';
 import { verifyCommands } from './verifyCommands';
+import { measureCommands } from './measureCommands';
 import type { CaptureMode, Command, CommandContext, KeyScope } from './types';
 
 export { machinePaletteItems, sitePaletteItems } from './designCommands';
@@ -11,7 +12,7 @@ export { mod } from './keys';
  * Every command of the app, for every area. Menus, shortcuts, the context menu and the command palette read this
  * list, and every change to a design is one of these commands run through executeCommand.
  */
-export const commands: readonly Command[] = [...designCommands, ...comparisonCommands, ...deployCommands, ...verifyCommands];
+export const commands: readonly Command[] = [...designCommands, ...comparisonCommands, ...deployCommands, ...verifyCommands, ...measureCommands];
 
 /** Finds a command by id. */
 export function getCommand(id: string): Command | undefined {

@@ -13,10 +13,10 @@ import type { Command, CommandContext } from './types';
 // canvas show which pairs reach each other. It changes no document (capture "never"). It runs by itself right after
 // a deploy this window started that put the new system on at least one machine.
 
-/** Whether a job that blocks a verify is running: another verify, a deploy, or an install (main refuses those too). */
+/** Whether a job that blocks a verify is running: another verify, a deploy, an install or a measurement (main refuses those too). */
 const blockingJobRunning = () => {
   const { running } = useJobsStore.getState();
-  return running.verify !== undefined || running.deploy !== undefined || running.install !== undefined;
+  return running.verify !== undefined || running.deploy !== undefined || running.install !== undefined || running.measure !== undefined;
 };
 
 /**

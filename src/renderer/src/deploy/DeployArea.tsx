@@ -13,6 +13,7 @@ import { useUiStore } from '../stores/uiStore';
 import { CheckMachines } from './CheckMachines';
 import { DeployHistory } from './DeployHistory';
 import { DeployPanel } from './DeployPanel';
+import { MeasurePanel } from './MeasurePanel';
 import { VerifyPanel } from './VerifyPanel';
 import { useLastVerifyFor } from './verifyStore';
 import { useDeployStore, type DeployTab } from './deployStore';
@@ -42,9 +43,9 @@ function DiffView({ before, after }: { before: string; after: string }) {
   );
 }
 
-const tabOrder: readonly DeployTab[] = ['configuration', 'machines', 'deploy', 'verify', 'history'];
+const tabOrder: readonly DeployTab[] = ['configuration', 'machines', 'deploy', 'verify', 'measure', 'history'];
 
-/** The Deploy area: the Clan configuration, the machines (check, deploy order), the deploy itself, verifying the network, and the deploy history. */
+/** The Deploy area: the Clan configuration, the machines (check, deploy order), the deploy itself, verifying and measuring the network, and the deploy history. */
 export function DeployArea() {
   const tab = useDeployStore((s) => s.tab);
   const showTab = useDeployStore((s) => s.showTab);
@@ -61,11 +62,17 @@ export function DeployArea() {
     const job = id === undefined ? undefined : s.jobs[id];
     return job === undefined ? null : { done: job.done, total: job.total };
   }));
+  const measureProgress = useJobsStore(useShallow((s) => {
+    const id = s.running.measure;
+    const job = id === undefined ? undefined : s.jobs[id];
+    return job === undefined ? null : { done: job.done, total: job.total };
+  }));
   const tabs: { id: DeployTab; label: string }[] = [
     { id: 'configuration', label: 'Configuration' },
     { id: 'machines', label: checking === null ? 'Machines' : `Machines (checking ${checking.done}/${checking.total})` },
     { id: 'deploy', label: deployProgress === null ? 'Deploy' : `Deploy (deploying ${deployProgress.done}/${deployProgress.total})` },
     { id: 'verify', label: verifyProgress === null ? 'Verify' : `Verify (verifying ${verifyProgress.done}/${verifyProgress.total})` },
+    { id: 'measure', label: measureProgress === null ? 'Measure' : `Measure (measuring ${measureProgress.done}/${measureProgress.total})` },
     { id: 'history', label: 'History' },
   ];
   // Arrow keys move between the tabs, as in any tab list (WAI-ARIA tabs pattern, selection follows focus).
@@ -88,7 +95,7 @@ export function DeployArea() {
         ))}
       </div>
       <div className="deploy-panel" role="tabpanel" id={`deploy-panel-${tab}`} aria-labelledby={`deploy-tab-${tab}`}>
-        {tab === 'machines' ? <CheckMachines /> : tab === 'deploy' ? <DeployPanel /> : tab === 'verify' ? <VerifyPanel /> : tab === 'history' ? <DeployHistory /> : <ConfigurationView />}
+        {tab === 'machines' ? <CheckMachines /> : tab === 'deploy' ? <DeployPanel /> : tab === 'verify' ? <VerifyPanel /> : tab === 'measure' ? <MeasurePanel /> : tab === 'history' ? <DeployHistory /> : <ConfigurationView />}
       </div>
     </div>
   );

@@ -103,6 +103,8 @@ describe('the History tab', () => {
     await settle();
     const tablist = container.querySelector<HTMLElement>('[role="tablist"]')!;
     act(() => tablist.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true })));
+    expect(useDeployStore.getState().tab).toBe('measure');
+    act(() => tablist.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true })));
     expect(useDeployStore.getState().tab).toBe('verify');
     act(() => tablist.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true })));
     expect(useDeployStore.getState().tab).toBe('deploy');

@@ -13,7 +13,7 @@ import { useNoticeStore } from '../stores/noticeStore';
 import { countsText, outcomeText } from './deployStatus';
 
 /** The tabs of the Deploy area. */
-export type DeployTab = 'configuration' | 'machines' | 'deploy' | 'verify' | 'history';
+export type DeployTab = 'configuration' | 'machines' | 'deploy' | 'verify' | 'measure' | 'history';
 
 /** The vars a deploy made before the machines. */
 export type DeployVarsResult = DeployReport['vars'];

@@ -1,12 +1,17 @@
 import { useMemo, useState } from 'react';
 import { advise, MAX_PRIORITY, priorityIds, priorityTexts, type AdviceEntry } from '../../../shared/bench/advisor';
+import { describeProfile } from '../../../shared/bench/leaderboard';
 import type { BenchDataset } from '../../../shared/bench/schema';
+import { getMeasuredAdvice } from '../../../shared/measure/advice';
 import type { Design } from '../../../shared/model/types';
 import type { VpnId } from '../../../shared/vpn/ids';
 import { appContext } from '../app/appContext';
 import type { ChooseVpnArgs, PriorityArgs } from '../commands/comparisonCommands';
 import { executeCommand } from '../commands/registry';
 import { GestureRange } from '../components/GestureRange';
+import { dateTimeFormat } from '../deploy/deployStatus';
+import { useLastMeasureFor, useShownMeasureReport } from '../deploy/measureStore';
+import { useDesign } from '../stores/designStore';
 
 const levelNames = ['ignore', 'some', 'important', 'top'];
 
@@ -88,7 +93,13 @@ function Entry({ entry, chosen, comparing, onCompare, expanded, onExpand }: { en
 
 /** The ranking for the user's own design: hard constraints first, then a score from the data and priorities. */
 export function AdvisorPanel({ dataset, design, comparing, onCompare }: { dataset: BenchDataset; design: Design; comparing: readonly VpnId[]; onCompare: (vpn: VpnId) => void }) {
-  const advice = useMemo(() => advise(design, dataset, design.comparison.priorities), [design, dataset]);
+  // The newest measurement of the design file on screen, when there is one: the advice then reads its figures from
+  // the profile the measured links point to, and says so; otherwise from the link quality drawn in the design.
+  const fileName = useDesign((s) => s.file.name);
+  useLastMeasureFor(fileName, appContext.backend);
+  const measurement = useShownMeasureReport(fileName);
+  const measured = useMemo(() => (measurement === null ? null : getMeasuredAdvice(design, dataset, measurement)), [design, dataset, measurement]);
+  const advice = useMemo(() => advise(design, dataset, design.comparison.priorities, 'main', measured?.profile), [design, dataset, measured]);
   const [expanded, setExpanded] = useState<VpnId | null>(null);
   const empty = Object.keys(design.machines).length === 0;
   return (
@@ -98,11 +109,21 @@ export function AdvisorPanel({ dataset, design, comparing, onCompare }: { datase
         <p className="advisor-empty">Draw your sites and machines in the Design area; the ranking then takes their NAT types, link quality and devices into account.</p>
       ) : (
         <>
+          {measured !== null && (
+            <p className="advisor-context advisor-measured" data-testid="advisor-measured">
+              <strong>Measured {dateTimeFormat.format(measured.measuredAt)}:</strong> {measured.line}
+            </p>
+          )}
           {advice.reasons.map((r) => (
             <p key={r} className="advisor-context">
               {r}
             </p>
           ))}
+          {measured !== null && measured.drawn.profile !== measured.profile.profile && (
+            <p className="advisor-context advisor-drawn" data-testid="advisor-drawn">
+              The link quality drawn in the design stands for the {describeProfile(dataset, measured.drawn.profile)} profile; the ranking follows what was measured. Measure again in the Deploy area after the network changed.
+            </p>
+          )}
           <ol className="advice-list">
             {advice.entries.map((entry) => (
               <Entry

@@ -1,23 +1,15 @@
 import { useMemo } from 'react';
-import { computeFactor, computeLeaderboard, FACTOR_CAP, factorColor, formatFactor, formatFigure, type LeaderboardCell, type LeaderboardColumn } from '../../../shared/bench/leaderboard';
+import { computeFactor, computeLeaderboard, FACTOR_CAP, factorColor, formatFactor, formatFigure } from '../../../shared/bench/leaderboard';
 import { getHeadline, getOptimizedCell, getSeriesName, getWorkload, listOptimizedSeries } from '../../../shared/bench/query';
 import type { BenchDataset, SeriesId } from '../../../shared/bench/schema';
 import type { VpnComparison } from '../../../shared/schema/design';
 import { appContext } from '../app/appContext';
 import type { SortArgs } from '../commands/comparisonCommands';
 import { executeCommand } from '../commands/registry';
+import { BenchCellContent, benchCellClass, benchCellStyle, benchCellTitle } from './BenchCell';
 
 /** Sorting is view state: no undo step, and the design stays unedited. */
 const sortBy = (column: SortArgs['column']) => void executeCommand(appContext, 'sortLeaderboard', { column } satisfies SortArgs);
-
-function cellTitle(column: LeaderboardColumn, cell: LeaderboardCell): string {
-  const lines = [`${column.label}: ${cell.value === null ? 'no value' : formatFigure(cell.value, column.unit)} (${column.directionLabel})`];
-  if (cell.spread !== null) lines.push(`Pairs: ${formatFigure(cell.spread.min, column.unit)} to ${formatFigure(cell.spread.max, column.unit)}, ${cell.okPairs} of ${cell.totalPairs} succeeded`);
-  if (cell.factor !== null) lines.push(cell.isBest ? 'Best in this column' : `${formatFactor(cell.factor)} the best VPN in this column`);
-  for (const flag of cell.flags) lines.push(`⚑ ${flag.title}: ${flag.explanation}`);
-  if (column.caveat !== null) lines.push(`Note: ${column.caveat}`);
-  return lines.join('\n');
-}
 
 function ariaSort(comparison: VpnComparison, column: string): 'ascending' | 'descending' | 'none' {
   if (comparison.sort.column !== column) return 'none';
@@ -80,27 +72,9 @@ export function Leaderboard({ dataset, comparison, focus, onFocus }: { dataset: 
               </td>
               {row.cells.map((cell, i) => {
                 const column = board.columns[i]!;
-                const flagged = cell.flags.length > 0;
                 return (
-                  <td
-                    key={cell.workload}
-                    className={`value-cell${cell.isBest ? ' best' : ''}${flagged ? ' flagged' : ''}`}
-                    style={cell.color === null ? undefined : { ['--factor-color' as string]: cell.color }}
-                    title={cellTitle(column, cell)}
-                    data-workload={cell.workload}
-                  >
-                    <span className="value">{cell.value === null ? '—' : formatFigure(cell.value, column.unit)}</span>
-                    {cell.spread !== null && cell.spread.min !== cell.spread.max && (
-                      <span className="spread">
-                        {formatFigure(cell.spread.min, column.unit).replace(` ${column.unit}`, '')}–{formatFigure(cell.spread.max, column.unit)}
-                      </span>
-                    )}
-                    {cell.factor !== null && <span className="factor">{formatFactor(cell.factor)}</span>}
-                    {flagged && (
-                      <span className="flag" aria-label={cell.flags.map((f) => f.title).join('; ')}>
-                        ⚑
-                      </span>
-                    )}
+                  <td key={cell.workload} className={benchCellClass(cell)} style={benchCellStyle(cell)} title={benchCellTitle(column, cell)} data-workload={cell.workload}>
+                    <BenchCellContent cell={cell} unit={column.unit} />
                   </td>
                 );
               })}
@@ -147,7 +121,7 @@ function OptimizedRows({ dataset, board }: { dataset: BenchDataset; board: Retur
             }
             const factor = column.best === null ? null : Math.min(FACTOR_CAP, computeFactor(value, column.best.value, column.direction, column.unit));
             return (
-              <td key={column.workload} className="value-cell" style={factor === null ? undefined : { ['--factor-color' as string]: factorColor(factor) }} title={`${column.label}: ${formatFigure(value, column.unit)} with kernel TCP tuning`}>
+              <td key={column.workload} className="value-cell" style={benchCellStyle({ color: factor === null ? null : factorColor(factor) })} title={`${column.label}: ${formatFigure(value, column.unit)} with kernel TCP tuning`}>
                 <span className="value">{formatFigure(value, column.unit)}</span>
                 {factor !== null && <span className="factor">{formatFactor(factor)}</span>}
               </td>

@@ -2,7 +2,13 @@
 # Hardware (file systems, boot loader) belongs in hardware-configuration.nix or facter.json next to it, which
 # Clan imports too; the app never writes or deletes those. If you edit this file, the app keeps your version
 # and reports it instead of overwriting it.
+{ pkgs, ... }:
 {
   # The CPU architecture from the design.
   nixpkgs.hostPlatform = "x86_64-linux";
+
+  # "Measure my network" in the app runs a one-off iperf3 server here, bound to this machine's overlay address
+  # (docs/measure.md). Its port is open on the VPN's interface only, so it stays closed on every other network.
+  environment.systemPackages = [ pkgs.iperf3 ];
+  networking.firewall.interfaces.hyprspace.allowedTCPPorts = [ 5201 ];
 }

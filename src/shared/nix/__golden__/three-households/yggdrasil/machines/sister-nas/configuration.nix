@@ -2,6 +2,7 @@
 # Hardware (file systems, boot loader) belongs in hardware-configuration.nix or facter.json next to it, which
 # Clan imports too; the app never writes or deletes those. If you edit this file, the app keeps your version
 # and reports it instead of overwriting it.
+{ pkgs, ... }:
 {
   # The CPU architecture from the design.
   nixpkgs.hostPlatform = "x86_64-linux";
@@ -9,4 +10,9 @@
   # The app reaches this machine only over the VPN, so inventory.json gives it no deploy.targetHost: Clan's CLI
   # tries the networks the machine is in first, by priority. This SSH address from the design is its last resort.
   clan.core.networking.targetHost = "root@192.168.0.40:2222";
+
+  # "Measure my network" in the app runs a one-off iperf3 server here, bound to this machine's overlay address
+  # (docs/measure.md). Its port is open on the VPN's interface only, so it stays closed on every other network.
+  environment.systemPackages = [ pkgs.iperf3 ];
+  networking.firewall.interfaces.ygg.allowedTCPPorts = [ 5201 ];
 }
