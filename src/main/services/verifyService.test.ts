@@ -34,7 +34,8 @@ function family(vpn: 'yggdrasil' | null = 'yggdrasil'): Design {
 }
 
 /** TEST DOUBLE: NixOS machines running Yggdrasil, as the verify's commands see them; every ping is answered. */
-function yggdrasilMachines(options: { piUnreachable?: boolean } = {}): ScriptedMachines {
+function yggdrasilMachines(options: { piUnreachable?: boolean; silent?: (from: string, to: string, attempt: number) => boolean } = {}): ScriptedMachines {
+  const attempts = new Map<string, number>();
   return new ScriptedMachines(
     {
       'vps.lan': { system: storePathOf('vps', 1) },
@@ -50,7 +51,14 @@ function yggdrasilMachines(options: { piUnreachable?: boolean } = {}): ScriptedM
       if (command.join(' ') === 'yggdrasilctl -json getpeers') return { stdout: JSON.stringify({ peers: me === 'vps' ? [] : [{ remote: 'tls://203.0.113.10:6446', up: true, address: addresses.vps, key: 'key-vps' }] }) };
       if (command[0] === 'sh' && command[2] === PROBE_SCRIPT) {
         const count = Number(command[4]);
-        const lines = command.slice(6).flatMap((a) => [`ping ${a} | ${count} packets transmitted, ${count} received, 0% packet loss, time 400ms`, `ping ${a} | rtt min/avg/max/mdev = 1.0/1.5/2.0/0.1 ms`, `ping ${a} exit 0`]);
+        const nameOf = (a: string) => Object.keys(addresses).find((n) => addresses[n] === a) ?? a;
+        const lines = command.slice(6).flatMap((a) => {
+          const key = `${me}>${nameOf(a)}`;
+          const attempt = (attempts.get(key) ?? 0) + 1;
+          attempts.set(key, attempt);
+          if (options.silent?.(me, nameOf(a), attempt) === true) return [`ping ${a} | ${count} packets transmitted, 0 received, 100% packet loss, time 400ms`, `ping ${a} exit 1`];
+          return [`ping ${a} | ${count} packets transmitted, ${count} received, 0% packet loss, time 400ms`, `ping ${a} | rtt min/avg/max/mdev = 1.0/1.5/2.0/0.1 ms`, `ping ${a} exit 0`];
+        });
         return { stdout: `cnd-probe start 1\n${lines.join('\n')}\ncnd-probe end\n` };
       }
       return undefined;
@@ -75,7 +83,7 @@ function setup(machines: ScriptedMachines): Setup {
   const root = mkdtempSync(join(tmpdir(), 'verify-service-'));
   const workspace = join(root, 'designs');
   mkdirSync(workspace);
-  const backend = createBackend({ mode: 'serve', log: () => undefined, workspaceDir: workspace, dataDir: join(root, 'data'), createMachineSsh: machines.createSsh, cleanStaleTempFiles: false });
+  const backend = createBackend({ mode: 'serve', log: () => undefined, workspaceDir: workspace, dataDir: join(root, 'data'), createMachineSsh: machines.createSsh, cleanStaleTempFiles: false, verify: { timeouts: { secondTry: 50 } } });
   return { backend, machines, workspace };
 }
 
@@ -149,6 +157,25 @@ describe('verify service', () => {
       'Ping the other machines',
       'Read the paths',
     ]);
+  });
+
+  test('a pair whose first pings all get lost is asked once more, so a tunnel still being made is not reported as cut; one that stays silent is', async () => {
+    // nas -> pi is silent on the first try only (its tunnel was being made); vps -> pi never answers (cut).
+    const { backend, machines } = setup(yggdrasilMachines({ silent: (from, to, attempt) => (from === 'nas' && to === 'pi' && attempt === 1) || (from === 'vps' && to === 'pi') }));
+    const design = family();
+    await save(backend, design);
+    const { report, events } = await verify(backend, design, { count: 2 });
+    const cell = (from: string, to: string) => report.matrix!.cells.find((c) => c.fromName === from && c.toName === to)!;
+    expect(cell('nas', 'pi')).toMatchObject({ status: 'reached', address: addresses.pi });
+    expect(cell('vps', 'pi')).toMatchObject({ status: 'notReached', cause: 'noReply' });
+    expect(report.matrix!.counts).toMatchObject({ pairs: 6, reached: 5, notReached: 1 });
+    // The second try pings only the silent targets, once per machine.
+    const probes = (host: string) => machines.commandsOf(host).filter((a) => a[2] === PROBE_SCRIPT).map((a) => a.slice(6));
+    expect(probes('nas.lan')).toEqual([[addresses.pi, addresses.vps].sort(), [addresses.pi]].map((list, i) => (i === 0 ? expect.arrayContaining(list) : list)));
+    expect(probes('vps.lan')).toHaveLength(2);
+    expect(probes('pi.lan')).toHaveLength(1);
+    const logs = events.filter((e) => e.type === 'log').map((e) => (e.type === 'log' ? e.text : ''));
+    expect(logs.some((l) => /^2 pairs got no reply; asking them again in 0 seconds/.test(l))).toBe(true);
   });
 
   test('runs are kept beside the design and listed newest first; last and historyEntry read them back', async () => {

@@ -27,9 +27,11 @@ export interface VerifyTimeouts {
   command: number;
   /** Added to the probe's own longest run (probeDurationLimitSeconds) for the round trip and a slow start. */
   probeSlack: number;
+  /** The pause before targets that answered no ping are asked once more. */
+  secondTry: number;
 }
 
-export const defaultVerifyTimeouts: VerifyTimeouts = { connect: 30_000, command: 20_000, probeSlack: 15_000 };
+export const defaultVerifyTimeouts: VerifyTimeouts = { connect: 30_000, command: 20_000, probeSlack: 15_000, secondTry: 3_000 };
 
 /** What a run needs besides the job. */
 export interface VerifyRun {
@@ -173,6 +175,29 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
   const targets = probeTargets(plan, (id) => probeAddress(byId.get(id)?.discovery ?? undefined, run.overlay.configured.get(byId.get(id)?.name ?? '')));
   const probeOptions = { count: run.count, tcpPort: run.tcpPort };
   const probeLimitMs = probeDurationLimitSeconds(probeOptions) * 1000;
+  /** One probe command from a machine to some targets; its report, or null when cancelled or it could not be built. */
+  const probeOnce = async (visit: Visit, to: readonly { to: string; address: string }[], again: boolean): Promise<ProbeReport | null> => {
+    const addresses = to.map((t) => t.address);
+    const argv = probeArgv(addresses, probeOptions);
+    if (!argv.ok) {
+      log(visit, describeVerifyError(argv.error));
+      return null;
+    }
+    const names = new Map(to.map((t) => [t.address, byId.get(t.to)?.name ?? t.to]));
+    log(visit, `${again ? 'Pinging again' : 'Pinging'} ${to.map((t) => `${names.get(t.address)} at ${t.address}`).join(', ')}.`);
+    const label = again ? 'Ping again the machines that did not answer' : 'Ping the other machines';
+    const probed = await job.step(visit.id, { index: 3, total: STEPS, label, timeoutMs: probeLimitMs + timeouts.probeSlack }, async (signal) => run.pool.exec(visit.target!, argv.value, { signal, timeoutMs: probeLimitMs + timeouts.probeSlack / 2 }));
+    if (probed.status === 'cancelled') return null;
+    let stdout = '';
+    if (probed.status === 'timedOut') log(visit, stepFailed('The probe', probed));
+    else if (!probed.value.ok) log(visit, `The probe did not run to its end: ${describeError(probed.value.error)}`);
+    else stdout = probed.value.value.stdout;
+    for (const line of stdout.split('\n').filter((l) => l.trim() !== '')) run.onLog?.(visit.name, `stdout: ${line}`);
+    const report = parseProbeOutput(stdout, addresses, probeOptions);
+    for (const result of report.results) log(visit, `ping ${names.get(result.address) ?? result.address} (${result.address}): ${pingText(result)}`);
+    return report;
+  };
+  const targetsOf = new Map<string, { to: string; address: string }[]>();
   await Promise.all(
     targets.map(async ({ from, targets: to, withoutAddress }) => {
       const visit = byId.get(from)!;
@@ -184,25 +209,37 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
       }
       for (const id of withoutAddress) log(visit, `${quote(byId.get(id)?.name ?? id)} has no known overlay address, so it is not pinged.`);
       if (to.length === 0) return;
-      const addresses = to.map((t) => t.address);
-      const argv = probeArgv(addresses, probeOptions);
-      if (!argv.ok) {
-        log(visit, describeVerifyError(argv.error));
-        return;
-      }
-      const names = new Map(to.map((t) => [t.address, byId.get(t.to)?.name ?? t.to]));
-      log(visit, `Pinging ${to.map((t) => `${names.get(t.address)} at ${t.address}`).join(', ')}.`);
-      const probed = await job.step(visit.id, { index: 3, total: STEPS, label: 'Ping the other machines', timeoutMs: probeLimitMs + timeouts.probeSlack }, async (signal) => run.pool.exec(visit.target!, argv.value, { signal, timeoutMs: probeLimitMs + timeouts.probeSlack / 2 }));
-      if (probed.status === 'cancelled') return;
-      let stdout = '';
-      if (probed.status === 'timedOut') log(visit, stepFailed('The probe', probed));
-      else if (!probed.value.ok) log(visit, `The probe did not run to its end: ${describeError(probed.value.error)}`);
-      else stdout = probed.value.value.stdout;
-      for (const line of stdout.split('\n').filter((l) => l.trim() !== '')) run.onLog?.(visit.name, `stdout: ${line}`);
-      visit.probe = parseProbeOutput(stdout, addresses, probeOptions);
-      for (const result of visit.probe.results) log(visit, `ping ${names.get(result.address) ?? result.address} (${result.address}): ${pingText(result)}`);
+      targetsOf.set(visit.id, [...to]);
+      visit.probe = await probeOnce(visit, to, false);
     }),
   );
+
+  // A tunnel is often made on first contact (a handshake, a hole punch, a relay): right after a deploy the first pings
+  // can be lost while it is made. Targets that answered none of them are asked once more after a short pause, and
+  // only what that second try finds is reported; a pair that still gets no reply is really cut.
+  const silent = visits.flatMap((visit) => {
+    const report = visit.probe;
+    if (report === null || !report.complete || report.pingMissing) return [];
+    const quiet = new Set(report.results.filter((r) => r.problem === null && r.sent > 0 && r.received === 0).map((r) => r.address));
+    const to = (targetsOf.get(visit.id) ?? []).filter((t) => quiet.has(t.address));
+    return to.length === 0 ? [] : [{ visit, to }];
+  });
+  if (silent.length > 0 && !job.signal.aborted) {
+    log(null, `${silent.reduce((n, s) => n + s.to.length, 0)} pairs got no reply; asking them again in ${Math.round(timeouts.secondTry / 1000)} seconds, in case their tunnels were still being made.`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeouts.secondTry);
+      job.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    await Promise.all(
+      silent.map(async ({ visit, to }) => {
+        if (job.signal.aborted) return;
+        const again = await probeOnce(visit, to, true);
+        if (again === null || visit.probe === null) return;
+        const byAddress = new Map(again.results.map((r) => [r.address, r]));
+        visit.probe = { ...visit.probe, results: visit.probe.results.map((r) => byAddress.get(r.address) ?? r) };
+      }),
+    );
+  }
   if (job.signal.aborted) {
     for (const visit of visits) cancelled(visit);
     return { matrix: null, results: visits.map((v) => v.result!) };
