@@ -1,3 +1,4 @@
+import { changesSentence } from '../../shared/verify/changes';
 import type { VerifyMachineResult, VerifyReport } from '../../shared/verify/schema';
 import { plural } from '../../shared/text';
 import { vpnDisplayNames } from '../../shared/vpn/ids';
@@ -76,6 +77,7 @@ export function verifyReportText(report: VerifyReport, context: { file: string; 
       for (const c of mismatched) lines.push(`  ${c.fromName} -> ${c.toName}: ${c.path.detail} (predicted ${c.path.predicted}${c.path.predictedReason === null ? '' : `: ${c.path.predictedReason}`})`);
     }
     lines.push('', matrix.summary);
+    if (report.previous != null) lines.push(changesSentence(report.previous.changes));
   }
   if (context.historyDir !== null) lines.push('', `Kept in ${context.historyDir} (verify.json, verify.log).`);
   return `${lines.join('\n')}\n`;

@@ -178,6 +178,20 @@ describe('verify service', () => {
     expect(logs.some((l) => /^2 pairs got no reply; asking them again in 0 seconds/.test(l))).toBe(true);
   });
 
+  test('each run says which pairs changed since the run before', async () => {
+    let cut = true;
+    const { backend } = setup(yggdrasilMachines({ silent: (from, to) => cut && from === 'vps' && to === 'pi' }));
+    const design = family();
+    await save(backend, design);
+    const first = await verify(backend, design, { count: 2 });
+    expect(first.report.previous).toBeNull();
+    cut = false;
+    const second = await verify(backend, design, { count: 2 });
+    expect(second.report.previous).toMatchObject({ runId: first.report.runId, changes: [{ fromName: 'vps', toName: 'pi', before: 'notReached', after: 'reached' }] });
+    const logs = second.events.filter((e) => e.type === 'log').map((e) => (e.type === 'log' ? e.text : ''));
+    expect(logs.filter((l) => l.includes('got no reply'))).toEqual([]);
+  });
+
   test('runs are kept beside the design and listed newest first; last and historyEntry read them back', async () => {
     const { backend } = setup(yggdrasilMachines());
     const design = family();

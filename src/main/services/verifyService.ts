@@ -11,6 +11,7 @@ import { ConfinedFolder } from '../fs/confinedFolder';
 import type { JobEngine, JobKindDefinition } from '../jobs/jobEngine';
 import { listRunHistory, readLastRun, readRunHistoryEntry, RunHistoryWriter } from '../jobs/runHistory';
 import { verifyHistory } from '../verify/history';
+import { compareRuns } from '../../shared/verify/changes';
 import { createJobSsh, readConfiguredOverlay } from '../verify/overlayAccess';
 import { defaultVerifyTimeouts, runVerify, type VerifyTimeouts } from '../verify/runVerify';
 import type { MachineSsh, MachineSshHooks } from './checkJobs';
@@ -105,7 +106,22 @@ export class VerifyService {
     const history = new RunHistoryWriter(this.workspace, verifyHistory, stem, runId);
     const timeouts = { ...defaultVerifyTimeouts, ...this.options.timeouts };
     let matrix: VerifyMatrix | null = null;
-    const reportOf = (outcome: VerifyReport['outcome'], startedAt: number, finishedAt: number): VerifyReport => ({ kind: 'clan-designer-verify', version: 1, runId, startedAt, finishedAt, outcome, vpn: design.vpn.id, matrix, tcpPort, count });
+    // The run before with a matrix, to say what changed since.
+    const before = await readLastRun(this.workspace, verifyHistory, stem, (r) => r.matrix !== null);
+    const last = before.ok ? before.value : null;
+    const reportOf = (outcome: VerifyReport['outcome'], startedAt: number, finishedAt: number): VerifyReport => ({
+      kind: 'clan-designer-verify',
+      version: 1,
+      runId,
+      startedAt,
+      finishedAt,
+      outcome,
+      vpn: design.vpn.id,
+      matrix,
+      tcpPort,
+      count,
+      previous: last === null || last.matrix === null || matrix === null ? null : { runId: last.runId, startedAt: last.startedAt, changes: compareRuns(last.matrix, matrix) },
+    });
     const machines = plan.machines.map((m) => ({ machineId: m.id, name: m.name }));
     return jobs.start(verifyJobKind, {
       forFile: name.value,

@@ -120,6 +120,8 @@ export type VerifyMachineResult = z.infer<typeof verifyMachineResultSchema>;
 export const verifyRunIdSchema = z.string().regex(/^[0-9a-z-]{1,80}$/);
 
 /** The report of one verify run, kept as `<stem>.verifies/<runId>/verify.json`. */
+const pairStateSchema = z.enum(['reached', 'partly', 'notReached', 'untested']);
+
 export const verifyReportSchema = z.object({
   kind: z.literal('clan-designer-verify'),
   version: z.literal(1),
@@ -134,6 +136,15 @@ export const verifyReportSchema = z.object({
   tcpPort: z.number().int().nullable(),
   /** Pings per address. */
   count: z.number().int(),
+  /** The run before with a matrix, and the pairs whose state changed since (shared/verify/changes.ts); absent or null when there was none. */
+  previous: z
+    .object({
+      runId: verifyRunIdSchema,
+      startedAt: z.number(),
+      changes: z.array(z.object({ from: z.string(), to: z.string(), fromName: z.string(), toName: z.string(), before: pairStateSchema, after: pairStateSchema })).max(20_000),
+    })
+    .nullable()
+    .optional(),
 });
 export type VerifyReport = z.infer<typeof verifyReportSchema>;
 

@@ -124,6 +124,20 @@ describe('the Verify tab', () => {
     expect(text(container).includes('mach_')).toBe(false);
   });
 
+  test('says which pairs changed since the run before, and nothing when there was none', async () => {
+    act(() => root.render(<DeployArea />));
+    await settle();
+    expect(byTestId('verify-changes')).toBeNull();
+    act(() => root.unmount());
+    root = createRoot(container);
+    useVerifyStore.setState({ forFile: null, report: null });
+    const previous = { runId: '2026-12-06t09-00-00-000z-old222', startedAt: Date.UTC(2026, 11, 6, 9), changes: [{ from: 'a', to: 'b', fromName: 'nas', toName: 'pc', before: 'reached' as const, after: 'notReached' as const }] };
+    lastReport = { ...lastReport!, previous };
+    act(() => root.render(<DeployArea />));
+    await settle();
+    expect(text(byTestId('verify-changes'))).toBe('Since the run before: nas → pc no longer reached.');
+  });
+
   test('lists the failing pair with its reason, the SSH problem apart from the VPN lines, and names show the machine on the canvas', async () => {
     const { ids, report } = sampleVerifyReport();
     act(() => root.render(<DeployArea />));

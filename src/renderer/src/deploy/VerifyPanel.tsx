@@ -1,3 +1,4 @@
+import { changesSentence } from '../../../shared/verify/changes';
 import { memo, useId, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MachineId } from '../../../shared/model/types';
@@ -233,6 +234,11 @@ export function VerifyReportView({ report, onShowMachine, title }: { report: Ver
             {matrix.summary}
           </p>
           {!matrix.sampled && <p className="deploy-meta">{matrix.planDescription}</p>}
+          {report.previous != null && (
+            <p className="verify-changes" data-testid="verify-changes" title={`The run before: ${dateTimeFormat.format(report.previous.startedAt)}`}>
+              {changesSentence(report.previous.changes)}
+            </p>
+          )}
           <VerifyLegend sampled={matrix.sampled} />
           <VerifyMatrixGrid key={report.runId} matrix={matrix} />
           <FailingPairs matrix={matrix} onShow={onShow} />
