@@ -210,12 +210,12 @@ describe('load pipeline fuzzing', () => {
   test('survives 1,500 designs damaged by JSON edits', () => {
     fc.assert(fc.property(mutatedByJson, (text) => void checkLoad(text)), { numRuns: 1_500 });
     expectNoPrototypePollution();
-  });
+  }, 60_000);
 
   test('survives 1,000 designs damaged by text edits (truncation, random bytes, duplicate keys)', () => {
     fc.assert(fc.property(mutatedByText, (text) => void checkLoad(text)), { numRuns: 1_000 });
     expectNoPrototypePollution();
-  });
+  }, 60_000);
 
   test('survives 400 random texts and 400 envelopes with random designs', () => {
     fc.assert(fc.property(randomText, (text) => void checkLoad(text)), { numRuns: 400 });
