@@ -8,18 +8,19 @@ import { planDefaultPairs, validatePairs, type MeasurePair } from '../../shared/
 import { describeMeasureRun, type MeasuredPair, type MeasureHistoryEntry, type MeasureReport } from '../../shared/measure/report';
 import { computeDeployReach } from '../../shared/model/reachability';
 import type { Design, MachineId } from '../../shared/model/types';
-import { err, ok, type Result } from '../../shared/result';
+import { err, type Result } from '../../shared/result';
 import type { VerifyReport } from '../../shared/verify/schema';
 import { newRunId } from '../deploy/history';
 import { ConfinedFolder } from '../fs/confinedFolder';
 import type { JobEngine, JobKindDefinition } from '../jobs/jobEngine';
-import { listRunHistory, readLastRun, readRunHistoryEntry, RunHistoryWriter } from '../jobs/runHistory';
+import { readLastRun, RunHistoryWriter } from '../jobs/runHistory';
 import { measureHistory } from '../measure/history';
 import { defaultMeasureTimeouts, pairIdOf, pairNameOf, runMeasure, type MeasureTimeouts } from '../measure/runMeasure';
 import { verifyHistory } from '../verify/history';
 import { createJobSsh, readConfiguredOverlay } from '../verify/overlayAccess';
 import { loadBundledDataset } from './benchData';
 import type { MachineSsh, MachineSshHooks } from './checkJobs';
+import { DesignRunHistory } from './designRunHistory';
 import { designStem, normalizeDesignFileName, validateDesign } from './projectFiles';
 
 // "Measure my network" (issue 15) as a job of the job engine and a set of operations on the contract: iperf3 and
@@ -83,10 +84,12 @@ function verifiedAddresses(report: VerifyReport | null, design: Design, now: num
 
 export class MeasureService {
   private readonly workspace: ConfinedFolder;
+  private readonly runs: DesignRunHistory<MeasureReport, MeasureHistoryEntry>;
   private readonly now: () => number;
 
   constructor(private readonly options: MeasureServiceOptions) {
     this.workspace = new ConfinedFolder(options.workspaceDir, 'workspace');
+    this.runs = new DesignRunHistory(this.workspace, measureHistory, () => options.jobs.runningOf('measure'));
     this.now = options.now ?? Date.now;
   }
 
@@ -203,27 +206,17 @@ export class MeasureService {
   }
 
   /** The measure runs of a design, newest first, and the running one when it is for that file. */
-  async history(designFile: string): Promise<Result<{ entries: MeasureHistoryEntry[]; running: { jobId: string } | null }, AppError>> {
-    const name = normalizeDesignFileName(designFile);
-    if (!name.ok) return name;
-    const job = this.options.jobs.runningOf('measure');
-    const entries = await listRunHistory(this.workspace, measureHistory, designStem(name.value));
-    if (!entries.ok) return entries;
-    return ok({ entries: entries.value, running: job !== null && job.forFile === name.value ? { jobId: job.jobId } : null });
+  history(designFile: string): Promise<Result<{ entries: MeasureHistoryEntry[]; running: { jobId: string } | null }, AppError>> {
+    return this.runs.list(designFile);
   }
 
   /** One measure run of a design's history. */
-  async historyEntry(designFile: string, runId: string): Promise<Result<{ report: MeasureReport | null; log: string }, AppError>> {
-    const name = normalizeDesignFileName(designFile);
-    if (!name.ok) return name;
-    return readRunHistoryEntry(this.workspace, measureHistory, designStem(name.value), runId);
+  historyEntry(designFile: string, runId: string): Promise<Result<{ report: MeasureReport | null; log: string }, AppError>> {
+    return this.runs.entry(designFile, runId);
   }
 
   /** The newest measure report kept with a design file, or null. */
-  async last(designFile: string): Promise<Result<{ report: MeasureReport | null }, AppError>> {
-    const name = normalizeDesignFileName(designFile);
-    if (!name.ok) return name;
-    const report = await readLastRun(this.workspace, measureHistory, designStem(name.value));
-    return report.ok ? ok({ report: report.value }) : report;
+  last(designFile: string): Promise<Result<{ report: MeasureReport | null }, AppError>> {
+    return this.runs.last(designFile);
   }
 }

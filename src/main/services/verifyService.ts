@@ -2,19 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { appError, describeError, type AppError } from '../../shared/errors';
 import type { HostKeyMode } from '../../shared/ipc/contract';
 import { computeDeployReach } from '../../shared/model/reachability';
-import { err, ok, type Result } from '../../shared/result';
+import { err, type Result } from '../../shared/result';
 import { planPairs, type PairPlan, type VerifyMatrix } from '../../shared/verify/matrix';
 import { probeCountRange } from '../../shared/verify/probe';
 import type { VerifyHistoryEntry, VerifyReport } from '../../shared/verify/schema';
 import { newRunId } from '../deploy/history';
 import { ConfinedFolder } from '../fs/confinedFolder';
 import type { JobEngine, JobKindDefinition } from '../jobs/jobEngine';
-import { listRunHistory, readLastRun, readRunHistoryEntry, RunHistoryWriter } from '../jobs/runHistory';
+import { readLastRun, RunHistoryWriter } from '../jobs/runHistory';
 import { verifyHistory } from '../verify/history';
 import { compareRuns } from '../../shared/verify/changes';
 import { createJobSsh, readConfiguredOverlay } from '../verify/overlayAccess';
 import { defaultVerifyTimeouts, runVerify, type VerifyTimeouts } from '../verify/runVerify';
 import type { MachineSsh, MachineSshHooks } from './checkJobs';
+import { DesignRunHistory } from './designRunHistory';
 import { designStem, normalizeDesignFileName, validateDesign } from './projectFiles';
 
 // "Verify the network" (issue 15) as a job of the job engine and a set of operations on the contract: after a
@@ -67,10 +68,12 @@ function selectPlan(plan: PairPlan, machines: readonly string[] | undefined): Pa
 
 export class VerifyService {
   private readonly workspace: ConfinedFolder;
+  private readonly runs: DesignRunHistory<VerifyReport, VerifyHistoryEntry>;
   private readonly now: () => number;
 
   constructor(private readonly options: VerifyServiceOptions) {
     this.workspace = new ConfinedFolder(options.workspaceDir, 'workspace');
+    this.runs = new DesignRunHistory(this.workspace, verifyHistory, () => options.jobs.runningOf('verify'));
     this.now = options.now ?? Date.now;
   }
 
@@ -164,27 +167,17 @@ export class VerifyService {
   }
 
   /** The verify runs of a design, newest first, and the running one when it is for that file. */
-  async history(designFile: string): Promise<Result<{ entries: VerifyHistoryEntry[]; running: { jobId: string } | null }, AppError>> {
-    const name = normalizeDesignFileName(designFile);
-    if (!name.ok) return name;
-    const job = this.options.jobs.runningOf('verify');
-    const entries = await listRunHistory(this.workspace, verifyHistory, designStem(name.value));
-    if (!entries.ok) return entries;
-    return ok({ entries: entries.value, running: job !== null && job.forFile === name.value ? { jobId: job.jobId } : null });
+  history(designFile: string): Promise<Result<{ entries: VerifyHistoryEntry[]; running: { jobId: string } | null }, AppError>> {
+    return this.runs.list(designFile);
   }
 
   /** One verify run of a design's history. */
-  async historyEntry(designFile: string, runId: string): Promise<Result<{ report: VerifyReport | null; log: string }, AppError>> {
-    const name = normalizeDesignFileName(designFile);
-    if (!name.ok) return name;
-    return readRunHistoryEntry(this.workspace, verifyHistory, designStem(name.value), runId);
+  historyEntry(designFile: string, runId: string): Promise<Result<{ report: VerifyReport | null; log: string }, AppError>> {
+    return this.runs.entry(designFile, runId);
   }
 
   /** The newest verify report kept with a design file, or null. */
-  async last(designFile: string): Promise<Result<{ report: VerifyReport | null }, AppError>> {
-    const name = normalizeDesignFileName(designFile);
-    if (!name.ok) return name;
-    const report = await readLastRun(this.workspace, verifyHistory, designStem(name.value));
-    return report.ok ? ok({ report: report.value }) : report;
+  last(designFile: string): Promise<Result<{ report: VerifyReport | null }, AppError>> {
+    return this.runs.last(designFile);
   }
 }
