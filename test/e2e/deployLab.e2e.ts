@@ -106,7 +106,7 @@ describe.runIf(run)('deploy against the SSH lab’s NixOS stand-ins (Chromium, s
     // so the live view can be seen while it works.
     await standIn('delta').setFault({ kind: 'buildFails', message: 'error: undefined variable "nebulaPort" at machines/delta/configuration.nix:12' });
     await standIn('gamma').setFault({ kind: 'linkDropsOnSwitch' });
-    await standIn('alpha').setFault({ kind: 'buildTakes', seconds: 5 });
+    await standIn('alpha').setFault({ kind: 'buildTakes', seconds: 8 });
 
     browser = await launchBrowser();
     page = await browser.context.newPage();
@@ -154,17 +154,26 @@ describe.runIf(run)('deploy against the SSH lab’s NixOS stand-ins (Chromium, s
     // Each new host key is asked about in the browser, with its fingerprint; trust them all (this is a lab).
     const fingerprints = new Set(Object.values(suite.lab.hosts).map((h) => h.hostKeyFingerprint));
     let screenshotOfRun = false;
+    const seen: string[] = [];
+    // Reads that never wait long: a missing element must not hold the loop (Playwright would wait 30 s for it).
+    const quick = { timeout: 500 };
+    const alphaNow = async () => ({
+      status: await page.getByTestId('run-alpha').getAttribute('data-status', quick).catch(() => null),
+      step: (await page.getByTestId('run-step-alpha').textContent(quick).catch(() => '')) ?? '',
+    });
     const started = Date.now();
     while ((await page.getByTestId('deploy-summary').count()) === 0) {
       if (Date.now() - started > 150_000) throw new Error('the deploy did not end within 150 s');
       if (await page.getByTestId('host-key-prompt').isVisible().catch(() => false)) {
-        const fingerprint = (await page.getByTestId('host-key-fingerprint').textContent().catch(() => '')) ?? '';
+        const fingerprint = (await page.getByTestId('host-key-fingerprint').textContent(quick).catch(() => '')) ?? '';
         if (fingerprint !== '') expect(fingerprints.has(fingerprint)).toBe(true);
-        await page.getByTestId('host-key-trust').click().catch(() => undefined);
+        await page.getByTestId('host-key-trust').click({ timeout: 2_000 }).catch(() => undefined);
         continue;
       }
       // While alpha builds (slowly, by the lab's switch): its log open, the run's progress part way.
-      if (!screenshotOfRun && (await page.getByTestId('run-alpha').getAttribute('data-status').catch(() => null)) === 'running' && ((await page.getByTestId('run-step-alpha').textContent().catch(() => '')) ?? '').startsWith('Step 4')) {
+      const alpha = await alphaNow();
+      if (seen.at(-1) !== `${alpha.status} ${alpha.step}`) seen.push(`${alpha.status} ${alpha.step}`);
+      if (!screenshotOfRun && alpha.status === 'running' && alpha.step.startsWith('Step 4')) {
         await page.getByTestId('run-log-toggle-alpha').click();
         await page.waitForTimeout(1_500);
         const value = Number(await page.getByTestId('deploy-run-progress').getAttribute('value'));
@@ -177,7 +186,7 @@ describe.runIf(run)('deploy against the SSH lab’s NixOS stand-ins (Chromium, s
       }
       await page.waitForTimeout(150);
     }
-    expect(screenshotOfRun).toBe(true);
+    expect(screenshotOfRun, seen.join(' | ')).toBe(true);
 
     const summary = page.getByTestId('deploy-summary');
     expect(await page.getByTestId('deploy-summary-title').textContent()).toBe('The deploy finished: 2 deployed, 1 failed, 1 rolled back');
