@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { formatValue } from '../../shared/bench/leaderboard';
 import { measureReportSchema } from '../../shared/measure/report';
 import { designBuilder } from '../../shared/model/designBuilder';
 import type { Design } from '../../shared/model/types';
@@ -94,6 +95,34 @@ describe('clan-designer measure', () => {
     expect(report.port).toBe(5299);
     expect(report.pairs.map((p) => [p.fromName, p.toName, p.address])).toEqual([['pi', 'vps', yggdrasilAddresses.vps]]);
     expect(report.pairs[0]!.problems[0]).toContain('"vps" refused the connection to port 5299');
+  });
+
+  test('says per link what changed since the run before, in the text and in --json', async () => {
+    const { dir, file } = designFile();
+    const { machines } = measuredMachines();
+    const first = await measure([file, '--json'], machines);
+    const { runId } = JSON.parse(first.stdout) as { runId: string };
+    // The run before had vps -> nas at twice today's throughput, and also measured pi -> nas.
+    const kept = join(dir, 'family.measures', runId, 'measure.json');
+    const earlier = measureReportSchema.parse(JSON.parse(readFileSync(kept, 'utf8')));
+    const vps = earlier.pairs.find((p) => p.fromName === 'vps')!.link!;
+    const pi = earlier.pairs.find((p) => p.fromName === 'pi')!.link!;
+    writeFileSync(kept, JSON.stringify({ ...earlier, pairs: earlier.pairs.map((p) => (p.fromName === 'vps' ? { ...p, link: { ...vps, forwardMbps: vps.forwardMbps! * 2 } } : p)) }));
+
+    const second = await measure([file, '--pairs', 'vps:nas'], machines);
+    expect(second.code).toBe(0);
+    const [was, now, back] = [formatValue(vps.forwardMbps! * 2), formatValue(vps.forwardMbps!), formatValue(vps.reverseMbps!)];
+    expect(second.stdout).toContain(
+      [
+        'Since the run before: vps → nas slower; pi → nas not measured this time.',
+        `  vps → nas: ${now} Mbit/s, was ${was} (−50 %); back ${back} Mbit/s, was ${back} (±0 %); round trip ${formatValue(vps.rttAvgMs!)} ms, was ${formatValue(vps.rttAvgMs!)} (±0 %); loss 9.5 %, was 9.5 %.`,
+        `  pi → nas: not measured this time; the run before had ${formatValue(pi.forwardMbps!)} Mbit/s, back ${formatValue(pi.reverseMbps!)} Mbit/s, round trip ${formatValue(pi.rttAvgMs!)} ms, loss 9.5 %.`,
+      ].join('\n'),
+    );
+
+    const third = await measure([file, '--json', '--pairs', 'vps:nas'], machines);
+    const report = measureReportSchema.parse((JSON.parse(third.stdout) as { report: unknown }).report);
+    expect(report.previous?.changes.map((c) => [c.fromName, c.toName, c.before?.forwardMbps, c.after?.forwardMbps])).toEqual([['vps', 'nas', vps.forwardMbps, vps.forwardMbps]]);
   });
 
   test('bad input exits 2; no VPN, or no pair measured, exits 3; Ctrl+C exits 130', async () => {

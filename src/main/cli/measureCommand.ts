@@ -1,21 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { describeError } from '../../shared/errors';
 import { IPERF_DEFAULT_PORT, iperfPortRange, iperfSecondsRange, pingCountRange } from '../../shared/measure/commands';
 import { hasFigures, type MeasuredPair } from '../../shared/measure/report';
 import type { Design } from '../../shared/model/types';
-import { listText, quote } from '../../shared/text';
-import type { MachineSshHooks } from '../services/checkJobs';
-import type { DeploySsh } from '../services/deployService';
+import { listText, plural, quote } from '../../shared/text';
 import type { MeasureServiceOptions } from '../services/measureService';
-import { designStem } from '../services/projectFiles';
 import { measureFolderOf } from '../measure/history';
-import type { InterruptSource } from './deployCommand';
-import { cliDataDir, cliMachineSsh, createCliDeployBackend, locateDesign } from './deployBackend';
-import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo } from './io';
-import { followJob, stamp, usageErrors, wholeNumber } from './jobFollow';
+import { ExitCode, type CliFailure, type CliIo } from './io';
+import { jobFailedMessage, openJobCommand, printJobEnd, runJobCommand, type JobCommandDeps } from './jobFollow';
 import { measureReportText } from './measureText';
-import { loadSshSettings, sshCommandOptions, sshHelp, sshOptionsHelp, type SshEnvironment, type SshOptionValues } from './sshOptions';
+import { sshHelp, sshOptionsHelp } from './sshOptions';
 
 const usage = `Usage: clan-designer measure <design-file> [--pairs FROM:TO,FROM:TO...] [--seconds N] [--port N] [--pings N]
                        [--strict | --accept-new] [--known-hosts FILE] [--ssh-config FILE] [--identity FILE]... [--json]
@@ -53,11 +45,7 @@ or no pair could be measured at all), 130 cancelled (Ctrl+C).
 `;
 
 /** Test seams: the SSH side, time limits, Ctrl+C. */
-export interface MeasureCommandDeps extends SshEnvironment, Pick<MeasureServiceOptions, 'timeouts'> {
-  createSsh?: (hooks: MachineSshHooks) => DeploySsh;
-  interrupts?: InterruptSource;
-  now?: () => number;
-}
+export type MeasureCommandDeps = JobCommandDeps & Pick<MeasureServiceOptions, 'timeouts'>;
 
 /** `--pairs a:b,c:d` as machine ids, or why not. */
 function parsePairs(design: Design, value: string | undefined): { ok: true; pairs: { from: string; to: string }[] | undefined } | { ok: false; failure: CliFailure } {
@@ -89,92 +77,41 @@ function fullyMeasured(pair: MeasuredPair): boolean {
 
 /** `measure <design-file>`: "Measure my network" on the command line. */
 export async function runMeasureCommand(argv: string[], io: CliIo, deps: MeasureCommandDeps = {}): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    { pairs: { type: 'string' }, seconds: { type: 'string' }, port: { type: 'string' }, pings: { type: 'string' }, strict: { type: 'boolean' }, 'accept-new': { type: 'boolean' }, 'data-dir': { type: 'string' }, ...sshCommandOptions },
-    { io, usage, files: 'one', name: 'measure' },
-  );
-  if (typeof parsed === 'number') return parsed;
-  const values = parsed.values as SshOptionValues & { pairs?: string; seconds?: string; port?: string; pings?: string; strict?: boolean; 'accept-new'?: boolean; 'data-dir'?: string };
-  const asJson = parsed.json;
-  const file = parsed.positionals[0]!;
-  const unusable = (failure: CliFailure, withUsage = false) => fail(io, asJson, ExitCode.usage, failure, { file, ...(withUsage ? { usage } : {}) });
-  if (values.strict === true && values['accept-new'] === true) return unusable({ code: 'usage', message: '--strict and --accept-new contradict each other; give one of them.' }, true);
-  const seconds = wholeNumber(values.seconds, '--seconds', iperfSecondsRange.min, iperfSecondsRange.max);
-  if (!seconds.ok) return unusable(seconds.failure);
-  const port = wholeNumber(values.port, '--port', iperfPortRange.min, iperfPortRange.max);
-  if (!port.ok) return unusable(port.failure);
-  const pings = wholeNumber(values.pings, '--pings', pingCountRange.min, pingCountRange.max);
-  if (!pings.ok) return unusable(pings.failure);
-  const acceptNew = values['accept-new'] === true;
-  const now = deps.now ?? Date.now;
-
-  const location = locateDesign(file);
-  if (!location.ok) return unusable(location.failure);
-  const loaded = await readDesignFile(file);
-  if (!loaded.ok) return unusable(loaded.failure);
-  const pairs = parsePairs(loaded.value.design, values.pairs);
-  if (!pairs.ok) return unusable(pairs.failure);
-  const ssh = await loadSshSettings(values, deps);
-  if (!ssh.ok) return unusable(ssh.failure);
-
-  const logged: string[] = [];
-  const backend = createCliDeployBackend({
-    workspaceDir: location.value.workspaceDir,
-    dataDir: cliDataDir(deps, values['data-dir']),
-    createSsh: deps.createSsh ?? cliMachineSsh(ssh.settings),
-    log: (message, details) => logged.push(`${message}${details instanceof Error ? `: ${details.message}` : ''}`),
-    ...(deps.timeouts === undefined ? {} : { measureTimeouts: deps.timeouts }),
-    ...(deps.now === undefined ? {} : { now: deps.now }),
+  const command = await openJobCommand(argv, io, deps, {
+    name: 'measure',
+    usage,
+    options: ['pairs'],
+    numbers: { seconds: iperfSecondsRange, port: iperfPortRange, pings: pingCountRange },
+    select: (design, values) => {
+      const pairs = parsePairs(design, values.pairs);
+      return pairs.ok ? { ok: true, value: pairs.pairs } : pairs;
+    },
+    ...(deps.timeouts === undefined ? {} : { backend: { measureTimeouts: deps.timeouts } }),
   });
-  const note = (text: string) => (asJson ? io.stderr(`${text}\n`) : io.stdout(`${stamp(now())} ${text}\n`));
-  const names = new Map<string, string>();
-  const followed = await followJob(
-    backend,
+  if (typeof command === 'number') return command;
+  const { numbers, selection } = command;
+  const ran = await runJobCommand(
+    command,
     'measure',
-    () =>
-      backend.measure.start({
-        name: location.value.name,
-        design: loaded.value.design,
-        hostKeys: acceptNew ? 'ask' : 'strict',
-        ...(pairs.pairs === undefined ? {} : { pairs: pairs.pairs }),
-        ...(seconds.value === undefined ? {} : { seconds: seconds.value }),
-        ...(port.value === undefined ? {} : { port: port.value }),
-        ...(pings.value === undefined ? {} : { pings: { count: pings.value, intervalSeconds: 0.2 } }),
+    (request) =>
+      command.backend.measure.start({
+        ...request,
+        ...(selection === undefined ? {} : { pairs: selection }),
+        ...(numbers.seconds === undefined ? {} : { seconds: numbers.seconds }),
+        ...(numbers.port === undefined ? {} : { port: numbers.port }),
+        ...(numbers.pings === undefined ? {} : { pings: { count: numbers.pings, intervalSeconds: 0.2 } }),
       }),
     {
-      acceptNew,
-      note,
       what: 'the measurement',
-      ...(deps.interrupts === undefined ? {} : { interrupts: deps.interrupts }),
-      onEvent: (event) => {
-        if (asJson) return;
-        switch (event.type) {
-          case 'started':
-            for (const m of event.machines) names.set(m.machineId, m.name);
-            note(`measure started: ${event.machines.length} ${event.machines.length === 1 ? 'pair' : 'pairs'}, one after the other`);
-            break;
-          case 'machineStep':
-            note(`${names.get(event.machineId) ?? event.machineId}: step ${event.step.index}/${event.step.total} ${event.step.label}`);
-            break;
-          case 'machineDone':
-            note(`${names.get(event.machineId) ?? event.machineId}: ${hasFigures(event.result) ? 'measured' : 'not measured'}`);
-            break;
-          default:
-            break;
-        }
-      },
+      started: (count) => `measure started: ${count} ${plural(count, 'pair', 'pairs')}, one after the other`,
+      machineDone: (result, name) => `${name}: ${hasFigures(result) ? 'measured' : 'not measured'}`,
+      folderOf: measureFolderOf,
     },
   );
-  if (!followed.started) {
-    const exit = usageErrors.includes(followed.error.code) ? ExitCode.usage : ExitCode.failed;
-    return fail(io, asJson, exit, { code: followed.error.code, message: describeError(followed.error), ...(followed.error.details === undefined ? {} : { details: followed.error.details }) }, { file });
-  }
-  const end = followed.done;
-  if (end === null) return ExitCode.failed;
+  if (typeof ran === 'number') return ran;
+
+  const { end, historyDir } = ran;
   const report = end.report;
-  const folder = join(location.value.workspaceDir, measureFolderOf(designStem(location.value.name)), report.runId);
-  const historyDir = existsSync(folder) ? `${folder}/` : null;
   const measured = report.pairs.filter(hasFigures).length;
   const exit =
     end.outcome === 'cancelled'
@@ -186,15 +123,14 @@ export async function runMeasureCommand(argv: string[], io: CliIo, deps: Measure
           : ExitCode.problems;
   const failure =
     end.outcome === 'failed'
-      ? `The measurement itself failed${logged.length === 0 ? '' : ` (${logged.join('; ')})`}. Report it if it keeps happening.`
+      ? { code: 'measureFailed', message: jobFailedMessage('The measurement', command.logged) }
       : exit === ExitCode.failed
-        ? 'No pair could be measured. The reasons are below; fix them (the way in, the VPN, iperf3 on the machines), then measure again.'
+        ? { code: 'nothingMeasured', message: 'No pair could be measured. The reasons are below; fix them (the way in, the VPN, iperf3 on the machines), then measure again.' }
         : null;
-  if (asJson) {
-    io.stdout(`${JSON.stringify({ ok: exit === ExitCode.ok, file, runId: report.runId, history: historyDir, measured, report, ...(failure !== null ? { error: { code: end.outcome === 'failed' ? 'measureFailed' : 'nothingMeasured', message: failure } } : {}) })}\n`);
-    return exit;
-  }
-  if (failure !== null) io.stderr(`${failure}\n`);
-  io.stdout(`\n${measureReportText(report, { file, historyDir })}`);
-  return exit;
+  return printJobEnd(command, {
+    exit,
+    failure,
+    json: { runId: report.runId, history: historyDir, measured, report },
+    text: () => measureReportText(report, { file: command.file, historyDir }),
+  });
 }

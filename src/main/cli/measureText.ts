@@ -1,22 +1,15 @@
 import { directionLabels } from '../../shared/bench/leaderboard';
+import { measureChangesText } from '../../shared/measure/changes';
 import { formatYourFactor, type ComparisonRow } from '../../shared/measure/compare';
 import type { MeasuredPair, MeasureReport } from '../../shared/measure/report';
 import { plural } from '../../shared/text';
-import { vpnDisplayNames } from '../../shared/vpn/ids';
+import { changesLines, runHeadline } from './jobFollow';
 
 // What `measure` prints: per measured pair a table of your value next to the benchmark's (the same VPN at the
 // closest impairment profile, with the leaderboard's value, pair spread and slowdown factor, and its caveat flags),
 // the verdict and the sentence; then the caveats, numbered once for the whole run, as the leaderboard's hover says
-// them; the pairs that could not be measured with why; and where the run is kept.
-
-/** How a run ended, as the first line says it. */
-const outcomeWords = { finished: 'finished', cancelled: 'was cancelled', timedOut: 'ran out of time', failed: 'failed' } as const;
-
-/** How long a run took, as m:ss. */
-function duration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-}
+// them; the pairs that could not be measured with why; the summary and, per link, what changed since the run before
+// (its figures then and now); and where the run is kept.
 
 /** Where the address came from, in words. */
 const sourceWords: Record<NonNullable<MeasuredPair['addressSource']>, string> = {
@@ -83,17 +76,16 @@ function pairLines(pair: MeasuredPair, caveats: Caveats): string[] {
 
 /** The whole text of a finished (or stopped) run. */
 export function measureReportText(report: MeasureReport, context: { file: string; historyDir: string | null }): string {
-  const vpn = report.vpn === null ? 'the VPN' : vpnDisplayNames[report.vpn];
   const caveats = new Caveats();
   const lines = [
-    `Measure of ${context.file} over ${vpn} ${outcomeWords[report.outcome]} after ${duration(report.finishedAt - report.startedAt)} (${report.seconds} s of iperf3 in both directions at once on TCP port ${report.port}, then ${report.pings.count} ${plural(report.pings.count, 'ping', 'pings')} ${report.pings.intervalSeconds} s apart).`,
+    runHeadline('Measure', context.file, report, `${report.seconds} s of iperf3 in both directions at once on TCP port ${report.port}, then ${report.pings.count} ${plural(report.pings.count, 'ping', 'pings')} ${report.pings.intervalSeconds} s apart`),
     '',
   ];
   for (const pair of report.pairs) lines.push(...pairLines(pair, caveats), '');
   lines.push('↑ higher is better, ↓ lower is better. "its pairs": the slowest and fastest of the benchmark\'s three machine pairs; "factor": the benchmark\'s slowdown factor against the best VPN of that column; the verdict compares your value with the benchmark\'s, with your value\'s factor against it the leaderboard\'s way (1.0x as good, 2x half as good, below 1.0x better); ⚑ a flagged benchmark cell.');
   const notes = caveats.lines();
   if (notes.length > 0) lines.push('', 'Caveats:', ...notes);
-  lines.push('', report.summary);
+  lines.push('', report.summary, ...changesLines(report.previous == null ? null : measureChangesText(report.previous.changes)));
   if (context.historyDir !== null) lines.push('', `Kept in ${context.historyDir} (measure.json, measure.log).`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,19 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { describeError } from '../../shared/errors';
+import { plural } from '../../shared/text';
 import { probeCountRange } from '../../shared/verify/probe';
 import type { VerifyMachineResult, VerifyReport } from '../../shared/verify/schema';
-import type { MachineSshHooks } from '../services/checkJobs';
-import type { DeploySsh } from '../services/deployService';
 import type { VerifyServiceOptions } from '../services/verifyService';
-import { designStem } from '../services/projectFiles';
 import { verifyFolderOf } from '../verify/history';
-import type { InterruptSource } from './deployCommand';
-import { cliDataDir, cliMachineSsh, createCliDeployBackend, locateDesign } from './deployBackend';
 import { machineSelection } from './deployText';
-import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo } from './io';
-import { followJob, stamp, usageErrors, wholeNumber } from './jobFollow';
-import { loadSshSettings, sshCommandOptions, sshHelp, sshOptionsHelp, type SshEnvironment, type SshOptionValues } from './sshOptions';
+import { ExitCode, type CliIo } from './io';
+import { jobFailedMessage, openJobCommand, printJobEnd, runJobCommand, type JobCommandDeps } from './jobFollow';
+import { sshHelp, sshOptionsHelp } from './sshOptions';
 import { stateWords, verifyReportText } from './verifyText';
 
 const usage = `Usage: clan-designer verify <design-file> [--machines NAME,NAME...] [--tcp-port N] [--count N]
@@ -49,99 +42,46 @@ no machine to log in to, a deploy running, or no machine could be logged in to a
 `;
 
 /** Test seams: the SSH side, time limits, Ctrl+C. */
-export interface VerifyCommandDeps extends SshEnvironment, Pick<VerifyServiceOptions, 'timeouts'> {
-  createSsh?: (hooks: MachineSshHooks) => DeploySsh;
-  interrupts?: InterruptSource;
-  now?: () => number;
-}
+export type VerifyCommandDeps = JobCommandDeps & Pick<VerifyServiceOptions, 'timeouts'>;
 
 /** `verify <design-file>`: the verify job on the command line. */
 export async function runVerifyCommand(argv: string[], io: CliIo, deps: VerifyCommandDeps = {}): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    { machines: { type: 'string' }, 'tcp-port': { type: 'string' }, count: { type: 'string' }, strict: { type: 'boolean' }, 'accept-new': { type: 'boolean' }, 'data-dir': { type: 'string' }, ...sshCommandOptions },
-    { io, usage, files: 'one', name: 'verify' },
-  );
-  if (typeof parsed === 'number') return parsed;
-  const values = parsed.values as SshOptionValues & { machines?: string; 'tcp-port'?: string; count?: string; strict?: boolean; 'accept-new'?: boolean; 'data-dir'?: string };
-  const asJson = parsed.json;
-  const file = parsed.positionals[0]!;
-  const unusable = (failure: CliFailure, withUsage = false) => fail(io, asJson, ExitCode.usage, failure, { file, ...(withUsage ? { usage } : {}) });
-  if (values.strict === true && values['accept-new'] === true) return unusable({ code: 'usage', message: '--strict and --accept-new contradict each other; give one of them.' }, true);
-  const tcpPort = wholeNumber(values['tcp-port'], '--tcp-port', 1, 65535);
-  if (!tcpPort.ok) return unusable(tcpPort.failure);
-  const count = wholeNumber(values.count, '--count', probeCountRange.min, probeCountRange.max);
-  if (!count.ok) return unusable(count.failure);
-  const acceptNew = values['accept-new'] === true;
-  const now = deps.now ?? Date.now;
-
-  const location = locateDesign(file);
-  if (!location.ok) return unusable(location.failure);
-  const loaded = await readDesignFile(file);
-  if (!loaded.ok) return unusable(loaded.failure);
-  const selection = machineSelection(loaded.value.design, values.machines);
-  if (!selection.ok) return unusable(selection.failure);
-  const ssh = await loadSshSettings(values, deps);
-  if (!ssh.ok) return unusable(ssh.failure);
-
-  const logged: string[] = [];
-  const backend = createCliDeployBackend({
-    workspaceDir: location.value.workspaceDir,
-    dataDir: cliDataDir(deps, values['data-dir']),
-    createSsh: deps.createSsh ?? cliMachineSsh(ssh.settings),
-    log: (message, details) => logged.push(`${message}${details instanceof Error ? `: ${details.message}` : ''}`),
-    ...(deps.timeouts === undefined ? {} : { verifyTimeouts: deps.timeouts }),
-    ...(deps.now === undefined ? {} : { now: deps.now }),
+  const command = await openJobCommand(argv, io, deps, {
+    name: 'verify',
+    usage,
+    options: ['machines'],
+    numbers: { 'tcp-port': { min: 1, max: 65535 }, count: probeCountRange },
+    select: (design, values) => {
+      const selection = machineSelection(design, values.machines);
+      return selection.ok ? { ok: true, value: selection.ids } : selection;
+    },
+    ...(deps.timeouts === undefined ? {} : { backend: { verifyTimeouts: deps.timeouts } }),
   });
-  const note = (text: string) => (asJson ? io.stderr(`${text}\n`) : io.stdout(`${stamp(now())} ${text}\n`));
-  const names = new Map<string, string>();
+  if (typeof command === 'number') return command;
+  const { numbers, selection } = command;
   const results: VerifyMachineResult[] = [];
-  const followed = await followJob(
-    backend,
+  const ran = await runJobCommand(
+    command,
     'verify',
-    () =>
-      backend.verify.start({
-        name: location.value.name,
-        design: loaded.value.design,
-        hostKeys: acceptNew ? 'ask' : 'strict',
-        ...(selection.ids === undefined ? {} : { machines: selection.ids }),
-        ...(tcpPort.value === undefined ? {} : { tcpPort: tcpPort.value }),
-        ...(count.value === undefined ? {} : { count: count.value }),
+    (request) =>
+      command.backend.verify.start({
+        ...request,
+        ...(selection === undefined ? {} : { machines: selection }),
+        ...(numbers['tcp-port'] === undefined ? {} : { tcpPort: numbers['tcp-port'] }),
+        ...(numbers.count === undefined ? {} : { count: numbers.count }),
       }),
     {
-      acceptNew,
-      note,
       what: 'the verify',
-      ...(deps.interrupts === undefined ? {} : { interrupts: deps.interrupts }),
-      onEvent: (event) => {
-        switch (event.type) {
-          case 'started':
-            for (const m of event.machines) names.set(m.machineId, m.name);
-            if (!asJson) note(`verify started: ${event.machines.length} ${event.machines.length === 1 ? 'machine' : 'machines'}`);
-            break;
-          case 'machineStep':
-            if (!asJson) note(`${names.get(event.machineId) ?? event.machineId}: step ${event.step.index}/${event.step.total} ${event.step.label}`);
-            break;
-          case 'machineDone':
-            results.push(event.result);
-            if (!asJson) note(`${event.result.name}: ${event.result.ssh !== null ? 'not logged in over SSH' : event.result.state === null ? 'overlay state not read' : stateWords[event.result.state]}`);
-            break;
-          default:
-            break;
-        }
-      },
+      started: (count) => `verify started: ${count} ${plural(count, 'machine', 'machines')}`,
+      onResult: (result) => results.push(result),
+      machineDone: (result) => `${result.name}: ${result.ssh !== null ? 'not logged in over SSH' : result.state === null ? 'overlay state not read' : stateWords[result.state]}`,
+      folderOf: verifyFolderOf,
     },
   );
-  if (!followed.started) {
-    const exit = usageErrors.includes(followed.error.code) ? ExitCode.usage : ExitCode.failed;
-    return fail(io, asJson, exit, { code: followed.error.code, message: describeError(followed.error), ...(followed.error.details === undefined ? {} : { details: followed.error.details }) }, { file });
-  }
+  if (typeof ran === 'number') return ran;
 
-  const end = followed.done;
-  if (end === null) return ExitCode.failed;
+  const { end, historyDir } = ran;
   const report: VerifyReport = end.report;
-  const folder = join(location.value.workspaceDir, verifyFolderOf(designStem(location.value.name)), report.runId);
-  const historyDir = existsSync(folder) ? `${folder}/` : null;
   const counts = report.matrix?.counts;
   const tested = counts === undefined ? 0 : counts.pairs - counts.sshUntested;
   const nobodyLoggedIn = results.length > 0 && results.every((r) => r.ssh !== null);
@@ -155,15 +95,14 @@ export async function runVerifyCommand(argv: string[], io: CliIo, deps: VerifyCo
           : ExitCode.problems;
   const failure =
     end.outcome === 'failed'
-      ? `The verify itself failed${logged.length === 0 ? '' : ` (${logged.join('; ')})`}. Report it if it keeps happening.`
+      ? { code: 'verifyFailed', message: jobFailedMessage('The verify', command.logged) }
       : nobodyLoggedIn
-        ? 'No machine could be logged in to over SSH, so no pair was tested. The reasons are below; fix the way in (address, key, host key), then verify again.'
+        ? { code: 'sshUnreachable', message: 'No machine could be logged in to over SSH, so no pair was tested. The reasons are below; fix the way in (address, key, host key), then verify again.' }
         : null;
-  if (asJson) {
-    io.stdout(`${JSON.stringify({ ok: exit === ExitCode.ok, file, runId: report.runId, history: historyDir, tested, report, machines: results, ...(exit === ExitCode.failed && failure !== null ? { error: { code: end.outcome === 'failed' ? 'verifyFailed' : 'sshUnreachable', message: failure } } : {}) })}\n`);
-    return exit;
-  }
-  if (exit === ExitCode.failed && failure !== null) io.stderr(`${failure}\n`);
-  io.stdout(`\n${verifyReportText(report, { file, results, historyDir })}`);
-  return exit;
+  return printJobEnd(command, {
+    exit,
+    failure,
+    json: { runId: report.runId, history: historyDir, tested, report, machines: results },
+    text: () => verifyReportText(report, { file: command.file, results, historyDir }),
+  });
 }

@@ -1,10 +1,11 @@
-import { changesSentence } from '../../shared/verify/changes';
+import { verifyChangesText } from '../../shared/verify/changes';
 import type { VerifyMachineResult, VerifyReport } from '../../shared/verify/schema';
 import { plural } from '../../shared/text';
-import { vpnDisplayNames } from '../../shared/vpn/ids';
+import { changesLines, runHeadline } from './jobFollow';
 
 // What `verify` prints: the reachability matrix as a table (machine rows ping machine columns), the pairs that
-// failed with their reasons, the machines the app could not log in to (apart from overlay failures), and the summary.
+// failed with their reasons, the machines the app could not log in to (apart from overlay failures), the summary, and
+// which pairs changed since the run before.
 
 /** The marks of the table; one character each, so columns line up. */
 export const cellMarks = { reached: '✓', partly: '~', notReached: '✗', notTested: '·' } as const;
@@ -19,12 +20,6 @@ export const stateWords = {
   noAddress: 'no overlay address',
   unreadable: 'overlay state unreadable',
 } as const;
-
-/** How long a run took, as m:ss. */
-function duration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-}
 
 /** The matrix as a table: one row per machine that pings, one numbered column per machine pinged. */
 export function matrixTable(matrix: NonNullable<VerifyReport['matrix']>): string[] {
@@ -47,9 +42,7 @@ export function matrixTable(matrix: NonNullable<VerifyReport['matrix']>): string
 
 /** The whole text of a finished (or stopped) run. */
 export function verifyReportText(report: VerifyReport, context: { file: string; results: readonly VerifyMachineResult[]; historyDir: string | null }): string {
-  const vpn = report.vpn === null ? 'the VPN' : vpnDisplayNames[report.vpn];
-  const outcome = report.outcome === 'finished' ? 'finished' : report.outcome === 'cancelled' ? 'was cancelled' : report.outcome === 'timedOut' ? 'ran out of time' : 'failed';
-  const lines = [`Verify of ${context.file} over ${vpn} ${outcome} after ${duration(report.finishedAt - report.startedAt)} (${report.count} ${plural(report.count, 'ping', 'pings')} per pair${report.tcpPort === null ? '' : `, then TCP port ${report.tcpPort}`}).`];
+  const lines = [runHeadline('Verify', context.file, report, `${report.count} ${plural(report.count, 'ping', 'pings')} per pair${report.tcpPort === null ? '' : `, then TCP port ${report.tcpPort}`}`)];
   const matrix = report.matrix;
   if (matrix === null) {
     lines.push('No matrix was built: the run ended before every machine was asked.');
@@ -77,7 +70,7 @@ export function verifyReportText(report: VerifyReport, context: { file: string; 
       for (const c of mismatched) lines.push(`  ${c.fromName} -> ${c.toName}: ${c.path.detail} (predicted ${c.path.predicted}${c.path.predictedReason === null ? '' : `: ${c.path.predictedReason}`})`);
     }
     lines.push('', matrix.summary);
-    if (report.previous != null) lines.push(changesSentence(report.previous.changes));
+    lines.push(...changesLines(report.previous == null ? null : verifyChangesText(report.previous.changes)));
   }
   if (context.historyDir !== null) lines.push('', `Kept in ${context.historyDir} (verify.json, verify.log).`);
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AppError } from '../../shared/errors';
 import type { JobOutcome } from '../../shared/ipc/jobs';
 import { ok, type Result } from '../../shared/result';
+import type { PreviousRun } from '../../shared/runChanges';
 import type { ConfinedFolder } from '../fs/confinedFolder';
 
 // The runs of a job kind kept next to the design, one folder per run: `<name><folder suffix>/<run id>/` with
@@ -115,4 +116,23 @@ export async function readLastRun<R extends RunReportBase>(workspace: ConfinedFo
     if (report !== null && accept(report)) return ok(report);
   }
   return ok(null);
+}
+
+/**
+ * The run a new run is compared with, read as the new one starts: the newest kept report that `accept` takes (one
+ * with a result to compare). The answer turns what `compare` finds into the new report's `previous`: null when there
+ * was no such run, or when `compare` returns null (the new run has nothing to compare, such as no result).
+ */
+export async function readRunBefore<R extends RunReportBase>(
+  workspace: ConfinedFolder,
+  kind: RunHistoryKind<R, unknown>,
+  stem: string,
+  accept: (report: R) => boolean,
+): Promise<<C>(compare: (before: R) => C[] | null) => PreviousRun<C> | null> {
+  const read = await readLastRun(workspace, kind, stem, accept);
+  const before = read.ok ? read.value : null;
+  return (compare) => {
+    const changes = before === null ? null : compare(before);
+    return before === null || changes === null ? null : { runId: before.runId, startedAt: before.startedAt, changes };
+  };
 }

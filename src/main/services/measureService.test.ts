@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { RequestChannel } from '../../shared/ipc/channels';
 import type { MeasureProgress, RequestOf, ResponseOf } from '../../shared/ipc/contract';
+import { formatValue } from '../../shared/bench/leaderboard';
+import { measureChangeLine, measureChangesSentence } from '../../shared/measure/changes';
 import { measureReportSchema, type MeasureReport } from '../../shared/measure/report';
 import { designBuilder } from '../../shared/model/designBuilder';
 import type { Design } from '../../shared/model/types';
@@ -57,6 +59,14 @@ async function save(backend: Backend, design: Design): Promise<void> {
   if (!saved.ok) throw new Error(JSON.stringify(saved.error));
 }
 
+/** The family design saved in a new workspace whose machines are `machines`, with its machine ids by name. */
+async function savedFamily(machines: ScriptedMachines, timeouts: Record<string, number> = {}): Promise<{ backend: Backend; workspace: string; design: Design; ids: Record<string, string> }> {
+  const { backend, workspace } = setup(machines, timeouts);
+  const design = family();
+  await save(backend, design);
+  return { backend, workspace, design, ids: Object.fromEntries(Object.values(design.machines).map((m) => [m.name, m.id])) };
+}
+
 /** Starts a measurement and waits for its end. */
 async function measure(backend: Backend, design: Design, extra: Record<string, unknown> = {}, whileRunning?: (jobId: string) => Promise<void>): Promise<{ report: MeasureReport; events: MeasureProgress[] }> {
   const events: MeasureProgress[] = [];
@@ -85,9 +95,7 @@ const until = async (check: () => boolean) => {
 describe('measure service', () => {
   test('measures the default pairs one after the other: server on the target at its overlay address, the client once it listens, then ping; figures next to the benchmark', async () => {
     const { machines, seen } = measuredMachines({ piUnreachable: true });
-    const { backend } = setup(machines);
-    const design = family();
-    await save(backend, design);
+    const { backend, design } = await savedFamily(machines);
     const { report, events } = await measure(backend, design);
 
     expect(measureReportSchema.parse(report)).toEqual(report);
@@ -150,10 +158,7 @@ describe('measure service', () => {
 
   test('takes the address a recent verify reached the target at, without asking its VPN; an old verify is not used', async () => {
     const { machines } = measuredMachines();
-    const { backend, workspace } = setup(machines);
-    const design = family();
-    await save(backend, design);
-    const ids = Object.fromEntries(Object.values(design.machines).map((m) => [m.name, m.id]));
+    const { backend, workspace, design, ids } = await savedFamily(machines);
     const writeVerify = (runId: string, finishedAt: number) => {
       const cell = (from: string, to: string) => ({
         from: ids[from],
@@ -207,10 +212,7 @@ describe('measure service', () => {
 
   test('a client that fails stops the waiting server at once; the pings still run and the sentence says what to do', async () => {
     const { machines, seen } = measuredMachines({ clientRefused: true });
-    const { backend } = setup(machines);
-    const design = family();
-    await save(backend, design);
-    const ids = Object.fromEntries(Object.values(design.machines).map((m) => [m.name, m.id]));
+    const { backend, design, ids } = await savedFamily(machines);
     const { report } = await measure(backend, design, { pairs: [{ from: ids.pi!, to: ids.nas! }] });
     const server = seen.runs.find((r) => r.program === 'server')!;
     expect(server.stopped).toBe(true);
@@ -225,18 +227,15 @@ describe('measure service', () => {
 
   test('a server that cannot listen on the overlay address is reported from its side and no client runs; a silent one is stopped at its time limit', async () => {
     const notHere = measuredMachines({ serverNotHere: true });
-    const first = setup(notHere.machines);
-    const design = family();
-    await save(first.backend, design);
-    const ids = Object.fromEntries(Object.values(design.machines).map((m) => [m.name, m.id]));
+    const first = await savedFamily(notHere.machines);
+    const { design, ids } = first;
     const { report } = await measure(first.backend, design, { pairs: [{ from: ids.vps!, to: ids.nas! }] });
     expect(notHere.seen.runs.map((r) => r.program)).toEqual(['server', 'ping']);
     expect(report.pairs[0]!.link?.iperfProblem).toBe('addressNotHere');
     expect(report.pairs[0]!.problems[0]).toMatch(/^The overlay address 200:2222::1 is not on "nas", so the iperf3 server could not listen on it: the VPN is not up there\. Run Verify/);
 
     const silent = measuredMachines({ serverSilent: true });
-    const second = setup(silent.machines, { serverStart: 100 });
-    await save(second.backend, design);
+    const second = await savedFamily(silent.machines, { serverStart: 100 });
     const quiet = await measure(second.backend, design, { pairs: [{ from: ids.vps!, to: ids.nas! }] });
     expect(silent.seen.runs.map((r) => [r.program, r.stopped])).toEqual([
       ['server', true],
@@ -248,9 +247,7 @@ describe('measure service', () => {
 
   test('cancel stops the commands running on the machines, and the pairs not reached are listed without figures', async () => {
     const { machines, seen } = measuredMachines({ clientHangs: true });
-    const { backend } = setup(machines);
-    const design = family();
-    await save(backend, design);
+    const { backend, design } = await savedFamily(machines);
     const { report } = await measure(backend, design, {}, async (jobId) => {
       await until(() => machines.commandsOf('vps.lan').some((a) => a.includes('iperf3') && a.includes('-c')));
       expect((await backend.dispatch('job:cancel', { jobId })).ok).toBe(true);
@@ -270,10 +267,7 @@ describe('measure service', () => {
 
   test('runs are kept beside the design and listed newest first; last and historyEntry read them back', async () => {
     const { machines } = measuredMachines();
-    const { backend, workspace } = setup(machines);
-    const design = family();
-    await save(backend, design);
-    const ids = Object.fromEntries(Object.values(design.machines).map((m) => [m.name, m.id]));
+    const { backend, workspace, design, ids } = await savedFamily(machines);
     const first = await measure(backend, design, { pairs: [{ from: ids.pi!, to: ids.nas! }] });
     const second = await measure(backend, design, { pairs: [{ from: ids.vps!, to: ids.nas! }], port: 5299 });
     const history = await ask(backend, 'measure:history', { name: DESIGN });
@@ -286,6 +280,32 @@ describe('measure service', () => {
     expect(JSON.parse(readFileSync(join(workspace, 'family.measures', first.report.runId, 'measure.json'), 'utf8'))).toEqual(first.report);
     expect((await ask(backend, 'measure:last', { name: DESIGN })).report?.port).toBe(5299);
     expect((await ask(backend, 'measure:last', { name: 'other.clan-design.json' })).report).toBeNull();
+  });
+
+  test('each run says, per link, what changed since the run before: throughput, round trip and loss then and now, and the links only one run measured', async () => {
+    const { machines } = measuredMachines();
+    const { backend, workspace, design, ids } = await savedFamily(machines);
+    const first = await measure(backend, design);
+    expect(first.report.previous).toBeNull();
+    // The run before had vps -> nas at twice today's throughput, and also measured pi -> nas.
+    const kept = join(workspace, 'family.measures', first.report.runId, 'measure.json');
+    const earlier = measureReportSchema.parse(JSON.parse(readFileSync(kept, 'utf8')));
+    const vpsBefore = pairOf(earlier, 'vps', 'nas').link!;
+    const faster = vpsBefore.forwardMbps! * 2;
+    writeFileSync(kept, JSON.stringify({ ...earlier, pairs: earlier.pairs.map((p) => (p.fromName === 'vps' ? { ...p, link: { ...p.link!, forwardMbps: faster } } : p)) }));
+
+    const second = await measure(backend, design, { pairs: [{ from: ids.vps!, to: ids.nas! }] });
+    const now = second.report.pairs[0]!.link!;
+    const previous = second.report.previous!;
+    expect(previous).toMatchObject({ runId: first.report.runId, startedAt: first.report.startedAt });
+    expect(previous.changes.map((c) => [c.fromName, c.toName, c.before?.forwardMbps, c.after?.forwardMbps ?? null])).toEqual([
+      ['vps', 'nas', faster, now.forwardMbps],
+      ['pi', 'nas', pairOf(earlier, 'pi', 'nas').link!.forwardMbps, null],
+    ]);
+    expect(measureChangesSentence(previous.changes)).toBe('Since the run before: vps → nas slower; pi → nas not measured this time.');
+    expect(measureChangeLine(previous.changes[0]!)).toMatch(new RegExp(`^vps → nas: ${formatValue(now.forwardMbps!)} Mbit/s, was ${formatValue(faster)} \\(−50 %\\); back `));
+    // Kept in the file as sent.
+    expect(measureReportSchema.parse(JSON.parse(readFileSync(join(workspace, 'family.measures', second.report.runId, 'measure.json'), 'utf8'))).previous).toEqual(previous);
   });
 
   test('refuses, saying why: unsaved, no VPN, a refused pair, a number out of range, next to a verify or another measurement; and a verify waits for a measurement', async () => {

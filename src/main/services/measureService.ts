@@ -5,7 +5,8 @@ import type { HostKeyMode } from '../../shared/ipc/contract';
 import { IPERF_DEFAULT_PORT, iperfPortRange, iperfSecondsRange, pingCountRange, pingIntervalRange } from '../../shared/measure/commands';
 import type { MeasureError } from '../../shared/measure/errors';
 import { planDefaultPairs, validatePairs, type MeasurePair } from '../../shared/measure/pairs';
-import { describeMeasureRun, type MeasuredPair, type MeasureHistoryEntry, type MeasureReport } from '../../shared/measure/report';
+import { compareMeasureRuns } from '../../shared/measure/changes';
+import { describeMeasureRun, hasFigures, type MeasuredPair, type MeasureHistoryEntry, type MeasureReport } from '../../shared/measure/report';
 import { computeDeployReach } from '../../shared/model/reachability';
 import type { Design, MachineId } from '../../shared/model/types';
 import { err, type Result } from '../../shared/result';
@@ -13,7 +14,7 @@ import type { VerifyReport } from '../../shared/verify/schema';
 import { newRunId } from '../deploy/history';
 import { ConfinedFolder } from '../fs/confinedFolder';
 import type { JobEngine, JobKindDefinition } from '../jobs/jobEngine';
-import { readLastRun, RunHistoryWriter } from '../jobs/runHistory';
+import { readLastRun, readRunBefore, RunHistoryWriter } from '../jobs/runHistory';
 import { measureHistory } from '../measure/history';
 import { defaultMeasureTimeouts, pairIdOf, pairNameOf, runMeasure, type MeasureTimeouts } from '../measure/runMeasure';
 import { verifyHistory } from '../verify/history';
@@ -136,6 +137,8 @@ export class MeasureService {
     const overlay = await readConfiguredOverlay(this.workspace, stem, design);
     const lastVerify = await readLastRun(this.workspace, verifyHistory, stem, (r) => r.outcome === 'finished');
     const verified = verifiedAddresses(lastVerify.ok ? lastVerify.value : null, design, this.now());
+    // The run before with figures, to say what changed since.
+    const previousOf = await readRunBefore(this.workspace, measureHistory, stem, (r) => r.pairs.some(hasFigures));
     const runId = newRunId(this.now(), randomBytes(3).toString('hex'));
     const history = new RunHistoryWriter(this.workspace, measureHistory, stem, runId);
     const timeouts = { ...defaultMeasureTimeouts, ...this.options.timeouts };
@@ -161,7 +164,9 @@ export class MeasureService {
             message: outcome === 'finished' ? 'Not measured.' : 'Not measured: the run ended before this pair.',
           },
       );
-      return { kind: 'clan-designer-measure', version: 1, runId, startedAt, finishedAt, outcome, vpn: design.vpn.id, port, seconds, pings, pairs: all, summary: describeMeasureRun(all, outcome) };
+      // A run that measured nothing is not compared: every link would read as "not measured this time".
+      const previous = previousOf((before) => (all.some(hasFigures) ? compareMeasureRuns(before.pairs, all) : null));
+      return { kind: 'clan-designer-measure', version: 1, runId, startedAt, finishedAt, outcome, vpn: design.vpn.id, port, seconds, pings, pairs: all, summary: describeMeasureRun(all, outcome), previous };
     };
     return jobs.start(measureJobKind, {
       forFile: name.value,

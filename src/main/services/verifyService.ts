@@ -9,7 +9,7 @@ import type { VerifyHistoryEntry, VerifyReport } from '../../shared/verify/schem
 import { newRunId } from '../deploy/history';
 import { ConfinedFolder } from '../fs/confinedFolder';
 import type { JobEngine, JobKindDefinition } from '../jobs/jobEngine';
-import { readLastRun, RunHistoryWriter } from '../jobs/runHistory';
+import { readRunBefore, RunHistoryWriter } from '../jobs/runHistory';
 import { verifyHistory } from '../verify/history';
 import { compareRuns } from '../../shared/verify/changes';
 import { createJobSsh, readConfiguredOverlay } from '../verify/overlayAccess';
@@ -110,8 +110,7 @@ export class VerifyService {
     const timeouts = { ...defaultVerifyTimeouts, ...this.options.timeouts };
     let matrix: VerifyMatrix | null = null;
     // The run before with a matrix, to say what changed since.
-    const before = await readLastRun(this.workspace, verifyHistory, stem, (r) => r.matrix !== null);
-    const last = before.ok ? before.value : null;
+    const previousOf = await readRunBefore(this.workspace, verifyHistory, stem, (r) => r.matrix !== null);
     const reportOf = (outcome: VerifyReport['outcome'], startedAt: number, finishedAt: number): VerifyReport => ({
       kind: 'clan-designer-verify',
       version: 1,
@@ -123,7 +122,7 @@ export class VerifyService {
       matrix,
       tcpPort,
       count,
-      previous: last === null || last.matrix === null || matrix === null ? null : { runId: last.runId, startedAt: last.startedAt, changes: compareRuns(last.matrix, matrix) },
+      previous: previousOf((before) => (before.matrix === null || matrix === null ? null : compareRuns(before.matrix, matrix))),
     });
     const machines = plan.machines.map((m) => ({ machineId: m.id, name: m.name }));
     return jobs.start(verifyJobKind, {

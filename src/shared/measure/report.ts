@@ -3,6 +3,7 @@ import { leaderboardWorkloadIds } from '../schema/comparisonIds';
 import { flagIds, profileIds, seriesIds, unitIds } from '../bench/schema';
 import { jobOutcomes, type JobOutcome } from '../ipc/jobs';
 import { machineIdSchema } from '../schema/design';
+import { previousRunSchema } from '../runChanges';
 import { plural } from '../text';
 import { vpnIds } from '../vpn/ids';
 import type { ComparedWorkload, LinkComparison } from './compare';
@@ -132,6 +133,26 @@ export type MeasuredPair = z.infer<typeof measuredPairSchema>;
 /** A measure run's id: the history entry's folder name (as verify's and deploy's). */
 export const measureRunIdSchema = z.string().regex(/^[0-9a-z-]{1,80}$/);
 
+/** The figures of a pair that one run is compared with another by (LinkMeasurement's); null where not measured. */
+export const linkFiguresSchema = z.object({
+  forwardMbps: z.number().nullable(),
+  reverseMbps: z.number().nullable(),
+  rttAvgMs: z.number().nullable(),
+  lossPercent: z.number().nullable(),
+});
+export type LinkFigures = z.infer<typeof linkFiguresSchema>;
+
+/** A pair with figures in this run, the run before, or both (changes.ts): its figures then and now, null in the run that has none. */
+export const measureChangeSchema = z.object({
+  from: machineIdSchema,
+  to: machineIdSchema,
+  fromName: z.string().max(200),
+  toName: z.string().max(200),
+  before: linkFiguresSchema.nullable(),
+  after: linkFiguresSchema.nullable(),
+});
+export type MeasureChange = z.infer<typeof measureChangeSchema>;
+
 /** The report of one measure run, kept as `<stem>.measures/<runId>/measure.json`. */
 export const measureReportSchema = z.object({
   kind: z.literal('clan-designer-measure'),
@@ -151,6 +172,8 @@ export const measureReportSchema = z.object({
   pairs: z.array(measuredPairSchema).max(64),
   /** The run in one sentence. */
   summary: z.string().max(4000),
+  /** The run before with figures, and each pair's figures then and now (changes.ts); absent or null when there was none. */
+  previous: previousRunSchema(measureRunIdSchema, measureChangeSchema),
 });
 export type MeasureReport = z.infer<typeof measureReportSchema>;
 

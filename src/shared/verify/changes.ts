@@ -1,3 +1,4 @@
+import { matchPairs, type ChangesText } from '../runChanges';
 import { listText } from '../text';
 import type { CellStatus, VerifyMatrix } from './matrix';
 
@@ -21,20 +22,12 @@ const stateOf = (cell: VerifyMatrix['cells'][number] | undefined): PairState => 
 
 /** The pairs of `current` (and of `previous`) whose state differs, in the current matrix's order, then the dropped ones. */
 export function compareRuns(previous: VerifyMatrix, current: VerifyMatrix): PairChange[] {
-  const key = (from: string, to: string) => `${from}\u0000${to}`;
-  const before = new Map(previous.cells.map((c) => [key(c.from, c.to), c]));
-  const seen = new Set<string>();
   const changes: PairChange[] = [];
-  for (const cell of current.cells) {
-    const k = key(cell.from, cell.to);
-    seen.add(k);
-    const was = stateOf(before.get(k));
-    const now = stateOf(cell);
+  for (const { before, after } of matchPairs(previous.cells, current.cells)) {
+    const cell = (after ?? before)!;
+    const was = stateOf(before);
+    const now = stateOf(after);
     if (was !== now) changes.push({ from: cell.from, to: cell.to, fromName: cell.fromName, toName: cell.toName, before: was, after: now });
-  }
-  for (const cell of previous.cells) {
-    if (seen.has(key(cell.from, cell.to)) || stateOf(cell) === 'untested') continue;
-    changes.push({ from: cell.from, to: cell.to, fromName: cell.fromName, toName: cell.toName, before: stateOf(cell), after: 'untested' });
   }
   return changes;
 }
@@ -54,4 +47,9 @@ export function changesSentence(changes: readonly PairChange[]): string {
   ];
   const parts = groups.filter(([, list]) => list.length > 0).map(([what, list]) => `${listText(list.slice(0, 5).map(pairText))}${list.length > 5 ? ` and ${list.length - 5} more` : ''} ${what}`);
   return `Since the run before: ${parts.join('; ')}.`;
+}
+
+/** The changes since the run before as the Verify tab and `clan-designer verify` say them: the sentence names every changed pair. */
+export function verifyChangesText(changes: readonly PairChange[]): ChangesText {
+  return { sentence: changesSentence(changes), lines: [] };
 }

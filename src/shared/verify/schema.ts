@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jobOutcomes } from '../ipc/jobs';
+import { previousRunSchema } from '../runChanges';
 import { machineIdSchema } from '../schema/design';
 import { vpnIds } from '../vpn/ids';
 import type { VerifyMatrix } from './matrix';
@@ -119,9 +120,10 @@ export type VerifyMachineResult = z.infer<typeof verifyMachineResultSchema>;
 /** A verify run's id: the history entry's folder name. */
 export const verifyRunIdSchema = z.string().regex(/^[0-9a-z-]{1,80}$/);
 
-/** The report of one verify run, kept as `<stem>.verifies/<runId>/verify.json`. */
+/** A pair's state in one run, as a change keeps it (shared/verify/changes.ts PairState). */
 const pairStateSchema = z.enum(['reached', 'partly', 'notReached', 'untested']);
 
+/** The report of one verify run, kept as `<stem>.verifies/<runId>/verify.json`. */
 export const verifyReportSchema = z.object({
   kind: z.literal('clan-designer-verify'),
   version: z.literal(1),
@@ -137,14 +139,7 @@ export const verifyReportSchema = z.object({
   /** Pings per address. */
   count: z.number().int(),
   /** The run before with a matrix, and the pairs whose state changed since (shared/verify/changes.ts); absent or null when there was none. */
-  previous: z
-    .object({
-      runId: verifyRunIdSchema,
-      startedAt: z.number(),
-      changes: z.array(z.object({ from: z.string(), to: z.string(), fromName: z.string(), toName: z.string(), before: pairStateSchema, after: pairStateSchema })).max(20_000),
-    })
-    .nullable()
-    .optional(),
+  previous: previousRunSchema(verifyRunIdSchema, z.object({ from: z.string(), to: z.string(), fromName: z.string(), toName: z.string(), before: pairStateSchema, after: pairStateSchema })),
 });
 export type VerifyReport = z.infer<typeof verifyReportSchema>;
 

@@ -1,38 +1,23 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { formatFigure } from '../../../shared/bench/leaderboard';
-import type { ApiTransport } from '../../../shared/ipc/api';
+import { compareMeasureRuns } from '../../../shared/measure/changes';
 import type { MeasureHistoryEntry, MeasureReport } from '../../../shared/measure/report';
-import { ok } from '../../../shared/result';
-import { appContext, setBackend } from '../app/appContext';
+import type { MachineId } from '../../../shared/model/types';
 import { useDesignStore } from '../stores/designStore';
 import { useJobsStore } from '../stores/jobsStore';
-import { useUiStore } from '../stores/uiStore';
-import { DeployArea } from './DeployArea';
 import { useDeployStore } from './deployStore';
 import { emptyJobRun } from './jobRunStore';
 import { useMeasureStore } from './measureStore';
+import { DeployTabHarness, click, settle, testFileName as fileName, text } from './testDeployTab';
 import { recordedMeasure, sampleMeasureReport } from './testMeasure';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 // The Deploy area's Measure tab, against a back end double that answers measure:last with a real comparison
 // (compareMeasurement with the bundled benchmark) in which grandma's tablet was measured to the nas and the bastion
 // could not be logged in to.
 
-const fileName = 'family.clan-design.json';
-let container: HTMLDivElement;
-let root: Root;
-let invoked: { channel: string; request: unknown }[];
-let before: ApiTransport | null;
 let lastReport: MeasureReport | null;
-
-const byTestId = (id: string, within: ParentNode = container) => within.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const text = (el: Element | null | undefined) => el?.textContent ?? '';
-const settle = () => act(async () => await new Promise((r) => setTimeout(r, 0)));
-const click = (el: HTMLElement | null) => act(async () => el!.click());
 
 function history(report: MeasureReport): MeasureHistoryEntry[] {
   return [
@@ -41,49 +26,40 @@ function history(report: MeasureReport): MeasureHistoryEntry[] {
   ];
 }
 
+/** What the back end double answers the Measure tab. */
+const answers: Record<string, () => unknown> = {
+  'measure:last': () => ({ report: lastReport }),
+  'measure:history': () => ({ entries: lastReport === null ? [] : history(lastReport), running: null }),
+  'measure:historyEntry': () => ({ report: lastReport, log: '[tablet → nas] $ env LC_ALL=C timeout 30 iperf3 -s -1 -B 10.147.17.11 -p 5201 --forceflush' }),
+  'measure:start': () => ({ jobId: 'abcdabcdabcdabcd' }),
+  'verify:last': () => ({ report: null }),
+};
+
+const tab = new DeployTabHarness({
+  tab: 'measure',
+  answer: (channel) => answers[channel]?.(),
+  reset: (design) => {
+    useDesignStore.getState().reset(design, { name: fileName, revision: 'r' });
+    useJobsStore.setState({ jobs: {}, running: {}, prompts: [] });
+    useMeasureStore.setState({ ...emptyJobRun, picked: null });
+  },
+});
+const byTestId = (id: string, within?: ParentNode) => tab.byTestId(id, within);
+
 beforeEach(() => {
   const { report, ids } = sampleMeasureReport();
   lastReport = report;
-  invoked = [];
-  before = appContext.backend;
-  setBackend(
-    {
-      subscribe: () => () => undefined,
-      invoke: (async (channel: string, request: unknown) => {
-        invoked.push({ channel, request });
-        if (channel === 'measure:last') return ok({ report: lastReport });
-        if (channel === 'measure:history') return ok({ entries: lastReport === null ? [] : history(lastReport), running: null });
-        if (channel === 'measure:historyEntry') return ok({ report: lastReport, log: '[tablet → nas] $ env LC_ALL=C timeout 30 iperf3 -s -1 -B 10.147.17.11 -p 5201 --forceflush' });
-        if (channel === 'measure:start') return ok({ jobId: 'abcdabcdabcdabcd' });
-        if (channel === 'verify:last') return ok({ report: null });
-        if (channel === 'generate:readLast') return ok({ folder: null, files: null });
-        return ok({});
-      }) as ApiTransport['invoke'],
-    },
-    'serve',
-  );
-  useDesignStore.getState().reset(ids.design, { name: fileName, revision: 'r' });
-  useJobsStore.setState({ jobs: {}, running: {}, prompts: [] });
-  useDeployStore.setState({ tab: 'measure' });
-  useMeasureStore.setState({ ...emptyJobRun, picked: null });
-  useUiStore.getState().setActiveArea('deploy');
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  tab.setUp(ids.design);
 });
 
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-  appContext.backend = before;
-});
+afterEach(() => tab.tearDown());
 
 describe('the Measure tab', () => {
   test('shows the last measurement: per link your value next to the benchmark cell as the leaderboard shows it, the sentence, the profile, caveats and problems', async () => {
     const { report } = sampleMeasureReport();
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
-    expect(invoked.filter((c) => c.channel === 'measure:last')).toEqual([{ channel: 'measure:last', request: { name: fileName } }]);
+    expect(tab.requests('measure:last')).toEqual([{ name: fileName }]);
     expect(text(byTestId('deploy-tab-measure'))).toBe('Measure');
     expect(text(byTestId('measure-summary'))).toBe(report.summary);
 
@@ -121,9 +97,37 @@ describe('the Measure tab', () => {
     expect(text(byTestId('measure-history-summary'))).toBe('2 runs, newest first');
   });
 
+  test('says per link what changed since the run before: the figures then and now, and the links only one run measured', async () => {
+    tab.render();
+    await settle();
+    expect(byTestId('measure-changes')).toBeNull();
+    tab.unmount();
+    useMeasureStore.setState({ ...emptyJobRun, picked: null });
+
+    // The run before measured the tablet faster and with no loss, and also the office pc, not measured this time.
+    const { report, ids } = sampleMeasureReport();
+    const tabletNas = report.pairs[1]!;
+    const earlier = [
+      { ...tabletNas, link: { ...tabletNas.link!, forwardMbps: 40, reverseMbps: 9.1, rttAvgMs: 20.1, lossPercent: 0 } },
+      { ...tabletNas, pairId: 'pc>nas', from: ids.pc as MachineId, fromName: 'pc', link: { ...tabletNas.link!, forwardMbps: 88, reverseMbps: 91, rttAvgMs: 12, lossPercent: 0 } },
+    ];
+    lastReport = { ...report, previous: { runId: '2026-12-06t09-00-00-000z-old222', startedAt: Date.UTC(2026, 11, 6, 9), changes: compareMeasureRuns(earlier, report.pairs) } };
+    tab.render();
+    await settle();
+    const changes = byTestId('measure-changes')!;
+    expect(text(changes.querySelector('p'))).toBe('Since the run before: tablet → nas slower; pc → nas not measured this time.');
+    expect([...changes.querySelectorAll('li')].map(text)).toEqual([
+      'tablet → nas: 18.4 Mbit/s, was 40.0 (−54 %); back 9.1 Mbit/s, was 9.1 (±0 %); round trip 23.9 ms, was 20.1 (+19 %); loss 10.0 %, was 0.0 %.',
+      'pc → nas: not measured this time; the run before had 88.0 Mbit/s, back 91.0 Mbit/s, round trip 12.0 ms, loss 0.0 %.',
+    ]);
+    // Right under the run's summary, with when the run before was on hover.
+    expect(byTestId('measure-summary')!.nextElementSibling).toBe(changes);
+    expect(changes.getAttribute('title')).toMatch(/^The run before: /);
+  });
+
   test('picks the default links, lets one be unticked and another added, and measures exactly those', async () => {
     lastReport = null;
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
     const picker = byTestId('measure-pairs')!;
     // The default links: each other site's best machine to the nas in the admin's site, preselected.
@@ -151,7 +155,7 @@ describe('the Measure tab', () => {
 
     await click(byTestId('measure-start'));
     await settle();
-    const start = invoked.find((c) => c.channel === 'measure:start')!.request as { pairs: { from: string; to: string }[] };
+    const start = tab.requests('measure:start')[0] as { pairs: { from: string; to: string }[] };
     const names = (p: { from: string; to: string }) => `${design.machines[p.from as never]!.name}>${design.machines[p.to as never]!.name}`;
     expect(start.pairs.map(names)).toEqual(expect.arrayContaining(['tablet>nas', 'tablet>bastion']));
     expect(start.pairs.map(names)).not.toContain('bastion>nas');
@@ -160,7 +164,7 @@ describe('the Measure tab', () => {
 
   test('a running measurement shows each link live and can be cancelled; its end shows the figures and a notice', async () => {
     lastReport = null;
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
     const running = recordedMeasure('abcdabcdabcdabcd', { until: 'running' });
     await act(async () => {
@@ -184,7 +188,7 @@ describe('the Measure tab', () => {
   });
 
   test('opens a past measurement with its log, and goes back', async () => {
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
     const { report } = sampleMeasureReport();
     await click(byTestId(`measure-history-${report.runId}`)!.querySelector('button'));

@@ -1,23 +1,22 @@
 import { memo, useId, useMemo, useState } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import { directionLabels } from '../../../shared/bench/leaderboard';
+import { measureChangesText } from '../../../shared/measure/changes';
 import { iperfSecondsRange, pingCountRange, pingIntervalRange } from '../../../shared/measure/commands';
 import { formatYourFactor, type ComparisonRow } from '../../../shared/measure/compare';
 import { MAX_MEASURE_PAIRS, getMeasureFitness, planDefaultPairs } from '../../../shared/measure/pairs';
 import { describeMeasureRun, type MeasuredPair, type MeasureHistoryEntry, type MeasureReport } from '../../../shared/measure/report';
 import type { Design, MachineId } from '../../../shared/model/types';
 import { byNameThenId, plural } from '../../../shared/text';
-import { vpnDisplayNames } from '../../../shared/vpn/ids';
-import { appContext } from '../app/appContext';
-import { displayName } from '../commands/fileActions';
-import { executeCommand, getCommand, isEnabled } from '../commands/registry';
 import { useDesign } from '../stores/designStore';
 import { useJobsStore } from '../stores/jobsStore';
-import { useUiStore } from '../stores/uiStore';
 import { BenchCellContent, benchCellClass, benchCellStyle, benchCellTitle } from '../vpn/BenchCell';
-import { dateTimeFormat, durationText, outcomeText } from './deployStatus';
 import { useIsDeploying } from './deployStore';
-import { pairIdOf, useIsMeasuring, useLastMeasureFor, useMeasureHistoryFor, useMeasureStore, useShownMeasureReport, type OpenMeasureEntry, type PickedPair } from './measureStore';
+import { JobRunPanel, type JobRunTab, type RunTone } from './JobRunPanel';
+import { pairIdOf, useMeasureStore, type PickedPair } from './measureStore';
+import { RunChanges } from './RunChanges';
+import { RunItem, type RunItemResult } from './RunItem';
+import { RunProgress } from './RunProgress';
+import { RunReportHead } from './RunReportHead';
 import './measure.css';
 
 // The Measure tab of the Deploy area ("Measure my network", issue 15). A tab of its own beside Verify rather than a
@@ -25,15 +24,26 @@ import './measure.css';
 // "how fast is each link" with a few pairs, each a table next to the benchmark; both have their own live progress
 // and history, and one tab holding both would scroll the matrix away from the figures.
 
-/** Whether a command can run now; the panel re-renders on what its predicates read (design, jobs). */
-const enabled = (id: string) => {
-  const command = getCommand(id);
-  return command !== undefined && isEnabled(command, appContext);
-};
-
 const sameMachines = (a: PickedPair, b: PickedPair) => a.from === b.from && a.to === b.to;
 
 // ---------------------------------------------------------------- picking the pairs
+
+/** One end of a link to add: the machines that can be measured, by name. */
+function MachineSelect({ label, machines, value, disabled, onChange, testId }: { label: string; machines: readonly { id: string; name: string }[]; value: string; disabled: boolean; onChange: (id: string) => void; testId: string }) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} disabled={disabled} onChange={(e) => onChange(e.currentTarget.value)} data-testid={testId}>
+        <option value="">machine…</option>
+        {machines.map((m) => (
+          <option key={m.id} value={m.id}>
+            {m.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /** The pairs to measure: the default ones preselected, any others added by hand; each can be unticked. */
 function PairPicker({ design, fileName, disabled }: { design: Design; fileName: string; disabled: boolean }) {
@@ -89,28 +99,8 @@ function PairPicker({ design, fileName, disabled }: { design: Design; fileName: 
         </ul>
       )}
       <div className="measure-add">
-        <label>
-          From{' '}
-          <select value={from} disabled={disabled} onChange={(e) => setFrom(e.currentTarget.value)} data-testid="measure-add-from">
-            <option value="">machine…</option>
-            {fit.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          to{' '}
-          <select value={to} disabled={disabled} onChange={(e) => setTo(e.currentTarget.value)} data-testid="measure-add-to">
-            <option value="">machine…</option>
-            {fit.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <MachineSelect label="From" machines={fit} value={from} disabled={disabled} onChange={setFrom} testId="measure-add-from" />
+        <MachineSelect label="to" machines={fit} value={to} disabled={disabled} onChange={setTo} testId="measure-add-to" />
         <button type="button" disabled={disabled || !canAdd} onClick={add} data-testid="measure-add">
           Add this link
         </button>
@@ -130,61 +120,28 @@ function PairPicker({ design, fileName, disabled }: { design: Design; fileName: 
 
 // ---------------------------------------------------------------- while it runs
 
+/** What a pair's result shows in the running measurement: not measured, measured in part, or measured. */
+function resultLook(result: MeasuredPair): RunItemResult {
+  const [look, symbol, stateText] = result.link === null ? ['problem', '✕', 'Not measured'] : result.problems.length > 0 ? ['partly', '◐', 'Measured in part'] : ['ok', '✓', 'Measured'];
+  return { look, symbol, stateText, line: result.message };
+}
+
+const runWords = { running: 'Measuring', done: 'Measured', waiting: 'Waiting for its turn: links are measured one after the other.' };
+
 /** One pair of a running measurement: its step, or its result once done, and its last log line. */
 const RunPair = memo(function RunPair({ jobId, pairId }: { jobId: string; pairId: string }) {
   // One subscription per pair: a log line of another pair leaves this row alone.
   const view = useJobsStore((s) => s.jobs[jobId]?.machines[pairId]);
   const result = useMeasureStore((s) => s.run?.results[pairId]);
   const name = view?.name ?? (result === undefined ? pairId : `${result.fromName} → ${result.toName}`);
-  const state = result !== undefined ? (result.link === null ? 'problem' : result.problems.length > 0 ? 'partly' : 'ok') : view?.state === 'running' ? 'running' : view?.state === 'done' ? 'ok' : 'pending';
-  const symbol = { problem: '✕', partly: '◐', ok: '✓', running: '◌', pending: '·' }[state];
-  const stateText = { problem: 'Not measured', partly: 'Measured in part', ok: 'Measured', running: 'Measuring', pending: 'Waiting' }[state];
-  const step = view?.step ?? null;
-  const line = result !== undefined ? result.message : view?.state === 'running' ? (step === null ? 'Starting…' : `Step ${step.index} of ${step.total}: ${step.label}`) : 'Waiting for its turn: links are measured one after the other.';
-  const lastLine = result === undefined && view?.state === 'running' ? view.log.at(-1)?.text : undefined;
-  return (
-    <li className={`run-machine measure-run-${state}`} data-testid={`measure-run-${name}`}>
-      <div className="run-machine-head">
-        <span className="deploy-status-icon" role="img" aria-label={stateText} title={stateText}>
-          {symbol}
-        </span>
-        <span className="measure-pair-name">{name}</span>
-        <span className="run-machine-line" data-testid={`measure-run-line-${name}`}>
-          {line}
-        </span>
-      </div>
-      {lastLine !== undefined && <div className="run-last-line measure-last-line">{lastLine}</div>}
-    </li>
-  );
+  return <RunItem kind="measure" view={view} name={name} label={<span className="measure-pair-name">{name}</span>} result={result === undefined ? undefined : resultLook(result)} words={runWords} />;
 });
 
-const noOrder: readonly string[] = [];
+const progressLabel = (done: number, total: number) => `${done} of ${total} ${plural(total, 'link', 'links')} measured, one after the other so that they do not slow each other down.`;
 
 /** The running measurement: how far it is, and each pair live. */
 function MeasureRunProgress({ jobId }: { jobId: string }) {
-  const { order, done, total } = useJobsStore(
-    useShallow((s) => {
-      const job = s.jobs[jobId];
-      return { order: job?.order ?? noOrder, done: job?.done ?? 0, total: job?.total ?? 0 };
-    }),
-  );
-  const headingId = useId();
-  return (
-    <section className="measure-run" aria-labelledby={headingId} data-testid="measure-run">
-      <h3 id={headingId}>Measuring the network</h3>
-      <div className="run-progress">
-        <span className="run-progress-label" role="status">
-          {done} of {total} {plural(total, 'link', 'links')} measured, one after the other so that they do not slow each other down.
-        </span>
-        <progress className="run-progress-bar" max={Math.max(1, total)} value={done} aria-label="Links measured" />
-      </div>
-      <ul className="run-machines">
-        {order.map((id) => (
-          <RunPair key={id} jobId={jobId} pairId={id} />
-        ))}
-      </ul>
-    </section>
-  );
+  return <RunProgress kind="measure" jobId={jobId} heading="Measuring the network" label={progressLabel} barLabel="Links measured" row={(id) => <RunPair jobId={jobId} pairId={id} />} />;
 }
 
 // ---------------------------------------------------------------- the result
@@ -300,21 +257,18 @@ function MeasureReportView({ report, title }: { report: MeasureReport; title: st
   const headingId = useId();
   return (
     <section className="measure-report" aria-labelledby={headingId} data-testid="measure-report">
-      <div className="verify-report-head">
-        <h3 id={headingId}>{title}</h3>
-        <span className="deploy-meta">
-          {dateTimeFormat.format(report.startedAt)} · took {durationText(report.finishedAt - report.startedAt)}
-          {report.vpn === null ? '' : ` · ${vpnDisplayNames[report.vpn]}`} · {report.seconds} s of iperf3 both ways on TCP port {report.port} · {report.pings.count} pings
-        </span>
-      </div>
-      {report.outcome !== 'finished' && (
-        <p className="plan-warning" data-testid="measure-outcome">
-          The measurement {outcomeText[report.outcome]}; links it did not get to have no figures.
-        </p>
-      )}
+      <RunReportHead
+        kind="measure"
+        headingId={headingId}
+        title={title}
+        report={report}
+        details={`${report.seconds} s of iperf3 both ways on TCP port ${report.port} · ${report.pings.count} pings`}
+        ended="; links it did not get to have no figures."
+      />
       <p className="verify-summary" data-testid="measure-summary">
         {describeMeasureRun(report.pairs, report.outcome)}
       </p>
+      {report.previous != null && <RunChanges changes={measureChangesText(report.previous.changes)} before={report.previous} testId="measure-changes" />}
       {report.pairs.map((pair) => (
         <MeasuredPairView key={pair.pairId} pair={pair} />
       ))}
@@ -326,187 +280,68 @@ function MeasureReportView({ report, title }: { report: MeasureReport; title: st
   );
 }
 
-// ---------------------------------------------------------------- past runs
-
-/** The design's past measurements, newest first. */
-function MeasureHistoryList({ fileName }: { fileName: string }) {
-  const historyFor = useMeasureStore((s) => s.historyFor);
-  const history = useMeasureStore((s) => s.history);
-  const error = useMeasureStore((s) => s.historyError);
-  const headingId = useId();
-  const entries = historyFor === fileName ? history : null;
-  const open = (entry: MeasureHistoryEntry) => appContext.backend !== null && void useMeasureStore.getState().openHistoryEntry(appContext.backend, fileName, entry.runId);
-  return (
-    <section className="verify-history" aria-labelledby={headingId} data-testid="measure-history">
-      <div className="verify-history-head">
-        <h4 id={headingId}>Past measurements</h4>
-        <span className="deploy-meta" role="status" data-testid="measure-history-summary">
-          {entries === null ? 'Reading…' : entries.length === 0 ? 'This design was never measured.' : `${entries.length} ${plural(entries.length, 'run', 'runs')}, newest first`}
-        </span>
-      </div>
-      {error !== null && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
-      {entries !== null && entries.length > 0 && (
-        <ul className="history-list">
-          {entries.map((entry) => (
-            <li key={entry.runId} className="history-item" data-testid={`measure-history-${entry.runId}`}>
-              <button type="button" className="history-open" aria-label={`Open the measurement of ${dateTimeFormat.format(entry.startedAt)}: ${entry.summary}`} onClick={() => open(entry)}>
-                <span className="history-when">{dateTimeFormat.format(entry.startedAt)}</span>
-                <span className="history-outcome">
-                  {entry.counts.measured} of {entry.counts.pairs} {plural(entry.counts.pairs, 'link', 'links')} measured
-                </span>
-                <span className="verify-history-summary">{entry.summary}</span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
-}
-
-/** One past measurement, opened: its figures and its log. */
-function MeasureHistoryEntryView({ entry }: { entry: OpenMeasureEntry }) {
-  const headingId = useId();
-  return (
-    <section className="history-entry" aria-labelledby={headingId} data-testid="measure-history-entry">
-      <div className="history-entry-head">
-        <button type="button" onClick={() => useMeasureStore.getState().closeHistoryEntry()} data-testid="measure-history-back">
-          ← Last measurement and past runs
-        </button>
-        <h3 id={headingId}>A past measurement</h3>
-        <span className="deploy-meta">{entry.runId}</span>
-      </div>
-      {entry.loading && <p className="muted">Reading this run…</p>}
-      {entry.error !== null && (
-        <p className="error-text" role="alert">
-          {entry.error}
-        </p>
-      )}
-      {entry.report !== null && <MeasureReportView report={entry.report} title={`Measurement of ${dateTimeFormat.format(entry.report.startedAt)}`} />}
-      {entry.log !== '' && (
-        <details className="verify-log">
-          <summary>Log of this run (every command, and what it printed)</summary>
-          <pre className="deploy-log history-log-text" tabIndex={0} aria-label="Log of this measurement">
-            {entry.log}
-          </pre>
-        </details>
-      )}
-    </section>
-  );
-}
-
 // ---------------------------------------------------------------- the tab
+
+/** How a past measurement went: every link measured, some, none, or it ended early. */
+function historyTone(entry: MeasureHistoryEntry): RunTone {
+  const { pairs, measured } = entry.counts;
+  return entry.outcome !== 'finished' ? 'ended' : measured === 0 ? 'notReached' : measured < pairs ? 'partly' : 'reached';
+}
+
+const measureTab: JobRunTab<MeasureReport, MeasuredPair, MeasureHistoryEntry> = {
+  kind: 'measure',
+  store: useMeasureStore,
+  title: 'Measure my network',
+  start: { command: 'measureNetwork', label: 'Measure my network' },
+  cancel: 'cancelMeasure',
+  noun: 'measurement',
+  done: 'measured',
+  status: { running: 'Measuring the links of this design over the VPN, one after the other.', never: 'Never measured.' },
+  lastWhileRunning: 'The last measurement, until this run ends',
+  history: { heading: 'Past measurements', tone: historyTone, outcome: (entry) => `${entry.counts.measured} of ${entry.counts.pairs} ${plural(entry.counts.pairs, 'link', 'links')} measured` },
+  entry: { back: '← Last measurement and past runs', heading: 'A past measurement', logSummary: 'Log of this run (every command, and what it printed)', logLabel: 'Log of this measurement' },
+};
+
+const showResult = (report: MeasureReport, title: string) => <MeasureReportView report={report} title={title} />;
 
 /**
  * The Measure tab: pick the links (each site's best machine to the admin's, preselected), "Measure my network", each
  * link live while it runs, then per link your figures next to the benchmark's for the same VPN at the closest
- * impairment profile, and the past measurements.
+ * impairment profile, what changed since the run before, and the past measurements.
  */
 export function MeasurePanel() {
   const design = useDesign((s) => s.design);
   const fileName = useDesign((s) => s.file.name);
-  const report = useShownMeasureReport(fileName);
-  const loading = useMeasureStore((s) => s.loading && s.forFile === fileName);
-  const error = useMeasureStore((s) => (s.forFile === fileName ? s.error : null));
-  const starting = useMeasureStore((s) => s.starting);
-  const startError = useMeasureStore((s) => s.startError);
-  const runFor = useMeasureStore((s) => (s.run === null ? undefined : s.run.forFile));
-  const openEntry = useMeasureStore((s) => s.openEntry);
-  const historyFor = useMeasureStore((s) => s.historyFor);
-  const measuring = useIsMeasuring();
-  const runningJob = useJobsStore((s) => s.running.measure ?? null);
   const deploying = useIsDeploying();
   const otherJob = useJobsStore((s) => (s.running.install !== undefined ? 'install' : s.running.verify !== undefined ? 'verify' : null));
-  const setDialog = useUiStore((s) => s.setDialog);
-  useLastMeasureFor(fileName, appContext.backend);
-  useMeasureHistoryFor(fileName, appContext.backend);
-
-  const runOfThisFile = runFor !== undefined && runFor === fileName;
-  const status = measuring
-    ? runOfThisFile
-      ? 'Measuring the links of this design over the VPN, one after the other.'
-      : `A measurement of ${runFor == null ? 'another design' : displayName(runFor)} is running; one runs at a time.`
-    : starting
-      ? 'Starting the measurement…'
-      : fileName === null
-        ? 'Save the design first: each measurement is kept next to the design file.'
-        : design.vpn.id === null
-          ? 'This design has no VPN yet, so there is no network to measure. Choose one, deploy it, then measure.'
-          : deploying
-            ? 'A deploy is running; measure when it has ended.'
-            : otherJob === 'install'
-              ? 'NixOS is being installed on a machine; measure when it has ended.'
-              : otherJob === 'verify'
-                ? 'A verify is running; its pings would disturb the figures. Measure when it has ended.'
-                : report === null
-                  ? 'Never measured.'
-                  : `Last measured ${dateTimeFormat.format(report.startedAt)}.`;
-
+  const blocked =
+    design.vpn.id === null
+      ? 'This design has no VPN yet, so there is no network to measure. Choose one, deploy it, then measure.'
+      : deploying
+        ? 'A deploy is running; measure when it has ended.'
+        : otherJob === 'install'
+          ? 'NixOS is being installed on a machine; measure when it has ended.'
+          : otherJob === 'verify'
+            ? 'A verify is running; its pings would disturb the figures. Measure when it has ended.'
+            : null;
   return (
-    <div className="deploy-panel-body measure-panel" data-testid="measure-panel">
-      <div className="deploy-toolbar">
-        <strong>Measure my network</strong>
-        <span className="deploy-meta" role="status" data-testid="measure-status">
-          {status}
-        </span>
-        <span className="toolbar-spacer" />
-        {fileName === null && (
-          <button type="button" onClick={() => setDialog('saveAs')}>
-            Save as…
-          </button>
-        )}
-        {measuring ? (
-          <button type="button" onClick={() => void executeCommand(appContext, 'cancelMeasure')} data-testid="measure-cancel">
-            Cancel the measurement
-          </button>
-        ) : (
-          <button type="button" className="primary" disabled={!enabled('measureNetwork')} onClick={() => void executeCommand(appContext, 'measureNetwork')} data-testid="measure-start">
-            Measure my network
-          </button>
-        )}
-      </div>
-      {startError !== null && (
-        <p className="error-text" role="alert" data-testid="measure-start-error">
-          {startError}
-        </p>
-      )}
-      <div className="deploy-scroll">
-        {runningJob !== null && <MeasureRunProgress jobId={runningJob} />}
-        {fileName !== null && openEntry !== null && historyFor === fileName ? (
-          <MeasureHistoryEntryView entry={openEntry} />
-        ) : (
-          <>
-            {fileName !== null && design.vpn.id !== null && <PairPicker design={design} fileName={fileName} disabled={measuring || starting} />}
-            {error !== null && (
-              <p className="error-text" role="alert">
-                {error}
-              </p>
-            )}
-            {loading && <p className="muted">Reading the last measurement of this design…</p>}
-            {report !== null ? (
-              <MeasureReportView report={report} title={runningJob !== null && runOfThisFile ? 'The last measurement, until this run ends' : 'The last measurement'} />
-            ) : (
-              !loading &&
-              runningJob === null && (
-                <div className="deploy-empty">
-                  <h3>How fast is each link of your network?</h3>
-                  <p>
-                    “Measure my network” runs iperf3 and ping over the VPN between the links picked above: the first machine sends to a one-off iperf3 server on the second, bound to its
-                    VPN address, in both directions at once, then pings it. Each figure is shown next to the benchmark’s for the same VPN at the impairment profile closest to your link,
-                    with the leaderboard’s units and caveats, and the advisor in Choose VPN reads its figures from what you measured.
-                  </p>
-                  <p>The configuration the app writes installs iperf3 and opens its port (TCP 5201) on the VPN’s interface only; deploy before measuring.</p>
-                </div>
-              )
-            )}
-            {fileName !== null && <MeasureHistoryList fileName={fileName} />}
-          </>
-        )}
-      </div>
-    </div>
+    <JobRunPanel
+      tab={measureTab}
+      blocked={blocked}
+      progress={(jobId) => <MeasureRunProgress jobId={jobId} />}
+      before={(busy) => fileName !== null && design.vpn.id !== null && <PairPicker design={design} fileName={fileName} disabled={busy} />}
+      result={showResult}
+      empty={
+        <div className="deploy-empty">
+          <h3>How fast is each link of your network?</h3>
+          <p>
+            “Measure my network” runs iperf3 and ping over the VPN between the links picked above: the first machine sends to a one-off iperf3 server on the second, bound to its VPN
+            address, in both directions at once, then pings it. Each figure is shown next to the benchmark’s for the same VPN at the impairment profile closest to your link, with the
+            leaderboard’s units and caveats, and the advisor in Choose VPN reads its figures from what you measured.
+          </p>
+          <p>The configuration the app writes installs iperf3 and opens its port (TCP 5201) on the VPN’s interface only; deploy before measuring.</p>
+        </div>
+      }
+    />
   );
 }

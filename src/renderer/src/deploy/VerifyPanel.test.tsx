@@ -1,38 +1,20 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { ApiTransport } from '../../../shared/ipc/api';
-import { ok } from '../../../shared/result';
 import type { VerifyHistoryEntry, VerifyReport } from '../../../shared/verify/schema';
-import { appContext, setBackend } from '../app/appContext';
 import { useDesignStore } from '../stores/designStore';
 import { useJobsStore } from '../stores/jobsStore';
 import { useSelectionStore } from '../stores/selectionStore';
 import { useUiStore } from '../stores/uiStore';
-import { DeployArea } from './DeployArea';
-import { useDeployStore } from './deployStore';
+import { emptyJobRun } from './jobRunStore';
+import { DeployTabHarness, settle, testFileName as fileName, text } from './testDeployTab';
 import { recordedVerify, sampleVerifyReport } from './testVerify';
 import { useVerifyStore } from './verifyStore';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 // The Deploy area's Verify tab, against a back end double that answers verify:last with a real matrix (buildMatrix)
 // in which grandma's tablet could not be logged in to over SSH and the nas got no reply from the office pc.
 
-const fileName = 'family.clan-design.json';
-let container: HTMLDivElement;
-let root: Root;
-let invoked: { channel: string; request: unknown }[];
-let before: ApiTransport | null;
 let lastReport: VerifyReport | null;
-
-const byTestId = (id: string) => container.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const text = (el: Element | null | undefined) => el?.textContent ?? '';
-const settle = () => act(async () => await new Promise((r) => setTimeout(r, 0)));
-const cell = (from: string, to: string) => byTestId(`verify-cell-${from}-${to}`)!;
-/** The matrix's own sentence for a pair: the UI shows it as the matrix says it. */
-const reasonOf = (report: VerifyReport, from: string, to: string) => report.matrix!.cells.find((c) => c.fromName === from && c.toName === to)!.reason;
 
 function history(report: VerifyReport): VerifyHistoryEntry[] {
   const { counts } = report.matrix!;
@@ -42,52 +24,40 @@ function history(report: VerifyReport): VerifyHistoryEntry[] {
   ];
 }
 
+const tab = new DeployTabHarness({
+  tab: 'verify',
+  answer: (channel) => (channel === 'verify:last' ? { report: lastReport } : channel === 'verify:history' ? { entries: lastReport === null ? [] : history(lastReport), running: null } : undefined),
+  reset: (design) => {
+    useDesignStore.getState().reset(design, { name: fileName, revision: 'r' });
+    useJobsStore.setState({ jobs: {}, running: {}, prompts: [] });
+    useVerifyStore.setState({ ...emptyJobRun });
+  },
+});
+const byTestId = (id: string) => tab.byTestId(id);
+const cell = (from: string, to: string) => byTestId(`verify-cell-${from}-${to}`)!;
+/** The matrix's own sentence for a pair: the UI shows it as the matrix says it. */
+const reasonOf = (report: VerifyReport, from: string, to: string) => report.matrix!.cells.find((c) => c.fromName === from && c.toName === to)!.reason;
+
 beforeEach(() => {
   const { report, ids } = sampleVerifyReport();
   lastReport = report;
-  invoked = [];
-  before = appContext.backend;
-  setBackend(
-    {
-      subscribe: () => () => undefined,
-      invoke: (async (channel: string, request: unknown) => {
-        invoked.push({ channel, request });
-        if (channel === 'verify:last') return ok({ report: lastReport });
-        if (channel === 'verify:history') return ok({ entries: lastReport === null ? [] : history(lastReport), running: null });
-        if (channel === 'generate:readLast') return ok({ folder: null, files: null });
-        return ok({});
-      }) as ApiTransport['invoke'],
-    },
-    'serve',
-  );
-  useDesignStore.getState().reset(ids.design, { name: fileName, revision: 'r' });
-  useJobsStore.setState({ jobs: {}, running: {}, prompts: [] });
-  useDeployStore.setState({ tab: 'verify' });
-  useVerifyStore.setState({ forFile: null, report: null, loading: false, error: null, run: null, starting: false, startError: null, historyFor: null, history: null, historyError: null, openEntry: null });
-  useUiStore.getState().setActiveArea('deploy');
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
+  tab.setUp(ids.design);
 });
 
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-  appContext.backend = before;
-});
+afterEach(() => tab.tearDown());
 
 describe('the Verify tab', () => {
   test('reads the last verify of the design on screen and shows the matrix: a red pair, the SSH-unreachable machine in grey, the rest green', async () => {
     const { ids, report } = sampleVerifyReport();
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
-    expect(invoked.filter((c) => c.channel === 'verify:last')).toEqual([{ channel: 'verify:last', request: { name: fileName } }]);
+    expect(tab.requests('verify:last')).toEqual([{ name: fileName }]);
     expect(text(byTestId('verify-summary'))).toBe(report.matrix!.summary);
     expect(report.matrix!.counts).toMatchObject({ pairs: 12, reached: 5, notReached: 7, sshUntested: 6 });
     expect(byTestId('verify-sampled')).toBeNull();
 
     // Rows ping, columns answer, by machine name.
-    const grid = container.querySelector('table[role="grid"]')!;
+    const grid = tab.container.querySelector('table[role="grid"]')!;
     expect([...grid.querySelectorAll('thead th.verify-col-head')].map(text)).toEqual(['bastion', 'nas', 'pc', 'tablet']);
     expect([...grid.querySelectorAll('tbody th')].map(text)).toEqual(['bastion', 'nas', 'pc', 'tablet']);
 
@@ -119,28 +89,27 @@ describe('the Verify tab', () => {
     expect([...byTestId('verify-legend')!.querySelectorAll('li')].map(text)).toEqual(['✓reached: every ping answered', '◐partly: some pings lost', '✕not reached', '–not tested: the app could not log in over SSH']);
 
     // Names only: no internal id anywhere a person or a screen reader meets it.
-    const labels = [...container.querySelectorAll('[aria-label], [title]')].map((el) => `${el.getAttribute('aria-label') ?? ''} ${el.getAttribute('title') ?? ''}`).join('\n');
+    const labels = [...tab.container.querySelectorAll('[aria-label], [title]')].map((el) => `${el.getAttribute('aria-label') ?? ''} ${el.getAttribute('title') ?? ''}`).join('\n');
     for (const id of [ids.nas, ids.bastion, ids.tablet, ids.pc]) expect(labels.includes(id)).toBe(false);
-    expect(text(container).includes('mach_')).toBe(false);
+    expect(text(tab.container).includes('mach_')).toBe(false);
   });
 
   test('says which pairs changed since the run before, and nothing when there was none', async () => {
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
     expect(byTestId('verify-changes')).toBeNull();
-    act(() => root.unmount());
-    root = createRoot(container);
+    tab.unmount();
     useVerifyStore.setState({ forFile: null, report: null });
     const previous = { runId: '2026-12-06t09-00-00-000z-old222', startedAt: Date.UTC(2026, 11, 6, 9), changes: [{ from: 'a', to: 'b', fromName: 'nas', toName: 'pc', before: 'reached' as const, after: 'notReached' as const }] };
     lastReport = { ...lastReport!, previous };
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
     expect(text(byTestId('verify-changes'))).toBe('Since the run before: nas → pc no longer reached.');
   });
 
   test('lists the failing pair with its reason, the SSH problem apart from the VPN lines, and names show the machine on the canvas', async () => {
     const { ids, report } = sampleVerifyReport();
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
     const failing = byTestId('verify-failing')!;
     expect(text(failing.querySelector('h4'))).toBe('1 pair needs attention');
@@ -161,9 +130,9 @@ describe('the Verify tab', () => {
   });
 
   test('the grid is one tab stop; arrow keys move between cells and the picked cell is explained below', async () => {
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
-    const grid = container.querySelector<HTMLTableElement>('table[role="grid"]')!;
+    const grid = tab.container.querySelector<HTMLTableElement>('table[role="grid"]')!;
     // The tab stop starts on the first pair that needs attention.
     const stops = [...grid.querySelectorAll('button[tabindex="0"]')];
     expect(stops).toEqual([cell('bastion', 'tablet')]);
@@ -179,10 +148,10 @@ describe('the Verify tab', () => {
   });
 
   test('while a verify runs each machine shows its step and last log line; the result and the past runs follow when it ends', async () => {
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
     expect(text(byTestId('verify-history-summary'))).toBe('2 runs, newest first');
-    expect([...container.querySelectorAll('.verify-history-summary')].map(text)).toEqual([lastReport!.matrix!.summary, '12 of 12 pairs reached; no pair relayed.']);
+    expect([...tab.container.querySelectorAll('.verify-history-summary')].map(text)).toEqual([lastReport!.matrix!.summary, '12 of 12 pairs reached; no pair relayed.']);
 
     const { events } = recordedVerify('00000000000000aa');
     const running = events.slice(0, 5);
@@ -197,7 +166,7 @@ describe('the Verify tab', () => {
     expect(text(byTestId('verify-report')!.querySelector('h3'))).toBe('The last result, until this run ends');
     expect(byTestId('verify-cancel')).not.toBeNull();
 
-    const historyReads = invoked.filter((c) => c.channel === 'verify:history').length;
+    const historyReads = tab.requests('verify:history').length;
     act(() => events.slice(5).forEach((e) => useJobsStore.getState().applyEvent(e)));
     await settle();
     expect(byTestId('verify-run')).toBeNull();
@@ -205,15 +174,15 @@ describe('the Verify tab', () => {
     expect(cell('nas', 'pc').getAttribute('data-status')).toBe('notReached');
     expect(text(byTestId('deploy-tab-verify'))).toBe('Verify');
     // The history is read again: it has one more run.
-    expect(invoked.filter((c) => c.channel === 'verify:history').length).toBe(historyReads + 1);
+    expect(tab.requests('verify:history').length).toBe(historyReads + 1);
   });
 
   test('a design never verified explains what Verify network does; without a VPN the button is off and says why', async () => {
     lastReport = null;
-    act(() => root.render(<DeployArea />));
+    tab.render();
     await settle();
     expect(byTestId('verify-report')).toBeNull();
-    expect(text(container.querySelector('.deploy-empty h3'))).toBe('Does every machine reach every other?');
+    expect(text(tab.container.querySelector('.deploy-empty h3'))).toBe('Does every machine reach every other?');
     expect(text(byTestId('verify-history-summary'))).toBe('This design was never verified.');
     expect(byTestId('verify-start')!.hasAttribute('disabled')).toBe(false);
     const { ids } = sampleVerifyReport();

@@ -1,30 +1,23 @@
-import { changesSentence } from '../../../shared/verify/changes';
 import { memo, useId, useMemo } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import type { MachineId } from '../../../shared/model/types';
-import type { MatrixCell, VerifyMatrix } from '../../../shared/verify/matrix';
-import type { VerifyHistoryEntry, VerifyReport } from '../../../shared/verify/schema';
 import { plural } from '../../../shared/text';
-import { vpnDisplayNames } from '../../../shared/vpn/ids';
-import { appContext } from '../app/appContext';
-import { displayName } from '../commands/fileActions';
-import { executeCommand, getCommand, isEnabled } from '../commands/registry';
+import { verifyChangesText } from '../../../shared/verify/changes';
+import type { MatrixCell, VerifyMatrix } from '../../../shared/verify/matrix';
+import type { VerifyHistoryEntry, VerifyMachineResult, VerifyReport } from '../../../shared/verify/schema';
 import { useDesign } from '../stores/designStore';
 import { useJobsStore } from '../stores/jobsStore';
-import { useUiStore } from '../stores/uiStore';
-import { dateTimeFormat, durationText, outcomeText } from './deployStatus';
+import { outcomeText } from './deployStatus';
 import { useIsDeploying } from './deployStore';
+import { JobRunPanel, type JobRunTab, type RunTone } from './JobRunPanel';
+import { RunChanges } from './RunChanges';
+import { RunItem, type RunItemResult } from './RunItem';
+import { RunProgress } from './RunProgress';
+import { RunReportHead } from './RunReportHead';
 import { showMachineOnCanvas } from './showOnCanvas';
 import { VerifyLegend, VerifyMatrixGrid } from './VerifyMatrix';
-import { useIsVerifying, useLastVerifyFor, useShownVerifyReport, useVerifyHistoryFor, useVerifyStore, type OpenVerifyEntry } from './verifyStore';
+import { useVerifyStore } from './verifyStore';
 import { cellLook, cellLooks, pathSentence } from './verifyView';
 import './verify.css';
-
-/** Whether a command can run now; the panel re-renders on what its predicates read (design, jobs). */
-const enabled = (id: string) => {
-  const command = getCommand(id);
-  return command !== undefined && isEnabled(command, appContext);
-};
 
 type ShowMachine = ((machineId: string) => void) | undefined;
 
@@ -40,70 +33,30 @@ function MachineName({ id, name, onShow }: { id: string; name: string; onShow: S
 
 // ---------------------------------------------------------------- while it runs
 
+/** What a machine's result shows in the running verify: the SSH login apart from what its VPN looked like. */
+function resultLook(result: VerifyMachineResult): RunItemResult {
+  if (result.ssh !== null) return { look: 'ssh', symbol: '⚠', stateText: 'Could not log in over SSH', line: result.ssh };
+  return result.state === 'running' ? { look: 'ok', symbol: '✓', stateText: 'Done', line: result.message } : { look: 'problem', symbol: '✕', stateText: 'VPN problem', line: result.message };
+}
+
+const runWords = { running: 'Verifying', done: 'Done', waiting: 'Waiting for its turn.' };
+
 /** One machine of a running verify: where it is (its step), or what was found once it is done, and its last log line. */
 const RunMachine = memo(function RunMachine({ jobId, machineId, onShow }: { jobId: string; machineId: string; onShow: ShowMachine }) {
   // One subscription per machine: a log line of another machine leaves this row alone.
   const view = useJobsStore((s) => s.jobs[jobId]?.machines[machineId]);
   const result = useVerifyStore((s) => s.run?.results[machineId]);
   const name = view?.name ?? result?.name ?? machineId;
-  const state = result !== undefined ? (result.ssh !== null ? 'ssh' : result.state === 'running' ? 'ok' : 'problem') : view?.state === 'running' ? 'running' : view?.state === 'done' ? 'ok' : 'pending';
-  const symbol = { ssh: '⚠', ok: '✓', problem: '✕', running: '◌', pending: '·' }[state];
-  const stateText = { ssh: 'Could not log in over SSH', ok: 'Done', problem: 'VPN problem', running: 'Verifying', pending: 'Waiting' }[state];
-  const step = view?.step ?? null;
-  const line =
-    result !== undefined
-      ? (result.ssh ?? result.message)
-      : view?.state === 'running'
-        ? step === null
-          ? 'Starting…'
-          : `Step ${step.index} of ${step.total}: ${step.label}`
-        : 'Waiting for its turn.';
-  const lastLine = result === undefined && view?.state === 'running' ? view.log.at(-1)?.text : undefined;
-  return (
-    <li className={`run-machine verify-run-${state}`} data-testid={`verify-run-${name}`}>
-      <div className="run-machine-head">
-        <span className="deploy-status-icon" role="img" aria-label={stateText} title={stateText}>
-          {symbol}
-        </span>
-        <MachineName id={machineId} name={name} onShow={onShow} />
-        <span className="run-machine-line" data-testid={`verify-run-line-${name}`}>
-          {line}
-        </span>
-      </div>
-      {lastLine !== undefined && <div className="run-last-line verify-last-line">{lastLine}</div>}
-    </li>
-  );
+  return <RunItem kind="verify" view={view} name={name} label={<MachineName id={machineId} name={name} onShow={onShow} />} result={result === undefined ? undefined : resultLook(result)} words={runWords} />;
 });
+
+const progressLabel = (done: number, total: number) =>
+  done < total ? `${done} of ${total} ${plural(total, 'machine', 'machines')} done; each one reads its VPN’s state, pings the others over the VPN and says how it reached them.` : 'Every machine is done; putting the matrix together…';
 
 /** The running verify: how far it is, and each machine live. */
 function VerifyRunProgress({ jobId, onShow }: { jobId: string; onShow: ShowMachine }) {
-  const { order, done, total, lastJobLine } = useJobsStore(
-    useShallow((s) => {
-      const job = s.jobs[jobId];
-      return { order: job?.order ?? noOrder, done: job?.done ?? 0, total: job?.total ?? 0, lastJobLine: job?.log.at(-1)?.text ?? null };
-    }),
-  );
-  const headingId = useId();
-  return (
-    <section className="verify-run" aria-labelledby={headingId} data-testid="verify-run">
-      <h3 id={headingId}>Verifying the network</h3>
-      <div className="run-progress">
-        <span className="run-progress-label" role="status">
-          {done < total ? `${done} of ${total} ${plural(total, 'machine', 'machines')} done; each one reads its VPN’s state, pings the others over the VPN and says how it reached them.` : 'Every machine is done; putting the matrix together…'}
-        </span>
-        <progress className="run-progress-bar" max={Math.max(1, total)} value={done} aria-label="Machines verified" />
-        {lastJobLine !== null && <span className="run-last-line">{lastJobLine}</span>}
-      </div>
-      <ul className="run-machines">
-        {order.map((id) => (
-          <RunMachine key={id} jobId={jobId} machineId={id} onShow={onShow} />
-        ))}
-      </ul>
-    </section>
-  );
+  return <RunProgress kind="verify" jobId={jobId} heading="Verifying the network" label={progressLabel} barLabel="Machines verified" row={(id) => <RunMachine jobId={jobId} machineId={id} onShow={onShow} />} />;
 }
-
-const noOrder: readonly string[] = [];
 
 // ---------------------------------------------------------------- the result
 
@@ -209,20 +162,14 @@ export function VerifyReportView({ report, onShowMachine, title }: { report: Ver
   const matrix = report.matrix;
   return (
     <section className="verify-report" aria-labelledby={headingId} data-testid="verify-report">
-      <div className="verify-report-head">
-        <h3 id={headingId}>{title}</h3>
-        <span className="deploy-meta">
-          {dateTimeFormat.format(report.startedAt)} · took {durationText(report.finishedAt - report.startedAt)}
-          {report.vpn === null ? '' : ` · ${vpnDisplayNames[report.vpn]}`} · {report.count} {plural(report.count, 'ping', 'pings')} per pair
-          {report.tcpPort === null ? '' : ` · TCP port ${report.tcpPort}`}
-        </span>
-      </div>
-      {report.outcome !== 'finished' && (
-        <p className="plan-warning verify-outcome" data-testid="verify-outcome">
-          The verify {outcomeText[report.outcome]}
-          {matrix === null ? ' before the pairs could be compared, so there is no matrix.' : '; pairs it did not get to are shown as not reached.'}
-        </p>
-      )}
+      <RunReportHead
+        kind="verify"
+        headingId={headingId}
+        title={title}
+        report={report}
+        details={`${report.count} ${plural(report.count, 'ping', 'pings')} per pair${report.tcpPort === null ? '' : ` · TCP port ${report.tcpPort}`}`}
+        ended={matrix === null ? ' before the pairs could be compared, so there is no matrix.' : '; pairs it did not get to are shown as not reached.'}
+      />
       {matrix !== null && (
         <>
           <p className="verify-summary" data-testid="verify-summary">
@@ -234,11 +181,7 @@ export function VerifyReportView({ report, onShowMachine, title }: { report: Ver
             {matrix.summary}
           </p>
           {!matrix.sampled && <p className="deploy-meta">{matrix.planDescription}</p>}
-          {report.previous != null && (
-            <p className="verify-changes" data-testid="verify-changes" title={`The run before: ${dateTimeFormat.format(report.previous.startedAt)}`}>
-              {changesSentence(report.previous.changes)}
-            </p>
-          )}
+          {report.previous != null && <RunChanges changes={verifyChangesText(report.previous.changes)} before={report.previous} testId="verify-changes" />}
           <VerifyLegend sampled={matrix.sampled} />
           <VerifyMatrixGrid key={report.runId} matrix={matrix} />
           <FailingPairs matrix={matrix} onShow={onShow} />
@@ -249,196 +192,67 @@ export function VerifyReportView({ report, onShowMachine, title }: { report: Ver
   );
 }
 
-// ---------------------------------------------------------------- past runs
-
-function historyLabel(entry: VerifyHistoryEntry): string {
-  return `${dateTimeFormat.format(entry.startedAt)}: ${entry.summary}`;
-}
-
-/** The design's past verify runs, newest first, each with its summary. */
-function VerifyHistoryList({ fileName }: { fileName: string }) {
-  const historyFor = useVerifyStore((s) => s.historyFor);
-  const history = useVerifyStore((s) => s.history);
-  const error = useVerifyStore((s) => s.historyError);
-  const headingId = useId();
-  const entries = historyFor === fileName ? history : null;
-  return (
-    <section className="verify-history" aria-labelledby={headingId} data-testid="verify-history">
-      <div className="verify-history-head">
-        <h4 id={headingId}>Past runs</h4>
-        <span className="deploy-meta" role="status" data-testid="verify-history-summary">
-          {entries === null ? 'Reading…' : entries.length === 0 ? 'This design was never verified.' : `${entries.length} ${plural(entries.length, 'run', 'runs')}, newest first`}
-        </span>
-        <button type="button" className="link-button" disabled={appContext.backend === null} onClick={() => appContext.backend !== null && void useVerifyStore.getState().loadHistory(appContext.backend, fileName)}>
-          Refresh
-        </button>
-      </div>
-      {error !== null && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
-      {entries !== null && entries.length > 0 && (
-        <ul className="history-list verify-history-list">
-          {entries.map((entry) => {
-            const bad = entry.counts.notReached - entry.counts.sshUntested;
-            const tone = entry.outcome !== 'finished' ? 'ended' : bad > 0 ? 'notReached' : entry.counts.partly > 0 || entry.counts.sshUntested > 0 ? 'partly' : 'reached';
-            return (
-              <li key={entry.runId} className={`history-item verify-history-${tone}`} data-testid={`verify-history-${entry.runId}`}>
-                <button type="button" className="history-open verify-history-open" aria-label={`Open the verify of ${historyLabel(entry)}`} onClick={() => appContext.backend !== null && void useVerifyStore.getState().openHistoryEntry(appContext.backend, fileName, entry.runId)}>
-                  <span className="history-when">{dateTimeFormat.format(entry.startedAt)}</span>
-                  <span className="history-outcome">The verify {outcomeText[entry.outcome]}</span>
-                  <span className="verify-history-summary">{entry.summary}</span>
-                </button>
-              </li>
-            );
-          })}
-        </ul>
-      )}
-    </section>
-  );
-}
-
-/** One past run, opened: its result and its log. */
-function VerifyHistoryEntryView({ entry, onShowMachine }: { entry: OpenVerifyEntry; onShowMachine: ShowMachine }) {
-  const headingId = useId();
-  return (
-    <section className="history-entry" aria-labelledby={headingId} data-testid="verify-history-entry">
-      <div className="history-entry-head">
-        <button type="button" onClick={() => useVerifyStore.getState().closeHistoryEntry()} data-testid="verify-history-back">
-          ← Last result and past runs
-        </button>
-        <h3 id={headingId}>A past verify run</h3>
-        <span className="deploy-meta" title="Its folder in the design's verify history">
-          {entry.runId}
-        </span>
-      </div>
-      {entry.loading && <p className="muted">Reading this run…</p>}
-      {entry.error !== null && (
-        <p className="error-text" role="alert">
-          {entry.error}
-        </p>
-      )}
-      {entry.report !== null && <VerifyReportView report={entry.report} onShowMachine={onShowMachine} title={`Verify of ${dateTimeFormat.format(entry.report.startedAt)}`} />}
-      {entry.log !== '' && (
-        <details className="verify-log">
-          <summary>Log of this run</summary>
-          <pre className="deploy-log history-log-text" tabIndex={0} aria-label="Log of this verify run">
-            {entry.log}
-          </pre>
-        </details>
-      )}
-    </section>
-  );
-}
-
 // ---------------------------------------------------------------- the tab
+
+/** How a past verify went: every tested pair reached, some trouble, pairs not reached, or it ended early. */
+function historyTone(entry: VerifyHistoryEntry): RunTone {
+  const bad = entry.counts.notReached - entry.counts.sshUntested;
+  return entry.outcome !== 'finished' ? 'ended' : bad > 0 ? 'notReached' : entry.counts.partly > 0 || entry.counts.sshUntested > 0 ? 'partly' : 'reached';
+}
+
+const verifyTab: JobRunTab<VerifyReport, VerifyMachineResult, VerifyHistoryEntry> = {
+  kind: 'verify',
+  store: useVerifyStore,
+  title: 'Verify the network',
+  start: { command: 'verifyNetwork', label: 'Verify network' },
+  cancel: 'cancelVerify',
+  noun: 'verify',
+  done: 'verified',
+  status: {
+    running: 'Verifying the network of this design: every machine pings the others over the VPN, changing nothing.',
+    never: 'Never verified. “Verify network” has every machine ping the others over the VPN, changing nothing.',
+  },
+  lastWhileRunning: 'The last result, until this run ends',
+  history: { heading: 'Past runs', tone: historyTone, outcome: (entry) => `The verify ${outcomeText[entry.outcome]}` },
+  entry: { back: '← Last result and past runs', heading: 'A past verify run', logSummary: 'Log of this run', logLabel: 'Log of this verify run' },
+};
+
+const showResult = (report: VerifyReport, title: string) => <VerifyReportView report={report} onShowMachine={showMachineOnCanvas} title={title} />;
 
 /**
  * The Verify tab of the Deploy area: "Verify network" (every machine pings the others over the VPN, changing
  * nothing), each machine live while it runs, then the reachability matrix of the design on screen and its past runs.
  */
 export function VerifyPanel() {
-  const fileName = useDesign((s) => s.file.name);
   const hasVpn = useDesign((s) => s.design.vpn.id !== null);
-  const report = useShownVerifyReport(fileName);
-  const loading = useVerifyStore((s) => s.loading && s.forFile === fileName);
-  const error = useVerifyStore((s) => (s.forFile === fileName ? s.error : null));
-  const starting = useVerifyStore((s) => s.starting);
-  const startError = useVerifyStore((s) => s.startError);
-  const runFor = useVerifyStore((s) => (s.run === null ? undefined : s.run.forFile));
-  const openEntry = useVerifyStore((s) => s.openEntry);
-  const historyFor = useVerifyStore((s) => s.historyFor);
-  const verifying = useIsVerifying();
-  const runningJob = useJobsStore((s) => s.running.verify ?? null);
   const deploying = useIsDeploying();
   const installing = useJobsStore((s) => s.running.install !== undefined);
-  const setDialog = useUiStore((s) => s.setDialog);
-  useLastVerifyFor(fileName, appContext.backend);
-  useVerifyHistoryFor(fileName, appContext.backend);
-
-  const runOfThisFile = runFor !== undefined && runFor === fileName;
-  const status = verifying
-    ? runOfThisFile
-      ? 'Verifying the network of this design: every machine pings the others over the VPN, changing nothing.'
-      : `A verify of ${runFor == null ? 'another design' : displayName(runFor)} is running; one runs at a time.`
-    : starting
-      ? 'Starting the verify…'
-      : fileName === null
-        ? 'Save the design first: each verify is kept next to the design file.'
-        : !hasVpn
-          ? 'This design has no VPN yet, so there is no network to verify. Choose one, deploy it, then verify.'
-          : deploying
-            ? 'A deploy is running; verify when it has ended (a deploy started here verifies by itself once it deployed a machine).'
-            : installing
-              ? 'NixOS is being installed on a machine; verify when it has ended.'
-              : report === null
-                ? 'Never verified. “Verify network” has every machine ping the others over the VPN, changing nothing.'
-                : `Last verified ${dateTimeFormat.format(report.startedAt)}.`;
-
+  const blocked = !hasVpn
+    ? 'This design has no VPN yet, so there is no network to verify. Choose one, deploy it, then verify.'
+    : deploying
+      ? 'A deploy is running; verify when it has ended (a deploy started here verifies by itself once it deployed a machine).'
+      : installing
+        ? 'NixOS is being installed on a machine; verify when it has ended.'
+        : null;
   return (
-    <div className="deploy-panel-body verify-panel" data-testid="verify-panel">
-      <div className="deploy-toolbar">
-        <strong>Verify the network</strong>
-        <span className="deploy-meta" role="status" data-testid="verify-status">
-          {status}
-        </span>
-        <span className="toolbar-spacer" />
-        {fileName === null && (
-          <button type="button" onClick={() => setDialog('saveAs')}>
-            Save as…
-          </button>
-        )}
-        {verifying ? (
-          <button type="button" onClick={() => void executeCommand(appContext, 'cancelVerify')} data-testid="verify-cancel">
-            Cancel the verify
-          </button>
-        ) : (
-          <button type="button" className="primary" disabled={!enabled('verifyNetwork')} onClick={() => void executeCommand(appContext, 'verifyNetwork')} data-testid="verify-start">
-            Verify network
-          </button>
-        )}
-      </div>
-      {startError !== null && (
-        <p className="error-text" role="alert" data-testid="verify-start-error">
-          {startError}
-        </p>
-      )}
-      <div className="deploy-scroll">
-        {runningJob !== null && <VerifyRunProgress jobId={runningJob} onShow={runOfThisFile ? showMachineOnCanvas : undefined} />}
-        {fileName !== null && openEntry !== null && historyFor === fileName ? (
-          <VerifyHistoryEntryView entry={openEntry} onShowMachine={showMachineOnCanvas} />
-        ) : (
-          <>
-            {error !== null && (
-              <p className="error-text" role="alert">
-                {error}
-              </p>
-            )}
-            {loading && <p className="muted">Reading the last verify of this design…</p>}
-            {report !== null ? (
-              <VerifyReportView report={report} onShowMachine={showMachineOnCanvas} title={runningJob !== null && runOfThisFile ? 'The last result, until this run ends' : 'The last verify'} />
-            ) : (
-              !loading &&
-              runningJob === null && (
-                <div className="deploy-empty">
-                  <h3>Does every machine reach every other?</h3>
-                  <p>
-                    “Verify network” logs in to each machine of the VPN, reads what its VPN says (its address, whether the daemon runs, how it reaches its
-                    peers) and has it ping the others over the VPN. It changes nothing on the machines.
-                  </p>
-                  <p>
-                    The result is a grid of every pair: reached, partly (some pings lost) or not reached, with why, and the path the VPN took next to the
-                    one the design predicts. The canvas colours the connections the same way. After a deploy that put the new system on a machine, the
-                    network is verified by itself.
-                  </p>
-                </div>
-              )
-            )}
-            {fileName !== null && <VerifyHistoryList fileName={fileName} />}
-          </>
-        )}
-      </div>
-    </div>
+    <JobRunPanel
+      tab={verifyTab}
+      blocked={blocked}
+      progress={(jobId, ofThisFile) => <VerifyRunProgress jobId={jobId} onShow={ofThisFile ? showMachineOnCanvas : undefined} />}
+      result={showResult}
+      empty={
+        <div className="deploy-empty">
+          <h3>Does every machine reach every other?</h3>
+          <p>
+            “Verify network” logs in to each machine of the VPN, reads what its VPN says (its address, whether the daemon runs, how it reaches its peers) and has it
+            ping the others over the VPN. It changes nothing on the machines.
+          </p>
+          <p>
+            The result is a grid of every pair: reached, partly (some pings lost) or not reached, with why, and the path the VPN took next to the one the design
+            predicts. The canvas colours the connections the same way. After a deploy that put the new system on a machine, the network is verified by itself.
+          </p>
+        </div>
+      }
+    />
   );
 }

@@ -158,7 +158,8 @@ export function createJobRunSlice<R extends RunReport, M, E, S extends JobRunSli
   };
 }
 
-type RunStore<R, M, E> = UseBoundStore<StoreApi<JobRunSlice<R, M, E>>>;
+/** A kind's store (verifyStore.ts, measureStore.ts), as the views every such kind shares read it. */
+export type RunStore<R, M, E> = UseBoundStore<StoreApi<JobRunSlice<R, M, E>>>;
 
 /** Shows the last run kept with the open design file, once per file (every view that shows it calls this). */
 export function useLastRunFor<R, M, E>(store: RunStore<R, M, E>, fileName: string | null, backend: ApiTransport | null): void {
@@ -176,4 +177,9 @@ export function useRunHistoryFor<R, M, E>(store: RunStore<R, M, E>, fileName: st
     if (backend === null || fileName === null || fileName === historyFor) return;
     void store.getState().loadHistory(backend, fileName);
   }, [store, fileName, historyFor, backend]);
+}
+
+/** The newest run of the design file on screen, or null (it never ran, not read yet, or another file's is held). */
+export function useShownRunReport<R, M, E>(store: RunStore<R, M, E>, fileName: string | null): R | null {
+  return store((s) => (fileName !== null && s.forFile === fileName ? s.report : null));
 }

@@ -9,7 +9,7 @@ import { displayName } from '../commands/fileActions';
 import { onJobEvent, useJobsStore } from '../stores/jobsStore';
 import { useNoticeStore } from '../stores/noticeStore';
 import { outcomeText } from './deployStatus';
-import { createJobRunSlice, useLastRunFor, useRunHistoryFor, type JobRunSlice, type JobRunView, type OpenRunEntry } from './jobRunStore';
+import { createJobRunSlice, useLastRunFor, useShownRunReport, type JobRunSlice, type JobRunView } from './jobRunStore';
 
 /** One ordered pair to measure: `from` runs the iperf3 client and the pings, `to` the one-off server. */
 export interface PickedPair {
@@ -19,9 +19,6 @@ export interface PickedPair {
 
 /** A measure run as this window follows it: each pair's figures as it finishes, then the report. */
 export type MeasureRunView = JobRunView<MeasureReport, MeasuredPair>;
-
-/** One measure run of the history as opened: its report and its log. */
-export type OpenMeasureEntry = OpenRunEntry<MeasureReport>;
 
 export interface MeasureState extends JobRunSlice<MeasureReport, MeasuredPair, MeasureHistoryEntry> {
   /**
@@ -83,22 +80,12 @@ onJobEvent('measure', (event) => {
   if (event.type === 'done') useNoticeStore.getState().show(measureDoneNotice(useMeasureStore.getState().run?.forFile ?? null, event.report));
 });
 
-/** Whether a measurement is running now (in this window or another). */
-export function useIsMeasuring(): boolean {
-  return useJobsStore((s) => s.running.measure !== undefined);
-}
-
 /** Shows the newest measurement kept with the open design file, once per file (the Measure tab and the advisor call it). */
 export function useLastMeasureFor(fileName: string | null, backend: ApiTransport | null): void {
   useLastRunFor(useMeasureStore, fileName, backend);
 }
 
-/** Reads the measure history of the open design file when it changes or after a measurement of it ended. */
-export function useMeasureHistoryFor(fileName: string | null, backend: ApiTransport | null): void {
-  useRunHistoryFor(useMeasureStore, fileName, backend);
-}
-
 /** The newest measurement of the design file on screen, or null (never measured, not read yet, another file's). */
 export function useShownMeasureReport(fileName: string | null): MeasureReport | null {
-  return useMeasureStore((s) => (fileName !== null && s.forFile === fileName ? s.report : null));
+  return useShownRunReport(useMeasureStore, fileName);
 }

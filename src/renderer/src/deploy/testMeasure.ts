@@ -1,4 +1,4 @@
-import { jobProgressSchema, type MeasureProgress } from '../../../shared/ipc/contract';
+import type { MeasureProgress } from '../../../shared/ipc/contract';
 import { compareMeasurement } from '../../../shared/measure/compare';
 import { describeMeasureRun, measureReportSchema, type MeasuredPair, type MeasureReport } from '../../../shared/measure/report';
 import type { LinkMeasurement } from '../../../shared/measure/schema';
@@ -6,6 +6,7 @@ import type { MachineId } from '../../../shared/model/types';
 import { dataset } from '../vpn/dataset';
 import { pairIdOf } from './measureStore';
 import { sampleDesign } from './testDeploy';
+import { recordJob } from './testJobRun';
 
 // Measurements for the renderer's tests, compared with the bundled benchmark by the real comparison
 // (compareMeasurement) and checked against the contract's schemas, so the views are tested with what main sends.
@@ -40,32 +41,18 @@ export function sampleMeasureReport(runId = '2026-12-07t11-00-00-000z-mmm111'): 
   };
   const compared = compareMeasurement(design, dataset!, link);
   if (!compared.ok) throw new Error(`comparison refused: ${compared.error.code}`);
-  const measured: MeasuredPair = {
-    pairId: pairIdOf({ from: tablet, to: nas }),
-    from: tablet,
-    to: nas,
-    fromName: 'tablet',
-    toName: 'nas',
-    address: '10.147.17.11',
-    addressSource: 'discovery',
-    link,
-    comparison: compared.value,
-    problems: [],
-    message: compared.value.summary,
-  };
-  const failed: MeasuredPair = {
-    pairId: pairIdOf({ from: bastion, to: nas }),
-    from: bastion,
-    to: nas,
-    fromName: 'bastion',
-    toName: 'nas',
-    address: null,
-    addressSource: null,
-    link: null,
-    comparison: null,
-    problems: ['The app could not log in to "bastion", so "bastion" → "nas" was not measured; this says nothing about the VPN.'],
-    message: 'The app could not log in to "bastion", so "bastion" → "nas" was not measured; this says nothing about the VPN.',
-  };
+  /** A pair of the sample design by name, with what was found. */
+  const pair = (from: MachineId, to: MachineId, found: Pick<MeasuredPair, 'address' | 'addressSource' | 'link' | 'comparison' | 'problems' | 'message'>): MeasuredPair => ({
+    pairId: pairIdOf({ from, to }),
+    from,
+    to,
+    fromName: design.machines[from]!.name,
+    toName: design.machines[to]!.name,
+    ...found,
+  });
+  const measured = pair(tablet, nas, { address: '10.147.17.11', addressSource: 'discovery', link, comparison: compared.value, problems: [], message: compared.value.summary });
+  const noLogin = 'The app could not log in to "bastion", so "bastion" → "nas" was not measured; this says nothing about the VPN.';
+  const failed = pair(bastion, nas, { address: null, addressSource: null, link: null, comparison: null, problems: [noLogin], message: noLogin });
   const pairs = [failed, measured];
   const report = measureReportSchema.parse({
     kind: 'clan-designer-measure',
@@ -87,9 +74,7 @@ export function sampleMeasureReport(runId = '2026-12-07t11-00-00-000z-mmm111'): 
 /** The events of a measure job as main sends them, checked against the contract; `until: 'running'` stops during the throughput test of the tablet. */
 export function recordedMeasure(jobId: string, options: { until?: 'running' | 'done' } = {}): { events: MeasureProgress[]; report: MeasureReport; ids: ReturnType<typeof sampleDesign> } {
   const { report, ids } = sampleMeasureReport();
-  const events: MeasureProgress[] = [];
-  let seq = 0;
-  const push = (event: Record<string, unknown>) => events.push(jobProgressSchema.parse({ jobId, kind: 'measure', seq: seq++, ...event }) as MeasureProgress);
+  const { events, push } = recordJob<MeasureProgress>(jobId, 'measure');
   const [failed, measured] = report.pairs as [MeasuredPair, MeasuredPair];
   push({ type: 'started', startedAt: report.startedAt, forFile: 'family.clan-design.json', machines: report.pairs.map((p) => ({ machineId: p.pairId, name: `${p.fromName} → ${p.toName}` })) });
   push({ type: 'machineStarted', machineId: failed.pairId });

@@ -1,11 +1,12 @@
 import { appError } from '../../../shared/errors';
-import { jobProgressSchema, type VerifyProgress } from '../../../shared/ipc/contract';
+import type { VerifyProgress } from '../../../shared/ipc/contract';
 import type { MachineId } from '../../../shared/model/types';
 import type { OverlayDiscovery, PeerView } from '../../../shared/verify/discovery';
 import { buildMatrix, planPairs, type MachineFindings } from '../../../shared/verify/matrix';
 import { parseProbeOutput, type ProbeReport } from '../../../shared/verify/probe';
 import { verifyReportSchema, type VerifyReport } from '../../../shared/verify/schema';
 import { sampleDesign } from './testDeploy';
+import { recordJob } from './testJobRun';
 
 // Verify results for the renderer's tests, made by the real matrix builder (buildMatrix) from findings in the shapes
 // discovery and the probe produce, and checked against the contract's schemas, so the views are tested with what
@@ -68,9 +69,7 @@ export function sampleVerifyReport(runId = '2026-12-07t10-05-00-000z-vvv111'): {
 /** The events of a verify job as main sends them, checked against the contract; `until: 'running'` stops while the nas is pinging. */
 export function recordedVerify(jobId: string, options: { until?: 'running' | 'done' } = {}): { events: VerifyProgress[]; report: VerifyReport; ids: ReturnType<typeof sampleDesign> } {
   const { report, ids } = sampleVerifyReport();
-  const events: VerifyProgress[] = [];
-  let seq = 0;
-  const push = (event: Record<string, unknown>) => events.push(jobProgressSchema.parse({ jobId, kind: 'verify', seq: seq++, ...event }) as VerifyProgress);
+  const { events, push } = recordJob<VerifyProgress>(jobId, 'verify');
   const machines = report.matrix!.machines.map((m) => ({ machineId: m.id, name: m.name }));
   push({ type: 'started', startedAt: report.startedAt, forFile: 'family.clan-design.json', machines });
   push({ type: 'machineStarted', machineId: ids.nas });

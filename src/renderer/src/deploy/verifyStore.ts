@@ -10,13 +10,10 @@ import { displayName } from '../commands/fileActions';
 import { onJobEvent, useJobsStore } from '../stores/jobsStore';
 import { useNoticeStore } from '../stores/noticeStore';
 import { outcomeText } from './deployStatus';
-import { createJobRunSlice, useLastRunFor, useRunHistoryFor, type JobRunSlice, type JobRunView, type OpenRunEntry } from './jobRunStore';
+import { createJobRunSlice, useLastRunFor, useShownRunReport, type JobRunSlice, type JobRunView } from './jobRunStore';
 
 /** A verify run as this window follows it: what each machine's overlay looked like as it was read, then the report with the reachability matrix. */
 export type VerifyRunView = JobRunView<VerifyReport, VerifyMachineResult>;
-
-/** One verify run of the history as opened: its report and its log. */
-export type OpenVerifyEntry = OpenRunEntry<VerifyReport>;
 
 export interface VerifyState extends JobRunSlice<VerifyReport, VerifyMachineResult, VerifyHistoryEntry> {
   /** Starts verifying a saved design; the job then reports through the jobs store and applyEvent. */
@@ -70,22 +67,12 @@ onJobEvent('verify', (event) => {
   if (event.type === 'done') useNoticeStore.getState().show(verifyDoneNotice(useVerifyStore.getState().run?.forFile ?? null, event.report));
 });
 
-/** Whether a verify is running now (in this window or another). */
-export function useIsVerifying(): boolean {
-  return useJobsStore((s) => s.running.verify !== undefined);
-}
-
 /** Shows the last verify kept with the open design file, once per file (the canvas and the Verify tab call it). */
 export function useLastVerifyFor(fileName: string | null, backend: ApiTransport | null): void {
   useLastRunFor(useVerifyStore, fileName, backend);
 }
 
-/** Reads the verify history of the open design file when it changes or after a verify of it ended (once each). */
-export function useVerifyHistoryFor(fileName: string | null, backend: ApiTransport | null): void {
-  useRunHistoryFor(useVerifyStore, fileName, backend);
-}
-
 /** The last verify result of the design file on screen, or null (never verified, not read yet, another file's). */
 export function useShownVerifyReport(fileName: string | null): VerifyReport | null {
-  return useVerifyStore((s) => (fileName !== null && s.forFile === fileName ? s.report : null));
+  return useShownRunReport(useVerifyStore, fileName);
 }
