@@ -49,8 +49,12 @@ function combinations(): Combination[] {
   return out;
 }
 
-/** A configuration.nix as the module it is: the attribute set, or the function called with a stand-in `pkgs`. */
-const moduleOf = (file: string) => `(let m = import ${file}; in if builtins.isFunction m then m { pkgs = { iperf3 = "pkgs.iperf3"; }; } else m)`;
+/**
+ * A configuration.nix as the module it is: the attribute set, or the function called with a stand-in `pkgs` and the
+ * one option of `config` it reads (which firewall back end runs).
+ */
+const moduleOf = (file: string, nftables = false) =>
+  `(let m = import ${file}; in if builtins.isFunction m then m { pkgs = { iperf3 = "pkgs.iperf3"; }; config.networking.nftables.enable = ${nftables}; } else m)`;
 
 if (!nixAvailable && !onCi) {
   console.warn('nixParse.test.ts: nix-instantiate not found, so generated Nix is not parsed. Install it with scripts/install-test-deps.sh (Debian: nix-bin).');
@@ -268,17 +272,22 @@ in
     expect(JSON.parse(result.stdout)).toEqual(expected);
   });
 
-  test.skipIf(!nixAvailable)('every VPN member gets iperf3 and the measurement port opened on the VPN\'s interface, and nothing else of the firewall', () => {
+  test.skipIf(!nixAvailable)('every VPN member gets iperf3 and the measurement port opened on the VPN\'s interface, under either firewall back end, and nothing else of the firewall', () => {
     const entries: string[] = [];
     const expected: unknown[] = [];
-    const interfaceOf: Record<(typeof vpnIds)[number], string> = { easytier: 'mesh', headscale: 'ts-mesh', hyprspace: 'hyprspace', mycelium: 'mycelium', nebula: 'nebula.mesh', tinc: 'tinc.mesh', vpncloud: 'vpncloud+', wireguard: 'mesh', yggdrasil: 'ygg', zerotier: 'zt+' };
+    const interfaceOf: Record<Exclude<(typeof vpnIds)[number], 'zerotier'>, string> = { easytier: 'mesh', headscale: 'ts-mesh', hyprspace: 'hyprspace', mycelium: 'mycelium', nebula: 'nebula.mesh', tinc: 'tinc.mesh', vpncloud: 'vpncloud0', wireguard: 'mesh', yggdrasil: 'ygg' };
+    // ZeroTier's interface is named zt... from the network id: a prefix, written in each back end's own form.
+    const zerotier = (nftables: boolean) => (nftables ? { interfaces: {}, extraInputRules: 'iifname "zt*" tcp dport 5201 accept' } : { interfaces: { 'zt+': { allowedTCPPorts: [5201] } }, extraInputRules: '' });
     for (const combo of combinations()) {
       for (const path of Object.keys(combo.files).filter((p) => p.endsWith('/configuration.nix'))) {
         const file = join(work, 'measure', combo.design, combo.vpn, path);
         mkdirSync(join(file, '..'), { recursive: true });
         writeFileSync(file, combo.files[path]!);
-        entries.push(`(let c = ${moduleOf(file)}; in { packages = c.environment.systemPackages or [ ]; firewall = c.networking.firewall or null; })`);
-        expected.push({ packages: ['pkgs.iperf3'], firewall: { interfaces: { [interfaceOf[combo.vpn]]: { allowedTCPPorts: [5201] } } } });
+        for (const nftables of [false, true]) {
+          entries.push(`(let c = ${moduleOf(file, nftables)}; in { packages = c.environment.systemPackages or [ ]; firewall = c.networking.firewall or null; })`);
+          const firewall = combo.vpn === 'zerotier' ? zerotier(nftables) : { interfaces: { [interfaceOf[combo.vpn]]: { allowedTCPPorts: [5201] } } };
+          expected.push({ packages: ['pkgs.iperf3'], firewall });
+        }
       }
     }
     expect(entries.length).toBeGreaterThan(100);

@@ -6,6 +6,7 @@ import { describeGenerateError, type GenerateError } from './errors';
 import { generateClan, manifestPath, parseManifest, type GeneratedClan } from './generate';
 import { sha256Hex } from './hash';
 import { ownModuleFiles, ownModuleLibFile } from './modules';
+import { VPNCLOUD_DEVICE } from './nixFiles';
 import { referenceAdminKey, referenceAgeKey, referenceDesigns } from './referenceDesigns';
 import { appSopsKeyPath } from './sopsAdmin';
 
@@ -274,7 +275,7 @@ describe('generateClan refusals', () => {
 
 describe('the measurement port ("Measure my network", docs/measure.md)', () => {
   test('every managed VPN member gets iperf3 and TCP 5201 opened on the VPN\'s interface only, the file then a module function', () => {
-    const interfaces: Record<string, string> = { nebula: '"nebula.mesh"', tinc: '"tinc.mesh"', wireguard: 'mesh', yggdrasil: 'ygg', headscale: 'ts-mesh', zerotier: '"zt+"', vpncloud: '"vpncloud+"' };
+    const interfaces: Record<string, string> = { nebula: '"nebula.mesh"', tinc: '"tinc.mesh"', wireguard: 'mesh', yggdrasil: 'ygg', headscale: 'ts-mesh', vpncloud: 'vpncloud0' };
     for (const [vpn, iface] of Object.entries(interfaces)) {
       const file = generated(households, { vpnOverride: vpn as (typeof vpnIds)[number] }).files['machines/parents-pi/configuration.nix']!;
       expect(file, vpn).toContain('\n{ pkgs, ... }:\n{\n');
@@ -283,6 +284,17 @@ describe('the measurement port ("Measure my network", docs/measure.md)', () => {
       // Never on every interface: the machine's internet side stays closed.
       expect(file, vpn).not.toMatch(/networking\.firewall\.allowedTCPPorts/);
     }
+    // The name our VpnCloud module gives the device, rather than the kernel's next vpncloud<n>.
+    expect(ownModuleFiles.vpncloud['default.nix']).toContain(`device.name = "${VPNCLOUD_DEVICE}";`);
+  });
+
+  test('ZeroTier, whose interface is named zt... from the network id, gets the port on every zt interface in the form of the firewall back end in use', () => {
+    const file = generated(households, { vpnOverride: 'zerotier' }).files['machines/parents-pi/configuration.nix']!;
+    expect(file).toContain('\n{ config, pkgs, ... }:\n{\n');
+    // iptables matches a prefix with "+"; nftables takes "zt+" as a literal name and matches a prefix with "*".
+    expect(file).toContain('  networking.firewall.interfaces = if config.networking.nftables.enable then { } else { "zt+".allowedTCPPorts = [ 5201 ]; };\n');
+    expect(file).toContain('  networking.firewall.extraInputRules = if config.networking.nftables.enable then "iifname \\"zt*\\" tcp dport 5201 accept" else "";\n');
+    expect(file).not.toMatch(/networking\.firewall\.allowedTCPPorts/);
   });
 
   test('a machine outside the VPN, and every machine of a design without one, gets neither, and stays a plain attribute set', () => {

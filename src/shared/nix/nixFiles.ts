@@ -18,14 +18,52 @@ import { ownModuleDir, type OwnModuleVpn } from './modules';
 export const MEASURE_PORT = IPERF_DEFAULT_PORT;
 
 /**
- * The interface the measurement port is opened on: the VPN's own (vpn/catalog.ts vpnInterface), or an interface
- * wildcard (iptables' "+", as clan-core's own ZeroTier service opens its ports on "zt+") for the two VPNs whose
- * interface name is not fixed: ZeroTier names it from the network id (zt…), and VpnCloud lets the kernel number it
- * (vpncloud0). The wildcard is iptables' syntax, which the NixOS firewall uses by default; with
- * networking.nftables.enable it matches no interface, and the port stays closed.
+ * VpnCloud's device on every member. VpnCloud's default is "vpncloud%d", which lets the kernel number it, so our module
+ * (modules/vpncloud/default.nix) names it instead, and the firewall can then name it too. It is the name the kernel
+ * gave the first network, so a machine deployed before keeps its interface. One network per machine: the app makes
+ * one VPN instance per design.
  */
-export function measureInterface(vpn: VpnId, instance: string): string {
-  return vpnInterface(vpn, instance) ?? (vpn === 'zerotier' ? 'zt+' : 'vpncloud+');
+export const VPNCLOUD_DEVICE = 'vpncloud0';
+
+/**
+ * Where the measurement port is opened. `interface`: the VPN's interface by its name, which both of NixOS's firewall
+ * back ends take as networking.firewall.interfaces.<name> (the iptables one as `-i <name>`, the nftables one as
+ * `iifname <name>`). `prefix`: every interface whose name starts so, for a VPN whose interface name is not known when
+ * the configuration is written (see measureLines).
+ */
+export type MeasureOn = { kind: 'interface'; name: string } | { kind: 'prefix'; prefix: string };
+
+/**
+ * The measurement port's interface: the VPN's own (vpn/catalog.ts vpnInterface), the device our VpnCloud module names,
+ * or for ZeroTier every "zt" interface. ZeroTier names its interface from the network id (zt and eight characters),
+ * and the network id is a Clan var made after this file is written (from the controller's identity). ZeroTier could be
+ * given a name through its devicemap file, but ZeroTier rewrites that file itself and a new name would only take when
+ * the daemon restarts, renaming the interface under a running network; so the prefix it is.
+ */
+export function measureInterface(vpn: VpnId, instance: string): MeasureOn {
+  if (vpn === 'zerotier') return { kind: 'prefix', prefix: 'zt' };
+  if (vpn === 'vpncloud') return { kind: 'interface', name: VPNCLOUD_DEVICE };
+  const name = vpnInterface(vpn, instance);
+  return name === null ? { kind: 'prefix', prefix: vpn } : { kind: 'interface', name };
+}
+
+/**
+ * The firewall lines that open the measurement port. A named interface is one option both back ends read. A prefix
+ * has no form both read: networking.firewall.interfaces.<name> is a literal name to both, which iptables matches as a
+ * prefix when it ends in "+" (`-i zt+`, the form ZeroTier setups on NixOS commonly use), while nftables takes
+ * "zt+" as a name no interface has and needs `iifname "zt*"`. So the file asks which back end runs
+ * (networking.nftables.enable, which is what chooses it) and writes that back end's form: the interface option for
+ * iptables, a rule in networking.firewall.extraInputRules (an option of the nftables back end only) for nftables.
+ */
+function measureLines(on: MeasureOn): string[] {
+  if (on.kind === 'interface') return [`  networking.firewall.interfaces.${nixAttrName(on.name)}.allowedTCPPorts = [ ${MEASURE_PORT} ];`];
+  const nftables = 'config.networking.nftables.enable';
+  return [
+    `  # The VPN's interface gets its name when it is created, "${on.prefix}" and more, so the port is open on every interface`,
+    `  # whose name starts so, in the form of the firewall back end in use: iptables takes "${on.prefix}+", nftables "${on.prefix}*".`,
+    `  networking.firewall.interfaces = if ${nftables} then { } else { ${nixAttrName(`${on.prefix}+`)}.allowedTCPPorts = [ ${MEASURE_PORT} ]; };`,
+    `  networking.firewall.extraInputRules = if ${nftables} then ${nixString(`iifname "${on.prefix}*" tcp dport ${MEASURE_PORT} accept`)} else "";`,
+  ];
 }
 
 /** flake.nix: clan-core as the one input (nixpkgs follows it), plus hyprspace when Hyprspace is chosen. */
@@ -106,13 +144,14 @@ export function clanNix({ name, domain, description, ownModule }: ClanNixInput):
  * iperf3, and the measurement port open on the VPN's interface (`measureOn`: that interface; null for a machine
  * outside the VPN). With it the file is a module function, since iperf3 comes from `pkgs`.
  */
-export function configurationNix(arch: CpuArch, extra: string | undefined, lastResortTargetHost: string | null = null, measureOn: string | null = null): string {
+export function configurationNix(arch: CpuArch, extra: string | undefined, lastResortTargetHost: string | null = null, measureOn: MeasureOn | null = null): string {
   const lines = [
     '# Generated by Clan Network Designer. Clan imports this file for the machine named like its folder.',
     '# Hardware (file systems, boot loader) belongs in hardware-configuration.nix or facter.json next to it, which',
     '# Clan imports too; the app never writes or deletes those. If you edit this file, the app keeps your version',
     '# and reports it instead of overwriting it.',
-    ...(measureOn === null ? [] : ['{ pkgs, ... }:']),
+    // The prefix form reads which firewall back end runs from `config`.
+    ...(measureOn === null ? [] : [measureOn.kind === 'prefix' ? '{ config, pkgs, ... }:' : '{ pkgs, ... }:']),
     '{',
     '  # The CPU architecture from the design.',
     `  nixpkgs.hostPlatform = ${nixString(arch)};`,
@@ -135,7 +174,7 @@ export function configurationNix(arch: CpuArch, extra: string | undefined, lastR
       '  # "Measure my network" in the app runs a one-off iperf3 server here, bound to this machine\'s overlay address',
       `  # (docs/measure.md). Its port is open on the VPN's interface only, so it stays closed on every other network.`,
       '  environment.systemPackages = [ pkgs.iperf3 ];',
-      `  networking.firewall.interfaces.${nixAttrName(measureOn)}.allowedTCPPorts = [ ${MEASURE_PORT} ];`,
+      ...measureLines(measureOn),
     );
   }
   lines.push('}', '');

@@ -255,8 +255,9 @@ export function discoveryQueries(vpn: VpnId, instance: string, options: Discover
       // tinc 1.0 (Debian 12 ships 1.0.36) has no control program at all, only tincd, so the path is then unknown.
       return ok([unit, interfaceQuery(iface!), q('peers', [`tinc.${instance}`, '-n', instance, 'dump', 'nodes'], true, 'after', 'the nodes, and how each is reached')]);
     case 'vpncloud':
-      // VpnCloud has no query command, and our module writes no stats file; its device is vpncloud0, vpncloud1...
-      // so the address is found by the instance's overlay network (`ip addr show to PREFIX`).
+      // VpnCloud has no query command, and our module writes no stats file. Our module names its device vpncloud0
+      // (nix/nixFiles.ts VPNCLOUD_DEVICE), but one deployed by hand may be vpncloud1 or another name, so the address
+      // is found by the instance's overlay network (`ip addr show to PREFIX`).
       return ok([unit, { ...interfaceQuery('vpncloud'), argv: ['ip', '-j', 'addr', 'show', 'to', overlayNetwork(instance).network], purpose: 'the address inside the overlay network' }]);
   }
 }

@@ -111,6 +111,10 @@ let
             port = settings.port;
             settings = {
               device.type = "tun";
+              # A fixed name instead of VpnCloud's "vpncloud%d", so the firewall can open the measurement port on
+              # this interface by name (the app's nix/nixFiles.ts, VPNCLOUD_DEVICE). It is the name the kernel gave
+              # the first network, so a machine deployed before keeps its interface.
+              device.name = "vpncloud0";
               ip = "${settings.address}/${prefixLength}";
               mode = "normal";
               peers = lib.mapAttrsToList (_: m: "${bracket m.settings.publicAddress}:${toString m.settings.port}") (

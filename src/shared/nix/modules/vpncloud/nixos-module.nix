@@ -63,6 +63,20 @@ in
   };
 
   config = lib.mkIf (enabled != { }) {
+    assertions = [
+      {
+        # A device name without %d is used as it is, so two networks cannot share one.
+        assertion =
+          let
+            fixed = lib.filter (name: !(lib.hasInfix "%d" name)) (
+              lib.mapAttrsToList (_: net: net.settings.device.name or "vpncloud%d") enabled
+            );
+          in
+          lib.length fixed == lib.length (lib.unique fixed);
+        message = "VpnCloud: two networks have the same device name (settings.device.name); give each its own.";
+      }
+    ];
+
     systemd.services = lib.mapAttrs' (
       name: net:
       lib.nameValuePair "vpncloud-${name}" {

@@ -14,5 +14,5 @@
   # "Measure my network" in the app runs a one-off iperf3 server here, bound to this machine's overlay address
   # (docs/measure.md). Its port is open on the VPN's interface only, so it stays closed on every other network.
   environment.systemPackages = [ pkgs.iperf3 ];
-  networking.firewall.interfaces."vpncloud+".allowedTCPPorts = [ 5201 ];
+  networking.firewall.interfaces.vpncloud0.allowedTCPPorts = [ 5201 ];
 }

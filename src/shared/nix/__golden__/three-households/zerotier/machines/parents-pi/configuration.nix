@@ -2,7 +2,7 @@
 # Hardware (file systems, boot loader) belongs in hardware-configuration.nix or facter.json next to it, which
 # Clan imports too; the app never writes or deletes those. If you edit this file, the app keeps your version
 # and reports it instead of overwriting it.
-{ pkgs, ... }:
+{ config, pkgs, ... }:
 {
   # The CPU architecture from the design.
   nixpkgs.hostPlatform = "aarch64-linux";
@@ -14,5 +14,8 @@
   # "Measure my network" in the app runs a one-off iperf3 server here, bound to this machine's overlay address
   # (docs/measure.md). Its port is open on the VPN's interface only, so it stays closed on every other network.
   environment.systemPackages = [ pkgs.iperf3 ];
-  networking.firewall.interfaces."zt+".allowedTCPPorts = [ 5201 ];
+  # The VPN's interface gets its name when it is created, "zt" and more, so the port is open on every interface
+  # whose name starts so, in the form of the firewall back end in use: iptables takes "zt+", nftables "zt*".
+  networking.firewall.interfaces = if config.networking.nftables.enable then { } else { "zt+".allowedTCPPorts = [ 5201 ]; };
+  networking.firewall.extraInputRules = if config.networking.nftables.enable then "iifname \"zt*\" tcp dport 5201 accept" else "";
 }
