@@ -111,6 +111,12 @@ interface RunningJob {
   history: JobProgress[];
   /** The last log lines per machine ('' for the job's own). */
   logs: Map<string, JobProgress[]>;
+  /**
+   * The controllers of the steps under way. The job's signal has one listener that aborts them all, instead of one
+   * listener per step: a job with a step on each of 32 machines at once would otherwise hold 32 listeners, which Node
+   * reports as a leak (MaxListenersExceededWarning).
+   */
+  steps: Set<AbortController>;
 }
 
 const newId = () => randomBytes(8).toString('hex');
@@ -134,7 +140,8 @@ export class JobEngine {
       const running = this.runningOf(definition.kind);
       if (running !== null) return err(definition.oneAtATime(running));
     }
-    const job: RunningJob = { jobId: newId(), kind: definition.kind, forFile: start.forFile, controller: new AbortController(), stoppedBy: null, ended: false, prompts: new Map(), nextSeq: 0, history: [], logs: new Map() };
+    const job: RunningJob = { jobId: newId(), kind: definition.kind, forFile: start.forFile, controller: new AbortController(), stoppedBy: null, ended: false, prompts: new Map(), nextSeq: 0, history: [], logs: new Map(), steps: new Set() };
+    job.controller.signal.addEventListener('abort', () => job.steps.forEach((step) => step.abort()), { once: true });
     this.jobs.set(job.jobId, job);
     const startedAt = this.now();
     this.send(job, { type: 'started', startedAt, forFile: start.forFile, machines: start.machines.map((m) => ({ machineId: m.machineId, name: m.name })) });
@@ -260,8 +267,7 @@ export class JobEngine {
           timedOut = true;
           controller.abort();
         });
-    const onJobStop = () => controller.abort();
-    job.controller.signal.addEventListener('abort', onJobStop, { once: true });
+    job.steps.add(controller);
     if (job.controller.signal.aborted) controller.abort();
     // Work that does not listen to its signal is not waited for past the limit; it is left to settle on its own.
     const stopped = new Promise<'stopped'>((resolveStopped) => controller.signal.addEventListener('abort', () => resolveStopped('stopped'), { once: true }));
@@ -272,7 +278,7 @@ export class JobEngine {
       return { status: 'done', value: value as T };
     } finally {
       stopTimeLimit();
-      job.controller.signal.removeEventListener('abort', onJobStop);
+      job.steps.delete(controller);
     }
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appError, describeError, type AppError } from '../../shared/errors';
 import type { DeployReach } from '../../shared/model/reachability';
 import type { Design, MachineId } from '../../shared/model/types';
@@ -226,10 +227,8 @@ export async function runVerify(job: JobContext<'verify'>, run: VerifyRun): Prom
   });
   if (silent.length > 0 && !job.signal.aborted) {
     log(null, `${silent.reduce((n, s) => n + s.to.length, 0)} pairs got no reply; asking them again in ${Math.round(timeouts.secondTry / 1000)} seconds, in case their tunnels were still being made.`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeouts.secondTry);
-      job.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    // The pause's abort listener goes when the pause ends, not with the job: the probes after it add their own.
+    await sleep(timeouts.secondTry, undefined, { signal: job.signal }).catch(() => undefined);
     await Promise.all(
       silent.map(async ({ visit, to }) => {
         if (job.signal.aborted) return;

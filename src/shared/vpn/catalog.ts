@@ -461,7 +461,8 @@ export function assignDefaultRoles(design: Design, vpnId: VpnId): Record<Machine
 
 /**
  * The overlay interface on a machine, or null when its name is not fixed (ZeroTier names it from the network id;
- * VpnCloud lets the kernel number vpncloud%d, its default device name in dswd/vpncloud src/config.rs).
+ * VpnCloud's default, vpncloud%d in dswd/vpncloud src/config.rs, lets the kernel number it: our module fixes it to
+ * vpncloud0, nix/nixFiles.ts, but a VpnCloud set up by hand may have another number).
  * Where the catalog knows the template (WireGuard, EasyTier, Tailscale, Nebula, Tinc) it is used, cut to Linux's
  * 15 bytes where the module cuts it. Verify reads the interface's addresses (verify/discovery.ts); the generator
  * opens the measurement port on it (nix/nixFiles.ts).

@@ -122,7 +122,8 @@ describe('the Verify tab', () => {
     expect(text(byTestId('verify-ssh-tablet'))).toContain('tablet.lan');
     const overlay = byTestId('verify-overlay-lines')!;
     expect([...overlay.querySelectorAll(':scope > ul > li')].map((li) => li.getAttribute('data-testid'))).toEqual(['verify-overlay-bastion', 'verify-overlay-nas', 'verify-overlay-pc']);
-    expect(text(byTestId('verify-overlay-nas'))).toBe('nas: ZeroTier runs on "nas" with the address 10.147.17.11. · 10.147.17.11');
+    // The address once: the sentence names it.
+    expect(text(byTestId('verify-overlay-nas'))).toBe('nas: ZeroTier runs on "nas" with the address 10.147.17.11.');
 
     act(() => [...pair.querySelectorAll<HTMLButtonElement>('button.verify-name')].find((b) => text(b) === 'pc')!.click());
     expect(useSelectionStore.getState().focusRequest?.ids).toEqual([ids.pc]);

@@ -133,7 +133,8 @@ function MachineLines({ matrix, onShow }: { matrix: VerifyMatrix; onShow: (id: M
             {read.map((m) => (
               <li key={m.id} data-testid={`verify-overlay-${m.name}`}>
                 <MachineName id={m.id} name={m.name} onShow={onShow(m.id)} />: {m.overlay}
-                {m.addresses.length > 0 && <span className="deploy-meta"> · {m.addresses.join(', ')}</span>}
+                {/* The sentence names the address it found; any further ones are listed after it. */}
+                {m.addresses.some((a) => !m.overlay.includes(a)) && <span className="deploy-meta"> · also {m.addresses.filter((a) => !m.overlay.includes(a)).join(', ')}</span>}
                 {m.notes.length > 0 && (
                   <ul className="verify-notes">
                     {m.notes.map((note) => (
