@@ -1,29 +1,22 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createBackend, type Backend } from '../../src/main/rpc/createBackend';
-import { SshClientPool } from '../../src/main/ssh/sshClient';
-import { nixPlatformOf } from '../../src/shared/check';
-import type { VerifyProgress } from '../../src/shared/ipc/contract';
-import { designBuilder } from '../../src/shared/model/designBuilder';
-import type { Design, Machine, MachineId } from '../../src/shared/model/types';
+import type { Backend } from '../../src/main/rpc/createBackend';
+import type { Design, MachineId } from '../../src/shared/model/types';
 import { generateClan } from '../../src/shared/nix/generate';
 import { overlayAddressVarPaths } from '../../src/shared/verify/discovery';
 import { canonicalIp } from '../../src/shared/verify/ip';
 import { probeCountRange, probeTiming } from '../../src/shared/verify/probe';
 import type { VerifyReport } from '../../src/shared/verify/schema';
-import { createLab, destroyLeftovers, missingLabDependencies, type Lab, type LabSpec } from '../lab/lab';
+import type { Lab } from '../lab/lab';
 import { missingOverlayPrograms, startOverlay, type RunningOverlay } from '../lab/overlays';
+import { benchEnvironment, exec, labDesign, labHostNames, loadAverage, machineBusyTicks, median, recordJob, repetitions, root, round, seconds, startBenchLab, ticksPerSecond, warmupRounds, type BenchLab } from './benchLab';
 import { writeReadmeTable } from './readme';
 
 // `npm run bench:verify` (issue 15): wall time of "Verify the network" for 2, 6 and 12 lab machines in one run, every
 // ordered pair tested (N x (N - 1) pairs: 2, 30 and 132). Target: 12 machines in <= 3x the time of 2 (medians).
 //
-// The lab (test/lab/lab.ts), as bench:deploy's: 12 NixOS stand-in hosts (test/lab/nixos.ts), a bastion and o1-o8 in a
+// The lab (test/lab/lab.ts), as bench:deploy's (benchLab.ts): 12 NixOS stand-in hosts (test/lab/nixos.ts), a bastion and o1-o8 in a
 // public office, h1-h3 in a NATed home that only the bastion reaches into. SSH, the jump host, sudo, the shell, ping
 // and the VPN are real; only systemctl (which answers `systemctl show` from whether the overlay stand-in's daemon for
 // that unit lives) is a TEST DOUBLE of the host, because NixOS cannot run on the build machines.
@@ -61,12 +54,8 @@ import { writeReadmeTable } from './readme';
 // table between the bench:verify markers (BENCH_NO_README=1 skips the README; with BENCH_VPN other than the default
 // it writes bench-results/verify-<vpn>.json and leaves the README alone).
 
-const exec = promisify(execFile);
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const sizes = [2, 6, 12] as const;
 type Size = (typeof sizes)[number];
-const repetitions = Number(process.env.BENCH_RUNS ?? 3);
-const warmupRounds = 1;
 const targetRatio = 3;
 const benchVpns = ['yggdrasil', 'nebula'] as const;
 type BenchVpn = (typeof benchVpns)[number];
@@ -74,47 +63,21 @@ const defaultVpn: BenchVpn = 'yggdrasil';
 const vpn = (process.env.BENCH_VPN ?? defaultVpn) as BenchVpn;
 const resultFile = join(root, vpn === defaultVpn ? 'bench-results/verify.json' : `bench-results/verify-${vpn}.json`);
 const writeReadme = vpn === defaultVpn && process.env.BENCH_NO_README !== '1';
-const arch = nixPlatformOf(process.arch === 'arm64' ? 'aarch64' : 'x86_64') as Machine['arch'];
 const vpnLabels: Record<BenchVpn, string> = { yggdrasil: 'Yggdrasil', nebula: 'Nebula' };
 
-const officeHosts = ['o1', 'o2', 'o3', 'o4', 'o5', 'o6', 'o7', 'o8'];
-const homeHosts = ['h1', 'h2', 'h3'];
-const labSpec: LabSpec = {
-  prefix: 'cndvb',
-  sites: [
-    { name: 'office', nat: false },
-    { name: 'home', nat: true },
-  ],
-  hosts: [{ name: 'bastion', site: 'office', bastion: true, nixos: true }, ...officeHosts.map((name) => ({ name, site: 'office', nixos: true })), ...homeHosts.map((name) => ({ name, site: 'home', nixos: true }))],
-};
-const allMachines = labSpec.hosts.map((h) => h.name);
+const allMachines = labHostNames;
 /** The machines verified at each size: selections of the one design. */
 const subsets: Record<Size, string[]> = {
   2: ['o1', 'h1'],
   6: ['bastion', 'o1', 'o2', 'o3', 'h1', 'h2'],
   12: allMachines,
 };
-const isHome = (name: string) => homeHosts.includes(name);
 const DESIGN = 'bench.clan-design.json';
 const FLAKE = 'bench.clan';
 
-const round = (ms: number): number => Math.round(ms * 10) / 10;
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const orderedPairs = (names: readonly string[]) => names.flatMap((from) => names.filter((to) => to !== from).map((to) => `${from} -> ${to}`));
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 const spread = (values: readonly number[]) => ({ medianMs: round(median(values)), maxMs: round(Math.max(...values)) });
-
-/** Busy ticks of the whole machine (everything except idle and iowait), from /proc/stat. */
-function machineBusyTicks(): number {
-  const values = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return values.slice(0, 8).reduce((a, b) => a + b, 0) - values[3]! - values[4]!;
-}
 
 async function packageVersion(name: string): Promise<string> {
   try {
@@ -178,55 +141,25 @@ interface Summary {
 }
 
 describe('verify benchmark', () => {
+  let bench: BenchLab | undefined;
   let lab: Lab | undefined;
   let overlay: RunningOverlay | undefined;
-  let work = '';
   let workspace = '';
-  let knownHostsPath = '';
   let backend: Backend;
   let design: Design;
-  const ids: Record<string, MachineId> = {};
+  let ids: Record<string, MachineId> = {};
   const overlayReady = { startMs: 0, convergedMs: 0, pairsPinged: 0 };
-  let ticksPerSecond = 100;
+  let ticks = 100;
 
   beforeAll(async () => {
-    const missing = [...(await missingLabDependencies()), ...missingOverlayPrograms()];
+    const missing = missingOverlayPrograms();
     if (!benchVpns.includes(vpn)) missing.push(`BENCH_VPN=${vpn}: one of ${benchVpns.join(', ')}`);
-    if (missing.length > 0) throw new Error(`bench:verify needs: ${missing.join('; ')}.`);
-    await destroyLeftovers();
-    lab = await createLab(labSpec);
-    work = mkdtempSync(join(tmpdir(), 'cnd-bench-verify-'));
-    workspace = join(work, 'workspace');
-    mkdirSync(workspace);
-    knownHostsPath = join(work, 'known_hosts');
-    writeFileSync(knownHostsPath, allMachines.map((name) => `${lab!.host(name).address} ssh-ed25519 ${lab!.host(name).hostKeyBase64}\n`).join(''));
-    const dataDir = join(work, 'data');
-    mkdirSync(dataDir);
-    backend = createBackend({
-      mode: 'serve',
-      log: () => undefined,
-      workspaceDir: workspace,
-      dataDir,
-      createMachineSsh: () => {
-        const pool = new SshClientPool({ knownHostsPath, hostKeyPolicy: { mode: 'strict' } });
-        return { pool, knownHostsPath, identityFor: () => ({ privateKey: lab!.users.sudo.privateKey }) };
-      },
-      // No `verify` option: the app's default time limits.
-    });
+    // No `verify` option: the app's default time limits.
+    bench = await startBenchLab({ name: 'bench:verify', prefix: 'cndvb', missing });
+    ({ lab, workspace, backend } = bench);
 
     // One design of the twelve machines; the overlay from its generated configuration.
-    const b = designBuilder();
-    const laptop = b.site('Laptop', 'nat');
-    const office = b.site('Office', 'public');
-    const home = b.site('Home', 'nat');
-    for (const name of allMachines) {
-      const host = lab.host(name);
-      const site = isHome(name) ? home : office;
-      ids[name] = b.machine(name, site, 'server', { arch, ssh: { host: host.address, port: host.port, user: lab.users.sudo.name }, publicAddress: site === office ? host.address : null });
-    }
-    for (const name of homeHosts) b.link('jumpHost', ids.bastion!, ids[name]!);
-    b.admin(laptop);
-    design = b.vpn(vpn);
+    ({ design, ids } = labDesign(lab, allMachines, vpn));
     const generated = generateClan(design);
     if (!generated.ok) throw new Error(`generate ${vpn}: ${generated.error.code} ${JSON.stringify(generated.error.details)}`);
     let t = performance.now();
@@ -251,8 +184,7 @@ describe('verify benchmark', () => {
 
   afterAll(async () => {
     await overlay?.destroy();
-    await lab?.destroy();
-    if (work !== '') rmSync(work, { recursive: true, force: true });
+    await bench?.destroy();
   });
 
   /** Waits until every machine answers every other over the overlay (one ping each, from the namespaces); returns the pairs. */
@@ -274,61 +206,28 @@ describe('verify benchmark', () => {
     return all.length;
   }
 
-  /** Sessions still open on a host: sshd processes in its namespace besides the listener. */
-  async function sshSessions(name: string): Promise<number> {
-    const { stdout } = await exec('ip', ['netns', 'pids', lab!.host(name).namespace]);
-    let count = 0;
-    for (const pid of stdout.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
-      try {
-        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sshd') count += 1;
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-    return count - 1;
-  }
-
-  async function waitForQuiet(): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const counts = await Promise.all(allMachines.map(sshSessions));
-      if (counts.every((c) => c <= 0)) return;
-      if (Date.now() > deadline) throw new Error(`SSH sessions of the previous run did not end within 20 s: ${JSON.stringify(counts)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   /** Verifies one selection with the app; returns the timed run after checking every pair was reached. */
   async function runVerify(n: Size, label: string): Promise<Run> {
-    await waitForQuiet();
+    await bench!.waitForQuiet();
     const names = subsets[n];
     const idToName = new Map(names.map((name) => [ids[name] as string, name]));
-    const events: { at: number; event: VerifyProgress }[] = [];
-    let resolveDone!: (report: VerifyReport) => void;
-    const done = new Promise<VerifyReport>((r) => (resolveDone = r));
-    let t0 = 0;
-    const disconnect = backend.services.events.connect((channel, payload) => {
-      if (channel !== 'job:onDidProgress') return;
-      const event = payload as VerifyProgress;
-      if (event.kind !== 'verify') return;
-      events.push({ at: performance.now() - t0, event });
-      if (event.type === 'done') resolveDone(event.report);
-    });
+    const recording = recordJob(backend, 'verify');
+    const { events } = recording;
     const busyBefore = machineBusyTicks();
     let report: VerifyReport;
     let ms: number;
     let startAnsweredMs: number;
     try {
-      t0 = performance.now();
+      recording.begin();
       const started = await backend.dispatch('verify:start', { name: DESIGN, design, hostKeys: 'strict', machines: names.map((name) => ids[name]!) });
-      startAnsweredMs = performance.now() - t0;
+      startAnsweredMs = recording.elapsed();
       if (!started.ok) throw new Error(`verify:start: ${JSON.stringify(started.error)}`);
-      report = await done;
-      ms = performance.now() - t0;
+      report = await recording.done;
+      ms = recording.elapsed();
     } finally {
-      disconnect();
+      recording.stop();
     }
-    const machineBusyMs = ((machineBusyTicks() - busyBefore) * 1000) / ticksPerSecond;
+    const machineBusyMs = ((machineBusyTicks() - busyBefore) * 1000) / ticks;
 
     // Exactly the N x (N - 1) pairs of the selection, every one reached; every machine logged in to and running.
     const what = `${n} machines, ${label}`;
@@ -386,16 +285,11 @@ describe('verify benchmark', () => {
   }
 
   test('times verify of 2, 6 and 12 machines on a real overlay and writes bench-results/verify.json', async () => {
-    ticksPerSecond = Number((await exec('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
+    ticks = await ticksPerSecond();
     const environment = {
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cpuCount: cpus().length,
-      node: process.version,
-      ssh2: (JSON.parse(readFileSync(join(root, 'node_modules/ssh2/package.json'), 'utf8')) as { version: string }).version,
-      openssh: (await exec('ssh', ['-V'])).stderr.trim().split(',')[0]!,
+      ...(await benchEnvironment()),
       vpnPackage: `${vpn} ${await packageVersion(vpn)} (Debian)`,
       iputilsPing: await packageVersion('iputils-ping'),
-      loadAverageAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     };
 
     const runs = new Map<Size, Run[]>();
@@ -438,7 +332,7 @@ describe('verify benchmark', () => {
     const concurrency = design.deploy.concurrency;
     const report = {
       date: new Date().toISOString(),
-      environment: { ...environment, loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') },
+      environment: { ...environment, loadAverageAtEnd: loadAverage() },
       scenario: {
         lab: '12 NixOS stand-in hosts (test/lab/nixos.ts): bastion and o1-o8 in a public office, h1-h3 in a NATed home reached only through the bastion (jump host links in the design); systemctl is a test double that answers from the overlay stand-in\'s daemons',
         vpn,

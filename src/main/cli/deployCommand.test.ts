@@ -6,7 +6,7 @@ import { deployReportSchema } from '../../shared/deploy/report';
 import { designBuilder } from '../../shared/model/designBuilder';
 import type { Design } from '../../shared/model/types';
 import { serializeDesign } from '../../shared/schema/envelope';
-import { runDeployCommand, type ConfirmAnswer, type DeployCommandDeps } from './deployCommand';
+import { runDeployCommand, type DeployCommandDeps } from './deployCommand';
 import { ScriptedMachines, storePathOf, TestInterrupts, type ScriptedMachine } from './deployTestDoubles';
 import type { LiveRegion } from './liveTerminal';
 import { runCli } from './run';
@@ -138,14 +138,15 @@ describe('clan-designer deploy', () => {
   test('on a terminal without --yes it shows the plan and asks: no deploys nothing (exit 1), yes deploys, Ctrl+C at the question exits 130', async () => {
     const { file } = designFile();
     const questions: string[] = [];
-    const asking = (answer: ConfirmAnswer) => ({
+    // The line typed: null is Ctrl+C at the question.
+    const asking = (answer: string | null) => ({
       terminal: { stdin: true, stdout: false },
-      confirm: async (question: string) => {
+      askLine: async (question: string) => {
         questions.push(question);
         return answer;
       },
     });
-    const declined = await deploy([file], running(), asking('no'));
+    const declined = await deploy([file], running(), asking(''));
     expect(declined.code).toBe(1);
     expect(declined.stdout).toContain('Wave 1 (Behind a jump host): tablet [first deploy:');
     expect(declined.stdout).toContain('  warning (tablet, nas and bastion): The machines were not checked yet; problems show up during the deploy instead.');
@@ -155,12 +156,14 @@ describe('clan-designer deploy', () => {
     expect(questions).toEqual(['Deploy tablet, nas and bastion now? Each switches to the new configuration. [y/N] ']);
     expect(builtOn(declined.machines)).toEqual([]);
 
-    const interrupted = await deploy([file], running(), asking('interrupted'));
+    // Only y or yes goes ahead.
+    expect((await deploy([file], running(), asking('yes please'))).code).toBe(1);
+    const interrupted = await deploy([file], running(), asking(null));
     expect(interrupted.code).toBe(130);
     expect(interrupted.stdout).toContain('Cancelled; nothing was changed.');
     expect(builtOn(interrupted.machines)).toEqual([]);
 
-    const agreed = await deploy([file], running(), asking('yes'));
+    const agreed = await deploy([file], running(), asking(' Y '));
     expect(agreed.code).toBe(0);
     expect(switchedOn(agreed.machines)).toEqual(['tablet.lan', 'nas.lan', 'bastion.lan']);
   });

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describeError } from '../../shared/errors';
 import type { DeployReport } from '../../shared/deploy/report';
 import type { DeployProgress } from '../../shared/ipc/contract';
@@ -16,6 +15,7 @@ import { DeployProgressState } from './deployView';
 import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo } from './io';
 import type { LiveRegion } from './liveTerminal';
 import { loadSshSettings, sshCommandOptions, sshHelp, sshOptionsHelp, type SshEnvironment, type SshOptionValues } from './sshOptions';
+import { confirmationNeeded, confirmOnTerminal, isYes, processInterrupts, stamp, type AskLine, type InterruptSource } from './terminal';
 
 const usage = `Usage: clan-designer deploy <design-file> [--machines NAME,NAME...] [--yes] [--strict | --accept-new]
                       [--known-hosts FILE] [--ssh-config FILE] [--identity FILE]... [--data-dir DIR] [--json]
@@ -54,22 +54,16 @@ state (or nothing could be deployed), 2 the design or the options cannot be used
 130 cancelled (Ctrl+C).
 `;
 
-/** Ctrl+C, as the command sees it; the process's SIGINT unless a test sends its own. */
-export interface InterruptSource {
-  /** Calls `listener` on each interrupt until the returned function is called. */
-  onInterrupt(listener: () => void): () => void;
-}
-
-/** The answer to the confirmation question; `interrupted` for Ctrl+C while it was asked. */
-export type ConfirmAnswer = 'yes' | 'no' | 'interrupted';
+// Where the job commands and the test doubles have always found it.
+export type { InterruptSource } from './terminal';
 
 /** Test seams: the SSH side, the clan CLI, time limits, the terminal, the question, Ctrl+C and quitting at once. */
 export interface DeployCommandDeps extends SshEnvironment, Pick<DeployServiceOptions, 'hasLocalClan' | 'runLocal' | 'timeouts' | 'now'> {
   createSsh?: (hooks: MachineSshHooks) => DeploySsh;
   /** Whether standard input and output are terminals (default: process.stdin.isTTY, process.stdout.isTTY). */
   terminal?: { stdin: boolean; stdout: boolean };
-  /** Asks a yes/no question on the terminal (default: readline on standard input, the question on standard error). */
-  confirm?: (question: string) => Promise<ConfirmAnswer>;
+  /** Asks the confirmation on the terminal (default: askLineOnTerminal, the question on standard error). */
+  askLine?: AskLine;
   /** The live region on standard output (default: log-update on process.stdout). */
   liveRegion?: () => Promise<LiveRegion>;
   interrupts?: InterruptSource;
@@ -78,35 +72,6 @@ export interface DeployCommandDeps extends SshEnvironment, Pick<DeployServiceOpt
   /** Whether the live view may use colours (default: a terminal and no NO_COLOR). */
   color?: boolean;
 }
-
-/** Ctrl+C as a signal; the listener also stops Node's default of ending the process at once. */
-const processInterrupts: InterruptSource = {
-  onInterrupt: (listener) => {
-    process.on('SIGINT', listener);
-    return () => process.off('SIGINT', listener);
-  },
-};
-
-/** The question on standard error, the answer from standard input. */
-function askOnTerminal(question: string): Promise<ConfirmAnswer> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    let answered = false;
-    const finish = (answer: ConfirmAnswer) => {
-      if (answered) return;
-      answered = true;
-      rl.close();
-      resolve(answer);
-    };
-    rl.on('SIGINT', () => finish('interrupted'));
-    // Ctrl+D or the end of the input: no answer is no.
-    rl.on('close', () => finish('no'));
-    rl.question(question, (answer) => finish(/^(y|yes)$/i.test(answer.trim()) ? 'yes' : 'no'));
-  });
-}
-
-/** A timestamp for plain lines: UTC to the second. */
-const stamp = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 /** `deploy <design-file>`: the deploy job on the command line. */
 export async function runDeployCommand(argv: string[], io: CliIo, deps: DeployCommandDeps = {}): Promise<number> {
@@ -132,10 +97,7 @@ export async function runDeployCommand(argv: string[], io: CliIo, deps: DeployCo
   const selection = machineSelection(loaded.value.design, values.machines);
   if (!selection.ok) return unusable(selection.failure);
   if (values.yes !== true && !terminal.stdin) {
-    return unusable({
-      code: 'confirmationNeeded',
-      message: `deploy changes your machines, so it asks first, but there is no terminal to ask on. Review the plan with "clan-designer plan ${file}", then run deploy again with --yes.`,
-    });
+    return unusable(confirmationNeeded('deploy changes your machines, so it asks first', `Review the plan with "clan-designer plan ${file}", then run deploy again with --yes.`));
   }
   const ssh = await loadSshSettings(values, deps);
   if (!ssh.ok) return unusable(ssh.failure);
@@ -165,15 +127,9 @@ export async function runDeployCommand(argv: string[], io: CliIo, deps: DeployCo
       tell('Nothing was deployed: no selected machine can be deployed now (see above).\n');
       return ExitCode.problems;
     }
-    const answer = await (deps.confirm ?? askOnTerminal)(`Deploy ${listText(verdict.deployable.map((m) => m.name))} now? Each switches to the new configuration. [y/N] `);
-    if (answer === 'interrupted') {
-      tell('\nCancelled; nothing was changed.\n');
-      return 130;
-    }
-    if (answer === 'no') {
-      tell('Nothing was deployed.\n');
-      return ExitCode.problems;
-    }
+    const question = `Deploy ${listText(verdict.deployable.map((m) => m.name))} now? Each switches to the new configuration. [y/N] `;
+    const stop = await confirmOnTerminal({ question, accepts: isYes, declined: 'Nothing was deployed.', cancelled: 'Cancelled; nothing was changed.' }, tell, deps.askLine);
+    if (stop !== null) return stop;
   }
 
   const state = new DeployProgressState(selection.ids);

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describeError, type AppError } from '../../shared/errors';
 import { diskLabel, diskSizeText, erasureSentence, findDisk, isValidDiskPath, type InstallReport, type MachineDisk } from '../../shared/deploy/install';
 import type { InstallProgress } from '../../shared/ipc/contract';
@@ -11,10 +10,10 @@ import type { MachineSshHooks } from '../services/checkJobs';
 import type { DeployServiceOptions, DeploySsh } from '../services/deployService';
 import { installsFolderOf, type InstallServiceOptions } from '../services/installService';
 import { designStem } from '../services/projectFiles';
-import type { InterruptSource } from './deployCommand';
 import { cliDataDir, cliMachineSsh, createCliDeployBackend, locateDesign } from './deployBackend';
 import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo } from './io';
 import { loadSshSettings, sshCommandOptions, sshHelp, sshOptionsHelp, type SshEnvironment, type SshOptionValues } from './sshOptions';
+import { confirmationNeeded, confirmOnTerminal, processInterrupts, stamp, type AskLine, type InterruptSource } from './terminal';
 
 const usage = `Usage: clan-designer install <design-file> --machine NAME [--disk PATH [--confirm-erase NAME:PATH]]
                        [--strict | --accept-new] [--known-hosts FILE] [--ssh-config FILE] [--identity FILE]...
@@ -58,37 +57,11 @@ export interface InstallCommandDeps extends SshEnvironment, Pick<DeployServiceOp
   installTimeouts?: InstallServiceOptions['timeouts'];
   /** Whether standard input is a terminal (default: process.stdin.isTTY). */
   terminal?: { stdin: boolean };
-  /** Asks for a line on the terminal; null for Ctrl+C (default: readline, the question on standard error). */
-  askLine?: (question: string) => Promise<string | null>;
+  /** Asks the confirmation on the terminal (default: askLineOnTerminal, the question on standard error). */
+  askLine?: AskLine;
   interrupts?: InterruptSource;
   exitNow?: (code: number) => void;
 }
-
-const processInterrupts: InterruptSource = {
-  onInterrupt: (listener) => {
-    process.on('SIGINT', listener);
-    return () => process.off('SIGINT', listener);
-  },
-};
-
-/** The question on standard error, the line typed on standard input (Ctrl+D: an empty answer). */
-function askOnTerminal(question: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    let answered = false;
-    const finish = (answer: string | null) => {
-      if (answered) return;
-      answered = true;
-      rl.close();
-      resolve(answer);
-    };
-    rl.on('SIGINT', () => finish(null));
-    rl.on('close', () => finish(''));
-    rl.question(question, (answer) => finish(answer));
-  });
-}
-
-const stamp = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 /** Codes that mean the request itself cannot be used (exit 2), as opposed to an install that could not run (3). */
 const unusableCodes: ReadonlySet<string> = new Set(['invalidDesign', 'invalidFileName', 'generateFailed', 'generatedFilesChanged', 'installMachineUnusable', 'installDiskInvalid', 'installNotConfirmed']);
@@ -135,10 +108,7 @@ export async function runInstallCommand(argv: string[], io: CliIo, deps: Install
   if (disk !== undefined && !isValidDiskPath(disk)) return failed({ code: 'installDiskInvalid', details: { disk } });
   const terminal = deps.terminal ?? { stdin: process.stdin.isTTY === true };
   if (disk !== undefined && values['confirm-erase'] === undefined && !terminal.stdin) {
-    return unusable({
-      code: 'confirmationNeeded',
-      message: `install erases ${disk} on ${machine.name}, so it asks you to type the machine's name, but there is no terminal to ask on. To confirm in a script, add --confirm-erase ${machine.name}:${disk}.`,
-    });
+    return unusable(confirmationNeeded(`install erases ${disk} on ${machine.name}, so it asks you to type the machine's name`, `To confirm in a script, add --confirm-erase ${machine.name}:${disk}.`));
   }
   const ssh = await loadSshSettings(values, deps);
   if (!ssh.ok) return unusable(ssh.failure);
@@ -182,16 +152,18 @@ export async function runInstallCommand(argv: string[], io: CliIo, deps: Install
     confirm = { machine: machine.name, disk };
   } else {
     tell(`${erasureSentence(machine.name, disk, listedDisk)}\n${listedDisk === undefined ? '' : `${disk} is ${listedDisk.devPath} (${diskLabel(listedDisk)}${listedDisk.serial === null ? '' : `, serial ${listedDisk.serial}`}).\n`}`);
-    const typed = await (deps.askLine ?? askOnTerminal)(`Type the machine's name (${machine.name}) to erase ${disk} and install NixOS, or anything else to stop: `);
-    if (typed === null) {
-      tell('\nCancelled; nothing was installed.\n');
-      return 130;
-    }
-    if (typed !== machine.name) {
-      tell(`That is not "${machine.name}", so nothing was installed.\n`);
-      return ExitCode.problems;
-    }
-    confirm = { machine: typed, disk };
+    const stop = await confirmOnTerminal(
+      {
+        question: `Type the machine's name (${machine.name}) to erase ${disk} and install NixOS, or anything else to stop: `,
+        accepts: (line) => line === machine.name,
+        declined: `That is not "${machine.name}", so nothing was installed.`,
+        cancelled: 'Cancelled; nothing was installed.',
+      },
+      tell,
+      deps.askLine,
+    );
+    if (stop !== null) return stop;
+    confirm = { machine: machine.name, disk };
   }
 
   let jobId: string | null = null;
