@@ -108,6 +108,8 @@ export const appErrorCodes = [
   'deployDiskFull',
   /** The design must be saved before it can be deployed (its configuration and history live next to its file). */
   'deployNeedsSavedDesign',
+  /** A deploy or an install was refused because a verify or a measurement runs, talking to the machines over the VPN. details: jobId, kind ('verify' or 'measure'), action ('deploy' or 'install'). */
+  'deployBlockedByJob',
   // Installing NixOS on a machine that does not run it yet (main/services/installService.ts).
   /** Installing needs the clan CLI (and Nix) on this computer, and it is not there. details: machine. */
   'installNeedsClanCli',
@@ -156,6 +158,29 @@ export const appErrorCodes = [
   'pairingCodeInvalid',
   /** Too many wrong pairing codes; details: retryAfterSeconds. */
   'pairingRateLimited',
+  // The assistant (main/assistant): settings, the endpoint it speaks to, the conversations kept with a design.
+  /** No endpoint or no model is set, and none can be found. details: missing ('baseUrl' or 'model'), preset. */
+  'assistantNotConfigured',
+  /** The base URL given is not one the app sends to. details: reason ('notAUrl', 'protocol', 'credentials', 'query'). */
+  'assistantBaseUrlInvalid',
+  /** The API key was not stored: the desktop has no keyring to encrypt it with. details: backend (Linux), reason. */
+  'assistantKeyStorageUnavailable',
+  /** The endpoint refused the key (401) or the request (403). details: status, baseUrl, keySource ('settings', 'environment', 'none'). */
+  'assistantAuthFailed',
+  /** Nothing answered at the endpoint. details: baseUrl, preset, local, reason (ECONNREFUSED, ENOTFOUND, ...). */
+  'assistantEndpointUnreachable',
+  /** The endpoint did not answer in time. details: baseUrl, seconds, phase ('answer': nothing came; 'stream': it stopped mid-answer). */
+  'assistantTimeout',
+  /** The endpoint sent something that is not an OpenAI chat stream. details: baseUrl, reason. */
+  'assistantMalformedStream',
+  /** The connection closed before the answer ended. details: baseUrl. */
+  'assistantConnectionLost',
+  /** The endpoint does not have the model (404). details: model, baseUrl, preset, models (some it has). */
+  'assistantModelNotFound',
+  /** The endpoint answered with another error. details: status, baseUrl, message (the endpoint's, shortened). */
+  'assistantEndpointFailed',
+  /** The conversations kept beside a design cannot be read, so the file is left as it is and not overwritten. details: name, reason ('notJson', 'notConversations'). */
+  'assistantConversationsUnreadable',
 ] as const;
 
 /** A closed union of error codes. */
@@ -438,6 +463,13 @@ export function describeError(error: AppError): string {
       return 'A deploy is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then deploy again.';
     case 'deployNeedsSavedDesign':
       return 'Save the design first: its configuration and the record of each deploy are kept next to the design file.';
+    case 'deployBlockedByJob': {
+      const measuring = detail(error, 'kind', '') === 'measure';
+      const installing = detail(error, 'action', '') === 'install';
+      const what = installing ? 'NixOS was not installed, and nothing was changed on the machine' : 'Nothing was deployed';
+      const under = installing ? 'a machine erased and restarted under it' : 'their VPN switched under it';
+      return `${what}: a ${measuring ? 'measurement' : 'verify'} of the network is running and talking to the machines over the VPN right now, and with ${under} its results would be wrong. Wait for it to finish, or cancel it in the ${measuring ? 'Measure' : 'Verify'} tab, then try again.`;
+    }
     case 'installNeedsClanCli':
       return `NixOS was not installed on ${machineLabel(error)}, and nothing was changed on it: installing needs the clan CLI and Nix on this computer, because nixos-anywhere builds the installer and the system here, and this computer has neither. Install from a computer with Nix and the clan CLI (“clan-designer install”, or “clan machines install” by hand), or install NixOS on the machine from its installer image yourself; then check the machines and deploy.`;
     case 'installNotConfirmed': {
@@ -529,6 +561,62 @@ export function describeError(error: AppError): string {
       return `The benchmark data bundled with the app could not be read (${detail(error, 'reason', 'unknown reason')}), so nothing could be compared with it and nothing was measured. Reinstall the app, or run "npm run build" in a source checkout.`;
     case 'checkAlreadyRunning':
       return 'A check of the machines is already running (perhaps from another window), so a second one was not started. Wait for it to finish or cancel it, then check again.';
+    case 'assistantNotConfigured':
+      return detail(error, 'missing', '') === 'model'
+        ? 'The assistant has no model to ask: none is chosen, and the endpoint lists none. Pull or load a model there (for Ollama: “ollama pull llama3.1”), then pick it in the assistant’s settings.'
+        : 'The assistant has no endpoint to ask: no base URL is set. Choose a preset (Ollama runs on this computer) or enter a base URL in the assistant’s settings, or set OPENAI_BASE_URL before starting the app.';
+    case 'assistantBaseUrlInvalid': {
+      const reasons: Record<string, string> = {
+        notAUrl: 'it is not a web address',
+        protocol: 'it does not start with http:// or https://',
+        credentials: 'it has a user name or password in it; put the key in the API key field, where it is stored encrypted',
+        query: 'it has a ? or # part; the base URL ends with the path, such as /v1',
+      };
+      if (detail(error, 'reason', '') === 'keyInClear') {
+        return `The settings were not saved: the API key would travel unencrypted to ${detail(error, 'baseUrl', 'that endpoint')}, which is plain http:// to another computer. Use its https:// address (behind a reverse proxy, for example), or leave the key empty if the server needs none.`;
+      }
+      return `That base URL was not saved because ${lookup(reasons, detail(error, 'reason', '')) ?? 'it cannot be used'}. Enter it like http://127.0.0.1:11434/v1, then save again.`;
+    }
+    case 'assistantKeyStorageUnavailable':
+      return `The API key was not stored: this desktop has no keyring the app can encrypt it with${detail(error, 'backend', '') === 'basic_text' ? ' (no secret service such as GNOME Keyring or KWallet is running)' : ''}, and the app does not keep keys unencrypted. Start a keyring and restart the app, or set OPENAI_API_KEY in the environment the app starts in.`;
+    case 'assistantAuthFailed': {
+      const source = detail(error, 'keySource', '');
+      const which = source === 'environment' ? 'the key from OPENAI_API_KEY' : source === 'settings' ? 'the stored key' : 'no key';
+      return Number(error.details?.status) === 403
+        ? `The endpoint ${detail(error, 'baseUrl', '')} refused the request (403 forbidden) with ${which}: the key may not be allowed to use this model. Check the key's permissions, or set another key in the assistant's settings.`
+        : `The endpoint ${detail(error, 'baseUrl', '')} did not accept ${which} (401), so nothing was answered. ${source === 'none' ? 'It needs an API key: set it' : 'Check the key, or set a new one'} in the assistant's settings.`;
+    }
+    case 'assistantEndpointUnreachable': {
+      const preset = detail(error, 'preset', '');
+      const where = detail(error, 'baseUrl', 'the endpoint');
+      const hints: Record<string, string> = {
+        ollama: 'Is Ollama running? Start it with “ollama serve”, then fetch a model with “ollama pull llama3.1”',
+        llamacpp: 'Is the llama.cpp server running? Start it with “llama-server -m <model.gguf> --port 8080”',
+        lmstudio: 'Is LM Studio’s server running? Start it in LM Studio (Developer → Start server)',
+        vllm: 'Is vLLM running? Start it with “vllm serve <model>”',
+      };
+      const hint = lookup(hints, preset) ?? (error.details?.local === true ? 'Is the model server on this computer running? Start it' : 'Check the address and this computer’s internet connection');
+      return `Nothing answered at ${where}${error.details?.reason === undefined ? '' : ` (${detail(error, 'reason', '')})`}, so the assistant could not ask the model. ${hint}, then ask again.`;
+    }
+    case 'assistantTimeout':
+      return detail(error, 'phase', '') === 'stream'
+        ? `The endpoint stopped sending in the middle of the answer: nothing came for ${detail(error, 'seconds', 'several')} seconds, so the app stopped waiting. The model may be overloaded; ask again, or pick a smaller model.`
+        : `The endpoint ${detail(error, 'baseUrl', '')} did not answer within ${detail(error, 'seconds', 'several')} seconds, so the app stopped waiting. A local model may still be loading; ask again in a moment, or pick a smaller model.`;
+    case 'assistantMalformedStream':
+      return `The endpoint ${detail(error, 'baseUrl', '')} sent something that is not an OpenAI chat stream, so the answer could not be read. Check that the base URL points at an OpenAI-compatible API (usually ending in /v1), then ask again.`;
+    case 'assistantConnectionLost':
+      return `The connection to ${detail(error, 'baseUrl', 'the endpoint')} closed before the answer ended, so it is cut short. Ask again; if it keeps happening, check that the model server is still running.`;
+    case 'assistantModelNotFound': {
+      const models = Array.isArray(error.details?.models) ? (error.details.models as unknown[]).filter((m) => typeof m === 'string').slice(0, 5) : [];
+      const pull = detail(error, 'preset', '') === 'ollama' ? ` Fetch it with “ollama pull ${detail(error, 'model', '<model>')}”, or pick` : ' Pick';
+      return `The endpoint has no model “${detail(error, 'model', '?')}”, so nothing was answered.${pull} one it has in the assistant's settings${models.length === 0 ? '' : ` (it has ${models.join(', ')})`}.`;
+    }
+    case 'assistantEndpointFailed': {
+      const message = detail(error, 'message', '').trim();
+      return `The endpoint answered with an error${error.details?.status === undefined ? '' : ` (${detail(error, 'status', '')})`}${message === '' ? '' : `: “${message.replace(/[.\s]+$/, '')}”`}. Ask again in a moment; if it keeps failing, check the endpoint and the model in the assistant's settings.`;
+    }
+    case 'assistantConversationsUnreadable':
+      return `The conversations kept with the design${fileLabel(error)} could not be read (${detail(error, 'reason', '') === 'notJson' ? 'the file is not valid JSON' : 'the file is not in the format this app writes'}), so they were not shown and the file was left as it is; nothing will overwrite it. Move it aside (it sits next to the design, ending in .assistant.json) to start new conversations.`;
     case 'generatedFilesChanged': {
       const conflicts = (error.details?.conflicts as { path: string }[] | undefined) ?? [];
       const list = conflicts.slice(0, 5).map((c) => c.path).join(', ');

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { appError } from '../../shared/errors';
 import { SURVEY_SCRIPT } from '../../shared/deploy/commands';
+import { designBuilder } from '../../shared/model/designBuilder';
+import type { Design } from '../../shared/model/types';
 import { err, ok, type Result } from '../../shared/result';
 import type { AppError } from '../../shared/errors';
 import type { MachineSshHooks } from '../services/checkJobs';
@@ -11,10 +13,11 @@ import type { ExecOptions, ExecResult, SftpSession, SshTarget } from '../ssh/ssh
 import type { UploadSftp } from '../services/upload';
 import type { InterruptSource } from './deployCommand';
 
-// TEST DOUBLES for the command tests of `plan`, `deploy`, `verify` and `measure`, named as such: the machines behind SSH as a scripted
-// stand-in, and Ctrl+C as a signal a test sends. Everything between them and the command (the job
-// engine, the deploy service, the plan, the run, the history) is the app's own. The lab test
-// (test/integration/deployCli.lab.test.ts) runs the real SSH side against sshd.
+// TEST DOUBLES for the command tests of `plan`, `deploy`, `verify` and `measure`, named as such: the machines behind
+// SSH as a scripted stand-in, and Ctrl+C as a signal a test sends; beside them, the design the scripted machines of
+// verify and measure belong to. Everything between them and the command (the job engine, the deploy service, the
+// plan, the run, the history) is the app's own. The lab test (test/integration/deployCli.lab.test.ts) runs the real
+// SSH side against sshd.
 
 /** One machine as the stand-in plays it, by its SSH address. */
 export interface ScriptedMachine {
@@ -207,7 +210,23 @@ export class TestInterrupts implements InterruptSource {
   }
 }
 
-/** The Yggdrasil addresses of the measurement's scripted machines. */
+/**
+ * The design the scripted machines vps, nas and pi (at vps.lan, nas.lan, pi.lan) belong to, for the tests of verify
+ * and measure: home (nas, the admin's site), a cloud VPS and grandma's Raspberry Pi, on Yggdrasil (or no VPN yet).
+ */
+export function yggdrasilFamily(vpn: 'yggdrasil' | null = 'yggdrasil'): Design {
+  const b = designBuilder();
+  const home = b.site('Home', 'nat');
+  const cloud = b.site('Cloud', 'public');
+  const grandma = b.site('Grandma', 'nat');
+  b.machine('nas', home, 'nas');
+  b.machine('vps', cloud, 'vps', { publicAddress: '203.0.113.10' });
+  b.machine('pi', grandma, 'sbc');
+  b.admin(home);
+  return vpn === null ? b.design : b.vpn(vpn);
+}
+
+/** The Yggdrasil addresses of the scripted machines. */
 export const yggdrasilAddresses: Record<string, string> = { vps: '200:1111::1', nas: '200:2222::1', pi: '200:3333::1' };
 
 // What iperf 3.12 and iputils printed on a build machine (src/shared/measure/fixtures/captured.json), with the

@@ -4,29 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { formatValue } from '../../shared/bench/leaderboard';
 import { measureReportSchema } from '../../shared/measure/report';
-import { designBuilder } from '../../shared/model/designBuilder';
 import type { Design } from '../../shared/model/types';
 import { serializeDesign } from '../../shared/schema/envelope';
-import { measuredMachines, TestInterrupts, yggdrasilAddresses, type ScriptedMachines } from './deployTestDoubles';
+import { measuredMachines, TestInterrupts, yggdrasilAddresses, yggdrasilFamily as family, type ScriptedMachines } from './deployTestDoubles';
 import { runMeasureCommand, type MeasureCommandDeps } from './measureCommand';
 
 // `clan-designer measure`: "Measure my network" on the command line. The machines are the scripted SSH stand-in of
 // the command tests, answering as NixOS machines running Yggdrasil and iperf3 (a TEST DOUBLE: deployTestDoubles.ts
 // measuredMachines), and Ctrl+C a signal the test sends; the job engine, the measure service, the commands, the
 // parsers, the comparison with the bundled benchmark and the history are the app's own.
-
-/** Home with the admin and a NAS, a public cloud machine, and grandma's Raspberry Pi, on Yggdrasil. */
-function family(vpn: 'yggdrasil' | null = 'yggdrasil'): Design {
-  const b = designBuilder();
-  const home = b.site('Home', 'nat');
-  const cloud = b.site('Cloud', 'public');
-  const grandma = b.site('Grandma', 'nat');
-  b.machine('nas', home, 'nas');
-  b.machine('vps', cloud, 'vps', { publicAddress: '203.0.113.10' });
-  b.machine('pi', grandma, 'sbc');
-  b.admin(home);
-  return vpn === null ? b.design : b.vpn(vpn);
-}
 
 function designFile(design: Design = family()): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'measure-cli-'));

@@ -27,7 +27,7 @@ import { designStem, normalizeDesignFileName, validateDesign } from './projectFi
 
 // Deploy as a job of the job engine and a set of operations on the contract: the plan (a dry run), the deploy itself
 // (write the configuration, survey the machines, plan, run the plan — main/deploy/runDeploy.ts), and the history kept
-// next to the design. One deploy runs at a time.
+// next to the design. One deploy runs at a time, and none while a verify or a measurement runs.
 
 /** The deploy settings of a design (saved with it since format version 3). */
 export function deploySettingsOf(design: Design): { varsHelper: MachineId | null; confirmSeconds: number; concurrency: number } {
@@ -54,6 +54,24 @@ export async function writeDeployConfiguration(
   const listed = await writeIntoFlakeFolder(workspace, folder, { [appSopsKeyPath]: new TextEncoder().encode(sopsUserKeyJson(age.recipient)) });
   if (!listed.ok) return listed;
   return ok({ folder, age });
+}
+
+/**
+ * Why a deploy or an install may not start now, or null. One of them runs at a time (an install erases a disk, a
+ * deploy switches systems). Neither runs while a verify or a measurement does: either is talking to the machines over
+ * the VPN, and a VPN switched (or a machine erased) under it would give wrong results. Any such job refuses, whatever
+ * design it is for, as a verify and a measurement refuse to start next to any deploy or install.
+ */
+export function refusalByRunningJob(jobs: JobEngine, action: 'deploy' | 'install'): AppError | null {
+  const deploying = jobs.runningOf('deploy');
+  if (deploying !== null) return appError('deployAlreadyRunning', { jobId: deploying.jobId });
+  const installing = jobs.runningOf('install');
+  if (installing !== null) return appError('installAlreadyRunning', { jobId: installing.jobId });
+  for (const kind of ['verify', 'measure'] as const) {
+    const running = jobs.runningOf(kind);
+    if (running !== null) return appError('deployBlockedByJob', { jobId: running.jobId, kind, action });
+  }
+  return null;
 }
 
 /** Deploy for the job engine: one at a time; its history is kept by the deploy itself (several runs per design). */
@@ -206,11 +224,8 @@ export class DeployService {
     const prepared = this.prepare(request);
     if (!prepared.ok) return prepared;
     const { design, name, stem } = prepared.value;
-    const running = this.options.jobs.runningOf('deploy');
-    if (running !== null) return err(appError('deployAlreadyRunning', { jobId: running.jobId }));
-    // Never while NixOS is being installed on a machine (that erases its disk); one of them runs at a time.
-    const installing = this.options.jobs.runningOf('install');
-    if (installing !== null) return err(appError('installAlreadyRunning', { jobId: installing.jobId }));
+    const refused = refusalByRunningJob(this.options.jobs, 'deploy');
+    if (refused !== null) return err(refused);
     const configured = await writeDeployConfiguration(this.workspace, this.options.generate, this.options.ageKeyDir, name, design);
     if (!configured.ok) return configured;
     const { folder, age } = configured.value;

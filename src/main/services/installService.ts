@@ -30,7 +30,7 @@ import type { JobContext, JobEngine, JobKindDefinition } from '../jobs/jobEngine
 import { quoteCommand } from '../ssh/quote';
 import type { SshTarget } from '../ssh/sshClient';
 import { checkLocalClanCli, type MachineSshHooks } from './checkJobs';
-import { writeDeployConfiguration, type DeploySsh } from './deployService';
+import { refusalByRunningJob, writeDeployConfiguration, type DeploySsh } from './deployService';
 import type { GenerateService } from './generate';
 import { describeTarget, hasAddress, resolveMachineTarget, type TargetOptions } from './machineTargets';
 import { designStem, normalizeDesignFileName, validateDesign } from './projectFiles';
@@ -178,10 +178,8 @@ export class InstallService {
     // Nothing is written, read or run before the confirmation names this machine and this disk exactly.
     const confirmed = checkInstallConfirmation(request.confirm, { machine: machine.name, disk });
     if (!confirmed.ok) return err(appError('installNotConfirmed', { machine: machine.name, disk, mismatch: confirmed.mismatch }));
-    const deploying = this.options.jobs.runningOf('deploy');
-    if (deploying !== null) return err(appError('deployAlreadyRunning', { jobId: deploying.jobId }));
-    const installing = this.options.jobs.runningOf('install');
-    if (installing !== null) return err(appError('installAlreadyRunning', { jobId: installing.jobId }));
+    const refused = refusalByRunningJob(this.options.jobs, 'install');
+    if (refused !== null) return err(refused);
     if (!(await this.hasClan())) return err(appError('installNeedsClanCli', { machine: machine.name }));
     const configured = await writeDeployConfiguration(this.workspace, this.options.generate, this.options.ageKeyDir, name.value, design);
     if (!configured.ok) return configured;

@@ -7,10 +7,9 @@ import type { MeasureProgress, RequestOf, ResponseOf } from '../../shared/ipc/co
 import { formatValue } from '../../shared/bench/leaderboard';
 import { measureChangeLine, measureChangesSentence } from '../../shared/measure/changes';
 import { measureReportSchema, type MeasureReport } from '../../shared/measure/report';
-import { designBuilder } from '../../shared/model/designBuilder';
 import type { Design } from '../../shared/model/types';
 import { verifyReportSchema } from '../../shared/verify/schema';
-import { measuredMachines, yggdrasilAddresses as addresses, type ScriptedMachines } from '../cli/deployTestDoubles';
+import { measuredMachines, yggdrasilAddresses as addresses, yggdrasilFamily as family, type ScriptedMachines } from '../cli/deployTestDoubles';
 import { createBackend, type Backend } from '../rpc/createBackend';
 import { VERIFY_FRESH_MS } from './measureService';
 
@@ -25,19 +24,6 @@ import { VERIFY_FRESH_MS } from './measureService';
 // and the refusals.
 
 const DESIGN = 'family.clan-design.json';
-
-/** Home (nas, the admin's site), a cloud VPS and grandma's Raspberry Pi, on Yggdrasil. */
-function family(vpn: 'yggdrasil' | null = 'yggdrasil'): Design {
-  const b = designBuilder();
-  const home = b.site('Home', 'nat');
-  const cloud = b.site('Cloud', 'public');
-  const grandma = b.site('Grandma', 'nat');
-  b.machine('nas', home, 'nas');
-  b.machine('vps', cloud, 'vps', { publicAddress: '203.0.113.10' });
-  b.machine('pi', grandma, 'sbc');
-  b.admin(home);
-  return vpn === null ? b.design : b.vpn(vpn);
-}
 
 /** Asks the back end and returns the answer's value; a refusal fails the test. */
 async function ask<C extends RequestChannel>(backend: Backend, channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {

@@ -5,11 +5,10 @@ import { describe, expect, test } from 'vitest';
 import type { DeployReport } from '../../shared/deploy/report';
 import type { RequestChannel } from '../../shared/ipc/channels';
 import type { RequestOf, ResponseOf, VerifyProgress } from '../../shared/ipc/contract';
-import { designBuilder } from '../../shared/model/designBuilder';
 import type { Design } from '../../shared/model/types';
 import { PROBE_SCRIPT } from '../../shared/verify/probe';
 import { verifyReportSchema, type VerifyReport } from '../../shared/verify/schema';
-import { ScriptedMachines, storePathOf } from '../cli/deployTestDoubles';
+import { ScriptedMachines, storePathOf, yggdrasilAddresses as addresses, yggdrasilFamily as family } from '../cli/deployTestDoubles';
 import { createBackend, type Backend } from '../rpc/createBackend';
 import { deployJobKind } from './deployService';
 
@@ -18,20 +17,6 @@ import { deployJobKind } from './deployService';
 // as NixOS machines running Yggdrasil. What is proved: root queries go through `sudo -n` only for a login user that
 // is not root, a machine the app cannot log in to is still pinged at the address Clan's public var gives it, runs
 // are kept beside the design and listed newest first, and verify refuses to start next to a deploy or another verify.
-
-const addresses: Record<string, string> = { vps: '200:1111::1', nas: '200:2222::1', pi: '200:3333::1' };
-
-function family(vpn: 'yggdrasil' | null = 'yggdrasil'): Design {
-  const b = designBuilder();
-  const home = b.site('Home', 'nat');
-  const cloud = b.site('Cloud', 'public');
-  const grandma = b.site('Grandma', 'nat');
-  b.machine('nas', home, 'nas');
-  b.machine('vps', cloud, 'vps', { publicAddress: '203.0.113.10' });
-  b.machine('pi', grandma, 'sbc');
-  b.admin(home);
-  return vpn === null ? b.design : b.vpn(vpn);
-}
 
 /** TEST DOUBLE: NixOS machines running Yggdrasil, as the verify's commands see them; every ping is answered. */
 function yggdrasilMachines(options: { piUnreachable?: boolean; silent?: (from: string, to: string, attempt: number) => boolean } = {}): ScriptedMachines {
