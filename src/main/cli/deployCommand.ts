@@ -1,21 +1,14 @@
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { describeError } from '../../shared/errors';
-import type { DeployReport } from '../../shared/deploy/report';
-import type { DeployProgress } from '../../shared/ipc/contract';
-import type { JobPrompt } from '../../shared/ipc/jobs';
+import { basename } from 'node:path';
 import { listText } from '../../shared/text';
 import { historyFolderOf } from '../deploy/history';
-import type { MachineSshHooks } from '../services/checkJobs';
-import type { DeployServiceOptions, DeploySsh } from '../services/deployService';
-import { designStem } from '../services/projectFiles';
-import { cliDataDir, cliMachineSsh, createCliDeployBackend, locateDesign } from './deployBackend';
-import { machineSelection, planOverview, planVerdict, reportText } from './deployText';
+import type { DeployServiceOptions } from '../services/deployService';
+import { planOverview, planVerdict, reportText } from './deployText';
 import { DeployProgressState } from './deployView';
-import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo } from './io';
+import { ExitCode, type CliIo } from './io';
+import { configurationErrors, failWithError, followJobCommand, jobFailedMessage, openJobCommand, printJobEnd, selectMachines, type JobCommandDeps } from './jobFollow';
 import type { LiveRegion } from './liveTerminal';
-import { loadSshSettings, sshCommandOptions, sshHelp, sshOptionsHelp, type SshEnvironment, type SshOptionValues } from './sshOptions';
-import { confirmationNeeded, confirmOnTerminal, isYes, processInterrupts, stamp, type AskLine, type InterruptSource } from './terminal';
+import { sshHelp, sshOptionsHelp } from './sshOptions';
+import { isYes } from './terminal';
 
 const usage = `Usage: clan-designer deploy <design-file> [--machines NAME,NAME...] [--yes] [--strict | --accept-new]
                       [--known-hosts FILE] [--ssh-config FILE] [--identity FILE]... [--data-dir DIR] [--json]
@@ -54,19 +47,15 @@ state (or nothing could be deployed), 2 the design or the options cannot be used
 130 cancelled (Ctrl+C).
 `;
 
-// Where the job commands and the test doubles have always found it.
+// Where the test doubles have always found it.
 export type { InterruptSource } from './terminal';
 
 /** Test seams: the SSH side, the clan CLI, time limits, the terminal, the question, Ctrl+C and quitting at once. */
-export interface DeployCommandDeps extends SshEnvironment, Pick<DeployServiceOptions, 'hasLocalClan' | 'runLocal' | 'timeouts' | 'now'> {
-  createSsh?: (hooks: MachineSshHooks) => DeploySsh;
+export interface DeployCommandDeps extends JobCommandDeps, Pick<DeployServiceOptions, 'hasLocalClan' | 'runLocal' | 'timeouts'> {
   /** Whether standard input and output are terminals (default: process.stdin.isTTY, process.stdout.isTTY). */
   terminal?: { stdin: boolean; stdout: boolean };
-  /** Asks the confirmation on the terminal (default: askLineOnTerminal, the question on standard error). */
-  askLine?: AskLine;
   /** The live region on standard output (default: log-update on process.stdout). */
   liveRegion?: () => Promise<LiveRegion>;
-  interrupts?: InterruptSource;
   /** Ends the process at once after a second Ctrl+C (default: process.exit). */
   exitNow?: (code: number) => void;
   /** Whether the live view may use colours (default: a terminal and no NO_COLOR). */
@@ -75,172 +64,101 @@ export interface DeployCommandDeps extends SshEnvironment, Pick<DeployServiceOpt
 
 /** `deploy <design-file>`: the deploy job on the command line. */
 export async function runDeployCommand(argv: string[], io: CliIo, deps: DeployCommandDeps = {}): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    { machines: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, strict: { type: 'boolean' }, 'accept-new': { type: 'boolean' }, 'data-dir': { type: 'string' }, ...sshCommandOptions },
-    { io, usage, files: 'one', name: 'deploy' },
-  );
-  if (typeof parsed === 'number') return parsed;
-  const values = parsed.values as SshOptionValues & { machines?: string; yes?: boolean; strict?: boolean; 'accept-new'?: boolean; 'data-dir'?: string };
-  const asJson = parsed.json;
-  const file = parsed.positionals[0]!;
-  const unusable = (failure: CliFailure, withUsage = false) => fail(io, asJson, ExitCode.usage, failure, { file, ...(withUsage ? { usage } : {}) });
-  if (values.strict === true && values['accept-new'] === true) return unusable({ code: 'usage', message: '--strict and --accept-new contradict each other; give one of them.' }, true);
-  const acceptNew = values['accept-new'] === true;
-  const terminal = deps.terminal ?? { stdin: process.stdin.isTTY === true, stdout: process.stdout.isTTY === true };
-  const now = deps.now ?? Date.now;
-
-  const location = locateDesign(file);
-  if (!location.ok) return unusable(location.failure);
-  const loaded = await readDesignFile(file);
-  if (!loaded.ok) return unusable(loaded.failure);
-  const selection = machineSelection(loaded.value.design, values.machines);
-  if (!selection.ok) return unusable(selection.failure);
-  if (values.yes !== true && !terminal.stdin) {
-    return unusable(confirmationNeeded('deploy changes your machines, so it asks first', `Review the plan with "clan-designer plan ${file}", then run deploy again with --yes.`));
-  }
-  const ssh = await loadSshSettings(values, deps);
-  if (!ssh.ok) return unusable(ssh.failure);
-
-  // What the services log is kept, to explain a deploy that failed as a whole.
-  const logged: string[] = [];
-  const backend = createCliDeployBackend({
-    workspaceDir: location.value.workspaceDir,
-    dataDir: cliDataDir(deps, values['data-dir']),
-    createSsh: deps.createSsh ?? cliMachineSsh(ssh.settings),
-    log: (message, details) => logged.push(`${message}${details instanceof Error ? `: ${details.message}` : ''}`),
-    ...(deps.hasLocalClan === undefined ? {} : { hasLocalClan: deps.hasLocalClan }),
-    ...(deps.runLocal === undefined ? {} : { runLocal: deps.runLocal }),
-    ...(deps.timeouts === undefined ? {} : { timeouts: deps.timeouts }),
-    ...(deps.now === undefined ? {} : { now: deps.now }),
+  const command = await openJobCommand(argv, io, deps, {
+    name: 'deploy',
+    usage,
+    options: ['machines'],
+    flags: { yes: { short: 'y' } },
+    select: selectMachines,
+    askFirst: (_selection, { file, flags }) =>
+      flags.yes ? null : { why: 'deploy changes your machines, so it asks first', instead: `Review the plan with "clan-designer plan ${file}", then run deploy again with --yes.` },
+    backend: { hasLocalClan: deps.hasLocalClan, runLocal: deps.runLocal, timeouts: deps.timeouts },
   });
-  const request = { name: location.value.name, design: loaded.value.design, ...(selection.ids === undefined ? {} : { machines: selection.ids }) };
-  // Messages for the person that are not the report: on standard error with --json, else on standard output.
-  const tell = (text: string) => (asJson ? io.stderr(text) : io.stdout(text));
+  if (typeof command === 'number') return command;
+  const { asJson, file, selection, backend, now } = command;
+  const request = { name: command.location.name, design: command.design, ...(selection === undefined ? {} : { machines: selection }) };
 
-  if (values.yes !== true) {
+  if (command.asks) {
     const planned = await backend.deploy.plan(request);
-    if (!planned.ok) return fail(io, asJson, planned.error.code === 'invalidDesign' || planned.error.code === 'invalidFileName' ? ExitCode.usage : ExitCode.failed, { code: planned.error.code, message: describeError(planned.error) }, { file });
-    const verdict = planVerdict(planned.value.plan, selection.ids);
-    tell(`Deploy plan (every step and command: clan-designer plan ${file}):\n${planOverview(planned.value.plan, selection.ids).join('\n')}\n\n`);
+    if (!planned.ok) return failWithError(command, planned.error);
+    const verdict = planVerdict(planned.value.plan, selection);
+    command.tell(`Deploy plan (every step and command: clan-designer plan ${file}):\n${planOverview(planned.value.plan, selection).join('\n')}\n\n`);
     if (verdict.blockedAll !== null || verdict.deployable.length === 0) {
-      tell('Nothing was deployed: no selected machine can be deployed now (see above).\n');
+      command.tell('Nothing was deployed: no selected machine can be deployed now (see above).\n');
       return ExitCode.problems;
     }
     const question = `Deploy ${listText(verdict.deployable.map((m) => m.name))} now? Each switches to the new configuration. [y/N] `;
-    const stop = await confirmOnTerminal({ question, accepts: isYes, declined: 'Nothing was deployed.', cancelled: 'Cancelled; nothing was changed.' }, tell, deps.askLine);
+    const stop = await command.confirm({ question, accepts: isYes, declined: 'Nothing was deployed.', cancelled: 'Cancelled; nothing was changed.' });
     if (stop !== null) return stop;
   }
 
-  const state = new DeployProgressState(selection.ids);
-  const live = !asJson && terminal.stdout ? await (deps.liveRegion ?? (async () => (await import('./liveTerminal')).createLiveTerminal(process.stdout)))() : null;
-  const color = deps.color ?? (terminal.stdout && process.env.NO_COLOR === undefined);
+  const state = new DeployProgressState(selection);
+  const terminalOut = deps.terminal?.stdout ?? process.stdout.isTTY === true;
+  const live = !asJson && terminalOut ? await (deps.liveRegion ?? (async () => (await import('./liveTerminal')).createLiveTerminal(process.stdout)))() : null;
+  const color = deps.color ?? (terminalOut && process.env.NO_COLOR === undefined);
   let footer = 'Ctrl+C cancels: machines not started yet do not start; a switch under way finishes.';
   const draw = () => {
     if (live === null) return;
     const size = live.size();
     live.render(state.frame({ title: `Deploying ${basename(file)}`, now: now(), width: size.columns, rows: size.rows, color, footer }));
   };
-  /** A message for the person in the middle of the run: above the live view, as a plain line, or on stderr with --json. */
-  const note = (text: string) => {
-    if (live !== null) live.persist(text);
-    else if (asJson) io.stderr(`${text}\n`);
-    else io.stdout(`${stamp(now())} ${text}\n`);
-  };
-
-  let jobId: string | null = null;
-  let interrupts = 0;
-  let settle: (code: number) => void = () => undefined;
-  const finished = new Promise<number>((resolve) => (settle = resolve));
-  let done: Extract<DeployProgress, { type: 'done' }> | null = null;
-  const disconnect = backend.events.connect((channel, payload) => {
-    if (channel === 'job:onDidProgress') {
-      const event = payload as DeployProgress;
-      if (event.kind !== 'deploy') return;
-      jobId ??= event.jobId;
-      state.apply(event);
-      if (event.type === 'done') {
-        done = event;
-        settle(-1);
-        return;
-      }
-      if (live !== null) draw();
-      else if (!asJson) {
-        const line = state.line(event);
-        if (line !== null) io.stdout(`${stamp(now())} ${line}\n`);
-      }
-    }
-    if (channel === 'job:onDidPrompt') {
-      const prompt = payload as JobPrompt;
-      // Answered after this event has gone out: the job registers the question before sending it.
-      if (prompt.type === 'hostKey') {
-        queueMicrotask(() => {
-          if (acceptNew) note(`Trusting the new ${prompt.keyType} host key of ${prompt.machines.length === 0 ? prompt.host : listText(prompt.machines)} (${prompt.host}${prompt.port === 22 ? '' : `:${prompt.port}`}, ${prompt.fingerprint}) and recording it in ${prompt.knownHostsFile}.`);
-          backend.jobs.answer({ promptId: prompt.promptId, trust: acceptNew });
-        });
-      } else if (prompt.type === 'passphrase') {
-        // Keys with a passphrase are used through ssh-agent only: nothing is asked on the terminal.
-        queueMicrotask(() => backend.jobs.answer({ promptId: prompt.promptId, passphrase: null }));
-      }
-    }
-  });
-
-  const cancel = () => {
-    if (jobId !== null) backend.jobs.cancel(jobId);
-  };
-  const stopInterrupts = (deps.interrupts ?? processInterrupts).onInterrupt(() => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      footer = 'Cancelling: machines not started will not start; a switch under way finishes. Ctrl+C again quits at once.';
-      note('Cancelling the deploy (Ctrl+C again quits at once, which may leave machines mid-switch).');
-      cancel();
-      draw();
-      return;
-    }
-    live?.close();
-    io.stderr(
-      'Quit at once. Machines that were switching may be left mid-switch: the switch goes on on the machine under systemd-run, and unless it is confirmed its watchdog switches the machine back. Run "clan-designer plan" to see what each machine runs now; this run\'s history is incomplete.\n',
-    );
-    settle(130);
-    (deps.exitNow ?? ((code: number) => process.exit(code)))(130);
-  });
+  /** A message for the person in the middle of the run: above the live view, else as the command's progress line. */
+  const note = (text: string) => (live !== null ? live.persist(text) : command.note(text));
   const ticker = live === null ? null : setInterval(draw, 1000);
-
+  let ran;
   try {
-    const started = await backend.deploy.start({ ...request, hostKeys: acceptNew ? 'ask' : 'strict' });
-    if (!started.ok) {
-      const code = started.error.code;
-      const exit = code === 'invalidDesign' || code === 'invalidFileName' || code === 'generateFailed' || code === 'generatedFilesChanged' ? ExitCode.usage : ExitCode.failed;
-      live?.close();
-      return fail(io, asJson, exit, { code, message: describeError(started.error), ...(started.error.details === undefined ? {} : { details: started.error.details }) }, { file });
-    }
-    jobId = started.value.jobId;
-    // Ctrl+C before the job had its id: cancel it now, before any machine starts.
-    if (interrupts > 0) cancel();
-    draw();
-    const quitAtOnce = await finished;
-    if (quitAtOnce === 130) return 130;
+    ran = await followJobCommand(
+      command,
+      'deploy',
+      async (start) => {
+        const started = await backend.deploy.start({ ...request, hostKeys: start.hostKeys });
+        // The view's first frame once the job runs; a refusal is printed after the terminal is given back.
+        if (started.ok) draw();
+        else live?.close();
+        return started;
+      },
+      {
+        note,
+        onEvent: (event) => {
+          state.apply(event);
+          if (event.type === 'done') return;
+          if (live !== null) draw();
+          else if (!asJson) {
+            const line = state.line(event);
+            if (line !== null) note(line);
+          }
+        },
+        cancelling: 'Cancelling the deploy (Ctrl+C again quits at once, which may leave machines mid-switch).',
+        onCancel: () => {
+          footer = 'Cancelling: machines not started will not start; a switch under way finishes. Ctrl+C again quits at once.';
+          draw();
+        },
+        quitAtOnce: {
+          warning:
+            'Quit at once. Machines that were switching may be left mid-switch: the switch goes on on the machine under systemd-run, and unless it is confirmed its watchdog switches the machine back. Run "clan-designer plan" to see what each machine runs now; this run\'s history is incomplete.\n',
+          before: () => live?.close(),
+          exitNow: deps.exitNow,
+        },
+        usageErrors: configurationErrors,
+        folderOf: historyFolderOf,
+      },
+    );
   } finally {
     if (ticker !== null) clearInterval(ticker);
-    stopInterrupts();
-    disconnect();
   }
+  // A number: the live view was given back already (before a refusal of the start, or at quitting at once).
+  if (typeof ran === 'number') return ran;
   live?.close();
 
-  const end = done as Extract<DeployProgress, { type: 'done' }> | null;
-  if (end === null) return ExitCode.failed;
-  const report: DeployReport = end.report;
-  const folder = join(location.value.workspaceDir, historyFolderOf(designStem(location.value.name)), report.runId);
-  const historyDir = existsSync(folder) ? `${folder}/` : null;
-  const selected = report.machines.filter((m) => selection.ids === undefined || selection.ids.includes(m.machineId));
+  const { end, historyDir } = ran;
+  const report = end.report;
+  const selected = report.machines.filter((m) => selection === undefined || selection.includes(m.machineId));
   const allDeployed = end.outcome === 'finished' && selected.length > 0 && selected.every((m) => m.status === 'deployed');
   const exit = end.outcome === 'cancelled' ? 130 : end.outcome === 'finished' ? (allDeployed ? ExitCode.ok : ExitCode.problems) : ExitCode.failed;
-  const failure = `The deploy itself failed${logged.length === 0 ? '' : ` (${logged.join('; ')})`}; what each machine got to is below. Report it if it keeps happening.`;
-  if (asJson) {
-    io.stdout(`${JSON.stringify({ ok: allDeployed, file, runId: report.runId, history: historyDir, report, ...(exit === ExitCode.failed ? { error: { code: 'deployFailed', message: failure } } : {}) })}\n`);
-    return exit;
-  }
-  if (exit === ExitCode.failed) io.stderr(`${failure}\n`);
-  io.stdout(`\n${reportText(report, { file, selection: selection.ids, historyDir })}`);
-  return exit;
+  return printJobEnd(command, {
+    exit,
+    failure: { code: 'deployFailed', message: jobFailedMessage('The deploy', command.logged, '; what each machine got to is below. Report it if it keeps happening.') },
+    json: { runId: report.runId, history: historyDir, report },
+    text: () => reportText(report, { file, selection, historyDir }),
+  });
 }

@@ -1,19 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { describeError, type AppError } from '../../shared/errors';
-import { diskLabel, diskSizeText, erasureSentence, findDisk, isValidDiskPath, type InstallReport, type MachineDisk } from '../../shared/deploy/install';
-import type { InstallProgress } from '../../shared/ipc/contract';
-import type { JobPrompt } from '../../shared/ipc/jobs';
+import { diskLabel, diskSizeText, erasureSentence, findDisk, isValidDiskPath, type MachineDisk } from '../../shared/deploy/install';
+import type { AppError, AppErrorCode } from '../../shared/errors';
 import { recordValues } from '../../shared/model/overlay';
 import { listText } from '../../shared/text';
-import type { MachineSshHooks } from '../services/checkJobs';
-import type { DeployServiceOptions, DeploySsh } from '../services/deployService';
+import type { DeployServiceOptions } from '../services/deployService';
 import { installsFolderOf, type InstallServiceOptions } from '../services/installService';
-import { designStem } from '../services/projectFiles';
-import { cliDataDir, cliMachineSsh, createCliDeployBackend, locateDesign } from './deployBackend';
-import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo } from './io';
-import { loadSshSettings, sshCommandOptions, sshHelp, sshOptionsHelp, type SshEnvironment, type SshOptionValues } from './sshOptions';
-import { confirmationNeeded, confirmOnTerminal, processInterrupts, stamp, type AskLine, type InterruptSource } from './terminal';
+import { ExitCode, fail, type CliIo } from './io';
+import { configurationErrors, failureOf, failWithError, followJobCommand, jobFailedMessage, openJobCommand, printJobEnd, type JobCommandDeps } from './jobFollow';
+import { sshHelp, sshOptionsHelp } from './sshOptions';
 
 const usage = `Usage: clan-designer install <design-file> --machine NAME [--disk PATH [--confirm-erase NAME:PATH]]
                        [--strict | --accept-new] [--known-hosts FILE] [--ssh-config FILE] [--identity FILE]...
@@ -52,19 +45,14 @@ SSH, the app); 130 cancelled (Ctrl+C).
 `;
 
 /** Test seams: the SSH side, the clan CLI, the clock, the terminal, the typed answer, Ctrl+C and quitting at once. */
-export interface InstallCommandDeps extends SshEnvironment, Pick<DeployServiceOptions, 'hasLocalClan' | 'runLocal' | 'now'> {
-  createSsh?: (hooks: MachineSshHooks) => DeploySsh;
+export interface InstallCommandDeps extends JobCommandDeps, Pick<DeployServiceOptions, 'hasLocalClan' | 'runLocal'> {
   installTimeouts?: InstallServiceOptions['timeouts'];
-  /** Whether standard input is a terminal (default: process.stdin.isTTY). */
-  terminal?: { stdin: boolean };
-  /** Asks the confirmation on the terminal (default: askLineOnTerminal, the question on standard error). */
-  askLine?: AskLine;
-  interrupts?: InterruptSource;
+  /** Ends the process at once after a second Ctrl+C (default: process.exit). */
   exitNow?: (code: number) => void;
 }
 
 /** Codes that mean the request itself cannot be used (exit 2), as opposed to an install that could not run (3). */
-const unusableCodes: ReadonlySet<string> = new Set(['invalidDesign', 'invalidFileName', 'generateFailed', 'generatedFilesChanged', 'installMachineUnusable', 'installDiskInvalid', 'installNotConfirmed']);
+const unusableCodes: readonly AppErrorCode[] = [...configurationErrors, 'installMachineUnusable', 'installDiskInvalid', 'installNotConfirmed'];
 
 /** The disk list as text: one line per disk. */
 export function disksText(machine: string, target: string, disks: readonly MachineDisk[]): string {
@@ -77,56 +65,39 @@ export function disksText(machine: string, target: string, disks: readonly Machi
 
 /** `install <design-file> --machine NAME [--disk PATH]`: lists the disks, or installs NixOS on one. */
 export async function runInstallCommand(argv: string[], io: CliIo, deps: InstallCommandDeps = {}): Promise<number> {
-  const parsed = parseCommand(
-    argv,
-    { machine: { type: 'string' }, disk: { type: 'string' }, 'confirm-erase': { type: 'string' }, strict: { type: 'boolean' }, 'accept-new': { type: 'boolean' }, 'data-dir': { type: 'string' }, ...sshCommandOptions },
-    { io, usage, files: 'one', name: 'install' },
-  );
-  if (typeof parsed === 'number') return parsed;
-  const values = parsed.values as SshOptionValues & { machine?: string; disk?: string; 'confirm-erase'?: string; strict?: boolean; 'accept-new'?: boolean; 'data-dir'?: string };
-  const asJson = parsed.json;
-  const file = parsed.positionals[0]!;
-  const unusable = (failure: CliFailure, withUsage = false) => fail(io, asJson, ExitCode.usage, failure, { file, ...(withUsage ? { usage } : {}) });
-  const failed = (error: AppError) => fail(io, asJson, unusableCodes.has(error.code) ? ExitCode.usage : ExitCode.failed, { code: error.code, message: describeError(error), ...(error.details === undefined ? {} : { details: error.details }) }, { file });
-  if (values.strict === true && values['accept-new'] === true) return unusable({ code: 'usage', message: '--strict and --accept-new contradict each other; give one of them.' }, true);
-  if (values.machine === undefined) return unusable({ code: 'usage', message: 'install needs --machine NAME: the machine of the design to install NixOS on.' }, true);
-  if (values['confirm-erase'] !== undefined && values.disk === undefined) return unusable({ code: 'usage', message: '--confirm-erase confirms erasing the disk given with --disk; give --disk too.' }, true);
-  const acceptNew = values['accept-new'] === true;
-  const now = deps.now ?? Date.now;
-
-  const location = locateDesign(file);
-  if (!location.ok) return unusable(location.failure);
-  const loaded = await readDesignFile(file);
-  if (!loaded.ok) return unusable(loaded.failure);
-  const design = loaded.value.design;
-  const machine = recordValues(design.machines).find((m) => m.name === values.machine);
-  if (machine === undefined) {
-    const managed = recordValues(design.machines).filter((m) => m.managed).map((m) => m.name).sort();
-    return unusable({ code: 'installMachineUnusable', message: `The design has no machine named "${values.machine}". ${managed.length === 0 ? 'It has no machines the app manages.' : `Its managed machines: ${listText(managed)}.`}` });
-  }
-  const disk = values.disk;
-  if (disk !== undefined && !isValidDiskPath(disk)) return failed({ code: 'installDiskInvalid', details: { disk } });
-  const terminal = deps.terminal ?? { stdin: process.stdin.isTTY === true };
-  if (disk !== undefined && values['confirm-erase'] === undefined && !terminal.stdin) {
-    return unusable(confirmationNeeded(`install erases ${disk} on ${machine.name}, so it asks you to type the machine's name`, `To confirm in a script, add --confirm-erase ${machine.name}:${disk}.`));
-  }
-  const ssh = await loadSshSettings(values, deps);
-  if (!ssh.ok) return unusable(ssh.failure);
-
-  const logged: string[] = [];
-  const backend = createCliDeployBackend({
-    workspaceDir: location.value.workspaceDir,
-    dataDir: cliDataDir(deps, values['data-dir']),
-    createSsh: deps.createSsh ?? cliMachineSsh(ssh.settings),
-    log: (message, details) => logged.push(`${message}${details instanceof Error ? `: ${details.message}` : ''}`),
-    ...(deps.hasLocalClan === undefined ? {} : { hasLocalClan: deps.hasLocalClan }),
-    ...(deps.runLocal === undefined ? {} : { runLocal: deps.runLocal }),
-    ...(deps.now === undefined ? {} : { now: deps.now }),
-    ...(deps.installTimeouts === undefined ? {} : { installTimeouts: deps.installTimeouts }),
+  const command = await openJobCommand(argv, io, deps, {
+    name: 'install',
+    usage,
+    options: ['machine', 'disk', 'confirm-erase'],
+    check: (values) =>
+      values.machine === undefined
+        ? { code: 'usage', message: 'install needs --machine NAME: the machine of the design to install NixOS on.' }
+        : values['confirm-erase'] !== undefined && values.disk === undefined
+          ? { code: 'usage', message: '--confirm-erase confirms erasing the disk given with --disk; give --disk too.' }
+          : null,
+    select: (design, values) => {
+      const machine = recordValues(design.machines).find((m) => m.name === values.machine);
+      if (machine === undefined) {
+        const managed = recordValues(design.machines).filter((m) => m.managed).map((m) => m.name).sort();
+        return { ok: false, failure: { code: 'installMachineUnusable', message: `The design has no machine named "${values.machine}". ${managed.length === 0 ? 'It has no machines the app manages.' : `Its managed machines: ${listText(managed)}.`}` } };
+      }
+      const disk = values.disk;
+      if (disk !== undefined && !isValidDiskPath(disk)) return { ok: false, failure: failureOf({ code: 'installDiskInvalid', details: { disk } }) };
+      return { ok: true, value: { machine, disk, confirmErase: values['confirm-erase'] } };
+    },
+    // Without --disk it only lists the disks; --confirm-erase is the confirmation off a terminal.
+    askFirst: ({ machine, disk, confirmErase }) =>
+      disk === undefined || confirmErase !== undefined
+        ? null
+        : { why: `install erases ${disk} on ${machine.name}, so it asks you to type the machine's name`, instead: `To confirm in a script, add --confirm-erase ${machine.name}:${disk}.` },
+    backend: { hasLocalClan: deps.hasLocalClan, runLocal: deps.runLocal, installTimeouts: deps.installTimeouts },
   });
-  const tell = (text: string) => (asJson ? io.stderr(text) : io.stdout(text));
+  if (typeof command === 'number') return command;
+  const { asJson, file, design, backend } = command;
+  const { machine, disk, confirmErase } = command.selection;
+  const failed = (error: AppError) => failWithError(command, error, unusableCodes);
 
-  // The machine's disks: the listing itself without --disk, and the size and model of the chosen one to confirm.
+  // The machine's disks: the listing itself without --disk.
   if (disk === undefined) {
     const listed = await backend.install.disks({ design, machineId: machine.id });
     if (!listed.ok) return failed(listed.error);
@@ -134,106 +105,50 @@ export async function runInstallCommand(argv: string[], io: CliIo, deps: Install
     else io.stdout(`${disksText(listed.value.machine, listed.value.target, listed.value.disks)}\nTo install NixOS on one (it erases that disk): clan-designer install ${file} --machine ${machine.name} --disk PATH\n`);
     return ExitCode.ok;
   }
-  let listedDisk: MachineDisk | undefined;
-  if (values['confirm-erase'] === undefined) {
+
+  // The confirmation: the flag off a terminal, else the machine's name typed on it, after the chosen disk's size and
+  // model. Nothing is trimmed or folded.
+  if (confirmErase !== undefined) {
+    if (confirmErase !== `${machine.name}:${disk}`) {
+      return fail(io, asJson, ExitCode.usage, { code: 'installNotConfirmed', message: `--confirm-erase must be exactly ${machine.name}:${disk} (the machine's name, ':', the disk), but it is "${confirmErase}". Nothing was installed.` }, { file });
+    }
+  } else {
     const listed = await backend.install.disks({ design, machineId: machine.id });
     if (!listed.ok) return failed(listed.error);
-    listedDisk = findDisk(listed.value.disks, disk);
+    const listedDisk: MachineDisk | undefined = findDisk(listed.value.disks, disk);
     if (listedDisk === undefined) return failed({ code: 'installDiskNotFound', details: { machine: machine.name, disk, disks: listed.value.disks.map((d) => d.path ?? d.devPath) } });
-  }
-
-  // The confirmation: the flag off a terminal, else the machine's name typed on it. Nothing is trimmed or folded.
-  let confirm: { machine: string; disk: string };
-  const flag = values['confirm-erase'];
-  if (flag !== undefined) {
-    if (flag !== `${machine.name}:${disk}`) {
-      return unusable({ code: 'installNotConfirmed', message: `--confirm-erase must be exactly ${machine.name}:${disk} (the machine's name, ':', the disk), but it is "${flag}". Nothing was installed.` });
-    }
-    confirm = { machine: machine.name, disk };
-  } else {
-    tell(`${erasureSentence(machine.name, disk, listedDisk)}\n${listedDisk === undefined ? '' : `${disk} is ${listedDisk.devPath} (${diskLabel(listedDisk)}${listedDisk.serial === null ? '' : `, serial ${listedDisk.serial}`}).\n`}`);
-    const stop = await confirmOnTerminal(
-      {
-        question: `Type the machine's name (${machine.name}) to erase ${disk} and install NixOS, or anything else to stop: `,
-        accepts: (line) => line === machine.name,
-        declined: `That is not "${machine.name}", so nothing was installed.`,
-        cancelled: 'Cancelled; nothing was installed.',
-      },
-      tell,
-      deps.askLine,
-    );
+    command.tell(`${erasureSentence(machine.name, disk, listedDisk)}\n${disk} is ${listedDisk.devPath} (${diskLabel(listedDisk)}${listedDisk.serial === null ? '' : `, serial ${listedDisk.serial}`}).\n`);
+    const stop = await command.confirm({
+      question: `Type the machine's name (${machine.name}) to erase ${disk} and install NixOS, or anything else to stop: `,
+      accepts: (line) => line === machine.name,
+      declined: `That is not "${machine.name}", so nothing was installed.`,
+      cancelled: 'Cancelled; nothing was installed.',
+    });
     if (stop !== null) return stop;
-    confirm = { machine: machine.name, disk };
   }
 
-  let jobId: string | null = null;
-  let interrupts = 0;
-  let settle: (code: number) => void = () => undefined;
-  const finished = new Promise<number>((resolve) => (settle = resolve));
-  let done: Extract<InstallProgress, { type: 'done' }> | null = null;
-  const disconnect = backend.events.connect((channel, payload) => {
-    if (channel === 'job:onDidProgress') {
-      const event = payload as InstallProgress;
-      if (event.kind !== 'install') return;
-      jobId ??= event.jobId;
-      if (event.type === 'done') {
-        done = event;
-        settle(-1);
-        return;
-      }
+  const ran = await followJobCommand(command, 'install', (request) => backend.install.start({ ...request, machineId: machine.id, disk, confirm: { machine: machine.name, disk } }), {
+    onEvent: (event) => {
       if (asJson) return;
-      if (event.type === 'machineStep') io.stdout(`${stamp(now())} ${machine.name}: step ${event.step.index}/${event.step.total} ${event.step.label}\n`);
-      else if (event.type === 'log') io.stdout(`${stamp(now())} ${machine.name} | ${event.text}\n`);
-    }
-    if (channel === 'job:onDidPrompt') {
-      const prompt = payload as JobPrompt;
-      if (prompt.type === 'hostKey') {
-        queueMicrotask(() => {
-          if (acceptNew) tell(`Trusting the new ${prompt.keyType} host key of ${prompt.host}${prompt.port === 22 ? '' : `:${prompt.port}`} (${prompt.fingerprint}) and recording it in ${prompt.knownHostsFile}.\n`);
-          backend.jobs.answer({ promptId: prompt.promptId, trust: acceptNew });
-        });
-      } else if (prompt.type === 'passphrase') {
-        queueMicrotask(() => backend.jobs.answer({ promptId: prompt.promptId, passphrase: null }));
-      }
-    }
+      if (event.type === 'machineStep') command.note(`${machine.name}: step ${event.step.index}/${event.step.total} ${event.step.label}`);
+      else if (event.type === 'log') command.note(`${machine.name} | ${event.text}`);
+    },
+    cancelling: 'Cancelling the install (Ctrl+C again quits at once). A disk being erased may be left half-erased.',
+    quitAtOnce: { warning: 'Quit at once. Clan may still be running on this computer, and the machine may be in the middle of its install: check it at its console.\n', exitNow: deps.exitNow },
+    usageErrors: unusableCodes,
+    folderOf: installsFolderOf,
   });
-  const stopInterrupts = (deps.interrupts ?? processInterrupts).onInterrupt(() => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      tell(`${stamp(now())} Cancelling the install (Ctrl+C again quits at once). A disk being erased may be left half-erased.\n`);
-      if (jobId !== null) backend.jobs.cancel(jobId);
-      return;
-    }
-    io.stderr('Quit at once. Clan may still be running on this computer, and the machine may be in the middle of its install: check it at its console.\n');
-    settle(130);
-    (deps.exitNow ?? ((code: number) => process.exit(code)))(130);
-  });
+  if (typeof ran === 'number') return ran;
 
-  try {
-    const started = await backend.install.start({ name: location.value.name, design, machineId: machine.id, disk, confirm, hostKeys: acceptNew ? 'ask' : 'strict' });
-    if (!started.ok) return failed(started.error);
-    jobId = started.value.jobId;
-    if (interrupts > 0) backend.jobs.cancel(jobId);
-    if ((await finished) === 130) return 130;
-  } finally {
-    stopInterrupts();
-    disconnect();
-  }
-
-  const end = done as Extract<InstallProgress, { type: 'done' }> | null;
-  if (end === null) return ExitCode.failed;
-  const report: InstallReport = end.report;
-  const folder = join(location.value.workspaceDir, installsFolderOf(designStem(location.value.name)), report.runId);
-  const historyDir = existsSync(folder) ? `${folder}/` : null;
+  const { end, historyDir } = ran;
+  const report = end.report;
   const installed = end.outcome === 'finished' && report.machine.status === 'installed';
   const exit = end.outcome === 'cancelled' ? 130 : end.outcome === 'finished' ? (installed ? ExitCode.ok : ExitCode.problems) : ExitCode.failed;
-  const failure = `The install itself failed${logged.length === 0 ? '' : ` (${logged.join('; ')})`}. Check the machine at its console.`;
-  if (asJson) {
-    io.stdout(`${JSON.stringify({ ok: installed, file, runId: report.runId, history: historyDir, report, ...(exit === ExitCode.failed ? { error: { code: 'installFailed', message: failure } } : {}) })}\n`);
-    return exit;
-  }
-  if (exit === ExitCode.failed) io.stderr(`${failure}\n`);
   const m = report.machine;
-  io.stdout(`\n${m.status === 'installed' ? 'Installed' : m.status === 'cancelled' ? 'Cancelled' : 'Failed'}: ${m.message}\n${m.whatToDo === null ? '' : `What to do: ${m.whatToDo}\n`}${historyDir === null ? '' : `Kept in ${historyDir} (install.json, install.log).\n`}`);
-  return exit;
+  return printJobEnd(command, {
+    exit,
+    failure: { code: 'installFailed', message: jobFailedMessage('The install', command.logged, '. Check the machine at its console.') },
+    json: { runId: report.runId, history: historyDir, report },
+    text: () => `${m.status === 'installed' ? 'Installed' : m.status === 'cancelled' ? 'Cancelled' : 'Failed'}: ${m.message}\n${m.whatToDo === null ? '' : `What to do: ${m.whatToDo}\n`}${historyDir === null ? '' : `Kept in ${historyDir} (install.json, install.log).\n`}`,
+  });
 }

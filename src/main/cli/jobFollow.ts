@@ -6,38 +6,29 @@ import type { JobOutcome, JobPrompt } from '../../shared/ipc/jobs';
 import type { Design } from '../../shared/model/types';
 import type { Result } from '../../shared/result';
 import type { ChangesText } from '../../shared/runChanges';
-import { listText } from '../../shared/text';
 import { vpnDisplayNames, type VpnId } from '../../shared/vpn/ids';
-import type { JobEngine } from '../jobs/jobEngine';
-import type { EventHub } from '../rpc/eventHub';
 import type { MachineSshHooks } from '../services/checkJobs';
 import type { DeploySsh } from '../services/deployService';
 import { designStem } from '../services/projectFiles';
-import type { InterruptSource } from './deployCommand';
 import { cliDataDir, cliMachineSsh, createCliDeployBackend, locateDesign, type CliDeployBackend, type CliDeployBackendOptions, type DesignLocation } from './deployBackend';
-import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo } from './io';
+import { machineSelection } from './deployText';
+import { ExitCode, fail, parseCommand, readDesignFile, type CliFailure, type CliIo, type CommandOptions } from './io';
 import { loadSshSettings, sshCommandOptions, type SshEnvironment, type SshOptionValues } from './sshOptions';
+import { answerJobPrompt, confirmationNeeded, confirmOnTerminal, processInterrupts, stamp, type AskLine, type Confirmation, type InterruptSource } from './terminal';
 
-// What the commands that run one job of the app's back end (verify, measure) share: reading their options, the design
-// file and the SSH settings into the back end that runs the job (openJobCommand); following the job on the terminal
-// (followJob): it starts the job, hands each of its events to the command, answers its questions the way the command
-// line does (a new host key is trusted only with --accept-new, printed as it is; a key with a passphrase is used
-// through ssh-agent only, so nothing is asked), and turns Ctrl+C into a cancel of the job; and printing how it ended
-// (printJobEnd), with the lines every run's text has.
-
-/** Ctrl+C as a signal; the listener also stops Node's default of ending the process at once. */
-export const processInterrupts: InterruptSource = {
-  onInterrupt: (listener) => {
-    process.on('SIGINT', listener);
-    return () => process.off('SIGINT', listener);
-  },
-};
+// What the commands that run the app's back end on a design file share (plan, deploy, install, verify, measure):
+// reading their options, the design file and the SSH settings into the back end that does the work, and asking first
+// where the command changes machines (openJobCommand); following a job on the terminal (followJobCommand): it starts
+// the job, hands each of its events to the command, answers its questions the way the command line does
+// (answerJobPrompt: a new host key is trusted only with --accept-new, a key with a passphrase is used through
+// ssh-agent only), and turns Ctrl+C into a cancel of the job (a second one quits at once where the command allows
+// it); and printing how it ended (printJobEnd), with the lines every run's text has.
 
 /** Errors of a job's start that mean the input cannot be used (exit 2); every other one means it could not run (3). */
 export const usageErrors: readonly AppErrorCode[] = ['invalidDesign', 'invalidFileName', 'invalidRequest'];
 
-/** A moment as the progress lines print it: 2026-12-07T10:05:00Z. */
-export const stamp = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+/** The same for a job that writes the configuration beside the design first (deploy, install): it may not generate. */
+export const configurationErrors: readonly AppErrorCode[] = [...usageErrors, 'generateFailed', 'generatedFilesChanged'];
 
 /** A whole number option within a range, or why not. */
 export function wholeNumber(value: string | undefined, name: string, min: number, max: number): { ok: true; value: number | undefined } | { ok: false; failure: CliFailure } {
@@ -47,98 +38,62 @@ export function wholeNumber(value: string | undefined, name: string, min: number
   return { ok: true, value: n };
 }
 
-/** How a job ended for the command, or why it did not start. */
-export type FollowedJob<K extends JobKind> = { started: false; error: AppError } | { started: true; done: Extract<JobEventOf<K>, { type: 'done' }> | null };
-
-/** Starts one job and follows it to its end; see the module comment. */
-export async function followJob<K extends JobKind>(
-  backend: { events: EventHub; jobs: JobEngine },
-  kind: K,
-  start: () => Promise<Result<{ jobId: string }, AppError>>,
-  options: {
-    acceptNew: boolean;
-    /** Prints a line of what happens (a host key trusted, the cancel). */
-    note: (text: string) => void;
-    /** What the job is called in the cancel line ("the verify"). */
-    what: string;
-    onEvent: (event: JobEventOf<K>) => void;
-    interrupts?: InterruptSource;
-  },
-): Promise<FollowedJob<K>> {
-  let jobId: string | null = null;
-  let interrupted = false;
-  let settle: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (settle = resolve));
-  let done: Extract<JobEventOf<K>, { type: 'done' }> | null = null;
-  const disconnect = backend.events.connect((channel, payload) => {
-    if (channel === 'job:onDidProgress') {
-      const event = payload as JobEventOf<JobKind>;
-      if (event.kind !== kind) return;
-      jobId ??= event.jobId;
-      options.onEvent(event as JobEventOf<K>);
-      if (event.type === 'done') {
-        done = event as Extract<JobEventOf<K>, { type: 'done' }>;
-        settle();
-      }
-    }
-    if (channel === 'job:onDidPrompt') {
-      const prompt = payload as JobPrompt;
-      if (prompt.type === 'hostKey') {
-        queueMicrotask(() => {
-          if (options.acceptNew) options.note(`Trusting the new ${prompt.keyType} host key of ${prompt.machines.length === 0 ? prompt.host : listText(prompt.machines)} (${prompt.host}${prompt.port === 22 ? '' : `:${prompt.port}`}, ${prompt.fingerprint}) and recording it in ${prompt.knownHostsFile}.`);
-          backend.jobs.answer({ promptId: prompt.promptId, trust: options.acceptNew });
-        });
-      } else if (prompt.type === 'passphrase') {
-        // Keys with a passphrase are used through ssh-agent only: nothing is asked on the terminal.
-        queueMicrotask(() => backend.jobs.answer({ promptId: prompt.promptId, passphrase: null }));
-      }
-    }
-  });
-  const stopInterrupts = (options.interrupts ?? processInterrupts).onInterrupt(() => {
-    if (interrupted) return;
-    interrupted = true;
-    options.note(`Cancelling ${options.what}: commands running on the machines are stopped.`);
-    if (jobId !== null) backend.jobs.cancel(jobId);
-  });
-  try {
-    const started = await start();
-    if (!started.ok) return { started: false, error: started.error };
-    jobId = started.value.jobId;
-    if (interrupted) backend.jobs.cancel(jobId);
-    await finished;
-  } finally {
-    stopInterrupts();
-    disconnect();
-  }
-  return { started: true, done };
+/** An error of the back end as a command reports it: its code, the app's sentence for it, and its details. */
+export function failureOf(error: AppError): CliFailure {
+  return { code: error.code, message: describeError(error), ...(error.details === undefined ? {} : { details: error.details }) };
 }
 
 // ---------------------------------------------------------------- reading the command line
 
-/** Test seams of a job command: the SSH side, Ctrl+C, the clock. */
+/** Test seams of a job command: the SSH side, Ctrl+C, the clock, and the terminal a confirmation is asked on. */
 export interface JobCommandDeps extends SshEnvironment {
   createSsh?: (hooks: MachineSshHooks) => DeploySsh;
   interrupts?: InterruptSource;
   now?: () => number;
+  /** Whether standard input is a terminal to ask on (default: process.stdin.isTTY); read only by commands that ask first. */
+  terminal?: { stdin: boolean };
+  /** Asks the confirmation on the terminal (default: askLineOnTerminal, the question on standard error). */
+  askLine?: AskLine;
 }
 
 /** What a job command reads before anything runs; see openJobCommand. */
-export interface JobCommandSpec<N extends string, S> {
+export interface JobCommandSpec<N extends string, S, F extends string> {
   /** The command's name ("verify"). */
   name: string;
   usage: string;
   /** Its own text options besides the numbers (--machines, --pairs). */
   options: readonly string[];
+  /** Its own on/off options (--yes, --files), by name without the dashes, with their one-letter form if any. */
+  flags?: Readonly<Record<F, { short?: string }>>;
   /** Its whole-number options, by name without the dashes, with their range. */
-  numbers: Readonly<Record<N, { min: number; max: number }>>;
+  numbers?: Readonly<Record<N, { min: number; max: number }>>;
+  /**
+   * A dry run (plan): it has no --strict, --accept-new or --data-dir, trusts no host key, and what the services log is
+   * printed on standard error as it comes (no job's failure reports it later). The data folder is named for the back
+   * end's wiring only: a dry run never reads or writes it.
+   */
+  dryRun?: boolean;
+  /** Why its own options cannot be used as given, before the design is read (the usage is printed too); null if they can. */
+  check?: (values: Readonly<Record<string, string | undefined>>) => CliFailure | null;
   /** What it reads from the design and its own options (the machines or pairs to run on), or why that cannot be used. */
   select: (design: Design, values: Readonly<Record<string, string | undefined>>) => { ok: true; value: S } | { ok: false; failure: CliFailure };
-  /** Its time limits for the back end (tests). */
-  backend?: Pick<CliDeployBackendOptions, 'verifyTimeouts' | 'measureTimeouts'>;
+  /**
+   * Whether it asks on the terminal before it changes anything: why it asks, and how to confirm without a terminal
+   * (which it then says instead of starting); null when it goes ahead without asking (--yes).
+   */
+  askFirst?: (selection: S, given: { file: string; flags: Readonly<Record<F, boolean>> }) => { why: string; instead: string } | null;
+  /** Its own settings of the back end (the clan CLI, time limits). */
+  backend?: Omit<CliDeployBackendOptions, 'workspaceDir' | 'dataDir' | 'createSsh' | 'log' | 'now'>;
+}
+
+/** The `select` of a command run on the design's machines or some of them (--machines): their ids, undefined for all. */
+export function selectMachines(design: Design, values: Readonly<Record<string, string | undefined>>): { ok: true; value: string[] | undefined } | { ok: false; failure: CliFailure } {
+  const selection = machineSelection(design, values.machines);
+  return selection.ok ? { ok: true, value: selection.ids } : selection;
 }
 
 /** A job command ready to start its job: what it was given, read and checked, and the back end that runs it. */
-export interface JobCommand<N extends string, S> {
+export interface JobCommand<N extends string = string, S = unknown, F extends string = string> {
   io: CliIo;
   asJson: boolean;
   /** The design file as given. */
@@ -147,36 +102,58 @@ export interface JobCommand<N extends string, S> {
   design: Design;
   acceptNew: boolean;
   numbers: Readonly<Record<N, number | undefined>>;
+  flags: Readonly<Record<F, boolean>>;
   selection: S;
   backend: CliDeployBackend;
   /** What the services logged for a person (a job that failed as a whole). */
   logged: readonly string[];
+  /** Whether it must ask on the terminal before it starts (askFirst); standard input is a terminal then. */
+  asks: boolean;
+  /** Asks on the terminal: null to go ahead, else the exit code to stop with (see confirmOnTerminal). */
+  confirm: (confirmation: Confirmation) => Promise<number | null>;
+  /** Prints a message for the person that is not the report: on standard error with --json, else on standard output. */
+  tell: (text: string) => void;
   /** Prints a progress line: stamped on standard output, or on standard error with --json. */
   note: (text: string) => void;
+  now: () => number;
   interrupts: InterruptSource | undefined;
 }
 
 /**
  * Reads a job command's options (its own, --strict or --accept-new, the SSH ones, --data-dir), its design file and
- * the SSH settings, and makes the app's back end to run the job on: the command, or the exit code after saying why
- * the input cannot be used (2).
+ * the SSH settings, refuses off a terminal when it must ask first, and makes the app's back end to run the job on:
+ * the command, or the exit code after saying why the input cannot be used (2).
  */
-export async function openJobCommand<N extends string, S>(argv: string[], io: CliIo, deps: JobCommandDeps, spec: JobCommandSpec<N, S>): Promise<JobCommand<N, S> | number> {
-  const names = Object.keys(spec.numbers) as N[];
-  const own = Object.fromEntries([...spec.options, ...names].map((name) => [name, { type: 'string' as const }]));
-  const parsed = parseCommand(argv, { ...own, strict: { type: 'boolean' }, 'accept-new': { type: 'boolean' }, 'data-dir': { type: 'string' }, ...sshCommandOptions }, { io, usage: spec.usage, files: 'one', name: spec.name });
+export async function openJobCommand<N extends string = never, S = unknown, F extends string = never>(argv: string[], io: CliIo, deps: JobCommandDeps, spec: JobCommandSpec<N, S, F>): Promise<JobCommand<N, S, F> | number> {
+  const ranges = (spec.numbers ?? {}) as Readonly<Record<N, { min: number; max: number }>>;
+  const names = Object.keys(ranges) as N[];
+  const flagSpecs = (spec.flags ?? {}) as Readonly<Record<F, { short?: string }>>;
+  const flagNames = Object.keys(flagSpecs) as F[];
+  const hostKeyOptions: CommandOptions = spec.dryRun === true ? {} : { strict: { type: 'boolean' }, 'accept-new': { type: 'boolean' }, 'data-dir': { type: 'string' } };
+  const options: CommandOptions = {
+    ...Object.fromEntries([...spec.options, ...names].map((name) => [name, { type: 'string' as const }])),
+    ...Object.fromEntries(flagNames.map((name) => [name, { type: 'boolean' as const, ...flagSpecs[name] }])),
+    ...hostKeyOptions,
+    ...sshCommandOptions,
+  };
+  const parsed = parseCommand(argv, options, { io, usage: spec.usage, files: 'one', name: spec.name });
   if (typeof parsed === 'number') return parsed;
-  const values = parsed.values as SshOptionValues & Record<string, string | undefined> & { strict?: boolean; 'accept-new'?: boolean };
+  // The text options; the on/off ones are read apart.
+  const values = parsed.values as Readonly<Record<string, string | undefined>>;
+  const flags = Object.fromEntries(flagNames.map((name) => [name, parsed.values[name] === true])) as Record<F, boolean>;
+  const acceptNew = parsed.values['accept-new'] === true;
   const asJson = parsed.json;
   const file = parsed.positionals[0]!;
   const unusable = (failure: CliFailure, withUsage = false) => fail(io, asJson, ExitCode.usage, failure, { file, ...(withUsage ? { usage: spec.usage } : {}) });
-  if (values.strict === true && values['accept-new'] === true) return unusable({ code: 'usage', message: '--strict and --accept-new contradict each other; give one of them.' }, true);
+  if (parsed.values.strict === true && acceptNew) return unusable({ code: 'usage', message: '--strict and --accept-new contradict each other; give one of them.' }, true);
   const numbers = {} as Record<N, number | undefined>;
   for (const name of names) {
-    const number = wholeNumber(values[name], `--${name}`, spec.numbers[name].min, spec.numbers[name].max);
+    const number = wholeNumber(values[name], `--${name}`, ranges[name].min, ranges[name].max);
     if (!number.ok) return unusable(number.failure);
     numbers[name] = number.value;
   }
+  const wrong = spec.check?.(values) ?? null;
+  if (wrong !== null) return unusable(wrong, true);
 
   const location = locateDesign(file);
   if (!location.ok) return unusable(location.failure);
@@ -184,7 +161,9 @@ export async function openJobCommand<N extends string, S>(argv: string[], io: Cl
   if (!loaded.ok) return unusable(loaded.failure);
   const selection = spec.select(loaded.value.design, values);
   if (!selection.ok) return unusable(selection.failure);
-  const ssh = await loadSshSettings(values, deps);
+  const asking = spec.askFirst?.(selection.value, { file, flags }) ?? null;
+  if (asking !== null && !(deps.terminal?.stdin ?? process.stdin.isTTY === true)) return unusable(confirmationNeeded(asking.why, asking.instead));
+  const ssh = await loadSshSettings(parsed.values as SshOptionValues, deps);
   if (!ssh.ok) return unusable(ssh.failure);
 
   const logged: string[] = [];
@@ -192,40 +171,140 @@ export async function openJobCommand<N extends string, S>(argv: string[], io: Cl
     workspaceDir: location.value.workspaceDir,
     dataDir: cliDataDir(deps, values['data-dir']),
     createSsh: deps.createSsh ?? cliMachineSsh(ssh.settings),
-    log: (message, details) => logged.push(`${message}${details instanceof Error ? `: ${details.message}` : ''}`),
+    log: (message, details) => {
+      const line = `${message}${details instanceof Error ? `: ${details.message}` : ''}`;
+      if (spec.dryRun === true) io.stderr(`${line}\n`);
+      else logged.push(line);
+    },
     ...spec.backend,
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   const now = deps.now ?? Date.now;
+  const tell = (text: string) => (asJson ? io.stderr(text) : io.stdout(text));
   return {
     io,
     asJson,
     file,
     location: location.value,
     design: loaded.value.design,
-    acceptNew: values['accept-new'] === true,
+    acceptNew,
     numbers,
+    flags,
     selection: selection.value,
     backend,
     logged,
+    asks: asking !== null,
+    confirm: (confirmation) => confirmOnTerminal(confirmation, tell, deps.askLine),
+    tell,
     note: (text) => (asJson ? io.stderr(`${text}\n`) : io.stdout(`${stamp(now())} ${text}\n`)),
+    now,
     interrupts: deps.interrupts,
   };
 }
 
+/** Reports an error of the back end and returns the exit code: 2 for one of `usage` (the input cannot be used), else 3. */
+export function failWithError(command: Pick<JobCommand, 'io' | 'asJson' | 'file'>, error: AppError, usage: readonly string[] = usageErrors): number {
+  return fail(command.io, command.asJson, usage.includes(error.code) ? ExitCode.usage : ExitCode.failed, failureOf(error), { file: command.file });
+}
+
 // ---------------------------------------------------------------- running the job
 
+/** The job kinds a command runs and keeps a history of. */
+type RunKind = 'deploy' | 'install' | 'verify' | 'measure';
 /** The `done` event of a job kind, and the result one of its machines (or pairs) reports. */
 type DoneOf<K extends JobKind> = Extract<JobEventOf<K>, { type: 'done' }>;
 type ResultOf<K extends JobKind> = Extract<JobEventOf<K>, { type: 'machineDone' }>['result'];
 
+/** How a command follows its job on the terminal; see followJobCommand. */
+export interface JobFollowing<K extends RunKind> {
+  /** Each progress event of the job, `done` included. */
+  onEvent: (event: JobEventOf<K>) => void;
+  /** Where the lines of what happens go (a host key trusted, the cancel; default: the command's note). */
+  note?: (text: string) => void;
+  /** The line said at the first Ctrl+C, which cancels the job. */
+  cancelling: string;
+  /** What else the first Ctrl+C does, after the cancel (the live view shows it). */
+  onCancel?: () => void;
+  /**
+   * A second Ctrl+C quits at once with exit code 130, after `warning` on standard error (`before` runs first: the live
+   * view gives the terminal back); without it a second Ctrl+C changes nothing.
+   */
+  quitAtOnce?: { warning: string; before?: () => void; exitNow?: ((code: number) => void) | undefined };
+  /** The errors of the job's start that mean the input cannot be used (exit 2; default usageErrors); any other exits 3. */
+  usageErrors?: readonly AppErrorCode[];
+  /** The history folder of a design's runs of this kind ("home" -> "home.verifies"). */
+  folderOf: (stem: string) => string;
+}
+
 /**
- * Starts a command's job and follows it to its end, printing its progress (without --json): what `started` says, each
- * machine's steps, and what `machineDone` says of each result. The job's end and the folder its run is kept in, or
- * the exit code after saying why it did not start (2 for input the back end refused, else 3).
+ * Starts a command's job and follows it to its end; see the module comment. The job's end and the folder its run is
+ * kept in, or the exit code: 130 after quitting at once, else after saying why the job did not start (2 for input the
+ * back end refused, else 3).
+ */
+export async function followJobCommand<K extends RunKind>(
+  command: JobCommand,
+  kind: K,
+  start: (request: { name: string; design: Design; hostKeys: 'ask' | 'strict' }) => Promise<Result<{ jobId: string }, AppError>>,
+  following: JobFollowing<K>,
+): Promise<{ end: DoneOf<K>; historyDir: string | null } | number> {
+  const { backend, location } = command;
+  const note = following.note ?? command.note;
+  let jobId: string | null = null;
+  let interrupts = 0;
+  let settle: (quit: boolean) => void = () => undefined;
+  const finished = new Promise<boolean>((resolve) => (settle = resolve));
+  const ended: { done: DoneOf<K> | null } = { done: null };
+  const disconnect = backend.events.connect((channel, payload) => {
+    if (channel === 'job:onDidProgress') {
+      const event = payload as JobEventOf<JobKind>;
+      if (event.kind !== kind) return;
+      jobId ??= event.jobId;
+      following.onEvent(event as JobEventOf<K>);
+      if (event.type === 'done') {
+        ended.done = event as DoneOf<K>;
+        settle(false);
+      }
+    }
+    if (channel === 'job:onDidPrompt') answerJobPrompt(backend.jobs, payload as JobPrompt, { acceptNew: command.acceptNew, note });
+  });
+  const stopInterrupts = (command.interrupts ?? processInterrupts).onInterrupt(() => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      note(following.cancelling);
+      if (jobId !== null) backend.jobs.cancel(jobId);
+      following.onCancel?.();
+      return;
+    }
+    const quit = following.quitAtOnce;
+    if (quit === undefined) return;
+    quit.before?.();
+    command.io.stderr(quit.warning);
+    settle(true);
+    (quit.exitNow ?? ((code: number) => process.exit(code)))(130);
+  });
+  try {
+    const started = await start({ name: location.name, design: command.design, hostKeys: command.acceptNew ? 'ask' : 'strict' });
+    if (!started.ok) return failWithError(command, started.error, following.usageErrors);
+    jobId = started.value.jobId;
+    // Ctrl+C before the job had its id: cancel it now, before any machine starts.
+    if (interrupts > 0) backend.jobs.cancel(jobId);
+    if (await finished) return 130;
+  } finally {
+    stopInterrupts();
+    disconnect();
+  }
+  const end = ended.done;
+  if (end === null) return ExitCode.failed;
+  const folder = join(location.workspaceDir, following.folderOf(designStem(location.name)), (end as DoneOf<RunKind>).report.runId);
+  return { end, historyDir: existsSync(folder) ? `${folder}/` : null };
+}
+
+/**
+ * Follows a verify or a measurement (followJobCommand), printing its progress (without --json): what `started` says,
+ * each machine's steps, and what `machineDone` says of each result.
  */
 export async function runJobCommand<K extends 'verify' | 'measure'>(
-  command: JobCommand<string, unknown>,
+  command: JobCommand,
   kind: K,
   start: (request: { name: string; design: Design; hostKeys: 'ask' | 'strict' }) => Promise<Result<{ jobId: string }, AppError>>,
   options: {
@@ -241,14 +320,12 @@ export async function runJobCommand<K extends 'verify' | 'measure'>(
     folderOf: (stem: string) => string;
   },
 ): Promise<{ end: DoneOf<K>; historyDir: string | null } | number> {
-  const { io, asJson, file, location, note } = command;
+  const { asJson, note } = command;
   const names = new Map<string, string>();
   const nameOf = (id: string) => names.get(id) ?? id;
-  const followed = await followJob(command.backend, kind, () => start({ name: location.name, design: command.design, hostKeys: command.acceptNew ? 'ask' : 'strict' }), {
-    acceptNew: command.acceptNew,
-    note,
-    what: options.what,
-    ...(command.interrupts === undefined ? {} : { interrupts: command.interrupts }),
+  return followJobCommand(command, kind, start, {
+    cancelling: `Cancelling ${options.what}: commands running on the machines are stopped.`,
+    folderOf: options.folderOf,
     onEvent: (followed) => {
       // The events every kind has; a result is the kind's own.
       const event = followed as JobEventOf<'verify' | 'measure'>;
@@ -264,26 +341,21 @@ export async function runJobCommand<K extends 'verify' | 'measure'>(
       }
     },
   });
-  if (!followed.started) {
-    const exit = usageErrors.includes(followed.error.code) ? ExitCode.usage : ExitCode.failed;
-    return fail(io, asJson, exit, { code: followed.error.code, message: describeError(followed.error), ...(followed.error.details === undefined ? {} : { details: followed.error.details }) }, { file });
-  }
-  if (followed.done === null) return ExitCode.failed;
-  const { runId } = (followed.done as DoneOf<'verify' | 'measure'>).report;
-  const folder = join(location.workspaceDir, options.folderOf(designStem(location.name)), runId);
-  return { end: followed.done, historyDir: existsSync(folder) ? `${folder}/` : null };
 }
 
-/** What a job that failed as a whole says, with what the services logged about it. */
-export function jobFailedMessage(what: string, logged: readonly string[]): string {
-  return `${what} itself failed${logged.length === 0 ? '' : ` (${logged.join('; ')})`}. Report it if it keeps happening.`;
+/**
+ * What a job that failed as a whole says, with what the services logged about it; `rest` ends the sentence (by
+ * default, to report it).
+ */
+export function jobFailedMessage(what: string, logged: readonly string[], rest = '. Report it if it keeps happening.'): string {
+  return `${what} itself failed${logged.length === 0 ? '' : ` (${logged.join('; ')})`}${rest}`;
 }
 
 /**
  * Prints how a job command ended and returns its exit code: with --json one object (`ok`, the file, the command's own
  * fields, and the error when it could not do its work), else the failure on standard error and the run's text.
  */
-export function printJobEnd(command: Pick<JobCommand<string, unknown>, 'io' | 'asJson' | 'file'>, end: { exit: number; failure: CliFailure | null; json: Record<string, unknown>; text: () => string }): number {
+export function printJobEnd(command: Pick<JobCommand, 'io' | 'asJson' | 'file'>, end: { exit: number; failure: CliFailure | null; json: Record<string, unknown>; text: () => string }): number {
   const { io, asJson, file } = command;
   const failure = end.exit === ExitCode.failed ? end.failure : null;
   if (asJson) {

@@ -1,11 +1,15 @@
 import { createInterface } from 'node:readline';
+import type { JobPrompt } from '../../shared/ipc/jobs';
+import { listText } from '../../shared/text';
+import type { JobEngine } from '../jobs/jobEngine';
 import { ExitCode, type CliFailure } from './io';
 
-// What the commands that change machines (deploy switches them, install erases a disk) share at the terminal: asking
-// first, Ctrl+C, and the time on their plain lines. The question goes to standard error, so standard output stays the
-// command's own (its --json report, say), and the answer is the line typed on standard input. The commands differ
-// only in what they ask and which answer lets them go ahead; without a terminal to ask on they refuse, saying how to
-// confirm instead.
+// What the job commands share at the terminal: asking first (deploy switches machines, install erases a disk), the
+// answers to a job's own questions, Ctrl+C, and the time on their plain lines. A confirmation is asked on standard
+// error, so standard output stays the command's own (its --json report, say), and the answer is the line typed on
+// standard input. The commands differ only in what they ask and which answer lets them go ahead; without a terminal
+// to ask on they refuse, saying how to confirm instead. A job's questions (a new host key, a key's passphrase) are
+// never asked on the terminal: the options answer them (answerJobPrompt).
 
 /** Ctrl+C, as the command sees it; the process's SIGINT unless a test sends its own. */
 export interface InterruptSource {
@@ -75,4 +79,22 @@ export async function confirmOnTerminal(confirmation: Confirmation, tell: (text:
 /** The refusal of a command that must ask first with no terminal to ask on: why it asks, and how to confirm without one. */
 export function confirmationNeeded(why: string, instead: string): CliFailure {
   return { code: 'confirmationNeeded', message: `${why}, but there is no terminal to ask on. ${instead}` };
+}
+
+/**
+ * Answers a job's question the way every job command does, without asking: a host key seen for the first time is
+ * trusted only with --accept-new (`acceptNew`), and then said with `note`; otherwise it is refused. A key with a
+ * passphrase is skipped: such keys are used through ssh-agent only. Answered after the question's event has gone out,
+ * since the job registers a question before sending it.
+ */
+export function answerJobPrompt(jobs: Pick<JobEngine, 'answer'>, prompt: JobPrompt, options: { acceptNew: boolean; note: (text: string) => void }): void {
+  if (prompt.type === 'hostKey') {
+    queueMicrotask(() => {
+      const where = `${prompt.host}${prompt.port === 22 ? '' : `:${prompt.port}`}`;
+      if (options.acceptNew) options.note(`Trusting the new ${prompt.keyType} host key of ${prompt.machines.length === 0 ? prompt.host : listText(prompt.machines)} (${where}, ${prompt.fingerprint}) and recording it in ${prompt.knownHostsFile}.`);
+      jobs.answer({ promptId: prompt.promptId, trust: options.acceptNew });
+    });
+  } else if (prompt.type === 'passphrase') {
+    queueMicrotask(() => jobs.answer({ promptId: prompt.promptId, passphrase: null }));
+  }
 }
