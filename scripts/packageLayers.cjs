@@ -9,7 +9,7 @@
 const { dependencies } = require('../package.json');
 
 /** Runtime dependencies that run in a browser, so the renderer and shared may import them. */
-const browserPackages = ['@noble/hashes', '@xyflow/react', 'diff', 'react', 'react-dom', 'zod', 'zustand'];
+const browserPackages = ['@noble/hashes', '@xyflow/react', 'diff', 'gpt-tokenizer', 'react', 'react-dom', 'react-markdown', 'zod', 'zustand'];
 
 /** Runtime dependencies only src/main may import: every other entry of package.json's dependencies. */
 const nodeOnlyPackages = Object.keys(dependencies)

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { serveAppRequest } from './appProtocol';
@@ -28,7 +28,9 @@ function createServices(): ReturnType<typeof createBackend> {
   // The age key is shared with serve mode and the CLI (their data folder), so deploying the same design from either
   // uses the same admin key for its secrets.
   const ageKeyDir = resolveProjectFolders({}, process.env, defaultServeFolders(process.env, homedir()), homedir(), process.cwd()).dataDir;
-  return createBackend({ mode: 'electron', openExternal: (url) => shell.openExternal(url), ...folders, ageKeyDir });
+  // The assistant's API key is encrypted with the system keyring (safeStorage); without one it is refused, not kept
+  // in a form anyone could read (settings.ts).
+  return createBackend({ mode: 'electron', openExternal: (url) => shell.openExternal(url), ...folders, ageKeyDir, assistant: { keyStorage: { kind: 'encrypted', encryption: safeStorage } } });
 }
 
 function createMainWindow(): BrowserWindow {

@@ -38,3 +38,8 @@ export function compareText(a: string, b: string): number {
 export function byNameThenId(a: { name: string; id: string }, b: { name: string; id: string }): number {
   return compareText(a.name, b.name) || compareText(a.id, b.id);
 }
+
+/** The text with its first letter in lower case, to continue a sentence with a label ("Single-stream TCP" -> "single-stream TCP"). */
+export function lowerFirst(text: string): string {
+  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}

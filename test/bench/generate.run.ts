@@ -9,6 +9,7 @@ import { referenceAdminKey } from '../../src/shared/nix/referenceDesigns';
 import { vpnIds, type VpnId } from '../../src/shared/vpn/ids';
 import { generateDesign, machineAt } from './generateDesign';
 import { writeReadmeTable } from './readme';
+import { percentile, roundMs } from './stats';
 
 // Generating the flake for a 1,000-machine design (1,500 links, 50 sites) must take at most 100 ms, for every VPN:
 // the preview regenerates after edits. Like the validation benchmark, each measured run follows a one-machine
@@ -33,12 +34,6 @@ const targetMs = 100;
 const warmupRuns = 10;
 const measuredRuns = 60;
 const resultFile = fileURLToPath(new URL('../../bench-results/generate.json', import.meta.url));
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
-}
-
-const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 describe('generateClan benchmark', () => {
   test('generates a 1,000-machine design for each VPN and writes bench-results/generate.json', () => {
@@ -68,8 +63,8 @@ describe('generateClan benchmark', () => {
         bytes = Object.values(result.value.files).reduce((sum, text) => sum + text.length, 0);
       }
       times.sort((a, b) => a - b);
-      const medianMs = round(percentile(times, 0.5));
-      results.push({ vpn, machines: scenario.machines, files, bytes, runs: measuredRuns, firstMs: round(firstMs), medianMs, p95Ms: round(percentile(times, 0.95)), targetMs, pass: medianMs <= targetMs });
+      const medianMs = roundMs(percentile(times, 0.5));
+      results.push({ vpn, machines: scenario.machines, files, bytes, runs: measuredRuns, firstMs: roundMs(firstMs), medianMs, p95Ms: roundMs(percentile(times, 0.95)), targetMs, pass: medianMs <= targetMs });
     }
     const report = {
       date: new Date().toISOString(),

@@ -7,6 +7,7 @@ import { updateMachine } from '../../src/shared/model/ops';
 import { validateDesign } from '../../src/shared/validation/validate';
 import { generateDesign, machineAt } from './generateDesign';
 import { writeReadmeTable } from './readme';
+import { percentile, roundMs } from './stats';
 
 // Validation runs on every edit, so its budget is a fraction of a frame: 5 ms for a 1,000-machine, 1,500-link
 // design. The predicted VPN paths between sites (computeOverlay) are recomputed on every site change and have the
@@ -35,12 +36,6 @@ const warmupRuns = 50;
 const measuredRuns = 300;
 const resultFile = fileURLToPath(new URL('../../bench-results/validate.json', import.meta.url));
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
-}
-
-const round = (ms: number): number => Math.round(ms * 1000) / 1000;
-
 describe('validateDesign benchmark', () => {
   test('measures validation after a one-machine rename and writes bench-results/validate.json', () => {
     const results: BenchResult[] = [];
@@ -62,8 +57,8 @@ describe('validateDesign benchmark', () => {
         if (problems.some((p) => p.code === 'machineNameInvalid')) throw new Error('the rename produced an invalid name; the benchmark would measure the wrong thing');
       }
       times.sort((a, b) => a - b);
-      const medianMs = round(percentile(times, 0.5));
-      const p95Ms = round(percentile(times, 0.95));
+      const medianMs = roundMs(percentile(times, 0.5));
+      const p95Ms = roundMs(percentile(times, 0.95));
       results.push({
         what: 'validation',
         machines: scenario.machines,
@@ -85,7 +80,7 @@ describe('validateDesign benchmark', () => {
         if (edges.length === 0) throw new Error('no predicted paths; the benchmark would measure the wrong thing');
       }
       overlayTimes.sort((a, b) => a - b);
-      const overlayMedian = round(percentile(overlayTimes, 0.5));
+      const overlayMedian = roundMs(percentile(overlayTimes, 0.5));
       results.push({
         what: 'overlay',
         machines: scenario.machines,
@@ -93,7 +88,7 @@ describe('validateDesign benchmark', () => {
         sites: scenario.sites,
         runs: measuredRuns,
         medianMs: overlayMedian,
-        p95Ms: round(percentile(overlayTimes, 0.95)),
+        p95Ms: roundMs(percentile(overlayTimes, 0.95)),
         targetMs: scenario.targetMs,
         pass: overlayMedian <= scenario.targetMs,
       });

@@ -12,6 +12,8 @@ import { ProjectFilesService } from '../services/projectFiles';
 import { SshKeysService } from '../services/sshKeys';
 import { VerifyService, type VerifyServiceOptions } from '../services/verifyService';
 import { MeasureService, type MeasureServiceOptions } from '../services/measureService';
+import { AssistantService, type AssistantServiceOptions } from '../assistant/assistantService';
+import { AssistantSettingsStore, type KeyStorage } from '../assistant/settings';
 import { createDispatch, type Dispatch, type Logger } from './dispatch';
 import { EventHub } from './eventHub';
 import { createHandlers, type Services } from './handlers';
@@ -45,6 +47,12 @@ export interface BackendOptions {
   verify?: Pick<VerifyServiceOptions, 'timeouts'>;
   /** Measure settings for tests (time limits); the clock comes from `deploy`. */
   measure?: Pick<MeasureServiceOptions, 'timeouts'>;
+  /**
+   * The assistant: how its API key is kept (the desktop passes Electron's safeStorage; default, for serve mode and
+   * the CLI: a file only this user can read), where OPENAI_BASE_URL / OPENAI_API_KEY are read (default
+   * process.env), and, for tests, time limits and tool rounds.
+   */
+  assistant?: { keyStorage?: KeyStorage; env?: Record<string, string | undefined> } & Pick<AssistantServiceOptions, 'timeouts' | 'maxToolRounds' | 'dataset'>;
 }
 
 /** The service objects plus the dispatch function that both transports share. */
@@ -109,6 +117,16 @@ export function createBackend(options: BackendOptions): Backend {
       createSsh: options.createMachineSsh ?? createMachineSsh,
       ...(now === undefined ? {} : { now }),
       ...(options.measure ?? {}),
+      log,
+    }),
+    assistant: new AssistantService({
+      jobs,
+      workspaceDir: options.workspaceDir,
+      settings: new AssistantSettingsStore({ dataDir: options.dataDir, keyStorage: options.assistant?.keyStorage ?? { kind: 'privateFile' }, ...(options.assistant?.env === undefined ? {} : { env: options.assistant.env }), log }),
+      ...(options.assistant?.timeouts === undefined ? {} : { timeouts: options.assistant.timeouts }),
+      ...(options.assistant?.maxToolRounds === undefined ? {} : { maxToolRounds: options.assistant.maxToolRounds }),
+      ...(options.assistant?.dataset === undefined ? {} : { dataset: options.assistant.dataset }),
+      ...(now === undefined ? {} : { now }),
       log,
     }),
     sshKeys: new SshKeysService(),

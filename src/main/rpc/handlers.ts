@@ -13,6 +13,7 @@ import type { ProjectFilesService } from '../services/projectFiles';
 import type { SshKeysService } from '../services/sshKeys';
 import type { VerifyService } from '../services/verifyService';
 import type { MeasureService } from '../services/measureService';
+import type { AssistantService } from '../assistant/assistantService';
 import type { EventHub } from './eventHub';
 
 /** The service objects behind the contract; both transports call the same instances. */
@@ -31,6 +32,8 @@ export interface Services {
   verify: VerifyService;
   /** "Measure my network": iperf3 and ping over the VPN between pairs of machines, next to the benchmark's figures. */
   measure: MeasureService;
+  /** The assistant (issue 16): settings, a model's streamed answers as jobs, conversations kept with a design. */
+  assistant: AssistantService;
   sshKeys: SshKeysService;
   events: EventHub;
 }
@@ -73,5 +76,12 @@ export function createHandlers(services: Services): Handlers {
     'measure:history': (request) => services.measure.history(request.name),
     'measure:historyEntry': (request) => services.measure.historyEntry(request.name, request.runId),
     'measure:last': (request) => services.measure.last(request.name),
+    'assistant:settings.get': () => services.assistant.getSettings(),
+    'assistant:settings.set': (request) => services.assistant.setSettings(request),
+    'assistant:models.list': (request) => services.assistant.listModels(request),
+    'assistant:preview': (request) => services.assistant.preview(request),
+    'assistant:ask': (request) => services.assistant.ask(request),
+    'assistant:conversations.load': (request) => services.assistant.loadConversations(request.name),
+    'assistant:conversations.save': (request) => services.assistant.saveConversations(request.name, request.conversations),
   };
 }

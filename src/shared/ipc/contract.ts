@@ -11,6 +11,18 @@ import { deployPlanSchema } from '../deploy/plan';
 import { deployHistoryEntrySchema, deployMachineResultSchema, deployReportSchema, deployVarsResultSchema } from '../deploy/report';
 import { installConfirmationSchema, installMachineResultSchema, installReportSchema, machineDiskSchema } from '../deploy/install';
 import { verifyHistoryEntrySchema, verifyMachineResultSchema, verifyReportSchema, verifyRunIdSchema } from '../verify/schema';
+import {
+  assistantPresetIds,
+  assistantReportSchema,
+  assistantSettingsChangeSchema,
+  assistantSettingsSchema,
+  attachedItemSchema,
+  chatMessageSchema,
+  conversationSchema,
+  outgoingMessageSchema,
+  proposalSchema,
+  toolCallNoteSchema,
+} from '../assistant/schema';
 import { measuredPairSchema, measureHistoryEntrySchema, measureReportSchema, measureRunIdSchema } from '../measure/report';
 
 /** Where the app is running: the desktop shell or the browser served by `npm run serve`. */
@@ -135,11 +147,41 @@ export const verifyJobEventSchema = z.discriminatedUnion('type', [...jobEventOpt
  */
 export const measureJobEventSchema = z.discriminatedUnion('type', [...jobEventOptionsOf('measure', { machineResult: measuredPairSchema, report: measureReportSchema })]);
 
+/**
+ * Progress of an assistant answer (issue 16): `started` (with no machines), then, interleaved as the model streams,
+ * `delta` (text to append to the answer, names already mapped back), `tool` (a read-only tool the model called, or
+ * a call that was refused, as the conversation shows it), `proposal` (a change card waiting for the person's click),
+ * and `done` with the whole answer.
+ */
+const assistantEventBase = jobEventBaseOf('assistant');
+export const assistantJobEventSchema = z.discriminatedUnion('type', [
+  ...jobEventOptionsOf('assistant', { machineResult: z.never(), report: assistantReportSchema }),
+  z.object({ ...assistantEventBase, type: z.literal('delta'), text: z.string().max(100_000) }),
+  z.object({ ...assistantEventBase, type: z.literal('tool'), note: toolCallNoteSchema }),
+  z.object({ ...assistantEventBase, type: z.literal('proposal'), proposal: proposalSchema }),
+]);
+
 /** Progress of any job, told apart by `kind`; a new job kind adds its event schema here. */
-export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema, installJobEventSchema, verifyJobEventSchema, measureJobEventSchema]);
+export const jobProgressSchema = z.discriminatedUnion('kind', [checkJobEventSchema, deployJobEventSchema, installJobEventSchema, verifyJobEventSchema, measureJobEventSchema, assistantJobEventSchema]);
 
 /** The job kinds main runs. */
-export const jobKinds = ['check', 'deploy', 'install', 'verify', 'measure'] as const;
+export const jobKinds = ['check', 'deploy', 'install', 'verify', 'measure', 'assistant'] as const;
+
+/**
+ * A question to the assistant. `name`: the saved design file whose kept results (last check, deploy, verify,
+ * measure) ground the answer; omitted for an unsaved design. `design`: the design as it is on screen. `history`: the
+ * conversation so far (its last messages are sent, oldest dropped first). `attachments`: items the person attached
+ * with "Explain with the assistant".
+ */
+export const assistantAskRequestSchema = z
+  .object({
+    name: fileNameSchema.optional(),
+    design: designInRequestSchema,
+    history: z.array(chatMessageSchema).max(2000),
+    question: z.string().min(1).max(20_000),
+    attachments: z.array(attachedItemSchema).max(20).optional(),
+  })
+  .strict();
 
 /** A running job as a window that opens late catches up on it: its events so far (old log lines left out) and open questions. */
 export const jobSnapshotSchema = z.object({
@@ -340,6 +382,35 @@ export const requestContract = {
   },
   /** The newest measure run's report kept with a design file (the one the advisor reads), or null when it was never measured. */
   'measure:last': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ report: measureReportSchema.nullable() }) },
+  /** The assistant's settings (issue 16), without the API key: only whether one is stored or set in the environment. */
+  'assistant:settings.get': { request: z.object({}).strict(), response: assistantSettingsSchema },
+  /** Changes the assistant's settings; a key given is stored encrypted in main and never sent back. */
+  'assistant:settings.set': { request: assistantSettingsChangeSchema, response: assistantSettingsSchema },
+  /**
+   * The models the endpoint offers (GET /models), which also tells whether it answers. `baseUrl`/`preset`: of settings
+   * being edited and not saved yet (the stored key is used only when the base URL is the stored one).
+   */
+  'assistant:models.list': {
+    request: z.object({ preset: z.enum(assistantPresetIds).optional(), baseUrl: z.string().max(2000).optional() }).strict(),
+    response: z.object({ models: z.array(z.string().max(300)).max(2000) }),
+  },
+  /**
+   * Exactly what a question would send (the "What will be sent" view): the messages after redaction, the tools
+   * offered, the grounding's token estimate, and where it goes.
+   */
+  'assistant:preview': {
+    request: assistantAskRequestSchema,
+    response: z.object({ messages: z.array(outgoingMessageSchema), tools: z.array(z.string()), redacted: z.boolean(), groundingTokens: z.number().int(), endpoint: z.object({ baseUrl: z.string(), model: z.string(), local: z.boolean() }) }),
+  },
+  /**
+   * Asks the model, as a job of kind `assistant` (answer streamed as job:onDidProgress events). The model may call
+   * the read-only tools and propose changes; it can never change the design, a file, a setting or a machine.
+   */
+  'assistant:ask': { request: assistantAskRequestSchema, response: z.object({ jobId: jobIdSchema }) },
+  /** The conversations kept with a design file (none when there is no file yet). */
+  'assistant:conversations.load': { request: z.object({ name: fileNameSchema }).strict(), response: z.object({ conversations: z.array(conversationSchema) }) },
+  /** Keeps a design's conversations beside it (`<design>.assistant.json`). */
+  'assistant:conversations.save': { request: z.object({ name: fileNameSchema, conversations: z.array(conversationSchema).max(500) }).strict(), response: z.object({ saved: z.boolean() }) },
 } satisfies Record<RequestChannel, { request: z.ZodType; response: z.ZodType }>;
 
 /** Each main -> renderer event channel with its payload schema. */
@@ -390,6 +461,10 @@ export type InstallProgress = JobEventOf<'install'>;
 export type VerifyProgress = JobEventOf<'verify'>;
 /** Progress of a measure run. */
 export type MeasureProgress = JobEventOf<'measure'>;
+/** Progress of an assistant answer. */
+export type AssistantProgress = JobEventOf<'assistant'>;
+/** A question to the assistant with what it is grounded on. */
+export type AssistantAskRequest = z.infer<typeof assistantAskRequestSchema>;
 /** How unknown host keys are treated by a check. */
 export type HostKeyMode = z.infer<typeof hostKeyModeSchema>;
 /** A design file in the workspace folder. */

@@ -1,3 +1,4 @@
+import { lowerFirst } from '../text';
 import { getDesignProfile, type DesignProfile } from '../bench/advisor';
 import {
   computeFactor,
@@ -301,10 +302,6 @@ function buildRow(dataset: BenchDataset, cell: LeaderboardCell | undefined, defi
  */
 export function formatYourFactor(factor: number): string {
   return factor < 0.1 ? '<0.1x' : formatFactor(factor);
-}
-
-function lowerFirst(text: string): string {
-  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
 function siteOf(design: Design, id: MachineId): Site | undefined {
