@@ -8,7 +8,6 @@ import { ConfirmDialog } from '../dialogs/ConfirmDialog';
 import { OpenDialog } from '../dialogs/OpenDialog';
 import { SaveAsDialog } from '../dialogs/SaveAsDialog';
 import { WizardDialog } from '../dialogs/WizardDialog';
-import { AreaContent } from './Areas';
 import { AreaTabs } from './AreaTabs';
 import { useComparisonUrl } from '../vpn/useComparisonUrl';
 import { JobPrompts } from '../deploy/JobPrompts';
@@ -17,7 +16,8 @@ import { useJobEvents } from '../stores/jobsStore';
 import { useDesign } from '../stores/designStore';
 import { appContext } from './appContext';
 import { ChunkFailureBanner } from './ChunkFailureBanner';
-import { AboutDialog, ChooseVpnArea, DeployArea, MermaidDialog } from './lazyParts';
+import { AboutDialog, AssistantArea, AssistantBeside, AssistantSettingsDialog, ChooseVpnArea, DeployArea, MermaidDialog } from './lazyParts';
+import { useConversationSync } from '../assistant/conversationSync';
 import { DesignArea } from './DesignArea';
 import { RecoveryBanner } from './RecoveryBanner';
 import { ServerSignInDialog } from './ServerSignInDialog';
@@ -68,6 +68,13 @@ function Dialogs() {
       {dialog === 'open' && <OpenDialog />}
       {dialog === 'saveAs' && <SaveAsDialog />}
       {dialog === 'serverSignIn' && <ServerSignInDialog />}
+      {dialog === 'assistantSettings' && (
+        <ErrorBoundary area="Assistant settings" onCloseDialog={() => setDialog(null)}>
+          <Suspense fallback={<LoadingPart floating label="Opening the assistant’s settings…" />}>
+            <AssistantSettingsDialog onClose={() => setDialog(null)} />
+          </Suspense>
+        </ErrorBoundary>
+      )}
       <ConfirmDialog />
       {aboutOpen && (
         <ErrorBoundary area="About" onCloseDialog={() => setAboutOpen(false)}>
@@ -92,9 +99,14 @@ export function App() {
   useAutosave();
   useComparisonUrl();
   useJobEvents(appContext.backend);
+  // The assistant's conversations are kept with the open design file (read when it opens, saved with it).
+  useConversationSync(appContext.backend);
+  const assistantBeside = useUiStore((s) => s.assistantBeside);
   // The last check of the open design, for the canvas badges as much as for the Deploy area.
   useLastCheckFor(useDesign((s) => s.file.name), appContext.backend);
   const active = areas.find((a) => a.id === activeArea) ?? areas[0];
+  // The chat beside the Design, Choose VPN and Deploy areas; the Assistant area is the chat itself.
+  const beside = assistantBeside && active.id !== 'assistant';
 
   return (
     <div className="app-shell">
@@ -111,15 +123,24 @@ export function App() {
           About
         </button>
       </header>
-      <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={active.id === 'assistant' ? 0 : -1}>
-        <RecoveryBanner />
-        <ChunkFailureBanner />
-        <ErrorBoundary area={active.label} key={active.id}>
-          <Suspense fallback={<LoadingPart label={`Loading the ${active.label} area…`} />}>
-            {active.id === 'design' ? <DesignArea /> : active.id === 'choose-vpn' ? <ChooseVpnArea /> : active.id === 'deploy' ? <DeployArea /> : <AreaContent area={active.id} />}
-          </Suspense>
-        </ErrorBoundary>
-      </main>
+      <div className={`area-row${beside ? ' with-beside' : ''}`}>
+        <main className="area-panel" role="tabpanel" id={`panel-${active.id}`} aria-labelledby={`tab-${active.id}`} tabIndex={-1}>
+          <RecoveryBanner />
+          <ChunkFailureBanner />
+          <ErrorBoundary area={active.label} key={active.id}>
+            <Suspense fallback={<LoadingPart label={`Loading the ${active.label} area…`} />}>
+              {active.id === 'design' ? <DesignArea /> : active.id === 'choose-vpn' ? <ChooseVpnArea /> : active.id === 'deploy' ? <DeployArea /> : <AssistantArea />}
+            </Suspense>
+          </ErrorBoundary>
+        </main>
+        {beside && (
+          <ErrorBoundary area="Assistant">
+            <Suspense fallback={<LoadingPart label="Loading the assistant…" />}>
+              <AssistantBeside />
+            </Suspense>
+          </ErrorBoundary>
+        )}
+      </div>
       <StatusBar />
       <Dialogs />
     </div>

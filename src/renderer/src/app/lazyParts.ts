@@ -7,6 +7,10 @@ import { lazyPart } from './chunks';
 export const ChooseVpnArea = lazyPart('the Choose VPN area', () => import('../vpn/ChooseVpnArea').then((m) => m.ChooseVpnArea));
 /** The Deploy area: configuration, diff and machine checks. */
 export const DeployArea = lazyPart('the Deploy area', () => import('../deploy/DeployArea').then((m) => m.DeployArea));
+/** The Assistant area, the chat beside the other areas, and the assistant's settings (with the markdown renderer). */
+export const AssistantArea = lazyPart('the Assistant area', () => import('../assistant/AssistantArea').then((m) => m.AssistantArea));
+export const AssistantBeside = lazyPart('the assistant', () => import('../assistant/AssistantBeside').then((m) => m.AssistantBeside));
+export const AssistantSettingsDialog = lazyPart('the assistant’s settings', () => import('../assistant/SettingsDialog').then((m) => m.SettingsDialog));
 /** Rarely opened dialogs. */
 export const MermaidDialog = lazyPart('the Mermaid export', () => import('../dialogs/MermaidDialog').then((m) => m.MermaidDialog));
 export const AboutDialog = lazyPart('the About dialog', () => import('./AboutDialog').then((m) => m.AboutDialog));
@@ -15,4 +19,5 @@ export const AboutDialog = lazyPart('the About dialog', () => import('./AboutDia
 export function preloadArea(area: string): void {
   if (area === 'choose-vpn') void ChooseVpnArea.preload();
   else if (area === 'deploy') void DeployArea.preload();
+  else if (area === 'assistant') void AssistantArea.preload();
 }

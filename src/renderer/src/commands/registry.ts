@@ -1,3 +1,4 @@
+import { assistantCommands } from './assistantCommands';
 import { comparisonCommands } from './comparisonCommands';
 import { designCommands } from './designCommands';
 import { deployCommands } from './deployCommands';
@@ -12,7 +13,7 @@ export { mod } from './keys';
  * Every command of the app, for every area. Menus, shortcuts, the context menu and the command palette read this
  * list, and every change to a design is one of these commands run through executeCommand.
  */
-export const commands: readonly Command[] = [...designCommands, ...comparisonCommands, ...deployCommands, ...verifyCommands, ...measureCommands];
+export const commands: readonly Command[] = [...designCommands, ...comparisonCommands, ...deployCommands, ...verifyCommands, ...measureCommands, ...assistantCommands];
 
 /** Finds a command by id. */
 export function getCommand(id: string): Command | undefined {

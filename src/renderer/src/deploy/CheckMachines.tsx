@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { recordValues } from '../../../shared/model/overlay';
 import type { MachineCheckResult, CheckFinding } from '../../../shared/check';
 import { appContext } from '../app/appContext';
+import { ExplainButton } from '../assistant/ExplainButton';
 import { useDesign } from '../stores/designStore';
 import { useRunningJob } from '../stores/jobsStore';
 import { cancelCheck, checkResultsShownFor, startCheck, useCheckStore, type MachineCheckStatus } from './checkStore';
@@ -39,7 +40,18 @@ export function StatusIcon({ status }: { status: MachineCheckStatus }) {
   );
 }
 
-function FindingList({ findings }: { findings: readonly CheckFinding[] }) {
+/** What "Explain with the assistant" attaches for a finding that is not ok: what the check found and the command it suggests. */
+function explainFinding(finding: CheckFinding, machine: string | null) {
+  const where = machine === null ? 'this computer' : machine;
+  const status = finding.status === 'error' ? 'failed' : finding.status === 'warning' ? 'warning' : 'skipped';
+  return {
+    item: { kind: 'preflight' as const, title: `${checkLabels[finding.id]} on ${where}: ${status}`, text: `${finding.message}${finding.command === undefined ? '' : `\nSuggested command: ${finding.command}`}` },
+    question: `What does this finding of Check machines on ${where} mean, and what should I do?`,
+  };
+}
+
+/** A machine's findings (`machine`: its name; null for this computer's own checks). */
+function FindingList({ findings, machine }: { findings: readonly CheckFinding[]; machine: string | null }) {
   return (
     <ul className="finding-list">
       {findings.map((f) => (
@@ -54,6 +66,7 @@ function FindingList({ findings }: { findings: readonly CheckFinding[] }) {
                 <CopyButton text={f.command} />
               </span>
             )}
+            {f.status !== 'ok' && <ExplainButton {...explainFinding(f, machine)} />}
           </span>
         </li>
       ))}
@@ -85,7 +98,7 @@ function MachineRow({ id, name, status, result }: { id: string; name: string; st
       </div>
       {expandable && open && (
         <div id={`findings-${id}`}>
-          <FindingList findings={result.findings} />
+          <FindingList findings={result.findings} machine={name} />
         </div>
       )}
     </li>
@@ -174,7 +187,7 @@ export function CheckMachines() {
           {shown && local.length > 0 && (
             <div className="check-local">
               <h3>This computer</h3>
-              <FindingList findings={local} />
+              <FindingList findings={local} machine={null} />
             </div>
           )}
         </section>

@@ -1,6 +1,7 @@
 import { memo, useId } from 'react';
 import { machinesInRunOrder, type DeployPlan } from '../../../shared/deploy/plan';
 import { countByStatus, type DeployMachineResult, type DeployReport } from '../../../shared/deploy/report';
+import { ExplainButton } from '../assistant/ExplainButton';
 import { countsText, dateTimeFormat, deployStatusView, durationText, outcomeText, summaryOrder, wayTitle } from './deployStatus';
 
 const varsText: Record<DeployReport['vars']['status'], string> = {
@@ -9,6 +10,15 @@ const varsText: Record<DeployReport['vars']['status'], string> = {
   notNeeded: 'No vars needed',
   cancelled: 'Vars cancelled',
 };
+
+/** What "Explain with the assistant" attaches for a machine the deploy failed on or rolled back: what happened and what to do. */
+function explainResult(result: DeployMachineResult, name: string, status: string) {
+  const step = result.step === null ? '' : ` (at: ${result.step})`;
+  return {
+    item: { kind: 'deploy' as const, title: `${name}: ${status}${step}`, text: `${result.message}${result.whatToDo === null ? '' : `\nWhat to do: ${result.whatToDo}`}` },
+    question: `Why did the deploy ${result.status === 'rolledBack' ? 'roll back' : 'fail'} on ${name}, and what should I do next?`,
+  };
+}
 
 /** One machine's result: what happened, and what to do. */
 function ResultItem({ result, onShowMachine }: { result: DeployMachineResult; onShowMachine?: (machineId: string) => void }) {
@@ -36,6 +46,7 @@ function ResultItem({ result, onShowMachine }: { result: DeployMachineResult; on
             <strong>What to do:</strong> {result.whatToDo}
           </p>
         )}
+        {(result.status === 'failed' || result.status === 'rolledBack') && <ExplainButton {...explainResult(result, name, view.text)} />}
       </div>
     </li>
   );

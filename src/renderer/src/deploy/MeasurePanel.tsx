@@ -1,4 +1,5 @@
 import { memo, useId, useMemo, useState } from 'react';
+import { ExplainButton } from '../assistant/ExplainButton';
 import { directionLabels } from '../../../shared/bench/leaderboard';
 import { measureChangesText } from '../../../shared/measure/changes';
 import { iperfSecondsRange, pingCountRange, pingIntervalRange } from '../../../shared/measure/commands';
@@ -247,6 +248,16 @@ function MeasuredPairView({ pair }: { pair: MeasuredPair }) {
             <li key={p}>{p}</li>
           ))}
         </ul>
+      )}
+      {(pair.link === null || pair.problems.length > 0 || comparison?.rows.some((row) => row.verdict === 'worse') === true) && (
+        <ExplainButton
+          item={{
+            kind: 'measure',
+            title: `${pair.fromName} → ${pair.toName}: ${pair.link === null ? 'not measured' : 'below the benchmark'}`,
+            text: [comparison === null ? pair.message : comparison.summary, ...(comparison?.rows.filter((row) => row.verdict === 'worse').map((row) => row.sentence) ?? []), ...pair.problems].join(' '),
+          }}
+          question={`Why is my link from "${pair.fromName}" to "${pair.toName}" ${pair.link === null ? 'not measured' : 'worse than the benchmark'}, and what can I do?`}
+        />
       )}
     </section>
   );

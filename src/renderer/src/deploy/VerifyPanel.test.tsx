@@ -2,6 +2,7 @@
 import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { VerifyHistoryEntry, VerifyReport } from '../../../shared/verify/schema';
+import { useAssistantStore } from '../assistant/assistantStore';
 import { useDesignStore } from '../stores/designStore';
 import { useJobsStore } from '../stores/jobsStore';
 import { useSelectionStore } from '../stores/selectionStore';
@@ -128,6 +129,14 @@ describe('the Verify tab', () => {
     act(() => [...pair.querySelectorAll<HTMLButtonElement>('button.verify-name')].find((b) => text(b) === 'pc')!.click());
     expect(useSelectionStore.getState().focusRequest?.ids).toEqual([ids.pc]);
     expect(useUiStore.getState().activeArea).toBe('design');
+
+    // "Explain with the assistant" attaches the pair and its reason to the question, and sends nothing yet.
+    act(() => pair.querySelector<HTMLButtonElement>('[data-testid="explain-with-assistant"]')!.click());
+    await settle();
+    const draft = useAssistantStore.getState().draft;
+    expect(draft.attachments).toEqual([{ kind: 'verify', title: 'nas → pc: not reached', text: expect.stringContaining(reasonOf(report, 'nas', 'pc')) as string }]);
+    expect(draft.text).toBe('Why does "nas" not reach "pc" over the VPN, and what should I do?');
+    expect(useAssistantStore.getState().answer).toBeNull();
   });
 
   test('the grid is one tab stop; arrow keys move between cells and the picked cell is explained below', async () => {

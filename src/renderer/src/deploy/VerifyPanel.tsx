@@ -1,4 +1,5 @@
 import { memo, useId, useMemo } from 'react';
+import { ExplainButton } from '../assistant/ExplainButton';
 import type { MachineId } from '../../../shared/model/types';
 import { plural } from '../../../shared/text';
 import { verifyChangesText } from '../../../shared/verify/changes';
@@ -102,6 +103,10 @@ function FailingPair({ cell, onShow }: { cell: MatrixCell; onShow: (id: MachineI
         </div>
         <p className="verify-pair-reason">{cell.reason}</p>
         <p className="deploy-meta">{pathSentence(cell.path)}</p>
+        <ExplainButton
+          item={{ kind: 'verify', title: `${cell.fromName} → ${cell.toName}: ${cellLooks[look].text}`, text: `${cell.reason} ${pathSentence(cell.path)}` }}
+          question={`Why does "${cell.fromName}" not reach "${cell.toName}" over the VPN, and what should I do?`}
+        />
       </div>
     </li>
   );
@@ -120,7 +125,8 @@ function MachineLines({ matrix, onShow }: { matrix: VerifyMatrix; onShow: (id: M
           <ul>
             {sshFailed.map((m) => (
               <li key={m.id} data-testid={`verify-ssh-${m.name}`}>
-                <MachineName id={m.id} name={m.name} onShow={onShow(m.id)} />: {m.ssh}
+                <MachineName id={m.id} name={m.name} onShow={onShow(m.id)} />: {m.ssh}{' '}
+                <ExplainButton item={{ kind: 'verify', title: `${m.name}: could not log in over SSH`, text: m.ssh ?? '' }} question={`Why can the app not log in to "${m.name}" over SSH, and what should I do?`} />
               </li>
             ))}
           </ul>

@@ -1,5 +1,6 @@
 import type { Problem } from '../../../shared/validation/types';
 import { appContext } from '../app/appContext';
+import { ExplainButton } from '../assistant/ExplainButton';
 import type { ApplyFixArgs } from '../commands/designCommands';
 import { executeCommand } from '../commands/registry';
 import { useSelectionStore } from '../stores/selectionStore';
@@ -10,6 +11,15 @@ const severityLabel = { error: 'Error', warning: 'Warning', info: 'Note' } as co
 function fix(problem: Problem): void {
   if (problem.fix === undefined) return;
   void executeCommand(appContext, 'applyFix', { fix: problem.fix } satisfies ApplyFixArgs);
+}
+
+/** What "Explain with the assistant" attaches for a problem: its message, which says what, why and what to do. */
+function explainArgs(problem: Problem) {
+  const fix = problem.fix === undefined ? '' : ` The app offers a fix: “${problem.fix.label}”.`;
+  return {
+    item: { kind: 'problem' as const, title: `${severityLabel[problem.severity]}: ${problem.message.split('. ')[0]!.slice(0, 200)}`, text: `${problem.message}${fix}` },
+    question: 'Why does this problem matter for my network, and what should I do about it?',
+  };
 }
 
 /** A list of problems; clicking one focuses its items on the canvas. */
@@ -33,6 +43,7 @@ export function ProblemList({ problems, compact = false }: { problems: readonly 
               {problem.fix.label}
             </button>
           )}
+          {!compact && <ExplainButton {...explainArgs(problem)} />}
         </li>
       ))}
     </ul>

@@ -15,7 +15,7 @@ export const areas = [
 export type AreaId = (typeof areas)[number]['id'];
 
 /** Which modal dialog is open, if any. */
-export type DialogId = 'about' | 'open' | 'saveAs' | 'wizard' | 'palette' | 'confirmDelete' | 'mermaid' | 'serverSignIn' | null;
+export type DialogId = 'about' | 'open' | 'saveAs' | 'wizard' | 'palette' | 'confirmDelete' | 'mermaid' | 'serverSignIn' | 'assistantSettings' | null;
 
 /**
  * How the leaderboard is looked at: the profile shown and the sort. View state, like a scroll position: changing it
@@ -40,6 +40,8 @@ export interface UiState {
   overlayVisible: boolean;
   snapToGrid: boolean;
   problemsOpen: boolean;
+  /** The assistant's chat is open as a panel on the right of the Design, Choose VPN and Deploy areas. */
+  assistantBeside: boolean;
   /** The user finished or dismissed the first-run wizard once; it is not offered again on its own. */
   wizardSeen: boolean;
   leaderboardView: LeaderboardView;
@@ -51,6 +53,7 @@ export interface UiState {
   setOverlayVisible: (visible: boolean) => void;
   setSnapToGrid: (snap: boolean) => void;
   setProblemsOpen: (open: boolean) => void;
+  setAssistantBeside: (open: boolean) => void;
   setWizardSeen: (seen: boolean) => void;
   setLeaderboardView: (patch: Partial<LeaderboardView>) => void;
 }
@@ -62,6 +65,7 @@ const createUiState: StateCreator<UiState> = (set) => ({
   overlayVisible: true,
   snapToGrid: true,
   problemsOpen: true,
+  assistantBeside: false,
   wizardSeen: false,
   leaderboardView: defaultLeaderboardView,
   setActiveArea: (activeArea) => set({ activeArea }),
@@ -71,6 +75,7 @@ const createUiState: StateCreator<UiState> = (set) => ({
   setOverlayVisible: (overlayVisible) => set({ overlayVisible }),
   setSnapToGrid: (snapToGrid) => set({ snapToGrid }),
   setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
+  setAssistantBeside: (assistantBeside) => set({ assistantBeside }),
   setWizardSeen: (wizardSeen) => set({ wizardSeen }),
   setLeaderboardView: (patch) =>
     set((state) => {
@@ -99,6 +104,8 @@ export function createUiStore(options: { persisted: boolean }): UiStore {
         overlayVisible: state.overlayVisible,
         snapToGrid: state.snapToGrid,
         problemsOpen: state.problemsOpen,
+        // Added after version 2 with a default: stored state without it merges to the default (closed).
+        assistantBeside: state.assistantBeside,
         wizardSeen: state.wizardSeen,
       }),
       // 1 -> 2 added the canvas toggles and the wizard flag; their defaults fill in for older stored state.
