@@ -172,8 +172,8 @@ export interface OpenApp {
  * Starts serve mode and opens the app in a fresh browser. A first start offers the family-network wizard:
  * `wizard: 'close'` dismisses it, a pattern picks the template with that title and creates its design.
  */
-export async function openApp(options: { wizard: 'close' | RegExp }): Promise<OpenApp> {
-  const serve = await startServe();
+export async function openApp(options: { wizard: 'close' | RegExp; env?: NodeJS.ProcessEnv }): Promise<OpenApp> {
+  const serve = await startServe([], options.env ?? {});
   const browser = await launchBrowser();
   const page = await browser.context.newPage();
   await page.goto(serve.pairingUrl);
