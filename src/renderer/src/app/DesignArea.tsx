@@ -1,4 +1,5 @@
 import { Canvas } from '../canvas/Canvas';
+import { dateTimeFormat } from '../dates';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { Inspector } from '../panels/Inspector';
 import { Palette } from '../panels/Palette';
@@ -65,7 +66,7 @@ function OverlayLegend() {
       {verified?.matrix != null && (
         <span className="legend-verify" data-testid="verify-legend-canvas">
           <span className="legend-title">
-            Last verify, {markerDate.format(verified.startedAt)}
+            Last verify, {dateTimeFormat.format(verified.startedAt)}
           </span>
           {lookOrder.map((look) => (
             <span key={look} className="legend-item">
@@ -150,7 +151,7 @@ function DesignMarkers() {
       )}
       {showDeploy && (
         <div className="generation-marker deploy-marker" role="status" data-testid="deploy-marker">
-          <span title={`The machines run what the deploy of ${markerDate.format(markers.sinceDeploy!.at)} put there; the design generates a different configuration now.`}>
+          <span title={`The machines run what the deploy of ${dateTimeFormat.format(markers.sinceDeploy!.at)} put there; the design generates a different configuration now.`}>
             Changed since the last deploy
           </span>{' '}
           <button type="button" className="link-button" disabled={!planEnabled()} onClick={() => void executeCommand(appContext, 'planDeploy')}>
@@ -162,7 +163,6 @@ function DesignMarkers() {
   );
 }
 
-const markerDate = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** Whether "Plan deploy" can run now (the marker's button). */
 function planEnabled(): boolean {

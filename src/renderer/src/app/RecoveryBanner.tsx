@@ -1,4 +1,5 @@
 import { useLayoutEffect, useState } from 'react';
+import { dateTimeFormat } from '../dates';
 import { displayName, recoverAutosave } from '../commands/fileActions';
 import { getDocument } from '../stores/designStore';
 import { useUiStore } from '../stores/uiStore';
@@ -53,7 +54,7 @@ export function RecoveryBanner() {
   return (
     <div className="banner" role="alert" data-testid="recovery-banner">
       <p>
-        Unsaved changes to {label} from {new Date(entry.savedAt).toLocaleString()} were kept when the app last closed.
+        Unsaved changes to {label} from {dateTimeFormat.format(entry.savedAt)} were kept when the app last closed.
       </p>
       <button type="button" className="primary" onClick={() => void recover()}>
         Recover

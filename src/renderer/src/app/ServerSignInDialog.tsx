@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'react';
+import { dateTimeFormat, timeFormat } from '../dates';
 import { describeError, type AppError } from '../../../shared/errors';
 import { getSessionStatus, newPairingCode, signOut, signOutEverywhere } from '../api/session';
 import { Modal } from '../dialogs/Modal';
 import { useConfirmStore } from '../stores/confirmStore';
 import { useUiStore } from '../stores/uiStore';
 
-const dateTime = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const time = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { timeStyle: 'short' });
 
 /** Serve mode: this browser's sign-in, pairing another device, and signing out here or everywhere. */
 export function ServerSignInDialog() {
@@ -48,7 +47,7 @@ export function ServerSignInDialog() {
   const link = code === null ? '' : `${window.location.origin}/#pair=${shown}`;
   return (
     <Modal title="Sign-in and other devices" onClose={close} testId="server-sign-in-dialog">
-      <p data-testid="session-expiry">{expiresAt === null ? 'This browser is signed in to the server.' : `This browser is signed in to the server until ${dateTime(expiresAt)}.`}</p>
+      <p data-testid="session-expiry">{expiresAt === null ? 'This browser is signed in to the server.' : `This browser is signed in to the server until ${dateTimeFormat.format(expiresAt)}.`}</p>
       <h3>Pair another device</h3>
       {code === null ? (
         <p>
@@ -60,7 +59,7 @@ export function ServerSignInDialog() {
       ) : (
         <div className="pairing-code-box">
           <p>
-            Pairing code <strong data-testid="shown-pairing-code">{shown}</strong>, works once until {time(code.expiresAt)}. Open
+            Pairing code <strong data-testid="shown-pairing-code">{shown}</strong>, works once until {timeFormat.format(code.expiresAt)}. Open
             this address on the other device, or open the server’s address there and type the code:
           </p>
           <p>

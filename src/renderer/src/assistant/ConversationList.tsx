@@ -1,4 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
+import { dayFormat } from '../dates';
 import { appContext } from '../app/appContext';
 import { useAssistantStore, type AssistantState } from './assistantStore';
 
@@ -16,7 +17,6 @@ export function useConversationTitles(): { id: string; title: string }[] {
   return items;
 }
 
-const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 function ConversationItem({ id, title }: { id: string; title: string }) {
   const active = useAssistantStore((s) => s.activeId === id);

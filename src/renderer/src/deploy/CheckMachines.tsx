@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { dateTimeFormat } from '../dates';
 import { recordValues } from '../../../shared/model/overlay';
 import type { MachineCheckResult, CheckFinding } from '../../../shared/check';
 import { appContext } from '../app/appContext';
@@ -105,7 +106,6 @@ function MachineRow({ id, name, status, result }: { id: string; name: string; st
   );
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /**
  * "Check machines": checks every managed machine and shows, live, how far each one is and what was
@@ -134,7 +134,7 @@ export function CheckMachines() {
       : starting
         ? 'Starting the check…'
       : report !== null && shown
-        ? `Last checked ${dateFormat.format(report.finishedAt)}${report.outcome === 'cancelled' ? ' (cancelled)' : ''} · ${ready} of ${report.machines.length} ready${saved ? '' : fileName === null ? ' · save the design to keep results' : ''}`
+        ? `Last checked ${dateTimeFormat.format(report.finishedAt)}${report.outcome === 'cancelled' ? ' (cancelled)' : ''} · ${ready} of ${report.machines.length} ready${saved ? '' : fileName === null ? ' · save the design to keep results' : ''}`
         : 'Not checked yet. The check logs in to each machine over SSH and changes nothing.';
 
   return (

@@ -54,4 +54,4 @@ export function durationText(ms: number): string {
 }
 
 /** Dates and times as the Deploy area shows them. */
-export const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+export { dateTimeFormat } from '../dates';

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { dateTimeFormat } from '../dates';
 import { describeError } from '../../../shared/errors';
 import { appContext } from '../app/appContext';
 import { displayName, hasUnsavedChanges, openFile } from '../commands/fileActions';
@@ -53,7 +54,7 @@ export function OpenDialog() {
                   {displayName(f.name)}
                   {recent.includes(f.name) && <span className="meta"> · recent</span>}
                 </span>
-                <span className="meta">{new Date(f.modifiedAt).toLocaleString()}</span>
+                <span className="meta">{dateTimeFormat.format(f.modifiedAt)}</span>
               </button>
             </li>
           ))}
