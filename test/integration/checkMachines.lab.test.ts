@@ -96,6 +96,18 @@ describe.skipIf(!runLab)('check machines against the lab', () => {
     // Every hop had its host key checked, the NATed hosts' through the tunnel; each host was asked about once.
     expect(prompts.map((p) => p.fingerprint).sort()).toEqual(all.map((n) => suite.lab.host(n).hostKeyFingerprint).sort());
     expect(progress.filter((p) => p.endsWith(':clock'))).toHaveLength(6);
+    // The keys were only just trusted, and the report says so rather than that they matched.
+    for (const r of results) {
+      expect(r.findings.find((f) => f.id === 'hostKey')!.message).toBe(`The host key (ssh-ed25519 ${suite.lab.host(r.name).hostKeyFingerprint}) was seen for the first time and trusted, and is now recorded in known_hosts; from now on it must match.`);
+    }
+    // Checked again with what was recorded: now they match.
+    const again = await checkMachines(labDesign(), {
+      pool: suite.track(new SshClientPool({ knownHostsPath: join(suite.work, `known_hosts_${suite.pools.length - 1}`), connectTimeoutMs: 5_000, hostKeyPolicy: { mode: 'strict' } })),
+      identityFor,
+      concurrency: 6,
+      timeoutMs: 10_000,
+    });
+    expect(again.map((r) => r.findings.find((f) => f.id === 'hostKey')!.message)).toEqual(all.map(() => 'The host key matches known_hosts.'));
   });
 
   test('a host whose link is down is reported unreachable within its time limit while the others finish', async () => {

@@ -22,6 +22,15 @@ import { describeTarget, hasAddress, resolveMachineTarget, type TargetOptions } 
 /** What checking machines needs of SshClientPool. */
 export interface CheckPool {
   exec(target: SshTarget, argv: readonly string[], options?: ExecOptions): Promise<Result<ExecResult, AppError>>;
+  /** The target's host key when it was seen for the first time and trusted during this check (SshClientPool's). */
+  trustedOnFirstUse?(target: SshTarget): { keyType: string; fingerprint: string } | null;
+}
+
+/** The host key finding of a machine the app reached: known before, or trusted just now on first use. */
+function hostKeyMessage(pool: CheckPool, target: SshTarget): string {
+  const now = pool.trustedOnFirstUse?.(target) ?? null;
+  if (now === null) return 'The host key matches known_hosts.';
+  return `The host key (${now.keyType} ${now.fingerprint}) was seen for the first time and trusted, and is now recorded in known_hosts; from now on it must match.`;
 }
 
 export interface CheckMachinesOptions extends TargetOptions {
@@ -48,7 +57,7 @@ export { targetRequestOf } from './machineTargets';
 export { worstStatus } from '../../shared/check';
 
 /** Findings for a connection that failed: what the error says, and every later check skipped. */
-function connectionFindings(error: AppError, reach: DeployReach | undefined): CheckFinding[] {
+function connectionFindings(error: AppError, reach: DeployReach | undefined, hostKeyText: string): CheckFinding[] {
   const message = describeError(error);
   const status: Partial<Record<CheckId, CheckFinding>> = {};
   const set = (id: CheckId, s: CheckStatus, m: string) => (status[id] = { id, status: s, message: m });
@@ -61,7 +70,7 @@ function connectionFindings(error: AppError, reach: DeployReach | undefined): Ch
     set('auth', 'skipped', 'Not tried: the host key is checked before logging in.');
   } else if (error.code === 'sshAuthFailed' || error.code === 'sshKeyPassphraseNeeded' || error.code === 'sshNoIdentity') {
     set('reachable', 'ok', 'The machine answered on its SSH port.');
-    set('hostKey', 'ok', 'The host key matches known_hosts.');
+    set('hostKey', 'ok', hostKeyText);
     set('auth', 'error', message);
   } else {
     const hint = reach !== undefined && (reach.reach === 'unreachable' || reach.reach === 'overlayOnly') ? ` The design agrees: ${reach.reason}` : '';
@@ -126,14 +135,14 @@ async function checkMachine(machine: Machine, design: Design, reach: DeployReach
       timedOut && result.error.code === 'sshCancelled'
         ? appError('sshHostUnreachable', { host: target.host, port: target.port ?? 22, ...(via === null ? {} : { via }), reason: 'timeout', timeoutMs })
         : result.error;
-    return report(connectionFindings(error, reach), describeTarget(target), via);
+    return report(connectionFindings(error, reach, hostKeyMessage(options.pool, target)), describeTarget(target), via);
   }
   const now = Math.round((options.now ?? Date.now)() / 1000);
   const facts = parseCheckFacts(result.value.stdout);
   const findings: CheckFinding[] = [
     { id: 'reachable', status: 'ok', message: via === null ? 'The machine answered over SSH.' : `The machine answered over SSH through the jump host "${via}".` },
     { id: 'auth', status: 'ok', message: `Logged in as "${target.username}" with an SSH key.` },
-    { id: 'hostKey', status: 'ok', message: 'The host key matches known_hosts.' },
+    { id: 'hostKey', status: 'ok', message: hostKeyMessage(options.pool, target) },
     ...evaluateFacts(facts, machine, now),
   ];
   return report(findings, describeTarget(target), via);

@@ -198,6 +198,8 @@ function hostDetails(target: SshTarget): Record<string, unknown> {
 export class SshClientPool {
   private readonly options: Required<Omit<SshClientOptions, 'log'>> & Pick<SshClientOptions, 'log'>;
   private readonly connections = new Map<string, Connection>();
+  /** Host keys seen for the first time and trusted by this pool ("host:port" -> the key), so a report can say so. */
+  private readonly trustedNow = new Map<string, { keyType: string; fingerprint: string }>();
   private readonly pending = new Map<string, PendingConnect>();
   private closedForGood = false;
 
@@ -221,6 +223,11 @@ export class SshClientPool {
    * Runs one program on a machine. The command line is built from `argv` by the quoting helper only; the result
    * carries the exit status and output, or a coded error for timeouts, cancellation and lost connections.
    */
+  /** The host key of `target` if this pool saw it for the first time and it was trusted (and recorded); else null. */
+  trustedOnFirstUse(target: SshTarget): { keyType: string; fingerprint: string } | null {
+    return this.trustedNow.get(`${target.host}:${portOf(target)}`) ?? null;
+  }
+
   async exec(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<Result<ExecResult, AppError>> {
     const connection = await this.getConnection(target, options.signal);
     if (!connection.ok) return connection;
@@ -479,6 +486,7 @@ export class SshClientPool {
           if (signal.aborted) return appError('sshCancelled', hostDetails(target));
           if (!trusted) return appError('sshHostKeyRejected', details);
           await addKnownHost(path, target.host, port, keyBlob, { hashed: this.options.hashKnownHosts });
+          this.trustedNow.set(`${target.host}:${port}`, { keyType, fingerprint });
           resumeTimer();
           return undefined;
         }
