@@ -81,7 +81,28 @@ function summaryOf(result: MachineCheckResult): string {
   return first === undefined ? 'Ready for a deploy.' : first.message;
 }
 
-function MachineRow({ id, name, status, result }: { id: string; name: string; status: MachineCheckStatus | null; result: MachineCheckResult | null }) {
+/**
+ * Whether the machine answered at all, for a row whose problem is said once above the list (the same message for
+ * several machines, such as no SSH key on this computer): the reachable finding's own words when it answered.
+ */
+function answeredText(result: MachineCheckResult): string {
+  const reachable = result.findings.find((f) => f.id === 'reachable');
+  if (reachable === undefined || reachable.status === 'skipped') return 'Not tried;';
+  return reachable.status === 'ok' ? `${reachable.message.replace(/\.$/, '')};` : 'Did not answer;';
+}
+
+/** The problems that several machines share word for word, with how many have each: said once, above the list. */
+function sharedProblems(results: readonly (MachineCheckResult | null)[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    if (r === null || r.status === 'ok') continue;
+    const text = summaryOf(r);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
+  return new Map([...counts].filter(([, n]) => n > 1));
+}
+
+function MachineRow({ id, name, status, result, shared }: { id: string; name: string; status: MachineCheckStatus | null; result: MachineCheckResult | null; shared: boolean }) {
   const [open, setOpen] = useState(false);
   const expandable = result !== null;
   return (
@@ -90,7 +111,9 @@ function MachineRow({ id, name, status, result }: { id: string; name: string; st
         {status === null ? <span className="check-icon" aria-hidden="true" /> : <StatusIcon status={status} />}
         <span className="check-name">{name}</span>
         <span className="check-target">{result?.target ?? ''}{result?.via != null ? ` via ${result.via}` : ''}</span>
-        <span className="check-summary">{result !== null ? summaryOf(result) : status === null ? 'not checked yet' : checkStatusView[status].text}</span>
+        <span className="check-summary" title={result !== null && shared ? summaryOf(result) : undefined}>
+          {result !== null ? (shared ? `${answeredText(result)} the problem above.` : summaryOf(result)) : status === null ? 'not checked yet' : checkStatusView[status].text}
+        </span>
         {expandable && (
           <button type="button" className="link-button" aria-expanded={open} aria-controls={`findings-${id}`} onClick={() => setOpen(!open)}>
             {open ? 'Hide details' : 'Details'}
@@ -124,6 +147,7 @@ export function CheckMachines() {
   const ids = shown && order.length > 0 ? [...order, ...managed.map((m) => m.id as string).filter((id) => !order.includes(id))] : managed.map((m) => m.id as string);
   const done = ids.map((id) => machines[id]?.status).filter((s) => s === 'ok' || s === 'warning' || s === 'error');
   const ready = done.filter((s) => s !== 'error').length;
+  const common = sharedProblems(shown ? ids.map((id) => machines[id]?.result ?? null) : []);
 
   const start = () => {
     if (appContext.backend !== null) void startCheck(appContext.backend, design, fileName);
@@ -176,13 +200,24 @@ export function CheckMachines() {
           {managed.length === 0 ? (
             <p className="muted">This design has no managed machines to check. Add machines in the Design area and give them SSH addresses.</p>
           ) : (
-            <ul className="check-list">
-              {ids.map((id) => {
-                const entry = shown ? machines[id] : undefined;
-                const name = names.get(id) ?? entry?.result?.name ?? id;
-                return <MachineRow key={id} id={id} name={name} status={entry?.status ?? null} result={entry?.result ?? null} />;
-              })}
-            </ul>
+            <>
+              {[...common].map(([text, count]) => (
+                <p key={text} className="check-common" data-testid="check-common">
+                  <strong>
+                    {count} of {ids.length} machines:
+                  </strong>{' '}
+                  {text}
+                </p>
+              ))}
+              <ul className="check-list">
+                {ids.map((id) => {
+                  const entry = shown ? machines[id] : undefined;
+                  const name = names.get(id) ?? entry?.result?.name ?? id;
+                  const result = entry?.result ?? null;
+                  return <MachineRow key={id} id={id} name={name} status={entry?.status ?? null} result={result} shared={result !== null && common.has(summaryOf(result))} />;
+                })}
+              </ul>
+            </>
           )}
           {shown && local.length > 0 && (
             <div className="check-local">

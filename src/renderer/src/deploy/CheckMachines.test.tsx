@@ -1,0 +1,79 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { machineCheckIds, type MachineCheckResult } from '../../../shared/check';
+import { designBuilder } from '../../../shared/model/designBuilder';
+import type { Design } from '../../../shared/model/types';
+import { useDesignStore } from '../stores/designStore';
+import { useJobsStore } from '../stores/jobsStore';
+import { useCheckStore } from './checkStore';
+import { DeployTabHarness, settle, testFileName as fileName, text } from './testDeployTab';
+
+// The Deploy area's Machines tab (Check machines): a problem several machines share word for word is said once, above
+// the list, and each row still says whether its machine answered at all.
+
+const noKey = 'This computer has no SSH key the app can log in with: none in ~/.ssh and no ssh-agent. Make one with ssh-keygen -t ed25519, add it to the machines, then check again.';
+
+function family(): { design: Design; ids: Record<string, string> } {
+  const b = designBuilder();
+  const home = b.site('Home', 'nat');
+  const ids: Record<string, string> = {};
+  for (const name of ['nas', 'pi', 'desktop']) ids[name] = b.machine(name, home, 'server', { ssh: { host: `${name}.lan`, port: 22, user: 'root' } });
+  b.admin(home);
+  return { design: b.design, ids };
+}
+
+function result(machineId: string, name: string, answered: boolean, authMessage: string): MachineCheckResult {
+  return {
+    machineId,
+    name,
+    target: `root@${name}.lan:22`,
+    via: null,
+    status: 'error',
+    findings: machineCheckIds.map((id) =>
+      id === 'reachable'
+        ? { id, status: answered ? 'ok' : 'error', message: answered ? 'The machine answered on its SSH port.' : `"${name}.lan" did not answer on port 22.` }
+        : id === 'auth' && answered
+          ? { id, status: 'error', message: authMessage }
+          : { id, status: 'skipped', message: 'Not checked: the app could not log in to the machine.' },
+    ),
+  };
+}
+
+const tab = new DeployTabHarness({
+  tab: 'machines',
+  answer: () => undefined,
+  reset: (design) => {
+    useDesignStore.getState().reset(design, { name: fileName, revision: 'r' });
+    useJobsStore.setState({ jobs: {}, running: {}, prompts: [] });
+  },
+});
+
+let ids: Record<string, string>;
+beforeEach(() => {
+  const f = family();
+  ids = f.ids;
+  tab.setUp(f.design);
+});
+afterEach(() => tab.tearDown());
+
+describe('the Machines tab', () => {
+  test('a problem two machines share is said once above the list; each row says whether its machine answered', async () => {
+    const results = [result(ids.nas!, 'nas', true, noKey), result(ids.pi!, 'pi', true, noKey), result(ids.desktop!, 'desktop', false, '')];
+    useCheckStore.setState({
+      forFile: fileName,
+      order: [ids.nas!, ids.pi!, ids.desktop!],
+      machines: Object.fromEntries(results.map((r) => [r.machineId, { status: r.status, result: r }])),
+      report: { finishedAt: Date.UTC(2026, 11, 7, 9), outcome: 'finished', machines: results } as never,
+    });
+    tab.render();
+    await settle();
+    const common = [...tab.container.querySelectorAll('[data-testid="check-common"]')].map(text);
+    expect(common).toEqual([`2 of 3 machines: ${noKey}`]);
+    expect(text(tab.byTestId('check-nas')!.querySelector('.check-summary'))).toBe('The machine answered on its SSH port; the problem above.');
+    expect(text(tab.byTestId('check-pi')!.querySelector('.check-summary'))).toBe('The machine answered on its SSH port; the problem above.');
+    // A problem of one machine alone stays in its row.
+    expect(text(tab.byTestId('check-desktop')!.querySelector('.check-summary'))).toBe('"desktop.lan" did not answer on port 22.');
+    // The long message appears once on the page.
+    expect(tab.container.textContent!.split(noKey)).toHaveLength(2);
+  });
+});
