@@ -1,6 +1,7 @@
 import ELK from 'elkjs';
 import { describe, expect, test } from 'vitest';
 import { computeAutoLayout, EMPTY_SITE_SIZE, type LayoutEngine } from '../../src/renderer/src/canvas/autoLayout';
+import { SITE_INSETS, siteHeaderWidth } from '../../src/shared/model/placement';
 import { sequentialIds } from '../../src/shared/model/ids';
 import { absolutePosition, makeMachine, makeSite, putMachine, putSite } from '../../src/shared/model/ops';
 import { buildDesignFromAnswers, MACHINE_NODE_SIZE, templates } from '../../src/shared/model/templates';
@@ -81,5 +82,31 @@ describe('auto-layout with ELK', () => {
       machines: Object.fromEntries(Object.entries(d.machines).map(([k, m]) => [k, { ...m, position: null }])),
     });
     expect(strip(laid)).toEqual(strip(design));
+  });
+
+  test('every site is at least as wide as its header, so the machines never cover its name or badges (issue 17)', async () => {
+    const ids = sequentialIds('h');
+    let design = buildDesignFromAnswers(templates[1]!.answers, ids);
+    const home = Object.values(design.sites).find((site) => site.name === 'Home')!;
+    design = putSite(design, { ...home, name: "Grandma and grandpa's holiday flat by the lake" });
+    const laid = await computeAutoLayout(design, inProcess);
+    for (const site of Object.values(laid.sites)) {
+      expect(site.size.width).toBeGreaterThanOrEqual(siteHeaderWidth(site, laid.admin.siteId === site.id));
+      for (const m of Object.values(laid.machines).filter((machine) => machine.siteId === site.id)) expect(m.position.y).toBeGreaterThanOrEqual(SITE_INSETS.top);
+    }
+  });
+
+  test('machines are laid out at the size they are drawn: taller ones (more badges) keep their distance', async () => {
+    const design = buildDesignFromAnswers(templates[0]!.answers, sequentialIds());
+    const tall = { width: MACHINE_NODE_SIZE.width, height: 110 };
+    const laid = await computeAutoLayout(design, inProcess, () => tall);
+    const inSite = Object.values(laid.machines);
+    for (let i = 0; i < inSite.length; i += 1)
+      for (let j = i + 1; j < inSite.length; j += 1) {
+        const a = { ...absolutePosition(laid, inSite[i]!), w: tall.width, h: tall.height };
+        const b = { ...absolutePosition(laid, inSite[j]!), w: tall.width, h: tall.height };
+        expect(boxesOverlap(a, b)).toBe(false);
+      }
+    for (const m of inSite) expect(m.position.y + tall.height).toBeLessThanOrEqual(laid.sites[m.siteId!]!.size.height);
   });
 });

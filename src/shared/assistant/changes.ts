@@ -1,7 +1,8 @@
 import { siteKindLabels } from '../model/labels';
 import type { IdSource } from '../model/ids';
-import { absolutePosition, makeMachine, makeSite, putLink, putMachine, putSite, setVpn, updateMachine, updateSite, type Point } from '../model/ops';
-import { MACHINE_NODE_SIZE, siteSizeFor, slotInSite } from '../model/templates';
+import { absolutePosition, makeMachine, makeSite, putLink, putMachine, putSite, setVpn, updateMachine, type Point } from '../model/ops';
+import { placeInSite, placeOutsideSites } from '../model/placement';
+import { MACHINE_NODE_SIZE, siteSizeFor } from '../model/templates';
 import type { Design, Machine, MachineId, Site, SiteId } from '../model/types';
 import { err, ok, type Result } from '../result';
 import { compareText, listText, quote } from '../text';
@@ -187,25 +188,6 @@ export function previewChanges(design: Design, changes: readonly DesignChange[],
 
 const SITE_GAP = 80;
 
-function overlaps(a: Point, b: Point): boolean {
-  return Math.abs(a.x - b.x) < MACHINE_NODE_SIZE.width && Math.abs(a.y - b.y) < MACHINE_NODE_SIZE.height;
-}
-
-/** The first grid slot in a site that no machine covers, and the site grown to show it when it would not fit. */
-function freeSlot(design: Design, site: Site): { position: Point; site: Site } {
-  const taken = Object.values(design.machines)
-    .filter((m) => m.siteId === site.id)
-    .map((m) => m.position);
-  let index = 0;
-  while (taken.some((p) => overlaps(p, slotInSite(index)))) index += 1;
-  const position = slotInSite(index);
-  // The same margins as siteSizeFor: 24 right of the last column, 28 below the last row.
-  const width = Math.max(site.size.width, position.x + MACHINE_NODE_SIZE.width + 24);
-  const height = Math.max(site.size.height, position.y + MACHINE_NODE_SIZE.height + 28);
-  const grown = width === site.size.width && height === site.size.height ? site : { ...site, size: { width, height } };
-  return { position, site: grown };
-}
-
 /** A free spot right of everything drawn, at the top: never on top of another site or machine. */
 function freeSpace(design: Design): Point {
   let right = Number.NEGATIVE_INFINITY;
@@ -222,13 +204,10 @@ function freeSpace(design: Design): Point {
   return Number.isFinite(right) ? { x: Math.round(right + SITE_GAP), y: Math.round(top) } : { x: 0, y: 0 };
 }
 
-/** Puts a machine into a site (or none) at a free place, growing the site when needed. */
+/** Puts a machine into a site (or none) at a free place, growing the site when needed, as the canvas places one. */
 function placeIn(design: Design, machine: Machine, siteId: SiteId | null): Design {
-  if (siteId === null) return putMachine(design, { ...machine, siteId: null, position: freeSpace(design) });
-  const site = design.sites[siteId]!;
-  const { position, site: grown } = freeSlot(design, site);
-  const withSite = grown === site ? design : updateSite(design, site.id, { size: grown.size });
-  return putMachine(withSite, { ...machine, siteId, position });
+  const added = putMachine(design, { ...machine, siteId: null, position: { x: 0, y: 0 } });
+  return siteId === null ? placeOutsideSites(added, machine.id, freeSpace(design)) : placeInSite(added, machine.id, siteId);
 }
 
 /** The roles a new machine gets when a VPN is chosen: the default role, as assignDefaultRoles gives everyone else. */

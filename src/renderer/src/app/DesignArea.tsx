@@ -194,10 +194,14 @@ export function DesignArea() {
       </ErrorBoundary>
       <div className="design-center">
         <ErrorBoundary area="Canvas">
+          {/* The legend and the markers in a bar above the canvas, not floating over it: they never cover the
+              design or each other, whenever they appear (issue 17). Empty, the bar takes no room. */}
+          <div className="canvas-top-chrome">
+            <OverlayLegend />
+            <DesignMarkers />
+          </div>
           <Canvas />
           <EmptyCanvasHint />
-          <OverlayLegend />
-          <DesignMarkers />
         </ErrorBoundary>
         <ErrorBoundary area="Problems">
           <ProblemsPanel />

@@ -19,24 +19,28 @@ function isFormControl(target: EventTarget | null): boolean {
 }
 
 /**
- * Routes key presses to the command registry. Each command's key scope says where its shortcut works: `anywhere`;
- * `outsideFields` (undo and redo also work with the focus on a slider or checkbox that was just used, but not while
- * typing); `canvas` (the Design area, not on a form control).
+ * Runs the command a key press is the shortcut of, if it works where the focus is. Each command's key scope says
+ * where: `anywhere`; `outsideFields` (undo and redo also work with the focus on a slider or checkbox that was just
+ * used, but not while typing); `canvas` (the Design area, not on a form control). Returns whether one ran.
  */
+export function runCommandKey(event: KeyboardEvent): boolean {
+  if (event.defaultPrevented) return false;
+  const found = commandForKey(appContext, event);
+  if (found === undefined) return false;
+  const scope = keyScopeOf(found.command);
+  const ui = useUiStore.getState();
+  const inDialog = ui.dialog !== null || document.querySelector('dialog[open]') !== null;
+  if (scope !== 'anywhere' && (inDialog || isTextField(event.target))) return false;
+  if (scope === 'canvas' && (ui.activeArea !== 'design' || isFormControl(event.target))) return false;
+  event.preventDefault();
+  void executeCommand(appContext, found.command.id, found.args);
+  return true;
+}
+
+/** Routes key presses anywhere in the window to the command registry (runCommandKey). */
 export function useCommandKeys(): void {
   useEffect(() => {
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.defaultPrevented) return;
-      const command = commandForKey(appContext, event);
-      if (command === undefined) return;
-      const scope = keyScopeOf(command);
-      const ui = useUiStore.getState();
-      const inDialog = ui.dialog !== null || document.querySelector('dialog[open]') !== null;
-      if (scope !== 'anywhere' && (inDialog || isTextField(event.target))) return;
-      if (scope === 'canvas' && (ui.activeArea !== 'design' || isFormControl(event.target))) return;
-      event.preventDefault();
-      void executeCommand(appContext, command.id);
-    };
+    const onKeyDown = (event: KeyboardEvent) => void runCommandKey(event);
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
   }, []);

@@ -15,12 +15,15 @@ import {
   type ReactFlowState,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
+import './canvas.css';
 import { flushSync } from 'react-dom';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent, type PointerEvent as ReactPointerEvent, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent as ReactKeyboardEvent, type MouseEvent as ReactMouseEvent, type PointerEvent as ReactPointerEvent, type RefObject } from 'react';
 import { create } from 'zustand';
 import { isMachineId } from '../../../shared/model/ids';
 import type { Design, MachineId } from '../../../shared/model/types';
 import { appContext, setViewControls } from '../app/appContext';
+import { runCommandKey } from '../app/useCommandKeys';
+import { useCanvasViewStore } from '../stores/canvasViewStore';
 import type { ConnectArgs, InsertArgs, MoveArgs } from '../commands/designCommands';
 import { executeCommand } from '../commands/registry';
 import { getDerived } from '../stores/derived';
@@ -30,12 +33,13 @@ import { useTransientStore } from '../stores/transientStore';
 import { useUiStore } from '../stores/uiStore';
 import { loadChunk, reportChunkFailure } from '../app/chunks';
 import { ContextMenu, type ContextMenuState } from './ContextMenu';
-import { downloadDataUrl } from './download';
 import type { LayerContent } from './drawScene';
-import { backgroundGap, boundsOf, boxFromCorners, buildItemScene, buildSiteScene, centre, contains, designBoxes, FIT_OPTIONS, linkAt, machineAt, machinesInside, overlaps, RegionTracker, regionFromKey, viewportForBox, visibleRect, type MeasuredSizes, type Point } from './geometry';
+import { backgroundGap, boundsOf, boxFromCorners, buildItemScene, buildSiteScene, centre, contains, designBoxes, FIT_OPTIONS, linkAt, machineAt, machinesInside, overlaps, RegionTracker, regionFromKey, viewportAvoiding, visibleRect, type Box, type MeasuredSizes, type Point } from './geometry';
 import { DETAIL_ZOOM } from './MachineNode';
 import { edgeTypes, nodeTypes } from './nodeTypes';
-import { OverviewMap } from './OverviewMap';
+import { OVERVIEW_REACH, OverviewMap } from './OverviewMap';
+import { OverviewToggle } from './OverviewToggle';
+import { useViewMemory } from './useViewMemory';
 import { EdgeProjector, NodeProjector, StableList } from './projection';
 import { verifyPairs } from './verifyPairs';
 import { useShownVerifyReport } from '../deploy/verifyStore';
@@ -65,6 +69,26 @@ export const LARGE_DESIGN_MACHINES = 150;
 const GRID: [number, number] = [16, 16];
 const proOptions = { hideAttribution: false };
 const miniMapStyle = { width: 160, height: 110 };
+/** How far React Flow's MiniMap reaches in from the canvas's right edge: its width and the panel's margin. */
+const MINIMAP_REACH = 160 + 15;
+/** What screen readers hear about the canvas's items: our keys (React Flow's texts name its own defaults). */
+const ariaLabelConfig = {
+  // React Flow shows this text when keyboard use is on (its name says the opposite).
+  'node.a11yDescription.keyboardDisabled':
+    'Press Enter or Space to select. Arrow keys move the selection, with Shift in bigger steps. Delete removes it, Escape selects nothing.',
+  'edge.a11yDescription.default': 'Press Enter or Space to select the link. Delete removes it, Escape selects nothing.',
+} as const;
+/** Arrow keys React Flow would handle itself on a focused node (moving it outside the undo history). */
+const arrowKeys = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown']);
+
+/** What floats over the canvas (controls and overview, marked `.canvas-chrome`; React Flow's attribution), in canvas pixels. */
+function chromeBoxes(wrapper: HTMLElement): Box[] {
+  const canvas = wrapper.getBoundingClientRect();
+  return [...wrapper.querySelectorAll('.canvas-chrome, .react-flow__attribution')].map((e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.left - canvas.left, y: r.top - canvas.top, width: r.width, height: r.height };
+  });
+}
 const noEdges: FlowEdge[] = [];
 /** How far (in screen pixels) around a machine the pointer still counts as on it: its handles stick out. */
 const HOVER_MARGIN = 8;
@@ -77,21 +101,16 @@ const backgroundGapSelector = (s: ReactFlowState) => backgroundGap(s.transform[2
 
 /** Canvas-local view state, kept outside React state so effects may set it. */
 interface ViewState {
-  /** The view was fitted to the design once (on mount, or when the first items appeared). */
+  /** The design was shown once (fitted or at its remembered view; on mount, or when the first items appeared). */
   fitted: boolean;
-  /** An image export is running: everything is rendered as DOM for html-to-image. */
-  exporting: boolean;
   markFitted: () => void;
-  setExporting: (exporting: boolean) => void;
 }
 
-/** One per canvas: a remounted canvas fits the view again. */
+/** One per canvas: a remounted canvas shows the design again, at its remembered view (useViewMemory) or fitted. */
 const createViewStore = () =>
   create<ViewState>()((set) => ({
     fitted: false,
-    exporting: false,
     markFitted: () => set({ fitted: true }),
-    setExporting: (exporting) => set({ exporting }),
   }));
 
 /**
@@ -108,8 +127,6 @@ function applySelectionChanges(changes: readonly (NodeChange<FlowNode> | EdgeCha
   }
   if (next !== null) useSelectionStore.getState().select([...next].filter((id) => !id.startsWith('ov:')));
 }
-
-const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
 
 /** Background dots on the snap grid, thinned out when zoomed out so they never become a costly carpet. */
 function CanvasBackground() {
@@ -135,9 +152,9 @@ function CanvasInner({ onInit }: CanvasProps) {
   const [edgeProjector] = useState(() => new EdgeProjector());
   const [useViewStore] = useState(createViewStore);
   const fitted = useViewStore((s) => s.fitted);
-  const exporting = useViewStore((s) => s.exporting);
   const zoomedOut = useFlowStore(zoomedOutSelector);
   const ready = useFlowStore(readySelector);
+  const overviewOpen = useCanvasViewStore((s) => s.overviewOpen);
   useLabelScale(flowStore, wrapper);
   // Large designs at low zoom: machines under the pointer (and at the end of a connection being drawn) become
   // React Flow nodes, so they can be clicked, dragged and connected as usual.
@@ -158,7 +175,7 @@ function CanvasInner({ onInit }: CanvasProps) {
   const empty = machineCount === 0 && Object.keys(design.sites).length === 0;
   const large = machineCount > LARGE_DESIGN_MACHINES;
   // Until the first fit the zoom is React Flow's default 1; a large design starts drawn simply, not as DOM.
-  const lowDetail = large && !exporting && (zoomedOut || !fitted);
+  const lowDetail = large && (zoomedOut || !fitted);
 
   const linkEdges = useMemo(() => allEdges.filter((e) => e.type === 'link'), [allEdges]);
   const verifyEdges = useMemo(() => allEdges.filter((e) => e.type === 'verify'), [allEdges]);
@@ -178,8 +195,8 @@ function CanvasInner({ onInit }: CanvasProps) {
   const layerContent: LayerContent | null = useMemo(
     () =>
       // Nothing to draw at normal zoom without the overlay: no layer (and no bitmap) at all.
-      siteScene === null || exporting || (layerItems === null && siteScene.overlay.length === 0) ? null : { sites: siteScene, items: layerItems, drawSites: layerItems !== null },
-    [siteScene, layerItems, exporting],
+      siteScene === null || (layerItems === null && siteScene.overlay.length === 0) ? null : { sites: siteScene, items: layerItems, drawSites: layerItems !== null },
+    [siteScene, layerItems],
   );
 
   // Large designs at normal zoom: React Flow gets the machines in the region around the view (see RegionTracker).
@@ -200,7 +217,7 @@ function CanvasInner({ onInit }: CanvasProps) {
   }, [large, lowDetail, selectedIds, transient, editingId, hovered, connectTarget]);
 
   const { nodes, edges } = useMemo((): { nodes: FlowNode[]; edges: FlowEdge[] } => {
-    if (touched === null || itemScene === null || exporting) return { nodes: allNodes, edges: allEdges };
+    if (touched === null || itemScene === null) return { nodes: allNodes, edges: allEdges };
     if (lowDetail) {
       // The layer draws all lines; selected links stay in React Flow (hidden), so clicking something else
       // unselects them as usual.
@@ -223,7 +240,7 @@ function CanvasInner({ onInit }: CanvasProps) {
       }
     }
     return { nodes: allNodes.filter((n) => n.type === 'site' || keep.has(n.id) || ends.has(n.id)), edges: kept };
-  }, [touched, itemScene, exporting, lowDetail, allNodes, allEdges, linkEdges, verifyEdges, region]);
+  }, [touched, itemScene, lowDetail, allNodes, allEdges, linkEdges, verifyEdges, region]);
 
   // Holding Alt bypasses snapping, as in most drawing tools.
   useEffect(() => {
@@ -240,23 +257,48 @@ function CanvasInner({ onInit }: CanvasProps) {
     };
   }, []);
 
-  /** Fits the view to the whole design, from the model (React Flow knows only the nodes it was given). */
+  const designBounds = useCallback(() => boundsOf(designBoxes(getDocument().design, nodeProjector.measured).values()), [nodeProjector]);
+
+  /**
+   * Fits the view to the whole design, from the model (React Flow knows only the nodes it was given), in the part
+   * of the canvas the controls and the overview leave free (issue 17).
+   */
   const fitDesign = useCallback(
     (duration?: number) => {
       const { width, height } = flowStore.getState();
-      const bounds = boundsOf(designBoxes(getDocument().design, nodeProjector.measured).values());
+      const bounds = designBounds();
       if (bounds === null || width === 0 || height === 0) return;
-      void flow.setViewport(viewportForBox(bounds, width, height, FIT_OPTIONS), duration === undefined ? undefined : { duration });
+      const chrome = wrapper.current === null ? [] : chromeBoxes(wrapper.current);
+      void flow.setViewport(viewportAvoiding(bounds, width, height, chrome, FIT_OPTIONS), duration === undefined ? undefined : { duration });
     },
-    [flow, flowStore, nodeProjector],
+    [flow, flowStore, designBounds],
   );
 
-  // Fit once, when the flow has a size and the design has items (on mount, or when the first items appear).
+  const isShown = useCallback(() => useViewStore.getState().fitted, [useViewStore]);
+  const fitNow = useCallback(() => fitDesign(), [fitDesign]);
+  const viewMemory = useViewMemory({ flow, flowStore, isShown, designBounds, fit: fitNow });
+  const { keepsInitialView } = viewMemory;
+
+  // Once the flow has a size and the design has items (on mount, or when the first items appear): the view this
+  // design was last looked at, or else a fit.
   useEffect(() => {
     if (!ready || empty || useViewStore.getState().fitted) return;
-    fitDesign();
+    if (!keepsInitialView()) fitDesign();
     useViewStore.getState().markFitted();
-  }, [ready, empty, fitDesign, useViewStore]);
+  }, [ready, empty, fitDesign, keepsInitialView, useViewStore]);
+
+  // Escape with the focus nowhere in particular (the page, or the area around the canvas after a click on a blank
+  // spot) gives the keyboard to the canvas: arrows and shortcuts act there, Tab goes on to its items, and no focus
+  // frame is drawn around the whole area (issue 17).
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || wrapper.current === null) return;
+      const focused = document.activeElement;
+      if (focused === null || focused === document.body || (focused !== wrapper.current && focused.contains(wrapper.current))) wrapper.current.focus({ preventScroll: true });
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, []);
 
   // Lend viewport controls to commands while the canvas is mounted.
   useEffect(() => {
@@ -269,35 +311,25 @@ function CanvasInner({ onInit }: CanvasProps) {
         const box = wrapper.current?.getBoundingClientRect();
         return box === undefined ? { x: 0, y: 0 } : flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 });
       },
-      exportImage: async (format) => {
+      visibleArea: () => {
+        const { transform, width, height } = flowStore.getState();
+        return visibleRect(transform, width, height);
+      },
+      measuredSizes: () => nodeProjector.measured,
+      exportImage: async (kind) => {
         const exporter = await loadChunk('the picture export', () => import('./exportImage')).catch((error: unknown) => {
           if (!reportChunkFailure(error)) throw error;
           return null;
         });
-        if (exporter === null) return;
-        // Everything must be DOM for html-to-image: no culling, no low-zoom layer, until the picture is taken.
-        useViewStore.getState().setExporting(true);
-        try {
-          const deadline = performance.now() + 30_000;
-          for (;;) {
-            await nextFrame();
-            const rendered = wrapper.current?.querySelectorAll<HTMLElement>('.react-flow__node') ?? [];
-            const complete = rendered.length >= flow.getNodes().length && [...rendered].every((n) => n.style.visibility !== 'hidden');
-            if (complete || performance.now() > deadline) break;
-          }
-          await nextFrame();
-          const background = getComputedStyle(document.body).backgroundColor;
-          const url = await exporter.renderCanvasImage(flow.getNodes(), format, background);
-          const name = (getDocument().file.name ?? 'design').replace(/\.clan-design\.json$/, '');
-          downloadDataUrl(url, `${name}.${format}`);
-          appContext.notify(`Exported ${name}.${format}`);
-        } finally {
-          useViewStore.getState().setExporting(false);
-        }
+        if (exporter === null || wrapper.current === null) return;
+        // Drawn from the design and the sizes measured here, not from the DOM: culling and the low-zoom layer stay.
+        const { design, file } = getDocument();
+        const input = { design, fileName: file.name, measured: nodeProjector.measured, overlayVisible: useUiStore.getState().overlayVisible, themeElement: wrapper.current };
+        appContext.notify(await exporter.exportDesign(kind, input));
       },
     });
     return () => setViewControls(null);
-  }, [flow, fitDesign, useViewStore]);
+  }, [flow, flowStore, fitDesign, nodeProjector]);
 
   // The problems panel asks to focus items: select them and bring them to the middle of the view.
   useEffect(() => {
@@ -456,12 +488,30 @@ function CanvasInner({ onInit }: CanvasProps) {
   );
 
   const onFitView = useCallback(() => fitDesign(200), [fitDesign]);
+  // Arrow keys on a focused node: React Flow would move the node itself, outside the undo history. They run the
+  // nudge command instead, like arrows anywhere else on the canvas (one undo step per burst).
+  const onKeyDownCapture = useCallback((event: ReactKeyboardEvent) => {
+    if (!arrowKeys.has(event.key) || !(event.target instanceof Element) || event.target.closest('.react-flow__node, .react-flow__nodesselection') === null) return;
+    if (event.target.closest('.nokey, input, textarea, select') !== null) return;
+    event.stopPropagation();
+    runCommandKey(event.nativeEvent);
+  }, []);
   const onNodeContextMenu = useCallback((e: ReactMouseEvent, n: FlowNode) => openMenu(e, n.id), [openMenu]);
   const onEdgeContextMenu = useCallback((e: ReactMouseEvent, edge: FlowEdge) => openMenu(e, edge.type === 'link' ? edge.id : null), [openMenu]);
   const onPaneContextMenu = useCallback((e: ReactMouseEvent | MouseEvent) => openMenu(e, drawnItemAt(e.clientX, e.clientY)), [openMenu, drawnItemAt]);
 
   return (
-    <div className={lowDetail ? 'canvas-wrapper low-detail' : 'canvas-wrapper'} ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} onPointerMove={onPointerMove} onPointerLeave={onPointerLeave}>
+    // Focusable (not in the tab order) so a click on the empty canvas gives it the keyboard; see the Escape handler.
+    <div
+      className={lowDetail ? 'canvas-wrapper low-detail' : 'canvas-wrapper'}
+      ref={wrapper}
+      tabIndex={-1}
+      onKeyDownCapture={onKeyDownCapture}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      onPointerMove={onPointerMove}
+      onPointerLeave={onPointerLeave}
+    >
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
@@ -488,19 +538,25 @@ function CanvasInner({ onInit }: CanvasProps) {
         multiSelectionKeyCode={['Meta', 'Control']}
         minZoom={FIT_OPTIONS.minZoom}
         maxZoom={2.5}
-        onlyRenderVisibleElements={!exporting}
+        onlyRenderVisibleElements
         elevateNodesOnSelect={false}
         proOptions={proOptions}
+        ariaLabelConfig={ariaLabelConfig}
+        defaultViewport={viewMemory.initialView}
+        onMoveEnd={viewMemory.onMoveEnd}
         onInit={onInit}
       >
         <CanvasBackground />
         {layerContent !== null && <SceneLayer content={layerContent} />}
         {siteScene !== null && itemScene !== null ? (
-          <OverviewMap sites={siteScene} items={itemScene} />
+          <>
+            {overviewOpen && <OverviewMap sites={siteScene} items={itemScene} />}
+            <OverviewToggle open={overviewOpen} beside={OVERVIEW_REACH} />
+          </>
         ) : (
-          <SmallDesignOverview design={design} measured={nodeProjector.measured} />
+          <SmallDesignOverview design={design} measured={nodeProjector.measured} open={overviewOpen} />
         )}
-        <Controls showInteractive={false} onFitView={onFitView} />
+        <Controls className="canvas-chrome" showInteractive={false} onFitView={onFitView} />
       </ReactFlow>
       {menu !== null && <ContextMenu state={menu} onClose={() => setMenu(null)} />}
     </div>
@@ -537,13 +593,18 @@ function useLabelScale(flowStore: { getState(): { transform: [number, number, nu
 
 /**
  * React Flow's MiniMap for a small design, shown only while part of the design is off screen: when all of it is in
- * view the overview adds nothing and would only cover a corner of it.
+ * view the overview adds nothing and would only cover a corner of it. When it is in the way it can be folded away.
  */
-function SmallDesignOverview({ design, measured }: { design: Design; measured: MeasuredSizes }) {
+function SmallDesignOverview({ design, measured, open }: { design: Design; measured: MeasuredSizes; open: boolean }) {
   const bounds = useMemo(() => boundsOf(designBoxes(design, measured).values()), [design, measured]);
   const allInView = useFlowStore(useCallback((s: ReactFlowState) => bounds === null || (s.width > 0 && contains(visibleRect(s.transform, s.width, s.height), bounds)), [bounds]));
   if (allInView) return null;
-  return <MiniMap pannable zoomable ariaLabel="Overview of the whole design" nodeStrokeWidth={2} style={miniMapStyle} />;
+  return (
+    <>
+      {open && <MiniMap pannable zoomable ariaLabel="Overview of the whole design" nodeStrokeWidth={2} style={miniMapStyle} />}
+      <OverviewToggle open={open} beside={MINIMAP_REACH} />
+    </>
+  );
 }
 
 /** The design canvas, with its own React Flow provider. */

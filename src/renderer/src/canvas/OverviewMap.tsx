@@ -7,6 +7,8 @@ import type { FlowEdge, FlowNode } from './types';
 const WIDTH = 160;
 const HEIGHT = 110;
 const PAD = 6;
+/** How far the overview reaches in from the canvas's right edge: its margin (12), border (2) and width. */
+export const OVERVIEW_REACH = 12 + 2 + WIDTH;
 
 /**
  * The overview of a large design: React Flow's MiniMap draws one SVG element per node and re-renders them with the
@@ -68,7 +70,7 @@ function OverviewMapView({ sites, items }: { sites: SiteScene; items: ItemScene 
   };
 
   return (
-    <Panel position="bottom-right" className="overview-map">
+    <Panel position="bottom-right" className="overview-map canvas-chrome">
       <canvas
         ref={canvas}
         width={WIDTH * (typeof devicePixelRatio === 'number' && devicePixelRatio > 0 ? devicePixelRatio : 1)}

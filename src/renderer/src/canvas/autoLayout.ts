@@ -1,5 +1,6 @@
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import { machinesInSite, putMachine, putSite } from '../../../shared/model/ops';
+import { PLACEMENT_GAP, SITE_INSETS, siteHeaderWidth, standardSize, type SizeOf } from '../../../shared/model/placement';
 import { MACHINE_NODE_SIZE } from '../../../shared/model/templates';
 import type { Design, MachineId, SiteId } from '../../../shared/model/types';
 
@@ -10,31 +11,39 @@ import type { Design, MachineId, SiteId } from '../../../shared/model/types';
 export type LayoutEngine = (graph: ElkNode) => Promise<ElkNode>;
 
 /** The smallest a site is laid out: one machine's room inside the site's padding. */
-export const EMPTY_SITE_SIZE = { width: MACHINE_NODE_SIZE.width + 48, height: MACHINE_NODE_SIZE.height + 76 } as const;
+export const EMPTY_SITE_SIZE = { width: MACHINE_NODE_SIZE.width + SITE_INSETS.left + SITE_INSETS.right, height: MACHINE_NODE_SIZE.height + SITE_INSETS.top + SITE_INSETS.bottom } as const;
+
+const sitePadding = `[top=${SITE_INSETS.top},left=${SITE_INSETS.left},bottom=${SITE_INSETS.bottom},right=${SITE_INSETS.right}]`;
 
 /**
  * The ELK graph of a design: ELK's layered algorithm over the site hierarchy, machines inside their sites, sites
  * and free machines around them, drawn links pulling connected machines together. Unconnected items are packed
- * too (ELK places every component), which plain force layouts get wrong.
+ * too (ELK places every component), which plain force layouts get wrong. Machines are laid out at the size they are
+ * drawn (`sizeOf`: badges make them taller), and every site at least as wide as its header, so the header stays on
+ * one line above the machines instead of wrapping under them (issue 17).
  */
-export function buildLayoutGraph(design: Design): ElkNode {
+export function buildLayoutGraph(design: Design, sizeOf: SizeOf = standardSize): ElkNode {
+  const node = (id: MachineId): ElkNode => ({ id, ...sizeOf(id) });
   const children: ElkNode[] = [];
   for (const site of Object.values(design.sites)) {
+    const minWidth = Math.max(EMPTY_SITE_SIZE.width, siteHeaderWidth(site, design.admin.siteId === site.id));
     children.push({
       id: site.id,
       layoutOptions: {
-        'elk.padding': '[top=52,left=24,bottom=24,right=24]',
+        'elk.padding': sitePadding,
         'elk.algorithm': 'rectpacking',
-        'elk.spacing.nodeNode': '20',
+        'elk.spacing.nodeNode': String(PLACEMENT_GAP),
         // An empty site keeps room for its name and badges instead of shrinking to its padding.
         'elk.nodeSize.constraints': 'MINIMUM_SIZE',
-        'elk.nodeSize.minimum': `(${EMPTY_SITE_SIZE.width}, ${EMPTY_SITE_SIZE.height})`,
+        'elk.nodeSize.minimum': `(${minWidth}, ${EMPTY_SITE_SIZE.height})`,
+        // Rows as wide as the header allows, rather than one tall column.
+        'elk.aspectRatio': String(Math.max(1.3, minWidth / EMPTY_SITE_SIZE.height)),
       },
-      children: machinesInSite(design, site.id).map((m) => ({ id: m.id, width: MACHINE_NODE_SIZE.width, height: MACHINE_NODE_SIZE.height })),
+      children: machinesInSite(design, site.id).map((m) => node(m.id)),
     });
   }
   for (const machine of Object.values(design.machines)) {
-    if (machine.siteId === null || design.sites[machine.siteId] === undefined) children.push({ id: machine.id, width: MACHINE_NODE_SIZE.width, height: MACHINE_NODE_SIZE.height });
+    if (machine.siteId === null || design.sites[machine.siteId] === undefined) children.push(node(machine.id));
   }
   // Links between top-level items shape the outer layout; links inside one site are left to the packing.
   const topLevelOf = (id: string): string => {
@@ -53,6 +62,9 @@ export function buildLayoutGraph(design: Design): ElkNode {
       'elk.layered.spacing.nodeNodeBetweenLayers': '80',
       'elk.separateConnectedComponents': 'true',
       'elk.spacing.componentComponent': '60',
+      // Unlinked sites are packed in rows aiming at twice as wide as tall (ELK's default 1.6 stacks sites as wide as
+      // their headers in one tall column, which a wide canvas can only show small).
+      'elk.aspectRatio': '2',
     },
     children,
     edges,
@@ -78,7 +90,7 @@ export function applyLayout(design: Design, result: ElkNode): Design {
   return next;
 }
 
-/** Lays the whole design out with the given ELK engine ("Tidy up layout"). */
-export async function computeAutoLayout(design: Design, layout: LayoutEngine): Promise<Design> {
-  return applyLayout(design, await layout(buildLayoutGraph(design)));
+/** Lays the whole design out with the given ELK engine ("Tidy up layout"), machines at the sizes they are drawn. */
+export async function computeAutoLayout(design: Design, layout: LayoutEngine, sizeOf: SizeOf = standardSize): Promise<Design> {
+  return applyLayout(design, await layout(buildLayoutGraph(design, sizeOf)));
 }

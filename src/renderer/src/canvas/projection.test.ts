@@ -2,11 +2,12 @@ import { Position } from '@xyflow/react';
 import { describe, expect, test } from 'vitest';
 import { familyWithJumpHost } from '../../../shared/model/designBuilder';
 import { sequentialIds } from '../../../shared/model/ids';
-import { setDeploySettings, updateMachine } from '../../../shared/model/ops';
+import { putLink, setDeploySettings, updateMachine } from '../../../shared/model/ops';
 import { buildDesignFromAnswers, templates } from '../../../shared/model/templates';
 import type { Design, MachineId } from '../../../shared/model/types';
+import { assignDefaultRoles } from '../../../shared/vpn/catalog';
 import { getDerived } from '../stores/derived';
-import { machineHandles, NodeProjector, StableList } from './projection';
+import { EdgeProjector, machineHandles, NodeProjector, StableList } from './projection';
 import type { MachineFlowNode } from './types';
 
 const template = () => buildDesignFromAnswers(templates[0]!.answers, sequentialIds());
@@ -133,5 +134,25 @@ describe('stable lists', () => {
     const first = list.update([a, b]);
     expect(list.update([a, b])).toBe(first);
     expect(list.update([b, a])).not.toBe(first);
+  });
+});
+
+describe('edge names for screen readers (issue 17)', () => {
+  test('links and predicted paths are named by machine and site names, never by internal ids; a rename renames them', () => {
+    let design = buildDesignFromAnswers(templates[0]!.answers, sequentialIds());
+    design = { ...design, vpn: { ...design.vpn, id: 'zerotier', roles: assignDefaultRoles(design, 'zerotier') } };
+    const byName = (name: string) => Object.values(design.machines).find((m) => m.name === name)!;
+    design = putLink(design, { id: 'link_1' as never, kind: 'cable', source: byName('nas').id, target: byName('desktop').id, ports: null, label: '', meta: {} });
+    const projector = new EdgeProjector();
+    const edges = projector.project(design, new Set(), getDerived(design), true);
+    const link = edges.find((e) => e.id === 'link_1')!;
+    expect(link.ariaLabel).toBe('Link from nas to desktop (Direct cable / LAN)');
+    const overlay = edges.filter((e) => e.type === 'overlay');
+    expect(overlay.length).toBeGreaterThan(0);
+    for (const e of edges) expect(e.ariaLabel ?? '').not.toMatch(/mach_|site_|link_/);
+    expect(overlay[0]!.ariaLabel).toMatch(/^Predicted VPN path between (Home|Cloud VPS) and (Home|Cloud VPS): /);
+    const renamed = updateMachine(design, byName('nas').id, { name: 'storage' });
+    const again = projector.project(renamed, new Set(), getDerived(renamed), true);
+    expect(again.find((e) => e.id === 'link_1')!.ariaLabel).toBe('Link from storage to desktop (Direct cable / LAN)');
   });
 });

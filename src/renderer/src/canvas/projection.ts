@@ -1,7 +1,9 @@
 import { Position, type NodeHandle } from '@xyflow/react';
 import { computeDeployWaves, type DeployPlanMachine, type DeployWaves } from '../../../shared/model/deployWaves';
 import { MACHINE_NODE_SIZE } from '../../../shared/model/templates';
-import type { Design, Machine, Site } from '../../../shared/model/types';
+import { linkKindLabels } from '../../../shared/model/labels';
+import type { OverlayPath } from '../../../shared/model/overlay';
+import type { Design, Link, Machine, Site } from '../../../shared/model/types';
 import type { Derived } from '../stores/derived';
 import type { FlowEdge, FlowNode, LinkFlowEdge, MachineFlowNode, OverlayFlowEdge, SiteFlowNode, VerifyFlowEdge, WaveBadge } from './types';
 import type { VerifyPair } from './verifyPairs';
@@ -185,6 +187,24 @@ export class WaveBadges {
   }
 }
 
+/** A machine's or site's name as screen readers hear it (never its internal id). */
+function endName(design: Design, id: string): string {
+  const item = design.machines[id as Machine['id']] ?? design.sites[id as Site['id']];
+  return item === undefined ? 'a removed item' : item.name || 'an unnamed site';
+}
+
+/** How a link is named for screen readers: by its ends' names and what it stands for (issue 17). */
+export function linkAriaLabel(link: Link, sourceName: string, targetName: string): string {
+  return `Link from ${sourceName} to ${targetName} (${linkKindLabels[link.kind]}${link.label === '' ? '' : `, ${link.label}`})`;
+}
+
+const pathWords: Record<OverlayPath, string> = { lan: 'same network', direct: 'direct', holePunched: 'hole-punched', relayed: 'relayed', unreachable: 'unreachable' };
+
+/** How a predicted VPN path between two sites is named for screen readers. */
+export function overlayAriaLabel(path: OverlayPath, aName: string, bName: string): string {
+  return `Predicted VPN path between ${aName} and ${bName}: ${pathWords[path]}`;
+}
+
 /**
  * Projects drawn links and, when shown, the derived overlay edges between sites and the lines of the last verify
  * between machines (`verify`: the pairs of the last result for the design on screen, null when there is none).
@@ -196,23 +216,43 @@ export class EdgeProjector {
     const edges: FlowEdge[] = [];
     const next = new Map<string, CacheEntry<FlowEdge>>();
     for (const link of Object.values(design.links)) {
-      const inputs = [link, selected.has(link.id)];
+      // The ends' names are inputs: renaming a machine renames its links for screen readers.
+      const inputs = [link, selected.has(link.id), endName(design, link.source), endName(design, link.target)];
       const cached = this.cache.get(link.id);
       const edge: LinkFlowEdge =
         cached !== undefined && sameInputs(cached.inputs, inputs)
           ? (cached.node as LinkFlowEdge)
-          : { id: link.id, type: 'link', source: link.source, target: link.target, selected: inputs[1] as boolean, zIndex: 2, data: { kind: link.kind, label: link.label } };
+          : {
+              id: link.id,
+              type: 'link',
+              source: link.source,
+              target: link.target,
+              selected: inputs[1] as boolean,
+              zIndex: 2,
+              ariaLabel: linkAriaLabel(link, inputs[2] as string, inputs[3] as string),
+              data: { kind: link.kind, label: link.label },
+            };
       next.set(link.id, { inputs, node: edge });
       edges.push(edge);
     }
     if (overlayVisible) {
       for (const overlay of derived.overlay) {
-        const inputs = [overlay];
+        const inputs = [overlay, endName(design, overlay.a), endName(design, overlay.b)];
         const cached = this.cache.get(overlay.id);
         const edge: OverlayFlowEdge =
           cached !== undefined && sameInputs(cached.inputs, inputs)
             ? (cached.node as OverlayFlowEdge)
-            : { id: overlay.id, type: 'overlay', source: overlay.a, target: overlay.b, selectable: false, focusable: false, zIndex: 0, data: { path: overlay.path, reason: overlay.reason, pairs: overlay.pairs } };
+            : {
+                id: overlay.id,
+                type: 'overlay',
+                source: overlay.a,
+                target: overlay.b,
+                selectable: false,
+                focusable: false,
+                zIndex: 0,
+                ariaLabel: overlayAriaLabel(overlay.path, inputs[1] as string, inputs[2] as string),
+                data: { path: overlay.path, reason: overlay.reason, pairs: overlay.pairs },
+              };
         next.set(overlay.id, { inputs, node: edge });
         edges.push(edge);
       }

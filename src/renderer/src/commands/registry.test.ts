@@ -2,8 +2,9 @@
 import { describe, expect, test } from 'vitest';
 import { sequentialIds } from '../../../shared/model/ids';
 import { moveItems } from '../../../shared/model/ops';
+import { placementProblems } from '../../../shared/model/placement';
 import { buildDesignFromAnswers, templates } from '../../../shared/model/templates';
-import type { Design, MachineId, SiteId } from '../../../shared/model/types';
+import type { Design, Machine, MachineId, SiteId } from '../../../shared/model/types';
 import { movesForDrag, resizeSite } from '../canvas/canvasActions';
 import { areas } from '../stores/uiStore';
 import { commands, executeCommand, getCommand } from './registry';
@@ -41,7 +42,7 @@ describe('document commands: one undo step per intent', () => {
     expect(app.ctx.selection.getState().selectedIds).toEqual([added.id]);
   });
 
-  test('addMachine dropped inside a site joins that site with a unique valid name', async () => {
+  test('addMachine dropped inside a site joins that site with a unique valid name, in free space inside it', async () => {
     const app = createTestApp(template());
     const home = siteNamed(app.design, 'Home');
     const at = { x: home.position.x + 100, y: home.position.y + 200 };
@@ -49,7 +50,9 @@ describe('document commands: one undo step per intent', () => {
     const added = Object.values(after.machines).find((m) => !(m.id in template().machines))!;
     expect(added.siteId).toBe(home.id);
     expect(added.name).toBe('nas-2');
-    expect(added.position).toEqual({ x: 100 - 84, y: 200 - 30 });
+    // The point was on the phone's place: the new machine lands beside it, and Home grew to hold it.
+    expect(placementProblems(after)).toEqual([]);
+    expect(after.sites[home.id]!.size.height).toBeGreaterThan(home.size.height);
   });
 
   test('addMachine outside every site stays free', async () => {
@@ -180,20 +183,35 @@ describe('deploy settings', () => {
   });
 });
 
+/** Drags Home's nas (one finished drag) to a point relative to the cloud site, checking the one undo step. */
+async function dropNasInCloud(relative: (vps: Machine) => { x: number; y: number }) {
+  const app = createTestApp(template());
+  const design = app.design;
+  const nas = machineNamed(design, 'nas');
+  const cloud = siteNamed(design, 'Cloud VPS');
+  const home = siteNamed(design, 'Home');
+  const p = relative(machineNamed(design, 'vps'));
+  // React Flow reports the node's position relative to the site it was in when the drag started.
+  const dragged = [{ id: nas.id, position: { x: cloud.position.x + p.x - home.position.x, y: cloud.position.y + p.y - home.position.y }, width: 168, height: 60 }];
+  await expectOneUndoStep(app, 'moveItems', { dragged });
+  return { app, design, nas, cloud, dragged };
+}
+
 describe('gestures commit once', () => {
   test('a drag of a machine into another site is one move: new site, position relative to it', async () => {
-    const app = createTestApp(template());
-    const design = app.design;
-    const nas = machineNamed(design, 'nas');
-    const cloud = siteNamed(design, 'Cloud VPS');
-    const home = siteNamed(design, 'Home');
-    // The node was dragged (relative to Home) to a point inside the cloud site.
-    const target = { x: cloud.position.x + 30 - home.position.x, y: cloud.position.y + 60 - home.position.y };
-    await expectOneUndoStep(app, 'moveItems', { dragged: [{ id: nas.id, position: target, width: 168, height: 60 }] });
-    expect(app.design.machines[nas.id]).toMatchObject({ siteId: cloud.id, position: { x: 30, y: 60 } });
-    expect(app.design).toEqual(moveItems(design, movesForDrag(design, [{ id: nas.id, position: target, width: 168, height: 60 }])));
+    // Let go at a free point inside the cloud site, right of the vps.
+    const { app, design, nas, cloud, dragged } = await dropNasInCloud(() => ({ x: 212, y: 52 }));
+    expect(app.design.machines[nas.id]).toMatchObject({ siteId: cloud.id, position: { x: 212, y: 52 } });
+    expect(app.design).toEqual(moveItems(design, movesForDrag(design, dragged)));
     await executeCommand(app.ctx, 'undo');
     expect(app.design).toBe(design);
+  });
+
+  test('a machine dropped onto another one moves aside to the nearest free place, and its site grows to hold it', async () => {
+    // Let go exactly on the vps.
+    const { app, nas, cloud } = await dropNasInCloud((vps) => vps.position);
+    expect(app.design.machines[nas.id]!.siteId).toBe(cloud.id);
+    expect(placementProblems(app.design)).toEqual([]);
   });
 
   test('dragging a site with its machines selected moves the site only; machines keep their place in it', () => {
