@@ -1,3 +1,4 @@
+import type { CellLook } from '../deploy/verifyView';
 import { lineNear, overlaps, visibleRect, type ItemScene, type LineKind, type MachineLook, type SceneLine, type SiteScene, type Transform } from './geometry';
 
 // Simplified drawing of a large design into one 2D canvas: a few batched paths (one per colour and dash pattern)
@@ -55,36 +56,44 @@ export interface DrawStats {
   overlay: number;
 }
 
-/** The strokes of the node and edge CSS, in flow units (they scale with the zoom like the SVG ones). */
-const linkWidth = 2;
-const overlayWidth = 2.5;
-const machineBorder = 1.5;
-const dashes: Partial<Record<LineKind, number[]>> = {
-  portForward: [6, 3],
-  jumpHost: [2, 4],
-  'overlay-holePunched': [8, 4],
-  'overlay-relayed': [2, 5],
-  'overlay-unreachable': [10, 6],
-};
-const noDash: number[] = [];
+/** The kinds of line the last verify draws between machines (VerifyEdge), one per cell look. */
+export type VerifyLineKind = `verify-${CellLook}`;
 
-function lineColour(kind: LineKind, palette: Palette): string {
-  switch (kind) {
-    case 'cable':
-      return palette.text;
-    case 'portForward':
-    case 'overlay-holePunched':
-      return '#3b82f6';
-    case 'jumpHost':
-      return '#a855f7';
-    case 'overlay-direct':
-      return palette.ok;
-    case 'overlay-relayed':
-      return palette.warn;
-    case 'overlay-unreachable':
-      return palette.bad;
-  }
+/**
+ * How one kind of line is drawn, in flow units: a palette colour (or a fixed one), width, dash and opacity. This
+ * mirrors the edge rules of styles.css (.link-edge, .overlay-edge, .verify-edge) for everything that draws lines
+ * without the DOM: the low-zoom layer and the SVG export. The export's pixel test in Chromium compares the two.
+ */
+export interface LineStyle {
+  colour: keyof Palette | `#${string}`;
+  width: number;
+  dash: readonly number[];
+  opacity: number;
 }
+
+/** The line styles of styles.css, per drawn link, predicted VPN path and verify look. */
+export const lineStyles: Readonly<Record<LineKind | VerifyLineKind, LineStyle>> = {
+  cable: { colour: 'text', width: 2, dash: [], opacity: 1 },
+  portForward: { colour: '#3b82f6', width: 2, dash: [6, 3], opacity: 1 },
+  jumpHost: { colour: '#a855f7', width: 2, dash: [2, 4], opacity: 1 },
+  'overlay-direct': { colour: 'ok', width: 2.5, dash: [], opacity: 0.75 },
+  'overlay-holePunched': { colour: '#3b82f6', width: 2.5, dash: [8, 4], opacity: 0.75 },
+  'overlay-relayed': { colour: 'warn', width: 2.5, dash: [2, 5], opacity: 0.75 },
+  'overlay-unreachable': { colour: 'bad', width: 2.5, dash: [10, 6], opacity: 0.75 },
+  'verify-reached': { colour: 'ok', width: 2, dash: [], opacity: 1 },
+  'verify-partly': { colour: 'warn', width: 2.5, dash: [7, 3], opacity: 1 },
+  'verify-notReached': { colour: 'bad', width: 3, dash: [3, 3], opacity: 1 },
+  'verify-untested': { colour: 'textMuted', width: 2, dash: [1, 4], opacity: 0.8 },
+};
+
+/** The colour a line style names, in a palette. */
+export function styleColour(style: LineStyle, palette: Palette): string {
+  return style.colour.startsWith('#') ? style.colour : palette[style.colour as keyof Palette];
+}
+
+/** The strokes of the machine node CSS, in flow units (they scale with the zoom like the SVG ones). */
+const machineBorder = 1.5;
+const noDash: number[] = [];
 
 function strokeLines(ctx: DrawContext, lines: readonly SceneLine[], colour: string, width: number, dash: number[]): void {
   if (lines.length === 0) return;
@@ -105,13 +114,13 @@ function strokeLines(ctx: DrawContext, lines: readonly SceneLine[], colour: stri
  * dropped when their period would be under 6 screen pixels, where they are invisible anyway.
  */
 export function dashFor(kind: LineKind, zoom: number): number[] {
-  const dash = dashes[kind];
-  if (dash === undefined || kind.startsWith('overlay')) return noDash;
-  return (dash[0]! + dash[1]!) * zoom < 6 ? noDash : dash;
+  const dash = lineStyles[kind].dash;
+  if (dash.length === 0 || kind.startsWith('overlay')) return noDash;
+  return (dash[0]! + dash[1]!) * zoom < 6 ? noDash : [...dash];
 }
 
 /** Draws lines grouped by kind (one path each), selected ones last and highlighted. Returns how many. */
-function drawLines(ctx: DrawContext, lines: readonly SceneLine[], area: ReturnType<typeof visibleRect>, palette: Palette, width: number, zoom: number): number {
+function drawLines(ctx: DrawContext, lines: readonly SceneLine[], area: ReturnType<typeof visibleRect>, palette: Palette, zoom: number): number {
   const groups = new Map<LineKind, SceneLine[]>();
   const selected: SceneLine[] = [];
   let count = 0;
@@ -128,8 +137,8 @@ function drawLines(ctx: DrawContext, lines: readonly SceneLine[], area: ReturnTy
     if (group === undefined) groups.set(line.kind, [line]);
     else group.push(line);
   }
-  for (const [kind, group] of groups) strokeLines(ctx, group, lineColour(kind, palette), width, dashFor(kind, zoom));
-  strokeLines(ctx, selected, palette.accent, width * 1.5, noDash);
+  for (const [kind, group] of groups) strokeLines(ctx, group, styleColour(lineStyles[kind], palette), lineStyles[kind].width, dashFor(kind, zoom));
+  strokeLines(ctx, selected, palette.accent, lineStyles.cable.width * 1.5, noDash);
   return count;
 }
 
@@ -148,8 +157,8 @@ export function drawLayer(ctx: DrawContext, content: LayerContent, transform: Tr
 
   // The overlay mesh first, under the translucent site areas (as the SVG edges lie under the site nodes), then
   // links, then machine boxes on top of the lines.
-  ctx.globalAlpha = 0.75;
-  stats.overlay = drawLines(ctx, content.sites.overlay, area, palette, overlayWidth, zoom);
+  ctx.globalAlpha = lineStyles['overlay-direct'].opacity;
+  stats.overlay = drawLines(ctx, content.sites.overlay, area, palette, zoom);
   ctx.globalAlpha = 1;
 
   if (content.drawSites) {
@@ -181,7 +190,7 @@ export function drawLayer(ctx: DrawContext, content: LayerContent, transform: Tr
   }
 
   if (content.items !== null) {
-    stats.links = drawLines(ctx, content.items.links, area, palette, linkWidth, zoom);
+    stats.links = drawLines(ctx, content.items.links, area, palette, zoom);
     const byLook = new Map<MachineLook, { x: number; y: number; width: number; height: number }[]>();
     for (const m of content.items.machines) {
       if (!overlaps(m, area)) continue;
@@ -215,19 +224,36 @@ export function drawLayer(ctx: DrawContext, content: LayerContent, transform: Tr
   return stats;
 }
 
+/** The light theme's colours (styles.css :root): the fallback when a property is missing, and what paper gets. */
+export const lightPalette: Readonly<Palette> = {
+  text: '#1b1f24',
+  textMuted: '#57606a',
+  surface: '#ffffff',
+  surface2: '#eef0f3',
+  border: '#d0d7de',
+  accent: '#2563eb',
+  bad: '#cf222e',
+  warn: '#9a6700',
+  ok: '#1a7f37',
+};
+
+/** The custom property of each palette colour. */
+const paletteProperties: Record<keyof Palette, string> = {
+  text: '--text',
+  textMuted: '--text-muted',
+  surface: '--surface',
+  surface2: '--surface-2',
+  border: '--border',
+  accent: '--accent',
+  bad: '--bad',
+  warn: '--warn',
+  ok: '--ok',
+};
+
 /** Reads the palette from the CSS custom properties in effect on an element (light or dark theme). */
 export function readPalette(element: Element): Palette {
   const style = getComputedStyle(element);
-  const v = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-  return {
-    text: v('--text', '#1b1f24'),
-    textMuted: v('--text-muted', '#57606a'),
-    surface: v('--surface', '#ffffff'),
-    surface2: v('--surface-2', '#eef0f3'),
-    border: v('--border', '#d0d7de'),
-    accent: v('--accent', '#2563eb'),
-    bad: v('--bad', '#cf222e'),
-    warn: v('--warn', '#9a6700'),
-    ok: v('--ok', '#1a7f37'),
-  };
+  const palette = { ...lightPalette };
+  for (const key of Object.keys(paletteProperties) as (keyof Palette)[]) palette[key] = style.getPropertyValue(paletteProperties[key]).trim() || lightPalette[key];
+  return palette;
 }

@@ -1,6 +1,6 @@
 import { BaseEdge, EdgeLabelRenderer, getStraightPath, useInternalNode, type EdgeProps, type InternalNode } from '@xyflow/react';
 import { memo } from 'react';
-import { floatingLine, type Box } from './geometry';
+import { floatingLine, offsetLine, type Box } from './geometry';
 import type { LinkFlowEdge, OverlayFlowEdge, VerifyFlowEdge } from './types';
 
 /** A node's box in flow coordinates; an unmeasured node counts with the size it declares. */
@@ -18,30 +18,34 @@ function useFloatingPath(source: string, target: string, offset = 0): { path: st
   const t = useInternalNode(target);
   if (s === undefined || t === undefined) return null;
   // Edges float on the borders of their nodes: the same geometry the low-zoom layer draws.
-  let { x1, y1, x2, y2 } = floatingLine(nodeBox(s), nodeBox(t));
-  const length = Math.hypot(x2 - x1, y2 - y1);
-  if (offset !== 0 && length > 0) {
-    const dx = (-(y2 - y1) / length) * offset;
-    const dy = ((x2 - x1) / length) * offset;
-    [x1, y1, x2, y2] = [x1 + dx, y1 + dy, x2 + dx, y2 + dy];
-  }
+  const { x1, y1, x2, y2 } = offsetLine(floatingLine(nodeBox(s), nodeBox(t)), offset);
   const [path, labelX, labelY] = getStraightPath({ sourceX: x1, sourceY: y1, targetX: x2, targetY: y2 });
   return { path, labelX, labelY };
 }
 
 const linkLabels = { cable: 'cable', portForward: 'port forward', jumpHost: 'SSH jump' } as const;
 
+/**
+ * The text a drawn link carries on the canvas (and in exports): its own label, or what kind it is when that is not
+ * a plain cable; null for an unlabelled cable that is not selected.
+ */
+export function linkLabel(data: LinkFlowEdge['data'] & object, selected: boolean): string | null {
+  if (data.label !== '') return data.label;
+  return selected || data.kind !== 'cable' ? linkLabels[data.kind] : null;
+}
+
 /** A drawn link between machines (cable, jump host) or from a site to a machine (port forward). */
 function LinkEdgeView({ id, source, target, data, selected }: EdgeProps<LinkFlowEdge>) {
   const geometry = useFloatingPath(source, target);
   if (geometry === null || data === undefined) return null;
+  const label = linkLabel(data, selected === true);
   return (
     <>
       <BaseEdge id={id} path={geometry.path} className={`link-edge link-${data.kind}${selected ? ' selected' : ''}`} interactionWidth={14} />
-      {(selected || data.label !== '' || data.kind !== 'cable') && (
+      {label !== null && (
         <EdgeLabelRenderer>
           <div className="edge-label nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${geometry.labelX}px, ${geometry.labelY}px)` }}>
-            {data.label !== '' ? data.label : linkLabels[data.kind]}
+            {label}
           </div>
         </EdgeLabelRenderer>
       )}
@@ -66,7 +70,7 @@ function OverlayEdgeView({ id, source, target, data }: EdgeProps<OverlayFlowEdge
  * machines (a jump host, a cable) is drawn above it and would hide it otherwise. Source and target are the pair's
  * sorted ids, so the side is always the same.
  */
-const VERIFY_LINE_OFFSET = 6;
+export const VERIFY_LINE_OFFSET = 6;
 
 /**
  * The last verify between two machines: coloured and dashed by how the pair did (reached, partly, not reached, not

@@ -10,6 +10,7 @@ import {
   backgroundGap,
   borderPoint,
   boundsOf,
+  type Box,
   boxFromCorners,
   buildItemScene,
   buildSiteScene,
@@ -20,16 +21,17 @@ import {
   FIT_OPTIONS,
   floatingLine,
   intersect,
+  type ItemScene,
   linkAt,
   machineAt,
   machinesInside,
   overviewMapping,
-  RegionTracker,
   regionFromKey,
+  RegionTracker,
+  viewportAvoiding,
   viewportForBox,
+  viewShows,
   visibleRect,
-  type Box,
-  type ItemScene,
 } from './geometry';
 import { EdgeProjector, NodeProjector } from './projection';
 import type { FlowNode } from './types';
@@ -228,5 +230,40 @@ describe('site scene inputs', () => {
     const scene = buildSiteScene(nodes as FlowNode[], edges);
     expect(scene.sites.length).toBe(nodes.filter((n) => n.type === 'site').length);
     expect(scene.overlay.every((l) => l.kind.startsWith('overlay'))).toBe(true);
+  });
+});
+
+describe('fitting the view around the floating chrome (issue 17)', () => {
+  const options = { padding: 0.1, minZoom: 0.05, maxZoom: 1.2 };
+  /** The design's box on screen for a view. */
+  const onScreen = (box: { x: number; y: number; width: number; height: number }, v: { x: number; y: number; zoom: number }) => ({ x: box.x * v.zoom + v.x, y: box.y * v.zoom + v.y, width: box.width * v.zoom, height: box.height * v.zoom });
+  const clear = (a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }) => a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+
+  test('without chrome it is the plain fit', () => {
+    const box = { x: 0, y: 0, width: 800, height: 400 };
+    expect(viewportAvoiding(box, 800, 600, [], options)).toEqual(viewportForBox(box, 800, 600, options));
+  });
+
+  test('a legend along the top and a map in the corner cover none of the design', () => {
+    const box = { x: 100, y: 50, width: 1200, height: 500 };
+    const legend = { x: 8, y: 8, width: 500, height: 40 };
+    const map = { x: 620, y: 470, width: 160, height: 110 };
+    const controls = { x: 15, y: 500, width: 26, height: 80 };
+    const view = viewportAvoiding(box, 800, 600, [legend, map, controls], options);
+    const shown = onScreen(box, view);
+    for (const c of [legend, map, controls]) expect(clear(shown, c)).toBe(true);
+    expect(shown.x).toBeGreaterThanOrEqual(0);
+    expect(shown.y + shown.height).toBeLessThanOrEqual(600);
+  });
+
+  test('chrome off the canvas or without size is ignored', () => {
+    const box = { x: 0, y: 0, width: 800, height: 400 };
+    expect(viewportAvoiding(box, 800, 600, [{ x: 900, y: 0, width: 50, height: 50 }, { x: 10, y: 10, width: 0, height: 0 }], options)).toEqual(viewportForBox(box, 800, 600, options));
+  });
+
+  test('viewShows tells whether a remembered view still shows some of the design', () => {
+    const box = { x: 0, y: 0, width: 400, height: 300 };
+    expect(viewShows({ x: 0, y: 0, zoom: 1 }, 800, 600, box)).toBe(true);
+    expect(viewShows({ x: -5000, y: 0, zoom: 1 }, 800, 600, box)).toBe(false);
   });
 });

@@ -128,6 +128,18 @@ export function floatingLine(a: Box, b: Box): { x1: number; y1: number; x2: numb
   return { x1: from.x, y1: from.y, x2: to.x, y2: to.y };
 }
 
+/**
+ * A line moved sideways by `offset` (to the left of its direction, in flow units), so two lines between the same
+ * nodes can both be seen: the last verify's line runs beside a drawn link between the same machines.
+ */
+export function offsetLine<L extends { x1: number; y1: number; x2: number; y2: number }>(line: L, offset: number): L {
+  const length = Math.hypot(line.x2 - line.x1, line.y2 - line.y1);
+  if (offset === 0 || length === 0) return line;
+  const dx = (-(line.y2 - line.y1) / length) * offset;
+  const dy = ((line.x2 - line.x1) / length) * offset;
+  return { ...line, x1: line.x1 + dx, y1: line.y1 + dy, x2: line.x2 + dx, y2: line.y2 + dy };
+}
+
 /** The box around a list of boxes, or null when there are none. */
 export function boundsOf(boxes: Iterable<Box>): Box | null {
   let x1 = Infinity;
@@ -332,6 +344,46 @@ export const FIT_OPTIONS = { padding: 0.15, minZoom: 0.05, maxZoom: 1.2 } as con
  */
 export function viewportForBox(box: Box, width: number, height: number, options: { padding: number; minZoom: number; maxZoom: number }): { x: number; y: number; zoom: number } {
   return getViewportForBounds(box, width, height, options.minZoom, options.maxZoom, options.padding);
+}
+
+/**
+ * The viewport that shows a box in the part of the canvas nothing floats over (issue 17): each piece of chrome (the
+ * zoom controls, the overview map; boxes in canvas pixels) is kept clear by reserving the band along one side of the
+ * canvas it sits in, the side that costs the least zoom. The result is what fitting to the whole canvas gives,
+ * shifted and shrunk into the free part.
+ */
+export function viewportAvoiding(box: Box, width: number, height: number, chrome: readonly Box[], options: { padding: number; minZoom: number; maxZoom: number }): { x: number; y: number; zoom: number } {
+  let best = viewportForBox(box, width, height, options);
+  let bestZoom = -Infinity;
+  const pieces = chrome.filter((c) => c.width > 0 && c.height > 0 && overlaps(c, { x: 0, y: 0, width, height }));
+  // Four sides per piece; a handful of pieces, so trying every combination is cheap.
+  const combinations = 4 ** pieces.length;
+  for (let n = 0; n < combinations; n += 1) {
+    const inset = { top: 0, right: 0, bottom: 0, left: 0 };
+    let rest = n;
+    for (const c of pieces) {
+      const side = rest % 4;
+      rest = Math.floor(rest / 4);
+      if (side === 0) inset.top = Math.max(inset.top, c.y + c.height);
+      else if (side === 1) inset.bottom = Math.max(inset.bottom, height - c.y);
+      else if (side === 2) inset.left = Math.max(inset.left, c.x + c.width);
+      else inset.right = Math.max(inset.right, width - c.x);
+    }
+    const freeWidth = width - inset.left - inset.right;
+    const freeHeight = height - inset.top - inset.bottom;
+    if (freeWidth < width * 0.3 || freeHeight < height * 0.3) continue;
+    const view = viewportForBox(box, freeWidth, freeHeight, options);
+    if (view.zoom > bestZoom + 1e-9) {
+      best = { x: view.x + inset.left, y: view.y + inset.top, zoom: view.zoom };
+      bestZoom = view.zoom;
+    }
+  }
+  return best;
+}
+
+/** Whether a view (React Flow's viewport) of a canvas this size shows some of a box. */
+export function viewShows(view: { x: number; y: number; zoom: number }, width: number, height: number, box: Box): boolean {
+  return view.zoom > 0 && intersect(visibleRect([view.x, view.y, view.zoom], width, height), box) !== null;
 }
 
 /**

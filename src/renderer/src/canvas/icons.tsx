@@ -1,8 +1,10 @@
 import type { MachineKind } from '../../../shared/model/types';
 
 // Small inline SVG icons per machine kind: drawn with currentColor so they follow the theme, hoisted to module
-// scope so every node reuses the same elements.
-const paths: Record<MachineKind, string> = {
+// scope so every node reuses the same elements. Exports draw the same paths (svgDrawing.ts).
+
+/** The path of each machine kind's icon, in a 24 x 24 box, stroked 1.8 wide with round caps and joins. */
+export const machineIconPaths: Readonly<Record<MachineKind, string>> = {
   server: 'M4 4h16v6H4zM4 14h16v6H4zM7 7h.01M7 17h.01',
   desktop: 'M3 4h18v12H3zM8 20h8M12 16v4',
   laptop: 'M5 5h14v10H5zM2 19h20',
@@ -17,7 +19,7 @@ const paths: Record<MachineKind, string> = {
 export function MachineIcon({ kind, size = 18 }: { kind: MachineKind; size?: number }) {
   return (
     <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
-      <path d={paths[kind]} />
+      <path d={machineIconPaths[kind]} />
     </svg>
   );
 }
