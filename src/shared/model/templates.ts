@@ -1,6 +1,34 @@
+import { parseSshHost } from '../validation/syntax';
 import type { IdSource } from './ids';
-import { createEmptyDesign, makeMachine, makeSite, putMachine, putSite, setAdminSite, uniqueMachineName } from './ops';
-import type { Design, LinkQuality, MachineKind, NatType, SiteKind } from './types';
+import { setJumpHost } from './jumpHost';
+import { checkMachineNames, type MachineNameCheck } from './machineNames';
+import { createEmptyDesign, makeMachine, makeSite, putMachine, putSite, setAdminSite } from './ops';
+import type { Design, LinkQuality, MachineId, MachineKind, NatType, SiteKind, SshTarget } from './types';
+
+/**
+ * How the admin's computer reaches a machine the wizard adds. later: "I will add it later" (the problems panel asks
+ * for it); address: SSH straight to `host`; jump: SSH to `host` through another machine of the design. `host` is
+ * kept while another choice is shown, so switching back does not lose what was typed.
+ */
+export interface WizardAccess {
+  how: 'later' | 'address' | 'jump';
+  /** The address as typed; "user@host:port" is understood too. */
+  host: string;
+  /** The user to log in as; empty means root, Clan's default. */
+  user: string;
+  /** The `key` of the machine to go through, when `how` is 'jump'. */
+  jumpHost: string | null;
+}
+
+/** One machine as the first-run wizard collects it. */
+export interface WizardMachine {
+  name: string;
+  kind: MachineKind;
+  /** A key that stays with the machine while others are added and removed, so a jump host can name it. */
+  key?: string;
+  /** How the app reaches it; absent: added later. */
+  access?: WizardAccess;
+}
 
 /** One site as the first-run wizard collects it. */
 export interface WizardSite {
@@ -8,7 +36,7 @@ export interface WizardSite {
   kind: SiteKind;
   nat: NatType;
   quality: LinkQuality;
-  machines: { name: string; kind: MachineKind }[];
+  machines: WizardMachine[];
 }
 
 /** What the first-run wizard collects: the sites with their machines and where the admin sits. */
@@ -54,12 +82,33 @@ export function siteColumnsFor(count: number): number {
   return Math.max(1, Math.ceil(Math.sqrt(count)));
 }
 
+/** The names the wizard's machines are saved as, per site and machine, in the order they are created. */
+export function checkWizardNames(answers: WizardAnswers): MachineNameCheck[][] {
+  const checks = checkMachineNames(answers.sites.flatMap((site) => site.machines.map((m) => m.name)));
+  let next = 0;
+  return answers.sites.map((site) => site.machines.map(() => checks[next++]!));
+}
+
+/** The SSH target a wizard answer gives a machine: null when it is left for later or no address was typed. */
+export function wizardSshTarget(access: WizardAccess | undefined): SshTarget | null {
+  if (access === undefined || access.how === 'later' || access.host.trim() === '') return null;
+  const typed = access.host.trim();
+  const parsed = parseSshHost(typed);
+  const user = access.user.trim() === '' ? (parsed?.user ?? 'root') : access.user.trim();
+  // An address that is no address is kept as typed: the problems panel then says what is wrong with it.
+  return { host: parsed?.host ?? typed, port: parsed?.port ?? 22, user };
+}
+
 /**
  * Builds a design from wizard answers: sites in a grid of rows (siteColumnsFor), machines in a grid inside each,
- * unique valid machine names, phones unmanaged, SSH targets left for the user (the problems panel asks for them).
+ * unique valid machine names (checkWizardNames), phones unmanaged, and the SSH targets and jump hosts the user gave
+ * (the rest is left for the problems panel to ask for). Also returns each machine's id, per site and machine.
  */
-export function buildDesignFromAnswers(answers: WizardAnswers, ids: IdSource, base: Design = createEmptyDesign()): Design {
+export function buildWizardDesign(answers: WizardAnswers, ids: IdSource, base: Design = createEmptyDesign()): { design: Design; machineIds: MachineId[][] } {
   let design: Design = { ...base, meta: { ...base.meta, clanName: answers.clanName } };
+  const names = checkWizardNames(answers);
+  const machineIds: MachineId[][] = [];
+  const idByKey = new Map<string, MachineId>();
   const columns = siteColumnsFor(answers.sites.length);
   const sizes = answers.sites.map((answer) => siteSizeFor(answer.machines.length));
   // Every column as wide as its widest site and every row as tall as its tallest, so sites line up.
@@ -72,13 +121,29 @@ export function buildDesignFromAnswers(answers: WizardAnswers, ids: IdSource, ba
     siteIds.push(siteId);
     const position = { x: offset(columnWidths, index % columns), y: offset(rowHeights, Math.floor(index / columns)) };
     design = putSite(design, makeSite(siteId, { name: answer.name, kind: answer.kind, nat: answer.nat, quality: answer.quality, position, size: sizes[index]! }));
-    answer.machines.forEach((m, machineIndex) => {
-      const name = uniqueMachineName(design, m.name);
-      design = putMachine(design, makeMachine(ids.machine(), { name, kind: m.kind, siteId, position: slotInSite(machineIndex) }));
-    });
+    machineIds.push(
+      answer.machines.map((m, machineIndex) => {
+        const id = ids.machine();
+        const machine = makeMachine(id, { name: names[index]![machineIndex]!.saved, kind: m.kind, siteId, position: slotInSite(machineIndex) });
+        design = putMachine(design, machine.managed ? { ...machine, ssh: wizardSshTarget(m.access) } : machine);
+        if (m.key !== undefined) idByKey.set(m.key, id);
+        return id;
+      }),
+    );
   }
+  answers.sites.forEach((site, siteIndex) =>
+    site.machines.forEach((m, machineIndex) => {
+      const via = m.access?.how === 'jump' && m.access.jumpHost !== null ? idByKey.get(m.access.jumpHost) : undefined;
+      if (via !== undefined) design = setJumpHost(design, machineIds[siteIndex]![machineIndex]!, via, ids);
+    }),
+  );
   const adminSite = answers.adminSiteIndex === null ? null : (siteIds[answers.adminSiteIndex] ?? null);
-  return setAdminSite(design, adminSite);
+  return { design: setAdminSite(design, adminSite), machineIds };
+}
+
+/** Builds a design from wizard answers (buildWizardDesign without the machine ids). */
+export function buildDesignFromAnswers(answers: WizardAnswers, ids: IdSource, base: Design = createEmptyDesign()): Design {
+  return buildWizardDesign(answers, ids, base).design;
 }
 
 /** A ready-made starting point offered by the wizard and shipped as an example file. */

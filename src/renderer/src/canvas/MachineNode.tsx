@@ -1,10 +1,14 @@
 import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
-import { memo, useState, type KeyboardEvent } from 'react';
+import { memo, useId, useState, type KeyboardEvent } from 'react';
 import { machineKindLabels } from '../../../shared/model/labels';
+import { checkMachineName, machineNamesInUse } from '../../../shared/model/machineNames';
+import type { MachineId } from '../../../shared/model/types';
 import { CheckStatusBadge } from '../deploy/CheckStatusBadge';
 import { appContext } from '../app/appContext';
 import type { RenameArgs } from '../commands/designCommands';
 import { executeCommand } from '../commands/registry';
+import { NameHint } from '../components/NameHint';
+import { getDocument } from '../stores/designStore';
 import { useSelectionStore } from '../stores/selectionStore';
 import { MachineIcon } from './icons';
 import type { MachineFlowNode } from './types';
@@ -15,23 +19,30 @@ const zoomedOutSelector = (s: { transform: [number, number, number] }) => s.tran
 
 function RenameInput({ id, initial }: { id: string; initial: string }) {
   const [value, setValue] = useState(initial);
+  const hintId = useId();
   const finish = (commit: boolean) => void executeCommand(appContext, 'rename', { id, name: commit ? value : null } satisfies RenameArgs);
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
     event.stopPropagation();
     if (event.key === 'Enter') finish(true);
     if (event.key === 'Escape') finish(false);
   };
+  // Read once per keystroke, not subscribed: the other machines' names do not change while this one is renamed.
+  const check = checkMachineName(value, machineNamesInUse(getDocument().design, id as MachineId));
   return (
-    <input
-      className="node-rename nodrag nokey"
-      aria-label="New name"
-      autoFocus
-      value={value}
-      onFocus={(e) => e.currentTarget.select()}
-      onChange={(e) => setValue(e.currentTarget.value)}
-      onKeyDown={onKeyDown}
-      onBlur={() => finish(true)}
-    />
+    <>
+      <input
+        className="node-rename nodrag nokey"
+        aria-label="New name"
+        aria-describedby={check.change === 'none' ? undefined : hintId}
+        autoFocus
+        value={value}
+        onFocus={(e) => e.currentTarget.select()}
+        onChange={(e) => setValue(e.currentTarget.value)}
+        onKeyDown={onKeyDown}
+        onBlur={() => finish(true)}
+      />
+      <NameHint check={check} id={hintId} className="node-rename-hint" />
+    </>
   );
 }
 

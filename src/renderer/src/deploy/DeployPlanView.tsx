@@ -3,6 +3,7 @@ import { machinesInRunOrder, type DeployPlan, type PlannedMachine, type PlannedS
 import { plural } from '../../../shared/text';
 import { argvText, argvWords, hasPlaceholder } from './argvText';
 import { CopyButton } from './CopyButton';
+import { DesignErrorsToFix } from './DesignErrorsToFix';
 import { dateTimeFormat, wayTitle } from './deployStatus';
 
 type ShowMachine = ((machineId: string) => void) | undefined;
@@ -226,7 +227,7 @@ export const DeployPlanView = memo(function DeployPlanView({
           <p>
             <strong>Nothing can be deployed:</strong> {plan.blockedAll}
           </p>
-          <p>Fix this in the Design area; the problems panel lists what needs attention.</p>
+          <DesignErrorsToFix />
         </div>
       ) : (
         <p className="plan-summary" data-testid="plan-summary">

@@ -5,11 +5,14 @@ export interface SelectionState {
   selectedIds: readonly string[];
   /** The item whose name is being edited in place on the canvas. */
   editingId: string | null;
-  /** Items to center the view on (set by the problems panel; the canvas consumes it). */
-  focusRequest: { ids: readonly string[]; at: number } | null;
+  /**
+   * Items to center the view on (set by the problems panel; the canvas consumes it), and the inspector field to put
+   * the cursor in (the inspector consumes that), e.g. 'ssh-host' for a machine without an SSH address.
+   */
+  focusRequest: { ids: readonly string[]; field: string | null; at: number } | null;
   select: (ids: readonly string[]) => void;
   setEditing: (id: string | null) => void;
-  requestFocus: (ids: readonly string[]) => void;
+  requestFocus: (ids: readonly string[], field?: string | null) => void;
 }
 
 /** Makes a selection store; the app has one, tests make their own. */
@@ -21,7 +24,7 @@ export function createSelectionStore() {
     select: (ids) =>
       set((state) => (state.selectedIds.length === ids.length && state.selectedIds.every((id, i) => id === ids[i]) ? state : { selectedIds: [...ids] })),
     setEditing: (editingId) => set({ editingId }),
-    requestFocus: (ids) => set({ focusRequest: { ids, at: Date.now() }, selectedIds: [...ids] }),
+    requestFocus: (ids, field = null) => set({ focusRequest: { ids, field, at: Date.now() }, selectedIds: [...ids] }),
   }));
 }
 
