@@ -6,7 +6,7 @@ import { sequentialIds } from '../model/ids';
 import type { Design, LinkQuality } from '../model/types';
 import { vpnCatalog } from '../vpn/catalog';
 import { vpnIds, type VpnId } from '../vpn/ids';
-import { advise, defaultPriorities, getCentralisation, getDesignProfile, MAX_PRIORITY, priorityIds, qualityProfiles, raisePriorities, type Advice, type AdviceEntry } from './advisor';
+import { advise, behindBest, defaultPriorities, getCentralisation, getDesignProfile, MAX_PRIORITY, priorityIds, qualityProfiles, raisePriorities, type Advice, type AdviceEntry } from './advisor';
 import { loadDataset } from './load';
 import type { BenchDataset } from './schema';
 
@@ -123,10 +123,24 @@ describe('home + VPS', () => {
 
   test('the reasons cite the figures, formatted for people', () => {
     const wireguard = entry(advice, 'wireguard');
-    expect(wireguard.reasons).toContain('WireGuard: 864 Mbit/s single TCP at baseline, 92.5 % of the no-VPN link.');
+    expect(wireguard.reasons).toContain('WireGuard: 864 Mbit/s single TCP at baseline, 92.5 % of the no-VPN link. The best single TCP figure of the ten.');
     expect(wireguard.reasons).toContain('The Nix cache download took 9.5 s at baseline (no VPN: 8.5 s).');
     expect(wireguard.reasons.some((r) => /^Ping round trip 1\.2 ms \(no VPN: 0\.60 ms\)/.test(r))).toBe(true);
-    expect(entry(advice, 'zerotier').reasons[0]).toBe('ZeroTier: 814 Mbit/s single TCP at baseline, 87.2 % of the no-VPN link.');
+    expect(entry(advice, 'zerotier').reasons[0]).toBe('ZeroTier: 814 Mbit/s single TCP at baseline, 87.2 % of the no-VPN link. That is 0.94x the best VPN (WireGuard, 864 Mbit/s).');
+  });
+
+  test('factors are said as measured: ZeroTier is 1.04x behind on throughput, never "level with the best (1.0x)"', () => {
+    const zerotier = entry(advice, 'zerotier');
+    expect(zerotier.reasons).toContain('On throughput (single and parallel TCP, QUIC, Nix cache) at baseline it is on average 1.04x behind the best figure in each test, ranking 2nd of the ten.');
+    expect(zerotier.breakdown.find((b) => b.criterion === 'throughput')!.detail).toBe('on average 1.04x behind the best figure in each test');
+    for (const e of advice.entries) for (const r of e.reasons) expect(r).not.toMatch(/level with/);
+  });
+
+  test('only a VPN that is best in every test is said to be the best figure in every test', () => {
+    expect(behindBest(1)).toBe('the best figure in every test (1.00x)');
+    expect(behindBest(1.004)).toBe('on average 1.00x behind the best figure in each test');
+    expect(behindBest(1.049)).toBe('on average 1.05x behind the best figure in each test');
+    expect(behindBest(14.4)).toBe('on average 14x behind the best figure in each test');
   });
 
   test('the roles put the controller on the VPS, by machine name', () => {

@@ -4,7 +4,7 @@ import type { Design, LinkQuality, Machine, MachineId, Site, SiteId } from '../m
 import { defaultPriorities as savedDefaultPriorities, MAX_PRIORITY, priorityIds, type PriorityId } from '../schema/comparisonIds';
 import { assignDefaultRoles, findRole, getPublicAnchorRole, rankHubCandidates, vpnCatalog, type Fact, type VpnSpec } from '../vpn/catalog';
 import { noVpnId, vpnIds, type VpnId } from '../vpn/ids';
-import { computeScore, describeProfile, formatFactor, formatFigure, formatValue, getColumnFactors, weightPresets, type Score, type WorkloadWeights } from './leaderboard';
+import { computeScore, describeProfile, formatFactor, formatFigure, formatMeasuredFactor, formatValue, getColumnFactors, weightPresets, type Score, type WorkloadWeights } from './leaderboard';
 import { getCell, getFailureCategory, getFlag, getHeadline, getProfile, getShareOfReference, getWorkload } from './query';
 import type { BenchCell, BenchDataset, FailureCategory, ProfileId, RunId, WorkloadId } from './schema';
 import { byNameThenId, compareText, listText, quote } from '../text';
@@ -181,8 +181,11 @@ export interface Advice {
   readonly entries: readonly AdviceEntry[];
 }
 
-const throughputWeights: WorkloadWeights = { tcp: 1, parallelTcp: 1, udp: 0, pingRtt: 0, pingLoss: 0, quic: 1, video: 0, nixCache: 1 };
-const latencyWeights: WorkloadWeights = { tcp: 0, parallelTcp: 0, udp: 0, pingRtt: 2, pingLoss: 1, video: 1, quic: 0, nixCache: 0 };
+/** The workload weights of the two performance criteria measured in one profile (resilience uses the flaky-links preset). */
+export const criterionWeights: Readonly<Record<'throughput' | 'latency', WorkloadWeights>> = {
+  throughput: { tcp: 1, parallelTcp: 1, udp: 0, pingRtt: 0, pingLoss: 0, quic: 1, video: 0, nixCache: 1 },
+  latency: { tcp: 0, parallelTcp: 0, udp: 0, pingRtt: 2, pingLoss: 1, video: 1, quic: 0, nixCache: 0 },
+};
 
 function isPhone(machine: Machine): boolean {
   return machine.kind === 'phone' && !machine.managed;
@@ -282,8 +285,8 @@ function criterionScores(dataset: BenchDataset, profile: ProfileId, run: RunId):
     vpnIds.map((vpn) => [
       vpn,
       {
-        throughput: computeScore(dataset, vpn, throughputWeights, [profile], run),
-        latency: computeScore(dataset, vpn, latencyWeights, [profile], run),
+        throughput: computeScore(dataset, vpn, criterionWeights.throughput, [profile], run),
+        latency: computeScore(dataset, vpn, criterionWeights.latency, [profile], run),
         resilience: computeScore(dataset, vpn, flaky.weights, flaky.scoreProfiles, run),
       },
     ]),
@@ -305,13 +308,21 @@ function headline(dataset: BenchDataset, vpn: VpnId | typeof noVpnId, profile: P
   return { value: def === undefined || cell === undefined ? null : getHeadline(cell, def), cell };
 }
 
+/** " The best of the ten." or " That is 0.94x the best VPN (WireGuard, 864 Mbit/s).": the ratio as measured, never rounded to a tie. */
+function againstBestTcp(dataset: BenchDataset, spec: VpnSpec, value: number, profile: ProfileId, run: RunId): string {
+  const best = getColumnFactors(dataset, profile, 'tcp', run)?.best ?? null;
+  if (best === null || best.value <= 0) return '';
+  if (best.vpn === spec.id) return ' The best single TCP figure of the ten.';
+  return ` That is ${formatMeasuredFactor(value / best.value)} the best VPN (${vpnCatalog[best.vpn].name}, ${formatFigure(best.value, 'Mbit/s')}).`;
+}
+
 function figureReasons(dataset: BenchDataset, spec: VpnSpec, profile: ProfileId, run: RunId): string[] {
   const at = `at ${describeProfile(dataset, profile)}`;
   const reasons: string[] = [];
   const tcp = headline(dataset, spec.id, profile, 'tcp', run);
   if (tcp.value !== null) {
     const share = getShareOfReference(dataset, spec.id, profile, 'tcp', run);
-    reasons.push(`${spec.name}: ${formatFigure(tcp.value, 'Mbit/s')} single TCP ${at}${share === null ? '' : `, ${percent(share)} of the no-VPN link`}.`);
+    reasons.push(`${spec.name}: ${formatFigure(tcp.value, 'Mbit/s')} single TCP ${at}${share === null ? '' : `, ${percent(share)} of the no-VPN link`}.${againstBestTcp(dataset, spec, tcp.value, profile, run)}`);
   } else {
     reasons.push(`${spec.name}: no single TCP result ${at}${tcp.cell === undefined ? '' : ` (${failureSummary(dataset, tcp.cell)})`}.`);
   }
@@ -464,9 +475,12 @@ function entryFor(design: Design, dataset: BenchDataset, vpn: VpnId, priorities:
   return { vpn, name: spec.name, score, excluded: excludedBecause.length > 0, exclusionReasons: excludedBecause, breakdown, reasons, roles, rolesSummary, caveats };
 }
 
-/** "level with the best figure in each test (1.0x)" or "on average 2.9x behind ...", for a geometric-mean factor. */
-function behindBest(factor: number): string {
-  return factor < 1.05 ? `level with the best figure in each test (${formatFactor(factor)})` : `on average ${formatFactor(factor)} behind the best figure in each test`;
+/**
+ * "the best figure in every test (1.00x)" or "on average 1.04x behind the best figure in each test", for a
+ * geometric-mean factor, said as measured: 1.04x is not level with the best, however close it rounds (issue 17).
+ */
+export function behindBest(factor: number): string {
+  return factor <= 1 + 1e-9 ? `the best figure in every test (${formatMeasuredFactor(1)})` : `on average ${formatMeasuredFactor(factor)} behind the best figure in each test`;
 }
 
 /** The lowest (best) factor score among the ten VPNs on one criterion; null when none has one. */

@@ -381,6 +381,14 @@ export function formatFigure(value: number, unit: Unit): string {
   return `${formatValue(value)} ${unit}`;
 }
 
+/**
+ * A factor as measured, for sentences: two decimals below 10 ("0.94x", "1.04x"), whole numbers from 10 ("14x").
+ * The table's one decimal would call 1.04x "1.0x", which reads as "level with the best" when it is not.
+ */
+export function formatMeasuredFactor(factor: number): string {
+  return factor >= 10 ? `${Math.round(factor)}x` : `${factor.toFixed(2)}x`;
+}
+
 /** A factor as shown in the table: "1.0x", "2.3x", "14x", "≥20x" at the cap. */
 export function formatFactor(factor: number): string {
   if (factor >= FACTOR_CAP) return `≥${FACTOR_CAP}x`;

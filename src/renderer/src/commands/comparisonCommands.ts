@@ -1,15 +1,15 @@
 import { weightPresets } from '../../../shared/bench/leaderboard';
-import { setVpn } from '../../../shared/model/ops';
+import { summarizeSwitch, switchVpn } from '../../../shared/model/vpnSwitch';
 import { profileIds, type LeaderboardWorkloadId, type PriorityId, type ProfileId, type SortColumn, type WeightPresetId } from '../../../shared/schema/comparisonIds';
 import type { VpnComparison } from '../../../shared/schema/design';
-import { assignDefaultRoles } from '../../../shared/vpn/catalog';
 import type { VpnId } from '../../../shared/vpn/ids';
 import type { Command, CommandContext } from './types';
 
 // The Choose VPN area's commands. Weights and priorities are document state: they say what matters for this
 // network, the advisor ranks with them and the command line's `advise` reads them from the file, so a change is an
 // edit and a slider drag is one undo step. The profile shown and the sort are view state (LeaderboardView): they
-// change how the table is looked at, so they add no undo step and leave the document unedited.
+// change how the table is looked at, so they add no undo step and leave the document unedited. Until the user picks a
+// profile, the table shows the one the design's links stand for, as the advisor does (showDesignProfile goes back).
 
 const currentDesign = (ctx: CommandContext) => ctx.design.getState().design;
 const hasArgs = (_ctx: CommandContext, args?: unknown) => args !== undefined;
@@ -58,7 +58,9 @@ export const comparisonCommands: readonly Command[] = [
     id: 'chooseVpn',
     label: 'Choose a mesh VPN…',
     group: 'network',
-    // "Use this VPN" sets the VPN and the roles it needs together: one undo step, as an assistant's proposal will be.
+    // Sets the VPN and the roles it needs together (switchVpn, what the what-if panel showed): one undo step, as an
+    // assistant's proposal is. The area's "Use this VPN" first shows the what-if panel, whose Switch runs this; from
+    // anywhere else (the inspector) the status line still says what changed, so a switch is never silent.
     capture: 'immediately',
     keywords: ['vpn', 'use this vpn', 'tailscale', 'zerotier', 'nebula', 'wireguard', 'roles'],
     perform: (ctx, args) => {
@@ -69,7 +71,9 @@ export const comparisonCommands: readonly Command[] = [
       const { vpn } = args as ChooseVpnArgs;
       const design = currentDesign(ctx);
       if (design.vpn.id === vpn) return;
-      return { design: vpn === null ? setVpn(design, null, {}) : setVpn(design, vpn, assignDefaultRoles(design, vpn)), select: [] };
+      const next = switchVpn(design, vpn);
+      ctx.notify(summarizeSwitch(design, next));
+      return { design: next, select: [] };
     },
   },
   {
@@ -99,6 +103,20 @@ export const comparisonCommands: readonly Command[] = [
       const shown = ui.leaderboardView.profile;
       const profile = args === undefined ? profileIds[(profileIds.indexOf(shown) + 1) % profileIds.length]! : (args as ProfileArgs).profile;
       ui.setLeaderboardView({ profile });
+      ui.setLeaderboardProfileChosen(true);
+      ui.setActiveArea('choose-vpn');
+    },
+  },
+  {
+    id: 'showDesignProfile',
+    label: "Show the profile of my design's links",
+    group: 'compare',
+    capture: 'never',
+    keywords: ['profile', 'advisor', 'link quality', 'impairment', 'my design'],
+    predicate: (ctx) => ctx.ui.getState().leaderboardProfileChosen,
+    perform: (ctx) => {
+      const ui = ctx.ui.getState();
+      ui.setLeaderboardProfileChosen(false);
       ui.setActiveArea('choose-vpn');
     },
   },

@@ -40,6 +40,8 @@ export function hasUnsavedChanges(ctx: CommandContext): boolean {
 export function resetDocument(ctx: CommandContext, design: Design, file: FileInfo, options: { dirty?: boolean } = {}): void {
   ctx.design.getState().reset(design, file, options);
   ctx.ui.getState().setLeaderboardView({ profile: design.comparison.profile, sort: design.comparison.sort });
+  // A new document opens on the profile its links stand for; the profile saved in it is only where it was left.
+  ctx.ui.getState().setLeaderboardProfileChosen(false);
   ctx.selection.getState().select([]);
 }
 

@@ -50,7 +50,7 @@ async function show(report: MeasureReport | null) {
   const { ids } = sampleMeasureReport();
   lastReport = report;
   useDesignStore.getState().reset(ids.design, { name: fileName, revision: 'r' });
-  act(() => root.render(<AdvisorPanel dataset={dataset!} design={ids.design} comparing={[]} onCompare={() => undefined} />));
+  act(() => root.render(<AdvisorPanel dataset={dataset!} design={ids.design} comparing={[]} onCompare={() => undefined} onUse={() => undefined} />));
   await act(async () => await new Promise((r) => setTimeout(r, 0)));
   return ids.design;
 }

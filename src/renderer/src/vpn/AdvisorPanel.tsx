@@ -2,25 +2,41 @@ import { useMemo, useState } from 'react';
 import { advise, MAX_PRIORITY, priorityIds, priorityTexts, type AdviceEntry } from '../../../shared/bench/advisor';
 import { describeProfile } from '../../../shared/bench/leaderboard';
 import type { BenchDataset } from '../../../shared/bench/schema';
-import { getMeasuredAdvice } from '../../../shared/measure/advice';
 import type { Design } from '../../../shared/model/types';
 import type { VpnId } from '../../../shared/vpn/ids';
 import { appContext } from '../app/appContext';
-import type { ChooseVpnArgs, PriorityArgs } from '../commands/comparisonCommands';
+import type { PriorityArgs } from '../commands/comparisonCommands';
 import { executeCommand } from '../commands/registry';
 import { GestureRange } from '../components/GestureRange';
 import { dateTimeFormat } from '../deploy/deployStatus';
-import { useLastMeasureFor, useShownMeasureReport } from '../deploy/measureStore';
-import { useDesign } from '../stores/designStore';
+import { InUseBadge } from './InUseBadge';
+import { useAdvisorProfile } from './useAdvisorProfile';
 
 const levelNames = ['ignore', 'some', 'important', 'top'];
 
-function Entry({ entry, chosen, comparing, onCompare, expanded, onExpand }: { entry: AdviceEntry; chosen: boolean; comparing: boolean; onCompare: () => void; expanded: boolean; onExpand: () => void }) {
+function Entry({
+  entry,
+  chosen,
+  comparing,
+  onCompare,
+  onUse,
+  expanded,
+  onExpand,
+}: {
+  entry: AdviceEntry;
+  chosen: boolean;
+  comparing: boolean;
+  onCompare: () => void;
+  onUse: () => void;
+  expanded: boolean;
+  onExpand: () => void;
+}) {
   return (
     <li className={`advice-entry${entry.excluded ? ' excluded' : ''}${chosen ? ' chosen' : ''}`} data-testid={`advice-${entry.vpn}`}>
       <div className="advice-head">
         <span className="advice-rank">{entry.excluded ? '✕' : `${entry.rank}.`}</span>
         <strong>{entry.name}</strong>
+        {chosen && <InUseBadge />}
         {!entry.excluded && (
           <span className="advice-score" title="Score out of 100 from your priorities">
             <span className="advice-bar" style={{ width: `${Math.max(2, entry.score)}%` }} />
@@ -81,7 +97,8 @@ function Entry({ entry, chosen, comparing, onCompare, expanded, onExpand }: { en
             <label className="compare-check">
               <input type="checkbox" checked={comparing} onChange={onCompare} /> Compare
             </label>
-            <button type="button" className={chosen ? '' : 'primary'} disabled={chosen} onClick={() => void executeCommand(appContext, 'chooseVpn', { vpn: entry.vpn } satisfies ChooseVpnArgs)} data-testid={`use-${entry.vpn}`}>
+            {/* Opens the what-if panel: what would change, before anything does; its Switch applies the change. */}
+            <button type="button" className={chosen ? '' : 'primary'} disabled={chosen} onClick={onUse} data-testid={`use-${entry.vpn}`}>
               {chosen ? 'In use' : 'Use this VPN'}
             </button>
           </div>
@@ -91,15 +108,15 @@ function Entry({ entry, chosen, comparing, onCompare, expanded, onExpand }: { en
   );
 }
 
-/** The ranking for the user's own design: hard constraints first, then a score from the data and priorities. */
-export function AdvisorPanel({ dataset, design, comparing, onCompare }: { dataset: BenchDataset; design: Design; comparing: readonly VpnId[]; onCompare: (vpn: VpnId) => void }) {
+/**
+ * The ranking for the user's own design: hard constraints first, then a score from the data and priorities. "Use
+ * this VPN" calls onUse, which shows what the switch would change before it is made.
+ */
+export function AdvisorPanel({ dataset, design, comparing, onCompare, onUse }: { dataset: BenchDataset; design: Design; comparing: readonly VpnId[]; onCompare: (vpn: VpnId) => void; onUse: (vpn: VpnId) => void }) {
   // The newest measurement of the design file on screen, when there is one: the advice then reads its figures from
   // the profile the measured links point to, and says so; otherwise from the link quality drawn in the design.
-  const fileName = useDesign((s) => s.file.name);
-  useLastMeasureFor(fileName, appContext.backend);
-  const measurement = useShownMeasureReport(fileName);
-  const measured = useMemo(() => (measurement === null ? null : getMeasuredAdvice(design, dataset, measurement)), [design, dataset, measurement]);
-  const advice = useMemo(() => advise(design, dataset, design.comparison.priorities, 'main', measured?.profile), [design, dataset, measured]);
+  const { measured, profile } = useAdvisorProfile(design, dataset);
+  const advice = useMemo(() => advise(design, dataset, design.comparison.priorities, 'main', profile), [design, dataset, profile]);
   const [expanded, setExpanded] = useState<VpnId | null>(null);
   const empty = Object.keys(design.machines).length === 0;
   return (
@@ -132,6 +149,7 @@ export function AdvisorPanel({ dataset, design, comparing, onCompare }: { datase
                 chosen={design.vpn.id === entry.vpn}
                 comparing={comparing.includes(entry.vpn)}
                 onCompare={() => onCompare(entry.vpn)}
+                onUse={() => onUse(entry.vpn)}
                 expanded={expanded === entry.vpn}
                 onExpand={() => setExpanded(expanded === entry.vpn ? null : entry.vpn)}
               />

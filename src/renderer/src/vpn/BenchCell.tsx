@@ -1,5 +1,5 @@
 import type { CSSProperties } from 'react';
-import { formatFactor, formatFigure, type LeaderboardCell } from '../../../shared/bench/leaderboard';
+import { formatFactor, formatFigure, formatValue, type LeaderboardCell } from '../../../shared/bench/leaderboard';
 import type { Unit } from '../../../shared/bench/schema';
 import './benchCell.css';
 
@@ -38,14 +38,30 @@ export function benchCellStyle(cell: Pick<LeaderboardCell, 'color'>): CSSPropert
   return cell.color === null ? undefined : { ['--factor-color' as string]: cell.color };
 }
 
-/** The inside of a cell: value, spread (when the pairs differ), factor and flag. */
-export function BenchCellContent({ cell, unit }: { cell: LeaderboardCell; unit: Unit }) {
+/** A figure with its unit; with `unitInHeading`, the unit is for screen readers only (the column heading shows it). */
+function Figure({ value, unit, unitInHeading }: { value: number; unit: Unit; unitInHeading: boolean }) {
+  const text = formatFigure(value, unit);
+  const number = formatValue(value);
+  if (!unitInHeading || !text.startsWith(number) || number === text) return <>{text}</>;
   return (
     <>
-      <span className="value">{cell.value === null ? '—' : formatFigure(cell.value, unit)}</span>
+      {number}
+      <span className="visually-hidden">{text.slice(number.length)}</span>
+    </>
+  );
+}
+
+/**
+ * The inside of a cell: value, spread (when the pairs differ), factor and flag. `unitInHeading`: the table's column
+ * heading names the unit, so the cell leaves it out of sight and the column can be narrow (the leaderboard).
+ */
+export function BenchCellContent({ cell, unit, unitInHeading = false }: { cell: Pick<LeaderboardCell, 'value' | 'spread' | 'factor' | 'flags'>; unit: Unit; unitInHeading?: boolean }) {
+  return (
+    <>
+      <span className="value">{cell.value === null ? '—' : <Figure value={cell.value} unit={unit} unitInHeading={unitInHeading} />}</span>
       {cell.spread !== null && cell.spread.min !== cell.spread.max && (
         <span className="spread">
-          {formatFigure(cell.spread.min, unit).replace(` ${unit}`, '')}–{formatFigure(cell.spread.max, unit)}
+          {formatValue(cell.spread.min)}–<Figure value={cell.spread.max} unit={unit} unitInHeading={unitInHeading} />
         </span>
       )}
       {cell.factor !== null && <span className="factor">{formatFactor(cell.factor)}</span>}

@@ -2,38 +2,33 @@ import { useMemo } from 'react';
 import { advise } from '../../../shared/bench/advisor';
 import { computeLeaderboard, formatFactor, formatFigure } from '../../../shared/bench/leaderboard';
 import type { BenchDataset } from '../../../shared/bench/schema';
-import { computeOverlay } from '../../../shared/model/overlay';
-import { setVpn } from '../../../shared/model/ops';
+import { describePathCounts, getPathCounts, switchVpn } from '../../../shared/model/vpnSwitch';
 import type { Design } from '../../../shared/model/types';
-import { assignDefaultRoles, vpnCatalog } from '../../../shared/vpn/catalog';
+import { vpnCatalog } from '../../../shared/vpn/catalog';
 import { getFeatureMatrix } from '../../../shared/vpn/features';
 import type { VpnId } from '../../../shared/vpn/ids';
 import { Modal } from '../dialogs/Modal';
-import { appContext } from '../app/appContext';
-import type { ChooseVpnArgs } from '../commands/comparisonCommands';
-import { executeCommand } from '../commands/registry';
-
-const pathWords = { lan: 'same site', direct: 'direct', holePunched: 'hole-punched', relayed: 'relayed', unreachable: 'unreachable' } as const;
 
 /** What the canvas would show with this VPN: the predicted paths between sites, counted. */
 function pathSummary(design: Design, vpn: VpnId): string {
-  const edges = computeOverlay(setVpn(design, vpn, assignDefaultRoles(design, vpn)));
-  if (edges.length === 0) return 'No connections between sites to predict.';
-  const counts = new Map<string, number>();
-  for (const e of edges) counts.set(e.path, (counts.get(e.path) ?? 0) + 1);
-  return [...counts].map(([path, n]) => `${n} ${pathWords[path as keyof typeof pathWords] ?? path}`).join(', ');
+  const text = describePathCounts(getPathCounts(switchVpn(design, vpn)));
+  return text === 'none' ? 'No connections between sites to predict.' : text;
 }
 
-/** Two VPNs side by side: figures, features, the roles they need and what changes on the canvas. */
-export function CompareDialog({ dataset, design, vpns, onClose }: { dataset: BenchDataset; design: Design; vpns: readonly [VpnId, VpnId]; onClose: () => void }) {
+/**
+ * Two VPNs side by side: figures, features, the roles they need and what changes on the canvas. The table scrolls
+ * under a fixed footer, so the dialog opens at its top and its buttons are always on screen. "Use" goes through the
+ * what-if panel (onUse), like the advisor's "Use this VPN".
+ */
+export function CompareDialog({ dataset, design, vpns, onClose, onUse }: { dataset: BenchDataset; design: Design; vpns: readonly [VpnId, VpnId]; onClose: () => void; onUse: (vpn: VpnId) => void }) {
   const board = useMemo(() => computeLeaderboard(dataset, { profile: design.comparison.profile, weights: design.comparison.weights, scoreProfiles: design.comparison.scoreProfiles }), [dataset, design.comparison]);
   const advice = useMemo(() => advise(design, dataset, design.comparison.priorities), [design, dataset]);
   const rows = vpns.map((vpn) => board.rows.find((r) => r.series === vpn)!);
   const entries = vpns.map((vpn) => advice.entries.find((e) => e.vpn === vpn)!);
   const matrix = getFeatureMatrix();
   return (
-    <Modal title={`${vpnCatalog[vpns[0]].name} and ${vpnCatalog[vpns[1]].name}`} onClose={onClose} className="wide compare-dialog" testId="compare-dialog">
-      <div className="table-scroll">
+    <Modal title={`${vpnCatalog[vpns[0]].name} and ${vpnCatalog[vpns[1]].name}`} onClose={onClose} className="wide compare-dialog dialog-with-footer" testId="compare-dialog">
+      <div className="dialog-body">
         <table className="compare-table">
           <thead>
             <tr>
@@ -114,18 +109,18 @@ export function CompareDialog({ dataset, design, vpns, onClose }: { dataset: Ben
           </tbody>
         </table>
       </div>
-      <div className="button-row">
+      <div className="button-row dialog-footer">
         {vpns.map((vpn) => (
           <button
             key={vpn}
             type="button"
             disabled={design.vpn.id === vpn}
             onClick={() => {
-              void executeCommand(appContext, 'chooseVpn', { vpn } satisfies ChooseVpnArgs);
               onClose();
+              onUse(vpn);
             }}
           >
-            Use {vpnCatalog[vpn].name}
+            Use {vpnCatalog[vpn].name}…
           </button>
         ))}
         <button type="button" className="primary" onClick={onClose}>

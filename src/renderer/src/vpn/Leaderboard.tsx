@@ -3,10 +3,13 @@ import { computeFactor, computeLeaderboard, FACTOR_CAP, factorColor, formatFacto
 import { getHeadline, getOptimizedCell, getSeriesName, getWorkload, listOptimizedSeries } from '../../../shared/bench/query';
 import type { BenchDataset, SeriesId } from '../../../shared/bench/schema';
 import type { VpnComparison } from '../../../shared/schema/design';
+import type { VpnId } from '../../../shared/vpn/ids';
 import { appContext } from '../app/appContext';
 import type { SortArgs } from '../commands/comparisonCommands';
 import { executeCommand } from '../commands/registry';
 import { BenchCellContent, benchCellClass, benchCellStyle, benchCellTitle } from './BenchCell';
+import { InUseBadge } from './InUseBadge';
+import { ScrollArea } from './ScrollArea';
 
 /** Sorting is view state: no undo step, and the design stays unedited. */
 const sortBy = (column: SortArgs['column']) => void executeCommand(appContext, 'sortLeaderboard', { column } satisfies SortArgs);
@@ -17,16 +20,33 @@ function ariaSort(comparison: VpnComparison, column: string): 'ascending' | 'des
 }
 
 /**
- * The leaderboard: the ten VPNs and the no-VPN reference, each cell with its value, spread and slowdown factor
- * against the best VPN in the column, coloured green (1.0x) through yellow (2x) to red (4x and worse).
+ * The leaderboard: the ten VPNs (or those the filters let through) and the no-VPN reference, each cell with its
+ * value, spread and slowdown factor against the best VPN in the column, coloured green (1.0x) through yellow (2x) to
+ * red (4x and worse). The VPN in use is marked; ranks stay those among all ten, whatever the filters hide.
  */
-export function Leaderboard({ dataset, comparison, focus, onFocus }: { dataset: BenchDataset; comparison: VpnComparison; focus: SeriesId | null; onFocus: (vpn: SeriesId) => void }) {
+export function Leaderboard({
+  dataset,
+  comparison,
+  focus,
+  onFocus,
+  inUse,
+  shown,
+}: {
+  dataset: BenchDataset;
+  comparison: VpnComparison;
+  focus: SeriesId | null;
+  onFocus: (vpn: SeriesId) => void;
+  inUse: VpnId | null;
+  /** The VPNs the filters let through. */
+  shown: readonly VpnId[];
+}) {
   const board = useMemo(
     () => computeLeaderboard(dataset, { profile: comparison.profile, weights: comparison.weights, scoreProfiles: comparison.scoreProfiles, sort: comparison.sort }),
     [dataset, comparison.profile, comparison.weights, comparison.scoreProfiles, comparison.sort],
   );
+  const rows = board.rows.filter((row) => row.isReference || (shown as readonly SeriesId[]).includes(row.series));
   return (
-    <div className="table-scroll">
+    <ScrollArea label="Leaderboard">
       <table className="leaderboard" data-testid="leaderboard">
         <caption>
           Values are means over three machine pairs; small text shows the slowest and fastest pair. The factor compares each cell with the best VPN in its column. Score: weighted geometric mean of the factors
@@ -58,14 +78,15 @@ export function Leaderboard({ dataset, comparison, focus, onFocus }: { dataset: 
           </tr>
         </thead>
         <tbody>
-          {board.rows.map((row) => (
-            <tr key={row.series} className={`${row.isReference ? 'reference' : ''}${focus === row.series ? ' focused' : ''}`} data-series={row.series}>
+          {rows.map((row) => (
+            <tr key={row.series} className={`${row.isReference ? 'reference' : ''}${focus === row.series ? ' focused' : ''}${inUse === row.series ? ' in-use' : ''}`} data-series={row.series}>
               <th scope="row">
                 <button type="button" className="link-button" onClick={() => onFocus(row.series)}>
                   {row.scoreRank !== null && <span className="rank">{row.scoreRank}.</span>}
                   {row.name}
                 </button>
                 {row.isReference && <span className="reference-note">reference</span>}
+                {inUse === row.series && <InUseBadge />}
               </th>
               <td className="score-cell" style={row.scoreColor === null ? undefined : { borderLeftColor: row.scoreColor }}>
                 {row.score === null ? '—' : formatFactor(row.score)}
@@ -74,7 +95,7 @@ export function Leaderboard({ dataset, comparison, focus, onFocus }: { dataset: 
                 const column = board.columns[i]!;
                 return (
                   <td key={cell.workload} className={benchCellClass(cell)} style={benchCellStyle(cell)} title={benchCellTitle(column, cell)} data-workload={cell.workload}>
-                    <BenchCellContent cell={cell} unit={column.unit} />
+                    <BenchCellContent cell={cell} unit={column.unit} unitInHeading />
                   </td>
                 );
               })}
@@ -83,7 +104,7 @@ export function Leaderboard({ dataset, comparison, focus, onFocus }: { dataset: 
           <OptimizedRows dataset={dataset} board={board} />
         </tbody>
       </table>
-    </div>
+    </ScrollArea>
   );
 }
 
@@ -122,8 +143,7 @@ function OptimizedRows({ dataset, board }: { dataset: BenchDataset; board: Retur
             const factor = column.best === null ? null : Math.min(FACTOR_CAP, computeFactor(value, column.best.value, column.direction, column.unit));
             return (
               <td key={column.workload} className="value-cell" style={benchCellStyle({ color: factor === null ? null : factorColor(factor) })} title={`${column.label}: ${formatFigure(value, column.unit)} with kernel TCP tuning`}>
-                <span className="value">{formatFigure(value, column.unit)}</span>
-                {factor !== null && <span className="factor">{formatFactor(factor)}</span>}
+                <BenchCellContent cell={{ value, spread: null, factor, flags: [] }} unit={column.unit} unitInHeading />
               </td>
             );
           })}

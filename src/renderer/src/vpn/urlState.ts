@@ -6,10 +6,15 @@ import { vpnComparisonSchema, type VpnComparison } from '../../../shared/schema/
 // sort=score.bestFirst&w=tcp:3,udp:0,...), so a link shows someone else the same table. Untrusted input: every
 // value is checked against the same schema as the design file, and anything invalid is ignored.
 
-/** The comparison settings as URL search parameters (weights only when they differ from the preset). */
-export function comparisonToSearch(comparison: VpnComparison, search: string): string {
+/**
+ * The comparison settings as URL search parameters (weights only when they differ from the preset). The profile only
+ * when the user picked it (`profileChosen`): otherwise the table follows the design's links, and an address that
+ * named the profile would pin it (an address that names one wins, see profileFromSearch).
+ */
+export function comparisonToSearch(comparison: VpnComparison, search: string, profileChosen = true): string {
   const params = new URLSearchParams(search);
-  params.set('profile', comparison.profile);
+  if (profileChosen) params.set('profile', comparison.profile);
+  else params.delete('profile');
   params.set('preset', comparison.preset);
   params.set('sort', `${comparison.sort.column}.${comparison.sort.direction}`);
   if (comparison.preset === 'custom') params.set('w', leaderboardWorkloadIds.map((id) => `${id}:${comparison.weights[id]}`).join(','));
@@ -21,8 +26,8 @@ export function comparisonToSearch(comparison: VpnComparison, search: string): s
 export function comparisonFromSearch(current: VpnComparison, search: string, presets: Record<string, { weights: VpnComparison['weights']; scoreProfiles: readonly string[] }>): VpnComparison {
   const params = new URLSearchParams(search);
   let next: VpnComparison = current;
-  const profile = params.get('profile');
-  if (profile !== null && (profileIds as readonly string[]).includes(profile)) next = { ...next, profile: profile as VpnComparison['profile'] };
+  const profile = profileFromSearch(search);
+  if (profile !== null) next = { ...next, profile };
   const preset = params.get('preset');
   if (preset !== null && (weightPresetIds as readonly string[]).includes(preset)) {
     const p = presets[preset]!;
@@ -46,4 +51,10 @@ export function comparisonFromSearch(current: VpnComparison, search: string, pre
     }
   }
   return vpnComparisonSchema.safeParse(next).success ? next : current;
+}
+
+/** The profile an address names, when it names a valid one: the user chose it (a shared link), so it wins. */
+export function profileFromSearch(search: string): VpnComparison['profile'] | null {
+  const profile = new URLSearchParams(search).get('profile');
+  return profile !== null && (profileIds as readonly string[]).includes(profile) ? (profile as VpnComparison['profile']) : null;
 }
