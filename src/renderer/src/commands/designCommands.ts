@@ -12,13 +12,15 @@ import {
   putSite,
   setAdminSite,
   setDeploySettings,
-  siteAt,
   uniqueMachineName,
   updateLink,
   updateMachine,
   updateSite,
 } from '../../../shared/model/ops';
-import { buildDesignFromAnswers, MACHINE_NODE_SIZE, siteSizeFor, type WizardAnswers } from '../../../shared/model/templates';
+import { setJumpHost } from '../../../shared/model/jumpHost';
+import { checkMachineName, machineNamesInUse } from '../../../shared/model/machineNames';
+import { PLACEMENT_GAP } from '../../../shared/model/placement';
+import { buildDesignFromAnswers, siteSizeFor, type WizardAnswers } from '../../../shared/model/templates';
 import type { DeploySettings, Design, Link, LinkId, Machine, MachineId, MachineKind, Site, SiteId, SiteKind } from '../../../shared/model/types';
 import { applyFix } from '../../../shared/validation/fixes';
 import type { Fix } from '../../../shared/validation/types';
@@ -27,8 +29,9 @@ import { computeAutoLayout } from '../canvas/autoLayout';
 import { movesForDrag, resizeSite, type DraggedNode } from '../canvas/canvasActions';
 import { areas, type AreaId } from '../stores/uiStore';
 import { newDocument, saveCurrent } from './fileActions';
+import { fitSiteAround, placeInNewSite, placeNewMachine, settleMachines, sizeOfFor } from './placementCommands';
 import { key, mod, primary, redoShortcut } from './keys';
-import type { Command, CommandContext, CommandResult } from './types';
+import type { Command, CommandContext, CommandResult, ExportKind } from './types';
 
 // The Design area's commands and the window's own (areas, palette, help). Every one that changes the design returns
 // the new design from perform; executeCommand records it as its capture mode says.
@@ -93,9 +96,16 @@ export interface VarsHelperArgs {
   machineId: MachineId;
 }
 
-/** Arguments of applyFix: a problem's one-click fix. */
+/** Arguments of applyFix: a problem's one-click fix, and the items to select afterwards (the problem's own). */
 export interface ApplyFixArgs {
   fix: Fix;
+  select?: readonly string[];
+}
+
+/** Arguments of setJumpHost: the machine, and the machine the app goes through to reach it (null: none). */
+export interface JumpHostArgs {
+  machineId: MachineId;
+  via: MachineId | null;
 }
 
 /** Arguments of openWizard when the wizard finishes: the answers to build the design from. */
@@ -119,16 +129,16 @@ export function addSiteResult(ctx: CommandContext, kind: SiteKind, at: { x: numb
   return { design: putSite(design, site), select: [id] };
 }
 
-/** Adds a machine of a kind at a canvas point; dropped inside a site, it joins that site. */
-export function addMachineResult(ctx: CommandContext, kind: MachineKind, at: { x: number; y: number }): CommandResult {
+/**
+ * Adds a machine of a kind in free space: dropped at a canvas point, inside the site there (or outside every site);
+ * without a point, inside the selected site or the one in view (placementCommands.placeNewMachine).
+ */
+export function addMachineResult(ctx: CommandContext, kind: MachineKind, at?: { x: number; y: number }): CommandResult {
   const design = currentDesign(ctx);
   const id = ctx.ids.machine();
-  const topLeft = { x: Math.round(at.x - MACHINE_NODE_SIZE.width / 2), y: Math.round(at.y - MACHINE_NODE_SIZE.height / 2) };
-  const site = siteAt(design, at);
-  const position = site === undefined ? topLeft : { x: topLeft.x - site.position.x, y: topLeft.y - site.position.y };
   const base = kind === 'sbc' ? 'pi' : kind;
-  const machine = makeMachine(id, { kind, name: uniqueMachineName(design, base), siteId: site?.id ?? null, position });
-  return { design: putMachine(design, machine), select: [id] };
+  const machine = makeMachine(id, { kind, name: uniqueMachineName(design, base) });
+  return { design: placeNewMachine(ctx, putMachine(design, machine), id, at), select: [id] };
 }
 
 function deletionMessage(design: Design, ids: readonly string[]): { needsConfirm: boolean; message: string } {
@@ -168,16 +178,28 @@ function withVpnRoles(design: Design, id: MachineId, roles: readonly string[]): 
   return { ...design, vpn: { ...design.vpn, roles: all } };
 }
 
-function editItem(design: Design, args: EditItemArgs): Design {
+function editItem(ctx: CommandContext, design: Design, args: EditItemArgs): Design {
   const { id } = args;
   if (isMachineId(id)) {
     const { vpnRoles, ...fields } = args.patch as MachinePatch;
-    const next = Object.keys(fields).length === 0 ? design : updateMachine(design, id, fields);
+    // A new site decides the place: free space in that site, never a fixed spot another machine may hold.
+    const changed = Object.keys(fields).length === 0 ? design : updateMachine(design, id, fields);
+    const next = fields.siteId === undefined ? changed : placeInNewSite(ctx, design, changed, id);
     return vpnRoles === undefined ? next : withVpnRoles(next, id, vpnRoles);
   }
   if (isSiteId(id)) return updateSite(design, id, args.patch as Partial<Omit<Site, 'id'>>);
   if (isLinkId(id)) return updateLink(design, id, args.patch as Partial<Omit<Link, 'id'>>);
   return design;
+}
+
+/**
+ * Pasted or duplicated machines in free space: the copies land 32 px off the originals, on top of them. A copy that
+ * came with its own (pasted) site keeps its place in it; the pasted sites are where the user put them.
+ */
+function settlePasted(ctx: CommandContext, design: Design, newIds: readonly string[]): Design {
+  const pastedSites = new Set(newIds.filter(isSiteId));
+  const loose = newIds.filter((id) => isMachineId(id) && !pastedSites.has(design.machines[id]?.siteId as SiteId));
+  return settleMachines(ctx, design, loose, PLACEMENT_GAP);
 }
 
 /** Whether an item exists in the design. */
@@ -194,7 +216,7 @@ async function layOut(ctx: CommandContext, design: Design): Promise<Design | nul
   const busy = setTimeout(() => ctx.notify(busyMessage), 300);
   try {
     const { layoutInWorker } = await loadChunk('the layout engine', () => import('../canvas/elkLayout'));
-    return await computeAutoLayout(design, layoutInWorker);
+    return await computeAutoLayout(design, layoutInWorker, sizeOfFor(ctx));
   } catch (error) {
     if (!reportChunkFailure(error)) {
       console.error('Tidy up layout failed', error);
@@ -205,6 +227,22 @@ async function layOut(ctx: CommandContext, design: Design): Promise<Design | nul
     clearTimeout(busy);
     ctx.clearNotice(busyMessage);
   }
+}
+
+/**
+ * An export of the design (exportImage.ts): the drawing as a picture, or the one-page network sheet. The canvas
+ * makes it, from the design and the sizes it measured; an empty design has nothing to export.
+ */
+function exportCommand(id: string, label: string, kind: ExportKind, keywords: readonly string[]): Command {
+  return {
+    id,
+    label,
+    group: 'file',
+    capture: 'never',
+    keywords: ['export', ...keywords],
+    predicate: (ctx) => ctx.view !== null && (Object.keys(currentDesign(ctx).sites).length > 0 || Object.keys(currentDesign(ctx).machines).length > 0),
+    perform: (ctx) => ctx.view?.exportImage(kind),
+  };
 }
 
 /** One command per work area: Ctrl/Cmd+1..4 from anywhere in the window. */
@@ -375,7 +413,7 @@ export const designCommands: readonly Command[] = [
     predicate: (ctx) => ctx.clipboard.fragment !== null,
     perform: (ctx) => {
       const { design, newIds } = insertFragment(currentDesign(ctx), ctx.clipboard.fragment!, ctx.ids, { x: 32, y: 32 });
-      return { design, select: newIds.filter((id) => !id.startsWith('link_')) };
+      return { design: settlePasted(ctx, design, newIds), select: newIds.filter((id) => !id.startsWith('link_')) };
     },
   },
   {
@@ -390,7 +428,7 @@ export const designCommands: readonly Command[] = [
       const design = currentDesign(ctx);
       const fragment = extractFragment(design, selectedIds(ctx));
       const { design: next, newIds } = insertFragment(design, fragment, ctx.ids, { x: 32, y: 32 });
-      return { design: next, select: newIds.filter((id) => !id.startsWith('link_')) };
+      return { design: settlePasted(ctx, next, newIds), select: newIds.filter((id) => !id.startsWith('link_')) };
     },
   },
   {
@@ -444,7 +482,9 @@ export const designCommands: readonly Command[] = [
       if (name === null) return;
       const trimmed = name.trim();
       const design = currentDesign(ctx);
-      if (isMachineId(id) && trimmed !== '') return { design: updateMachine(design, id, { name: trimmed }) };
+      // A machine is saved under the nearest name Clan accepts; the rename field said which while it was typed.
+      const check = isMachineId(id) ? checkMachineName(trimmed, machineNamesInUse(design, id)) : null;
+      if (isMachineId(id) && check !== null && check.change !== 'empty') return { design: updateMachine(design, id, { name: check.saved }) };
       if (isSiteId(id)) return { design: updateSite(design, id, { name: trimmed }) };
     },
   },
@@ -460,7 +500,8 @@ export const designCommands: readonly Command[] = [
     perform: (ctx, args) => {
       const design = currentDesign(ctx);
       const moves = movesForDrag(design, (args as MoveArgs).dragged);
-      return moves.length === 0 ? undefined : { design: moveItems(design, moves) };
+      // Dropped on another machine it moves aside; dropped half out of its site, the site grows around it.
+      return moves.length === 0 ? undefined : { design: settleMachines(ctx, moveItems(design, moves), moves.map((m) => m.id)) };
     },
   },
   {
@@ -474,7 +515,8 @@ export const designCommands: readonly Command[] = [
     perform: (ctx, args) => {
       const { id, box } = args as ResizeArgs;
       const design = currentDesign(ctx);
-      return isSiteId(id) && design.sites[id] !== undefined ? { design: resizeSite(design, id, box) } : undefined;
+      // Never smaller than what it holds: the site keeps room for all its machines.
+      return isSiteId(id) && design.sites[id] !== undefined ? { design: fitSiteAround(ctx, resizeSite(design, id, box), id) } : undefined;
     },
   },
   {
@@ -485,7 +527,7 @@ export const designCommands: readonly Command[] = [
     gesture: 'Select it and change its fields in the inspector',
     keywords: ['properties', 'inspector', 'nat', 'ssh', 'address', 'roles', 'port'],
     predicate: (ctx, args) => args !== undefined && exists(currentDesign(ctx), (args as EditItemArgs).id),
-    perform: (ctx, args) => ({ design: editItem(currentDesign(ctx), args as EditItemArgs) }),
+    perform: (ctx, args) => ({ design: editItem(ctx, currentDesign(ctx), args as EditItemArgs) }),
   },
   {
     id: 'editClan',
@@ -515,7 +557,28 @@ export const designCommands: readonly Command[] = [
     gesture: 'Click the fix next to a problem in the problems panel',
     keywords: ['repair', 'problem', 'error', 'warning'],
     predicate: hasArgs,
-    perform: (ctx, args) => ({ design: applyFix(currentDesign(ctx), (args as ApplyFixArgs).fix, ctx.ids) }),
+    perform: (ctx, args) => {
+      const { fix, select } = args as ApplyFixArgs;
+      const design = applyFix(currentDesign(ctx), fix, ctx.ids);
+      // What the fix changed is shown in the inspector: its items stay (or become) the selection.
+      const kept = select?.filter((id) => exists(design, id));
+      return kept === undefined || kept.length === 0 ? { design } : { design, select: kept };
+    },
+  },
+  {
+    id: 'setJumpHost',
+    label: 'Reach a machine through a jump host',
+    group: 'network',
+    capture: 'immediately',
+    gesture: "Select the machine and choose its jump host in the inspector's SSH target",
+    keywords: ['jump host', 'proxyjump', 'bastion', 'ssh', 'reach'],
+    predicate: (ctx, args) => args !== undefined && currentDesign(ctx).machines[(args as JumpHostArgs).machineId] !== undefined,
+    perform: (ctx, args) => {
+      const { machineId, via } = args as JumpHostArgs;
+      const design = currentDesign(ctx);
+      const next = setJumpHost(design, machineId, via, ctx.ids);
+      return next === design ? undefined : { design: next };
+    },
   },
   // ---- insert
   {
@@ -537,7 +600,7 @@ export const designCommands: readonly Command[] = [
     keywords: ['server', 'device', 'node', 'computer'],
     perform: (ctx, args) => {
       const a = (args ?? {}) as InsertArgs;
-      return addMachineResult(ctx, (a.kind as MachineKind | undefined) ?? 'server', a.at ?? ctx.view?.center() ?? { x: 0, y: 0 });
+      return addMachineResult(ctx, (a.kind as MachineKind | undefined) ?? 'server', a.at);
     },
   },
   {
@@ -628,8 +691,11 @@ export const designCommands: readonly Command[] = [
     perform: (ctx) => ctx.ui.getState().setProblemsOpen(!ctx.ui.getState().problemsOpen),
   },
   ...areas.map(areaCommand),
-  { id: 'exportPng', label: 'Export picture (PNG)…', group: 'file', capture: 'never', keywords: ['image', 'screenshot'], predicate: (ctx) => ctx.view !== null, perform: (ctx) => ctx.view?.exportImage('png') },
-  { id: 'exportSvg', label: 'Export picture (SVG)…', group: 'file', capture: 'never', keywords: ['image', 'vector'], predicate: (ctx) => ctx.view !== null, perform: (ctx) => ctx.view?.exportImage('svg') },
+  exportCommand('exportSvg', 'Export picture (SVG)…', 'svg', ['image', 'vector', 'drawing', 'diagram']),
+  exportCommand('exportPng', 'Export picture (PNG)…', 'png', ['image', 'screenshot', 'drawing', 'diagram']),
+  exportCommand('exportPng2x', 'Export picture (PNG, 2x)…', 'png2x', ['image', 'screenshot', 'retina', 'high resolution', 'hidpi']),
+  exportCommand('exportSheetPng', 'Export network sheet (PNG)…', 'sheetPng', ['print', 'paper', 'page', 'wall', 'table', 'machines', 'ssh', 'addresses']),
+  exportCommand('printSheet', 'Print network sheet (or save as PDF)…', 'sheetPdf', ['pdf', 'print', 'paper', 'page', 'wall', 'table', 'machines', 'ssh', 'addresses']),
   { id: 'exportMermaid', label: 'Export as Mermaid text…', group: 'file', capture: 'never', keywords: ['diagram', 'markdown', 'documentation'], perform: (ctx) => ctx.ui.getState().openDialog('mermaid') },
   // ---- help
   {

@@ -8,6 +8,12 @@ import type { UiStore } from '../stores/uiStore';
 
 export type { CaptureMode } from '../stores/designStore';
 
+/**
+ * What an export makes: the drawing as SVG, or as PNG at 1x or 2x; or the one-page network sheet as PNG, or printed
+ * (the print dialog's "Save as PDF" makes the PDF).
+ */
+export type ExportKind = 'svg' | 'png' | 'png2x' | 'sheetPng' | 'sheetPdf';
+
 /** What the canvas lends to commands while it is on screen (viewport operations). */
 export interface ViewControls {
   /** Fits the view to the whole design; `afterRender` waits until items just added are drawn. */
@@ -16,7 +22,12 @@ export interface ViewControls {
   zoomOut: () => void;
   /** The canvas point at the centre of the visible area, for placing new items. */
   center: () => { x: number; y: number };
-  exportImage: (format: 'png' | 'svg') => Promise<void>;
+  /** The part of the canvas on screen (canvas coordinates), for choosing the site a new machine goes into. */
+  visibleArea?: () => { x: number; y: number; width: number; height: number };
+  /** Sizes of the machines as drawn (they grow with their badges), so placement keeps them apart. */
+  measuredSizes?: () => ReadonlyMap<string, { width: number; height: number }>;
+  /** Exports the design as a picture or a network sheet, drawn from the design and the sizes the canvas measured. */
+  exportImage: (kind: ExportKind) => Promise<void>;
 }
 
 /** Everything a command may touch. Commands never reach for globals, so tests can run them headless. */
@@ -68,7 +79,9 @@ export interface Command {
   group: CommandGroup;
   /**
    * How a design returned by `perform` is recorded. `immediately`: one undo step (a caller in the middle of a
-   * gesture passes `eventually` for its intermediate steps, see executeCommand). `never`: the command changes no
+   * gesture passes `eventually` for its intermediate steps, see executeCommand). `eventually`: a command pressed
+   * again and again as one gesture (arrow keys): each run is a step of it, and the burst ends as one undo step when
+   * the keys rest or another command runs (see executeCommand). `never`: the command changes no
    * document (view, selection, dialogs, files, jobs); returning a design from it is a bug. File open, new and
    * recover are `never` too: they replace the document through fileActions, which clears the history.
    */
@@ -78,6 +91,8 @@ export interface Command {
   shortcut?: string;
   /** Whether a key event triggers this command. */
   keyTest?: (event: KeyboardEvent) => boolean;
+  /** The arguments the shortcut passes (which arrow, with Shift or not); without it the shortcut passes none. */
+  keyArgs?: (event: KeyboardEvent) => unknown;
   /** Where the shortcut works; `canvas` when not given. */
   keyScope?: KeyScope;
   /**

@@ -1,18 +1,19 @@
-import { diffLines } from 'diff';
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { describeError } from '../../../shared/errors';
-import { describeGenerateError } from '../../../shared/nix/errors';
 import { generateClan } from '../../../shared/nix/generate';
 import { vpnCatalog } from '../../../shared/vpn/catalog';
 import { appContext } from '../app/appContext';
 import { displayName } from '../commands/fileActions';
+import { DiffView } from '../components/DiffView';
+import { ProblemList } from '../panels/ProblemList';
 import { useDesign } from '../stores/designStore';
 import { useJobsStore, useRunningJob } from '../stores/jobsStore';
 import { useUiStore } from '../stores/uiStore';
 import { CheckMachines } from './CheckMachines';
 import { DeployHistory } from './DeployHistory';
 import { DeployPanel } from './DeployPanel';
+import { GenerationBlocked } from './GenerationBlocked';
 import { MeasurePanel } from './MeasurePanel';
 import { VerifyPanel } from './VerifyPanel';
 import { useLastVerifyFor } from './verifyStore';
@@ -22,26 +23,6 @@ import './deploy.css';
 import './deployRun.css';
 
 const statusLabel = { added: 'new', changed: 'changed', removed: 'removed', same: '' } as const;
-
-/** A unified line diff of one file, old in red and new in green, unchanged runs folded to their edges. */
-function DiffView({ before, after }: { before: string; after: string }) {
-  const parts = diffLines(before, after);
-  return (
-    <pre className="code-view diff-view" data-testid="diff-view">
-      {parts.map((part, i) => {
-        const lines = part.value.replace(/\n$/, '').split('\n');
-        const kind = part.added ? 'add' : part.removed ? 'del' : 'same';
-        const shown = kind === 'same' && lines.length > 8 ? [...lines.slice(0, 3), `… ${lines.length - 6} unchanged lines …`, ...lines.slice(-3)] : lines;
-        return shown.map((line, j) => (
-          <div key={`${i}-${j}`} className={`diff-${kind}`}>
-            <span className="diff-sign">{kind === 'add' ? '+' : kind === 'del' ? '-' : ' '}</span>
-            {line}
-          </div>
-        ));
-      })}
-    </pre>
-  );
-}
 
 const tabOrder: readonly DeployTab[] = ['configuration', 'machines', 'deploy', 'verify', 'measure', 'history'];
 
@@ -138,11 +119,7 @@ function ConfigurationView() {
   if (!generated.ok) {
     return (
       <div className="deploy-view">
-        <section className="deploy-blocked" role="alert">
-          <h2>The configuration cannot be generated yet</h2>
-          <p>{describeGenerateError(generated.error)}</p>
-          <p>Fix this in the Design area; the problems panel lists what needs attention.</p>
-        </section>
+        <GenerationBlocked error={generated.error} />
       </div>
     );
   }
@@ -232,11 +209,9 @@ function ConfigurationView() {
           {generated.value.deployBlockers.length > 0 && (
             <>
               <h3>Before deploying</h3>
-              <ul className="blockers">
-                {generated.value.deployBlockers.map((p, i) => (
-                  <li key={`${p.code}-${i}`}>{p.message}</li>
-                ))}
-              </ul>
+              <div className="blockers">
+                <ProblemList problems={generated.value.deployBlockers} compact openInDesign />
+              </div>
             </>
           )}
           <h3>About this configuration</h3>

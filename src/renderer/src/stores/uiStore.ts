@@ -40,11 +40,18 @@ export interface UiState {
   overlayVisible: boolean;
   snapToGrid: boolean;
   problemsOpen: boolean;
+  /** The problems panel's height in pixels as the user dragged it; null: its own height, at most a quarter of the canvas. */
+  problemsHeight: number | null;
   /** The assistant's chat is open as a panel on the right of the Design, Choose VPN and Deploy areas. */
   assistantBeside: boolean;
   /** The user finished or dismissed the first-run wizard once; it is not offered again on its own. */
   wizardSeen: boolean;
   leaderboardView: LeaderboardView;
+  /**
+   * The user picked the leaderboard's profile (a profile button, the palette, or the address in serve mode). Until
+   * then the leaderboard shows the profile the design's links stand for, the one the advisor reads (issue 17).
+   */
+  leaderboardProfileChosen: boolean;
   setActiveArea: (area: AreaId) => void;
   setAboutOpen: (open: boolean) => void;
   setDialog: (dialog: DialogId) => void;
@@ -53,9 +60,11 @@ export interface UiState {
   setOverlayVisible: (visible: boolean) => void;
   setSnapToGrid: (snap: boolean) => void;
   setProblemsOpen: (open: boolean) => void;
+  setProblemsHeight: (height: number | null) => void;
   setAssistantBeside: (open: boolean) => void;
   setWizardSeen: (seen: boolean) => void;
   setLeaderboardView: (patch: Partial<LeaderboardView>) => void;
+  setLeaderboardProfileChosen: (chosen: boolean) => void;
 }
 
 const createUiState: StateCreator<UiState> = (set) => ({
@@ -65,9 +74,11 @@ const createUiState: StateCreator<UiState> = (set) => ({
   overlayVisible: true,
   snapToGrid: true,
   problemsOpen: true,
+  problemsHeight: null,
   assistantBeside: false,
   wizardSeen: false,
   leaderboardView: defaultLeaderboardView,
+  leaderboardProfileChosen: false,
   setActiveArea: (activeArea) => set({ activeArea }),
   setAboutOpen: (aboutOpen) => set({ aboutOpen }),
   setDialog: (dialog) => set({ dialog }),
@@ -75,6 +86,7 @@ const createUiState: StateCreator<UiState> = (set) => ({
   setOverlayVisible: (overlayVisible) => set({ overlayVisible }),
   setSnapToGrid: (snapToGrid) => set({ snapToGrid }),
   setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
+  setProblemsHeight: (problemsHeight) => set({ problemsHeight }),
   setAssistantBeside: (assistantBeside) => set({ assistantBeside }),
   setWizardSeen: (wizardSeen) => set({ wizardSeen }),
   setLeaderboardView: (patch) =>
@@ -83,6 +95,7 @@ const createUiState: StateCreator<UiState> = (set) => ({
       const same = next.profile === state.leaderboardView.profile && next.sort.column === state.leaderboardView.sort.column && next.sort.direction === state.leaderboardView.sort.direction;
       return same ? state : { leaderboardView: next };
     }),
+  setLeaderboardProfileChosen: (leaderboardProfileChosen) => set({ leaderboardProfileChosen }),
 });
 
 /** A UI store instance. */
@@ -104,6 +117,8 @@ export function createUiStore(options: { persisted: boolean }): UiStore {
         overlayVisible: state.overlayVisible,
         snapToGrid: state.snapToGrid,
         problemsOpen: state.problemsOpen,
+        // Added after version 2 with a default: stored state without it merges to the default (the panel's own height).
+        problemsHeight: state.problemsHeight,
         // Added after version 2 with a default: stored state without it merges to the default (closed).
         assistantBeside: state.assistantBeside,
         wizardSeen: state.wizardSeen,
