@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,10 @@ describe.runIf(run)('Plan deploy, Deploy… and the history (Chromium, serve mod
     await page.getByTestId('wizard').waitFor();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.keyboard.press('Control+o');
+    // The file's date is written as every date of the app is (medium date, short time, the browser's locale).
+    const modified = statSync(join(serve.workspaceDir, 'family.clan-design.json')).mtimeMs;
+    const written = await page.evaluate((ms) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(ms), modified);
+    expect(await page.getByTestId('open-family').locator('.meta').last().textContent()).toBe(written);
     await page.getByTestId('open-family').click();
     await page.locator('.react-flow__node-machine').first().waitFor();
   });
