@@ -52,6 +52,19 @@ async function cutOffControls(page: Page): Promise<string[]> {
   });
 }
 
+/** The sites on the canvas that reach past the canvas's pane (or lie outside it). */
+async function cutOffSites(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const pane = document.querySelector('.react-flow__pane')!.getBoundingClientRect();
+    return [...document.querySelectorAll<HTMLElement>('.react-flow__node-site')]
+      .filter((node) => {
+        const box = node.getBoundingClientRect();
+        return box.left < pane.left - 1 || box.top < pane.top - 1 || box.right > pane.right + 1 || box.bottom > pane.bottom + 1;
+      })
+      .map((node) => node.textContent?.trim().slice(0, 30) ?? '');
+  });
+}
+
 describe.runIf(run)('every area at 1280x800 and 1024x700 (Chromium, serve mode)', () => {
   let app: OpenApp;
   let page: Page;
@@ -74,6 +87,10 @@ describe.runIf(run)('every area at 1280x800 and 1024x700 (Chromium, serve mode)'
         const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(sideways, `${area.name}: the page scrolls sideways`).toBeLessThanOrEqual(0);
         expect(await cutOffControls(page), `${area.name} at ${size.width}x${size.height}`).toEqual([]);
+        if (area.name === 'design') {
+          // The design was wholly in view when it was last looked at, so it still is, whatever the window's size since.
+          await expect.poll(() => cutOffSites(page), { timeout: 5_000 }).toEqual([]);
+        }
         await page.screenshot({ path: screenshotPath(`area-${area.name}-${size.width}x${size.height}`) });
       }
     }, 120_000);

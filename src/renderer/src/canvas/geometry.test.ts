@@ -31,6 +31,7 @@ import {
   viewportAvoiding,
   viewportForBox,
   viewShows,
+  viewShowsAll,
   visibleRect,
 } from './geometry';
 import { EdgeProjector, NodeProjector } from './projection';
@@ -265,5 +266,15 @@ describe('fitting the view around the floating chrome (issue 17)', () => {
     const box = { x: 0, y: 0, width: 400, height: 300 };
     expect(viewShows({ x: 0, y: 0, zoom: 1 }, 800, 600, box)).toBe(true);
     expect(viewShows({ x: -5000, y: 0, zoom: 1 }, 800, 600, box)).toBe(false);
+  });
+
+  test('viewShowsAll tells whether a view shows the whole design, which a narrower canvas may not', () => {
+    const box = { x: 100, y: 50, width: 400, height: 300 };
+    // At zoom 1.5 the design reaches x = 50 + 500 * 1.5 = 800 and y = 20 + 350 * 1.5 = 545.
+    const view = { x: 50, y: 20, zoom: 1.5 };
+    expect(viewShowsAll(view, 800, 600, box)).toBe(true);
+    expect(viewShowsAll(view, 700, 600, box)).toBe(false);
+    expect(viewShowsAll(view, 800, 500, box)).toBe(false);
+    expect(viewShowsAll({ x: -200, y: 0, zoom: 1 }, 800, 600, box)).toBe(false);
   });
 });

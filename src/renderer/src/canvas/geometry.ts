@@ -386,6 +386,14 @@ export function viewShows(view: { x: number; y: number; zoom: number }, width: n
   return view.zoom > 0 && intersect(visibleRect([view.x, view.y, view.zoom], width, height), box) !== null;
 }
 
+/** Whether a view of `width` x `height` pixels shows all of `box` (in canvas coordinates). */
+export function viewShowsAll(view: { x: number; y: number; zoom: number }, width: number, height: number, box: Box): boolean {
+  if (view.zoom <= 0) return false;
+  const left = box.x * view.zoom + view.x;
+  const top = box.y * view.zoom + view.y;
+  return left >= -0.5 && top >= -0.5 && left + box.width * view.zoom <= width + 0.5 && top + box.height * view.zoom <= height + 0.5;
+}
+
 /**
  * The background grid's gap for a zoom level: the snap grid doubled until the dots are at least `minScreenGap`
  * pixels apart, so zooming out never fills the screen with hundreds of thousands of dots.

@@ -2,13 +2,23 @@ import type { ReactFlowInstance, Viewport } from '@xyflow/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useCanvasViewStore, viewKey, type SavedView } from '../stores/canvasViewStore';
 import { getDocument, useDesign } from '../stores/designStore';
-import { viewShows, type Box } from './geometry';
+import { viewShows, viewShowsAll, type Box } from './geometry';
 import type { FlowEdge, FlowNode } from './types';
+
+/** React Flow's view and the canvas's size in pixels. */
+interface FlowSize {
+  transform: [number, number, number];
+  width: number;
+  height: number;
+}
 
 /** What the view memory needs from the canvas. */
 export interface ViewMemoryInput {
   flow: ReactFlowInstance<FlowNode, FlowEdge>;
-  flowStore: { getState(): { transform: [number, number, number]; width: number; height: number } };
+  flowStore: {
+    getState(): FlowSize;
+    subscribe(listener: (state: FlowSize, previous: FlowSize) => void): () => void;
+  };
   /** Whether the canvas has shown the design yet (fitted or restored); before that its view is React Flow's default. */
   isShown: () => boolean;
   /** The box around the whole design, or null when it is empty. */
@@ -39,13 +49,32 @@ export function useViewMemory({ flow, flowStore, isShown, designBounds, fit }: V
   const keepsInitialView = useCallback(() => {
     const bounds = designBounds();
     const { width, height } = flowStore.getState();
-    return initialView !== undefined && bounds !== null && viewShows(initialView, width, height, bounds);
+    if (initialView === undefined || bounds === null || !viewShows(initialView, width, height, bounds)) return false;
+    // The whole design was in view when it was left, in a canvas of another size (the window was resized in another
+    // area): fitted again rather than shown cut off.
+    const { width: leftWidth, height: leftHeight } = initialView;
+    if (leftWidth !== undefined && leftHeight !== undefined && viewShowsAll(initialView, leftWidth, leftHeight, bounds) && !viewShowsAll(initialView, width, height, bounds)) return false;
+    return true;
   }, [initialView, designBounds, flowStore]);
+
+  // The window resized while the whole design was in view: it stays in view (a view showing part of it stays as is).
+  useEffect(
+    () =>
+      flowStore.subscribe((state, previous) => {
+        if ((state.width === previous.width && state.height === previous.height) || previous.width === 0 || previous.height === 0 || !isShown()) return;
+        const bounds = designBounds();
+        if (bounds === null) return;
+        const [x, y, zoom] = state.transform;
+        if (viewShowsAll({ x, y, zoom }, previous.width, previous.height, bounds) && !viewShowsAll({ x, y, zoom }, state.width, state.height, bounds)) fit();
+      }),
+    [flowStore, designBounds, isShown, fit],
+  );
 
   const remember = useCallback(() => {
     if (!isShown()) return;
-    const [x, y, zoom] = flowStore.getState().transform;
-    useCanvasViewStore.getState().rememberView(viewKey(getDocument().file.name), { x, y, zoom });
+    const { transform, width, height } = flowStore.getState();
+    const [x, y, zoom] = transform;
+    useCanvasViewStore.getState().rememberView(viewKey(getDocument().file.name), { x, y, zoom, width, height });
   }, [isShown, flowStore]);
 
   const onMoveEnd = useCallback(() => remember(), [remember]);

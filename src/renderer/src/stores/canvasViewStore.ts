@@ -6,6 +6,9 @@ export interface SavedView {
   x: number;
   y: number;
   zoom: number;
+  /** The canvas's size in pixels when the view was left, so a window resized since can be told. */
+  width?: number;
+  height?: number;
 }
 
 /** How many designs' views are kept; the least recently looked at goes first. */
@@ -38,12 +41,13 @@ export const useCanvasViewStore = create<CanvasViewState>()(
       rememberView: (key, view) =>
         set((state) => {
           const old = state.views[key];
-          if (old !== undefined && old.x === view.x && old.y === view.y && old.zoom === view.zoom) return state;
+          if (old !== undefined && old.x === view.x && old.y === view.y && old.zoom === view.zoom && old.width === view.width && old.height === view.height) return state;
           // Re-inserted last, so the oldest entries are the least recently looked at.
           const { [key]: _previous, ...rest } = state.views;
           const keys = Object.keys(rest);
           for (const drop of keys.slice(0, Math.max(0, keys.length + 1 - MAX_VIEWS))) delete rest[drop];
-          return { views: { ...rest, [key]: { x: view.x, y: view.y, zoom: view.zoom } } };
+          const size = view.width === undefined || view.height === undefined ? {} : { width: view.width, height: view.height };
+          return { views: { ...rest, [key]: { x: view.x, y: view.y, zoom: view.zoom, ...size } } };
         }),
       setOverviewOpen: (overviewOpen) => set({ overviewOpen }),
     }),
