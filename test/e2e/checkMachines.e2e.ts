@@ -109,6 +109,8 @@ describe.runIf(run)('Check machines against the SSH lab (Chromium, serve mode)',
     expect(await alpha.getByTestId('finding-reachable').getAttribute('class')).toContain('finding-ok');
     expect(await alpha.getByTestId('finding-root').textContent()).toContain('without a password');
     expect(await alpha.getByTestId('finding-nixos').textContent()).toContain('clan machines install alpha --target-host');
+    // The key was only just trusted in this browser, and the check says so (not that it matched known_hosts).
+    expect(await alpha.getByTestId('finding-hostKey').textContent()).toContain(`was seen for the first time and trusted, and is now recorded in known_hosts`);
     await page.screenshot({ path: screenshotPath('check-results') });
 
     // The deploy order says whether the check confirmed each predicted way in, apart from being ready or not.

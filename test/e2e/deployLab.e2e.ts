@@ -112,7 +112,13 @@ describe.runIf(run)('deploy against the SSH lab’s NixOS stand-ins (Chromium, s
     page = await browser.context.newPage();
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(`${server.url}#pair=${sessions.currentCode('start').code}`);
-    await page.getByTestId('wizard').waitFor();
+    // The first screen of a machine busy with the lab can take a while; if it is not the wizard, say what it is.
+    await page
+      .getByTestId('wizard')
+      .waitFor({ timeout: 60_000 })
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}\nThe page shows instead: ${((await page.locator('body').textContent().catch(() => '')) ?? '').slice(0, 500)}`);
+      });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.keyboard.press('Control+o');
     await page.getByTestId('open-lab').click();

@@ -11,7 +11,8 @@ import { DeployTabHarness, settle, testFileName as fileName, text } from './test
 // The Deploy area's Machines tab (Check machines): a problem several machines share word for word is said once, above
 // the list, and each row still says whether its machine answered at all.
 
-const noKey = 'This computer has no SSH key the app can log in with: none in ~/.ssh and no ssh-agent. Make one with ssh-keygen -t ed25519, add it to the machines, then check again.';
+/** The message for a machine, naming its address as the app's messages do. */
+const noKey = (host: string) => `No SSH key could be offered to machine “${host}:22” for user “root”: no ssh-agent is running and none of ~/.ssh/id_ed25519 could be used. Make one with ssh-keygen -t ed25519, add it to the machines, then check again.`;
 
 function family(): { design: Design; ids: Record<string, string> } {
   const b = designBuilder();
@@ -57,8 +58,8 @@ beforeEach(() => {
 afterEach(() => tab.tearDown());
 
 describe('the Machines tab', () => {
-  test('a problem two machines share is said once above the list; each row says whether its machine answered', async () => {
-    const results = [result(ids.nas!, 'nas', true, noKey), result(ids.pi!, 'pi', true, noKey), result(ids.desktop!, 'desktop', false, '')];
+  test('a problem two machines share (each naming its own address) is said once above the list; each row says whether its machine answered', async () => {
+    const results = [result(ids.nas!, 'nas', true, noKey('nas.lan')), result(ids.pi!, 'pi', true, noKey('pi.lan')), result(ids.desktop!, 'desktop', false, '')];
     useCheckStore.setState({
       forFile: fileName,
       order: [ids.nas!, ids.pi!, ids.desktop!],
@@ -68,12 +69,13 @@ describe('the Machines tab', () => {
     tab.render();
     await settle();
     const common = [...tab.container.querySelectorAll('[data-testid="check-common"]')].map(text);
-    expect(common).toEqual([`2 of 3 machines: ${noKey}`]);
+    expect(common).toEqual([`2 of 3 machines have the same problem; as found on “nas”: ${noKey('nas.lan')}`]);
     expect(text(tab.byTestId('check-nas')!.querySelector('.check-summary'))).toBe('The machine answered on its SSH port; the problem above.');
     expect(text(tab.byTestId('check-pi')!.querySelector('.check-summary'))).toBe('The machine answered on its SSH port; the problem above.');
     // A problem of one machine alone stays in its row.
     expect(text(tab.byTestId('check-desktop')!.querySelector('.check-summary'))).toBe('"desktop.lan" did not answer on port 22.');
-    // The long message appears once on the page.
-    expect(tab.container.textContent!.split(noKey)).toHaveLength(2);
+    // The long message appears once on the page; pi's own is in its row's tooltip.
+    expect(tab.container.textContent!.split('No SSH key could be offered')).toHaveLength(2);
+    expect(tab.byTestId('check-pi')!.querySelector('.check-summary')!.getAttribute('title')).toBe(noKey('pi.lan'));
   });
 });

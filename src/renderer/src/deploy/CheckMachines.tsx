@@ -91,15 +91,28 @@ function answeredText(result: MachineCheckResult): string {
   return reachable.status === 'ok' ? `${reachable.message.replace(/\.$/, '')};` : 'Did not answer;';
 }
 
-/** The problems that several machines share word for word, with how many have each: said once, above the list. */
-function sharedProblems(results: readonly (MachineCheckResult | null)[]): Map<string, number> {
-  const counts = new Map<string, number>();
+/**
+ * A machine's problem without what names that machine (its name, user@host:port, host:port, host), so that the same
+ * problem on several machines ("no SSH key could be offered to machine “nas.lan”") is recognised as one.
+ */
+function problemKey(result: MachineCheckResult): string {
+  const target = result.target ?? '';
+  const hostPort = target.replace(/^[^@]*@/, '');
+  const host = hostPort.replace(/:\d+$/, '');
+  const own = [target, hostPort, host, result.name].filter((part) => part !== '').sort((a, b) => b.length - a.length);
+  return own.reduce((text, part) => text.split(part).join('\u0000'), summaryOf(result));
+}
+
+/** The problems several machines share, said once above the list: how many have each, and as found on the first. */
+function sharedProblems(results: readonly (MachineCheckResult | null)[]): Map<string, { count: number; first: MachineCheckResult }> {
+  const shared = new Map<string, { count: number; first: MachineCheckResult }>();
   for (const r of results) {
     if (r === null || r.status === 'ok') continue;
-    const text = summaryOf(r);
-    counts.set(text, (counts.get(text) ?? 0) + 1);
+    const key = problemKey(r);
+    const entry = shared.get(key);
+    shared.set(key, entry === undefined ? { count: 1, first: r } : { ...entry, count: entry.count + 1 });
   }
-  return new Map([...counts].filter(([, n]) => n > 1));
+  return new Map([...shared].filter(([, entry]) => entry.count > 1));
 }
 
 function MachineRow({ id, name, status, result, shared }: { id: string; name: string; status: MachineCheckStatus | null; result: MachineCheckResult | null; shared: boolean }) {
@@ -201,12 +214,12 @@ export function CheckMachines() {
             <p className="muted">This design has no managed machines to check. Add machines in the Design area and give them SSH addresses.</p>
           ) : (
             <>
-              {[...common].map(([text, count]) => (
-                <p key={text} className="check-common" data-testid="check-common">
+              {[...common].map(([key, { count, first }]) => (
+                <p key={key} className="check-common" data-testid="check-common">
                   <strong>
-                    {count} of {ids.length} machines:
+                    {count} of {ids.length} machines have the same problem; as found on “{first.name}”:
                   </strong>{' '}
-                  {text}
+                  {summaryOf(first)}
                 </p>
               ))}
               <ul className="check-list">
@@ -214,7 +227,7 @@ export function CheckMachines() {
                   const entry = shown ? machines[id] : undefined;
                   const name = names.get(id) ?? entry?.result?.name ?? id;
                   const result = entry?.result ?? null;
-                  return <MachineRow key={id} id={id} name={name} status={entry?.status ?? null} result={result} shared={result !== null && common.has(summaryOf(result))} />;
+                  return <MachineRow key={id} id={id} name={name} status={entry?.status ?? null} result={result} shared={result !== null && common.has(problemKey(result))} />;
                 })}
               </ul>
             </>

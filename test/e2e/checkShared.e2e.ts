@@ -1,0 +1,75 @@
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { designBuilder } from '../../src/shared/model/designBuilder';
+import { serializeDesign } from '../../src/shared/schema/envelope';
+import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+
+// Check machines when every machine fails the same way, as on a first start: this computer has no SSH key yet (the
+// server runs with an empty home folder and no ssh-agent). The long message is said once, above the list, and each row
+// still says whether its machine was tried at all. The machines' address is a loopback port nothing listens on.
+const run = shouldRunE2e();
+
+/** A loopback port nothing listens on (taken from the system, then let go). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+describe.runIf(run)('Check machines with one problem shared by every machine (Chromium, serve mode, loopback only)', () => {
+  let serve: ServeProcess;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let home: string;
+
+  beforeAll(async () => {
+    const port = await closedPort();
+    const b = designBuilder();
+    const homeSite = b.site('Home', 'nat');
+    for (const name of ['nas', 'pi', 'desktop']) b.machine(name, homeSite, 'server', { ssh: { host: '127.0.0.1', port, user: 'admin' } });
+    b.admin(homeSite);
+    home = mkdtempSync(join(tmpdir(), 'cnd-e2e-check-shared-home-'));
+    serve = await startServe([], { HOME: home, SSH_AUTH_SOCK: '' });
+    writeFileSync(join(serve.workspaceDir, 'family.clan-design.json'), serializeDesign(b.design, '0.0.0'));
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(serve.pairingUrl);
+    await page.getByTestId('wizard').waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.keyboard.press('Control+o');
+    await page.getByTestId('open-family').click();
+    await page.locator('.react-flow__node-machine').first().waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await serve?.stop();
+    if (home !== undefined) rmSync(home, { recursive: true, force: true });
+  });
+
+  test('the shared message once above the list; each row says the machine was not tried', async () => {
+    await page.getByRole('tab', { name: 'Deploy', exact: true }).first().click();
+    await page.getByTestId('deploy-tab-machines').click();
+    await page.getByTestId('check-machines').click();
+    await expect.poll(() => page.getByTestId('check-summary').textContent(), { timeout: 30_000 }).toMatch(/^Last checked .* · 0 of 3 ready/);
+    const common = page.getByTestId('check-common');
+    expect(await common.count()).toBe(1);
+    const message = (await common.textContent()) ?? '';
+    expect(message).toMatch(/^3 of 3 machines have the same problem; as found on “nas”: .*SSH key/);
+    for (const name of ['nas', 'pi', 'desktop']) {
+      expect(await page.getByTestId(`check-${name}`).locator('.check-summary').textContent()).toBe('Not tried; the problem above.');
+    }
+    // The long message is on the page once.
+    const said = message.replace(/^.*as found on “nas”: /, '');
+    expect(((await page.locator('.check-results').textContent()) ?? '').split(said)).toHaveLength(2);
+    await page.screenshot({ path: screenshotPath('check-shared-problem') });
+  }, 60_000);
+});
