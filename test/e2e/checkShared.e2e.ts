@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +5,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import { serializeDesign } from '../../src/shared/schema/envelope';
-import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+import { closedPort, launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
 
 // Check machines when every machine fails the same way, as on a first start: this computer has no SSH key yet (the
 // server runs with an empty home folder and no ssh-agent). The long message is said once, above the list, and each row
 // still says whether its machine was tried at all. The machines' address is a loopback port nothing listens on.
 const run = shouldRunE2e();
-
-/** A loopback port nothing listens on (taken from the system, then let go). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 describe.runIf(run)('Check machines with one problem shared by every machine (Chromium, serve mode, loopback only)', () => {
   let serve: ServeProcess;

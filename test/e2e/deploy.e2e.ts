@@ -10,7 +10,7 @@ import type { Design } from '../../src/shared/model/types';
 import { generateClan, manifestPath, parseManifest } from '../../src/shared/nix/generate';
 import { sha256Hex } from '../../src/shared/nix/hash';
 import { serializeDesign } from '../../src/shared/schema/envelope';
-import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+import { closedPort, launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
 
 // Plan deploy, Deploy… and the history in Chromium against serve mode, without the SSH lab: every SSH address in the
 // design is on loopback, so nothing the app does here can reach another computer. One machine's address is a TCP
@@ -32,16 +32,6 @@ async function hangUpServer(): Promise<{ server: Server; port: number; connectio
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return { server, port: address.port, connections: () => count };
-}
-
-/** A loopback port nothing listens on (taken from the system, then let go). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 describe.runIf(run)('Plan deploy, Deploy… and the history (Chromium, serve mode, loopback only)', () => {
