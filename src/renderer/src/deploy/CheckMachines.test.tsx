@@ -78,4 +78,31 @@ describe('the Machines tab', () => {
     expect(tab.container.textContent!.split('No SSH key could be offered')).toHaveLength(2);
     expect(tab.byTestId('check-pi')!.querySelector('.check-summary')!.getAttribute('title')).toBe(noKey('pi.lan'));
   });
+
+  test('machines a cancelled check never got to each say so in their row, not as a problem shared above', async () => {
+    const cancelled = (machineId: string, name: string): MachineCheckResult => ({
+      machineId,
+      name,
+      target: `root@${name}.lan:22`,
+      via: null,
+      status: 'skipped',
+      findings: machineCheckIds.map((id) => ({
+        id,
+        status: 'skipped',
+        message: id === 'reachable' ? `The operation on ${name}.lan:22 was cancelled and its remote commands were stopped. Nothing more will run; start it again when you are ready.` : 'Not checked: the app could not log in to the machine.',
+      })),
+    });
+    const results = [result(ids.nas!, 'nas', false, ''), cancelled(ids.pi!, 'pi'), cancelled(ids.desktop!, 'desktop')];
+    useCheckStore.setState({
+      forFile: fileName,
+      order: [ids.nas!, ids.pi!, ids.desktop!],
+      machines: Object.fromEntries(results.map((r) => [r.machineId, { status: r.status, result: r }])),
+      report: { finishedAt: Date.UTC(2026, 11, 7, 9), outcome: 'cancelled', machines: results } as never,
+    });
+    tab.render();
+    await settle();
+    expect(tab.container.querySelectorAll('[data-testid="check-common"]')).toHaveLength(0);
+    for (const name of ['pi', 'desktop']) expect(text(tab.byTestId(`check-${name}`)!.querySelector('.check-summary'))).toContain('was cancelled');
+    expect(text(tab.byTestId('check-summary'))).toContain('(cancelled)');
+  });
 });

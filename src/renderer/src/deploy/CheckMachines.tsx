@@ -103,11 +103,15 @@ function problemKey(result: MachineCheckResult): string {
   return own.reduce((text, part) => text.split(part).join('\u0000'), summaryOf(result));
 }
 
-/** The problems several machines share, said once above the list: how many have each, and as found on the first. */
+/**
+ * The problems several machines share, said once above the list: how many have each, and as found on the first. A
+ * machine the check never got to (cancelled: every finding skipped) has no problem of its own, so its row keeps saying
+ * so rather than pointing at a "problem" above.
+ */
 function sharedProblems(results: readonly (MachineCheckResult | null)[]): Map<string, { count: number; first: MachineCheckResult }> {
   const shared = new Map<string, { count: number; first: MachineCheckResult }>();
   for (const r of results) {
-    if (r === null || r.status === 'ok') continue;
+    if (r === null || r.status === 'ok' || r.status === 'skipped') continue;
     const key = problemKey(r);
     const entry = shared.get(key);
     shared.set(key, entry === undefined ? { count: 1, first: r } : { ...entry, count: entry.count + 1 });
