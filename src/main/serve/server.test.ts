@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,6 +221,38 @@ describe('serve mode HTTP server', () => {
     }
     expect(codes.at(-1)?.reason).toBe('signedOutEverywhere');
     cookie = await pair();
+  });
+
+  test('a body over 5 MB is refused with 413 before it is read, and the client, still sending, gets that answer and keeps its connection', async () => {
+    // Closing a socket while a body is still coming in makes the kernel send a reset, which can reach a client still
+    // writing before it has read the answer; so the server lets the rest arrive (and throws it away) first.
+    const big = Buffer.alloc(6 * 1024 * 1024, 0x61);
+    const head = (length: string) => `POST /api/rpc/app:info.get HTTP/1.1\r\nHost: 127.0.0.1:${handle.port}\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\n${length}\r\n\r\n`;
+    const upload = (chunked: boolean) =>
+      new Promise<{ answer: string; error: string | null }>((resolve) => {
+        const socket = connect(handle.port, '127.0.0.1');
+        let answer = '';
+        const done = (error: string | null) => {
+          socket.destroy();
+          resolve({ answer, error });
+        };
+        socket.on('data', (chunk) => {
+          answer += chunk.toString('latin1');
+          if ((answer.match(/HTTP\/1\.1 \d{3} /g) ?? []).length === 2 && answer.endsWith('}')) done(null);
+        });
+        socket.on('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+        socket.on('close', () => done('closed'));
+        socket.write(head(chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${big.length}`));
+        socket.write(chunked ? Buffer.concat([Buffer.from(`${big.length.toString(16)}\r\n`), big, Buffer.from('\r\n0\r\n\r\n')]) : big);
+        // The same connection's next request.
+        socket.write(`${head('Content-Length: 2')}{}`);
+      });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => upload(i % 2 === 1)));
+    for (const { answer, error } of results) {
+      expect(error).toBeNull();
+      expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 413', 'HTTP/1.1 200']);
+      expect(answer).toContain('request body too large');
+    }
   });
 
   test('a signed-in browser can make a code for another device; others cannot', async () => {

@@ -121,19 +121,54 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-/** Reads a request body up to a size limit; rejects when the client goes away mid-body (handled by the caller). */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** How long the rest of a refused body may keep arriving after the refusal, before the connection is dropped. */
+const LINGER_MS = 5_000;
+
+/**
+ * Lets the rest of a refused body arrive and throws it away, for at most LINGER_MS, so that the client reads the
+ * refusal: a socket closed while its data is still coming in makes the kernel answer with a reset, and a client still
+ * sending its body then sees that reset instead of the answer. Node's HTTP server has no lingering close of its own
+ * (nginx's lingering_close, Apache's lingering close); after the body has arrived the connection stays usable.
+ */
+function discardRest(req: IncomingMessage): void {
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  timer.unref();
+  const stop = () => clearTimeout(timer);
+  req.once('end', stop);
+  req.once('close', stop);
+  req.removeAllListeners('data');
+  req.resume();
+}
+
+/**
+ * Reads a request body up to a size limit; undefined when it is larger (the rest is let in and thrown away, see
+ * discardRest). Rejects when the client goes away mid-body (handled by the caller).
+ */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(buffer);
+  if (declared > MAX_BODY_BYTES) {
+    discardRest(req);
+    return Promise.resolve(undefined);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      chunks.length = 0;
+      discardRest(req);
+      resolve(undefined);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('aborted'));
+    });
+  });
 }
 
 /**
@@ -270,7 +305,7 @@ export async function startServer(options: ServeOptions): Promise<ServeHandle> {
     const contentType = req.headers['content-type'] ?? '';
     if (!contentType.startsWith('application/json')) throw new Refusal(415, appError('invalidRequest', { reason: 'content-type must be application/json' }));
     const body = await readBody(req);
-    if (body === undefined) throw new Refusal(413, appError('invalidRequest', { reason: 'request body too large' }), { Connection: 'close' });
+    if (body === undefined) throw new Refusal(413, appError('invalidRequest', { reason: 'request body too large' }));
     try {
       return body === '' ? {} : JSON.parse(body);
     } catch {
