@@ -1,21 +1,14 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createBackend } from '../../src/main/rpc/createBackend';
-import { startServer, type ServeHandle } from '../../src/main/serve/server';
-import { SessionStore } from '../../src/main/serve/sessions';
-import { targetRequestOf } from '../../src/main/services/machineTargets';
-import { SshClientPool } from '../../src/main/ssh/sshClient';
-import { SshSettings } from '../../src/main/ssh/sshSettings';
 import { nixPlatformOf } from '../../src/shared/check';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Design, Machine, MachineId } from '../../src/shared/model/types';
-import { serializeDesign } from '../../src/shared/schema/envelope';
 import { shouldRunLab, type LabSpec } from '../lab/lab';
 import { useLab } from '../lab/suite';
-import { launchBrowser, root, screenshotPath, shouldRunE2e } from './support';
+import { openLabDesign, startLabServe, type LabBrowser, type LabServe } from './labServe';
+import { screenshotPath, shouldRunE2e } from './support';
 
 // The acceptance journey of deploying, in Chromium against serve mode and the SSH lab's NixOS stand-in hosts
 // (test/lab/nixos.ts): plan, deploy with the host keys asked in the browser, watch live logs and progress, see one
@@ -48,12 +41,9 @@ const CONFIRM_SECONDS = 6;
 describe.runIf(run)('deploy against the SSH lab’s NixOS stand-ins (Chromium, serve mode)', () => {
   const suite = useLab('deploy-e2e', spec);
   const standIn = (name: string) => suite.lab.host(name).nixos!;
-  let home: string;
-  let workspace: string;
-  let server: ServeHandle;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let serve: LabServe;
+  let browser: LabBrowser;
   let page: Page;
-  let design: Design;
 
   /** The lab as a family network: the office is public (alpha the Nebula lighthouse and vars helper), home behind NAT through the bastion. */
   function labDesign(): Design {
@@ -77,30 +67,13 @@ describe.runIf(run)('deploy against the SSH lab’s NixOS stand-ins (Chromium, s
   }
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'cnd-e2e-deploy-lab-home-'));
-    const ssh = join(home, '.ssh');
-    mkdirSync(ssh, { mode: 0o700 });
-    copyFileSync(suite.lab.users.sudo.privateKeyPath, join(ssh, 'lab_sudo'));
-    writeFileSync(join(ssh, 'config'), ['Host *', '  IdentityFile ~/.ssh/lab_sudo', '  IdentitiesOnly yes', ''].join('\n'));
-    workspace = mkdtempSync(join(tmpdir(), 'cnd-e2e-deploy-lab-ws-'));
-    const dataDir = mkdtempSync(join(tmpdir(), 'cnd-e2e-deploy-lab-data-'));
-    const backend = createBackend({
-      mode: 'serve',
-      workspaceDir: workspace,
-      dataDir,
-      log: () => undefined,
-      // The app's own SSH side (machineSsh.ts), with the test's folder as the person's home.
-      createMachineSsh: (hooks) => {
-        const settings = new SshSettings({ homeDir: home, env: { SSH_AUTH_SOCK: '' }, askPassphrase: hooks.askPassphrase, defaultUser: 'root' });
-        const pool = new SshClientPool({ knownHostsPath: settings.knownHostsPath, hostKeyPolicy: hooks.hostKeyMode === 'strict' ? { mode: 'strict' } : { mode: 'tofu', confirm: hooks.confirmHostKey } });
-        return { pool, knownHostsPath: settings.knownHostsPath, resolveTarget: (machine, signal) => settings.resolveTarget(targetRequestOf(machine), signal) };
-      },
+    serve = await startLabServe(suite.lab, {
+      name: 'deploy',
+      knownHosts: false,
       deploy: { hasLocalClan: async () => false, confirmSeconds: CONFIRM_SECONDS, timeouts: { retryEvery: 300, rollbackGrace: 1_000, afterRollback: 20_000, build: 30_000 } },
+      file: 'lab.clan-design.json',
+      design: labDesign(),
     });
-    const sessions = new SessionStore();
-    server = await startServer({ backend, rendererDir: join(root, 'out/renderer'), port: 0, sessions, log: () => undefined });
-    design = labDesign();
-    writeFileSync(join(workspace, 'lab.clan-design.json'), serializeDesign(design, '0.0.0'));
 
     // delta's build fails; gamma's new configuration takes its link down right after the switch; alpha builds slowly,
     // so the live view can be seen while it works.
@@ -108,28 +81,13 @@ describe.runIf(run)('deploy against the SSH lab’s NixOS stand-ins (Chromium, s
     await standIn('gamma').setFault({ kind: 'linkDropsOnSwitch' });
     await standIn('alpha').setFault({ kind: 'buildTakes', seconds: 8 });
 
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(`${server.url}#pair=${sessions.currentCode('start').code}`);
-    // The first screen of a machine busy with the lab can take a while; if it is not the wizard, say what it is.
-    await page
-      .getByTestId('wizard')
-      .waitFor({ timeout: 60_000 })
-      .catch(async (error: Error) => {
-        throw new Error(`${error.message}\nThe page shows instead: ${((await page.locator('body').textContent().catch(() => '')) ?? '').slice(0, 500)}`);
-      });
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.keyboard.press('Control+o');
-    await page.getByTestId('open-lab').click();
-    await page.locator('.react-flow__node-machine').first().waitFor();
+    ({ browser, page } = await openLabDesign(serve));
   }, 120_000);
 
   afterAll(async () => {
     for (const name of ['alpha', 'gamma', 'delta']) await standIn(name)?.clearFaults();
     await browser?.close();
-    await server?.close();
-    for (const dir of [home, workspace]) if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await serve?.close();
   });
 
   test('the plan shows the waves, the vars helper and the commands; unknown host keys leave machines unread, never asked', async () => {
@@ -219,7 +177,7 @@ describe.runIf(run)('deploy against the SSH lab’s NixOS stand-ins (Chromium, s
     await page.getByTestId('history-log-button-gamma').click();
     expect(await page.getByTestId('history-log-gamma').textContent()).toContain('watchdog');
     await page.screenshot({ path: screenshotPath('deploy-lab-history') });
-    expect(readdirSync(join(workspace, 'lab.deploys'))).toHaveLength(1);
+    expect(readdirSync(join(serve.workspace, 'lab.deploys'))).toHaveLength(1);
   }, 60_000);
 
   test('the canvas marks the design once it no longer generates what was deployed', async () => {

@@ -1,24 +1,15 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createBackend } from '../../src/main/rpc/createBackend';
-import { startServer, type ServeHandle } from '../../src/main/serve/server';
-import { SessionStore } from '../../src/main/serve/sessions';
-import { targetRequestOf } from '../../src/main/services/machineTargets';
-import { SshClientPool } from '../../src/main/ssh/sshClient';
-import { SshSettings } from '../../src/main/ssh/sshSettings';
 import { nixPlatformOf } from '../../src/shared/check';
-import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Design, Machine } from '../../src/shared/model/types';
-import { serializeDesign } from '../../src/shared/schema/envelope';
-import { shouldRunLab, type LabSpec } from '../lab/lab';
-import { missingOverlayPrograms, registerOverlayOnSwitch, type OverlayOnSwitch } from '../lab/overlays';
+import { familyLabDesign, familyLabSpec, familyMachines as machines, orderedPairs } from '../lab/family';
+import { shouldRunLab } from '../lab/lab';
+import { overlayProgramsPresent, registerOverlayOnSwitch, waitForOverlayPairs, type OverlayOnSwitch } from '../lab/overlays';
 import { useLab } from '../lab/suite';
-import { launchBrowser, root, screenshotPath, shouldRunE2e } from './support';
+import { openLabDesign, startLabServe, type LabBrowser, type LabServe } from './labServe';
+import { screenshotPath, shouldRunE2e } from './support';
 
 // "Verify the network" (issue 15) as a person sees it, in Chromium against serve mode and the SSH lab: plan and deploy
 // a Nebula network to NixOS stand-in hosts in two NATed homes and a public office, watch the verify run by itself
@@ -33,131 +24,52 @@ import { launchBrowser, root, screenshotPath, shouldRunE2e } from './support';
 // systemctl are the lab's test doubles, because NixOS cannot run on the build machines. The server runs in this
 // process (serve mode's own server and back end), with a ~/.ssh of the test's own holding the lab's key and host keys.
 const sh = promisify(execFile);
-const run = shouldRunE2e() && (await shouldRunLab()) && overlayProgramsPresent();
+const run = shouldRunE2e() && (await shouldRunLab()) && overlayProgramsPresent('the verify end-to-end test');
 const arch = nixPlatformOf(process.arch === 'arm64' ? 'aarch64' : 'x86_64') as Machine['arch'];
 
-/** Skips with a message naming the missing programs locally, and fails with CI=true (as shouldRunE2e does). */
-function overlayProgramsPresent(): boolean {
-  const missing = missingOverlayPrograms();
-  if (missing.length === 0) return true;
-  const message = `The verify end-to-end test needs: ${missing.join('; ')}.`;
-  if (process.env.CI === 'true') throw new Error(`${message} CI=true, so this fails instead of skipping.`);
-  console.warn(`SKIPPING the verify end-to-end test. ${message}`);
-  return false;
-}
-
-const spec: LabSpec = {
-  prefix: 'cndve',
-  sites: [
-    { name: 'office', nat: false },
-    { name: 'home', nat: true },
-    { name: 'parents', nat: true },
-  ],
-  hosts: [
-    { name: 'vps', site: 'office', bastion: true, nixos: true },
-    { name: 'nas', site: 'home', nixos: true },
-    { name: 'desktop', site: 'home', nixos: true },
-    { name: 'parents-pi', site: 'parents', nixos: true },
-  ],
-};
-
-const machines = ['vps', 'nas', 'desktop', 'parents-pi'] as const;
-const pairs = machines.flatMap((from) => machines.filter((to) => to !== from).map((to) => [from, to] as const));
+const pairs = orderedPairs(machines);
 
 describe.runIf(run)('verify after a deploy, on a real Nebula overlay in the SSH lab (Chromium, serve mode)', () => {
-  const suite = useLab('verify-e2e', spec);
-  let home: string;
-  let workspace: string;
-  let dataDir: string;
-  let server: ServeHandle;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const suite = useLab('verify-e2e', familyLabSpec('cndve'));
+  let serve: LabServe;
+  let browser: LabBrowser;
   let page: Page;
   let overlay: OverlayOnSwitch;
 
   /**
-   * The family network on the lab, laid out as a person would draw it: vps public (Nebula's lighthouse, the vars
-   * helper, the homes' jump host) in the office at the top, the two homes behind NAT below it, the admin's laptop site.
+   * The family network on the lab, laid out as a person would draw it (vps also Nebula's lighthouse and the vars
+   * helper), with the admin's laptop elsewhere; the parents' house drawn as an ordinary home NAT.
    */
   function labDesign(): Design {
-    const b = designBuilder();
-    const at = (x: number, y: number, width: number, height: number) => ({ position: { x, y }, size: { width, height } });
-    const laptop = b.site('Laptop', 'nat', at(0, 0, 240, 150));
-    const office = b.site('Office', 'public', at(320, 0, 280, 150));
-    const homeSite = b.site('Home', 'nat', at(0, 280, 480, 260));
-    const parents = b.site("Parents' house", 'nat', { kind: 'family', ...at(580, 280, 280, 260) });
-    const ssh = (name: string) => ({ host: suite.lab.host(name).address, port: 22, user: suite.lab.users.sudo.name });
-    const vps = b.machine('vps', office, 'vps', { arch, ssh: ssh('vps'), publicAddress: suite.lab.host('vps').address, position: { x: 56, y: 60 } });
-    // Staggered, so no line between two machines runs across a third.
-    for (const [name, site, kind, x, y] of [['nas', homeSite, 'nas', 32, 60], ['desktop', homeSite, 'desktop', 272, 170], ['parents-pi', parents, 'sbc', 56, 60]] as const) {
-      b.link('jumpHost', vps, b.machine(name, site, kind, { arch, ssh: ssh(name), position: { x, y } }));
-    }
-    b.admin(laptop);
-    const d = b.vpn('nebula');
-    return { ...d, meta: { ...d.meta, clanName: 'labfamily' }, deploy: { ...d.deploy, varsHelper: vps, concurrency: 4 } };
+    return familyLabDesign(suite.lab, 'nebula', { user: 'sudo', admin: 'laptop', parentsNat: 'nat', arch, layout: true, meta: { clanName: 'labfamily' }, deploy: { varsHelper: 'vps', concurrency: 4 } });
   }
 
   beforeAll(async () => {
     // The person's ~/.ssh: the lab's key, and the lab's host keys already known (the host-key prompt is deployLab's subject).
-    home = mkdtempSync(join(tmpdir(), 'cnd-e2e-verify-lab-home-'));
-    const ssh = join(home, '.ssh');
-    mkdirSync(ssh, { mode: 0o700 });
-    copyFileSync(suite.lab.users.sudo.privateKeyPath, join(ssh, 'lab_sudo'));
-    writeFileSync(join(ssh, 'config'), ['Host *', '  IdentityFile ~/.ssh/lab_sudo', '  IdentitiesOnly yes', ''].join('\n'));
-    writeFileSync(join(ssh, 'known_hosts'), Object.values(suite.lab.hosts).map((h) => `${h.address} ssh-ed25519 ${h.hostKeyBase64}\n`).join(''));
-    workspace = mkdtempSync(join(tmpdir(), 'cnd-e2e-verify-lab-ws-'));
-    dataDir = mkdtempSync(join(tmpdir(), 'cnd-e2e-verify-lab-data-'));
-    const backend = createBackend({
-      mode: 'serve',
-      workspaceDir: workspace,
-      dataDir,
-      log: () => undefined,
-      createMachineSsh: (hooks) => {
-        const settings = new SshSettings({ homeDir: home, env: { SSH_AUTH_SOCK: '' }, askPassphrase: hooks.askPassphrase, defaultUser: 'root' });
-        const pool = new SshClientPool({ knownHostsPath: settings.knownHostsPath, hostKeyPolicy: hooks.hostKeyMode === 'strict' ? { mode: 'strict' } : { mode: 'tofu', confirm: hooks.confirmHostKey } });
-        return { pool, knownHostsPath: settings.knownHostsPath, resolveTarget: (machine, signal) => settings.resolveTarget(targetRequestOf(machine), signal) };
-      },
+    serve = await startLabServe(suite.lab, {
+      name: 'verify',
+      knownHosts: true,
       deploy: { hasLocalClan: async () => false, timeouts: { retryEvery: 300 } },
+      file: 'family.clan-design.json',
+      design: labDesign(),
     });
-    const sessions = new SessionStore();
-    server = await startServer({ backend, rendererDir: join(root, 'out/renderer'), port: 0, sessions, log: () => undefined });
-    writeFileSync(join(workspace, 'family.clan-design.json'), serializeDesign(labDesign(), '0.0.0'));
     // From now on each switch on a lab host starts that host's nebula from the flake the deploy uploaded to it.
     overlay = registerOverlayOnSwitch(suite.lab, 'nebula');
-
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(`${server.url}#pair=${sessions.currentCode('start').code}`);
-    await page.getByTestId('wizard').waitFor();
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.keyboard.press('Control+o');
-    await page.getByTestId('open-family').click();
-    await page.locator('.react-flow__node-machine').first().waitFor();
+    ({ browser, page } = await openLabDesign(serve));
   }, 120_000);
 
   afterAll(async () => {
     await overlay?.destroy();
     await browser?.close();
-    await server?.close();
-    for (const dir of [home, workspace, dataDir]) if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await serve?.close();
   });
 
   const cell = (from: string, to: string) => page.getByTestId(`verify-cell-${from}-${to}`);
   const statuses = async () => Object.fromEntries(await Promise.all(pairs.map(async ([from, to]) => [`${from} -> ${to}`, await cell(from, to).getAttribute('data-status')] as const)));
   const explain = () => machines.map((m) => `--- ${m}\n${overlay.logTail(m, 6)}`).join('\n');
   const allReached = Object.fromEntries(pairs.map(([from, to]) => [`${from} -> ${to}`, 'reached']));
-  /** Pings every pair over the overlay, one at a time (so no two relays are set up at once), until all answer. */
-  const converged = async (ms: number) => {
-    const deadline = Date.now() + ms;
-    const pending = new Set(pairs.map((p) => p.join('>')));
-    while (pending.size > 0 && Date.now() < deadline) {
-      for (const pair of [...pending]) {
-        const [from, to] = pair.split('>') as [string, string];
-        if (await overlay.ping(from, to, { waitSeconds: 1 })) pending.delete(pair);
-      }
-    }
-    return [...pending];
-  };
+  /** Pings every pair over the overlay, one at a time (so no two relays are set up at once), until all answer; returns those that did not. */
+  const converged = (ms: number) => waitForOverlayPairs(overlay, pairs, ms, { oneAtATime: true });
   /** Waits for a verify to end: the button is back and the tab no longer counts machines. */
   const verifyEnded = async () => {
     await page.getByTestId('verify-start').waitFor({ timeout: 60_000 });

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { measureReportText } from '../../src/main/cli/measureText';
 import { newRunId } from '../../src/main/deploy/history';
-import { createBackend, type Backend } from '../../src/main/rpc/createBackend';
+import type { Backend } from '../../src/main/rpc/createBackend';
 import { SshClientPool, type SshTarget } from '../../src/main/ssh/sshClient';
-import type { MeasureProgress } from '../../src/shared/ipc/contract';
+import type { MeasureProgress, RequestOf } from '../../src/shared/ipc/contract';
 import { quoteCommand } from '../../src/main/ssh/quote';
 import { formatFigure } from '../../src/shared/bench/leaderboard';
 import { loadDataset } from '../../src/shared/bench/load';
@@ -30,8 +30,10 @@ import type { Design } from '../../src/shared/model/types';
 import { verifyReportSchema } from '../../src/shared/verify/schema';
 import { canonicalIp } from '../../src/shared/verify/ip';
 import { generateClan } from '../../src/shared/nix/generate';
+import { labBackend } from '../lab/backend';
+import { familyLabDesign, familyLabSpec } from '../lab/family';
 import { shouldRunLab, type LabHost, type LabSpec } from '../lab/lab';
-import { missingOverlayPrograms, startOverlay } from '../lab/overlays';
+import { overlayProgramsPresent, startOverlay } from '../lab/overlays';
 import { useLab } from '../lab/suite';
 
 // "Measure my network" against the SSH lab: the app's own argv (src/shared/measure/commands.ts) run over the lab's
@@ -122,6 +124,26 @@ const LOSS_BAND = { low: DROP * 100 - 4 * LOSS_SD, high: DROP * 100 + 4 * LOSS_S
 const loaded = loadDataset(JSON.parse(readFileSync(new URL('../../resources/bench/vpn-bench.json', import.meta.url), 'utf8')));
 if (!loaded.ok) throw new Error(`the bundled dataset does not load: ${loaded.error.code}`);
 const dataset = loaded.value;
+
+/** Runs a measure job through the back end's contract; returns its report and every progress event it sent. */
+async function measureJob(backend: Backend, request: RequestOf<'measure:start'>): Promise<{ report: MeasureReport; events: MeasureProgress[] }> {
+  const events: MeasureProgress[] = [];
+  let resolveDone: (report: MeasureReport) => void = () => undefined;
+  const done = new Promise<MeasureReport>((r) => (resolveDone = r));
+  const disconnect = backend.services.events.connect((channel, payload) => {
+    const event = payload as MeasureProgress;
+    if (channel !== 'job:onDidProgress' || event.kind !== 'measure') return;
+    events.push(event);
+    if (event.type === 'done') resolveDone(event.report);
+  });
+  try {
+    const startedJob = await backend.dispatch('measure:start', request);
+    if (!startedJob.ok) throw new Error(`measure:start: ${JSON.stringify(startedJob.error)}`);
+    return { report: await done, events };
+  } finally {
+    disconnect();
+  }
+}
 
 describe.skipIf(!runLab)('measure my network against the SSH lab (rate limit and loss)', () => {
   const suite = useLab('measure', spec);
@@ -253,22 +275,8 @@ describe.skipIf(!runLab)('measure my network against the SSH lab (rate limit and
     const design = labDesign();
     await impair();
     const workspace = mkdtempSync(join(tmpdir(), 'cnd-measure-ws-'));
-    const dataDir = join(suite.work, 'data');
-    mkdirSync(dataDir, { recursive: true });
-    const knownHosts = join(suite.work, 'known_hosts-service');
-    const backend: Backend = createBackend({
-      mode: 'serve',
-      log: () => undefined,
-      workspaceDir: workspace,
-      dataDir,
-      cleanStaleTempFiles: false,
-      // The lab's plain user's key and a known_hosts of the test's own; new host keys are trusted, as a person would
-      // after comparing them (the host-key question itself is the check tests' subject).
-      createMachineSsh: () => {
-        const pool = suite.track(new SshClientPool({ knownHostsPath: knownHosts, connectTimeoutMs: 5_000, hostKeyPolicy: { mode: 'tofu', confirm: async () => true } }));
-        return { pool, knownHostsPath: knownHosts, identityFor: () => ({ privateKey: suite.lab.users.plain.privateKey }) };
-      },
-    });
+    // The lab's plain user, with a known_hosts of its own (the first test's pool has the other).
+    const backend: Backend = labBackend(suite, { workspace, user: 'plain', knownHostsFile: 'known_hosts-service' });
     const saved = await backend.dispatch('project:save', { name: 'family.clan-design.json', design, overwrite: true });
     if (!saved.ok) throw new Error(`save: ${JSON.stringify(saved.error)}`);
 
@@ -313,23 +321,7 @@ describe.skipIf(!runLab)('measure my network against the SSH lab (rate limit and
     writeFileSync(join(workspace, 'family.verifies', verifyRun, 'verify.json'), JSON.stringify(verify));
 
     // The measurement, through the contract: the default pair, the settings of the first test.
-    const events: MeasureProgress[] = [];
-    let resolveDone: (report: MeasureReport) => void = () => undefined;
-    const done = new Promise<MeasureReport>((r) => (resolveDone = r));
-    const disconnect = backend.services.events.connect((channel, payload) => {
-      const event = payload as MeasureProgress;
-      if (channel !== 'job:onDidProgress' || event.kind !== 'measure') return;
-      events.push(event);
-      if (event.type === 'done') resolveDone(event.report);
-    });
-    let report: MeasureReport;
-    try {
-      const startedJob = await backend.dispatch('measure:start', { name: 'family.clan-design.json', design, hostKeys: 'ask', seconds: SECONDS, pings: PINGS });
-      if (!startedJob.ok) throw new Error(`measure:start: ${JSON.stringify(startedJob.error)}`);
-      report = await done;
-    } finally {
-      disconnect();
-    }
+    const { report, events } = await measureJob(backend, { name: 'family.clan-design.json', design, hostKeys: 'ask', seconds: SECONDS, pings: PINGS });
     const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.stream} ${e.text}`] : []));
     expect(report.outcome, logs.join('\n')).toBe('finished');
     expect(report.pairs).toHaveLength(1);
@@ -366,24 +358,9 @@ describe.skipIf(!runLab)('measure my network against the SSH lab (rate limit and
   }, 60_000);
 });
 
-const overlaySpec: LabSpec = {
-  prefix: 'cndmo',
-  sites: [
-    { name: 'office', nat: false },
-    { name: 'home', nat: true },
-  ],
-  hosts: [
-    { name: 'vps', site: 'office', bastion: true, nixos: true },
-    { name: 'nas', site: 'home', nixos: true },
-  ],
-};
+const overlaySpec = familyLabSpec('cndmo', { machines: ['vps', 'nas'] });
 
-const runOverlayLab = runLab && missingOverlayPrograms().length === 0;
-if (runLab && !runOverlayLab) {
-  const message = `The measure lab test over a real overlay needs: ${missingOverlayPrograms().join('; ')}.`;
-  if (process.env.CI === 'true') throw new Error(`${message} CI=true, so this fails instead of skipping.`);
-  console.warn(`SKIPPING the measure lab test over a real overlay. ${message}`);
-}
+const runOverlayLab = runLab && overlayProgramsPresent('the measure lab test over a real overlay');
 
 describe.skipIf(!runOverlayLab)('measure my network over a real Yggdrasil overlay (NixOS stand-ins, real SSH)', () => {
   const suite = useLab('measure-overlay', overlaySpec);
@@ -391,33 +368,13 @@ describe.skipIf(!runOverlayLab)('measure my network over a real Yggdrasil overla
   test('the service finds the target\'s overlay address from its VPN, binds the one-off server to it, and the test crosses the overlay', async () => {
     const started = Date.now();
     // The admin's laptop is elsewhere behind NAT; the nas is reached through the vps, which the lab lets in.
-    const b = designBuilder();
-    const laptop = b.site('Laptop', 'nat');
-    const office = b.site('Office', 'public');
-    const home = b.site('Home', 'nat');
-    const ssh = (name: string) => ({ host: suite.lab.host(name).address, port: 22, user: suite.lab.users.sudo.name });
-    const vps = b.machine('vps', office, 'vps', { ssh: ssh('vps'), publicAddress: suite.lab.host('vps').address });
-    b.link('jumpHost', vps, b.machine('nas', home, 'nas', { ssh: ssh('nas') }));
-    b.admin(laptop);
-    const design = b.vpn('yggdrasil');
+    const design = familyLabDesign(suite.lab, 'yggdrasil', { user: 'sudo', admin: 'laptop' });
     const generated = generateClan(design);
     if (!generated.ok) throw new Error(`generate: ${generated.error.code}`);
     const overlay = await startOverlay(suite.lab, generated.value.files, 'yggdrasil');
     try {
       for (let i = 0; i < 40 && !(await overlay.ping('nas', 'vps', { waitSeconds: 1 })); i += 1) await new Promise((r) => setTimeout(r, 250));
-      const workspace = mkdtempSync(join(tmpdir(), 'cnd-measure-overlay-ws-'));
-      const knownHosts = join(suite.work, 'known_hosts');
-      const backend = createBackend({
-        mode: 'serve',
-        log: () => undefined,
-        workspaceDir: workspace,
-        dataDir: join(suite.work, 'data'),
-        cleanStaleTempFiles: false,
-        createMachineSsh: () => {
-          const pool = suite.track(new SshClientPool({ knownHostsPath: knownHosts, connectTimeoutMs: 5_000, hostKeyPolicy: { mode: 'tofu', confirm: async () => true } }));
-          return { pool, knownHostsPath: knownHosts, identityFor: () => ({ privateKey: suite.lab.users.sudo.privateKey }) };
-        },
-      });
+      const backend = labBackend(suite, { workspace: mkdtempSync(join(tmpdir(), 'cnd-measure-overlay-ws-')) });
       const saved = await backend.dispatch('project:save', { name: 'family.clan-design.json', design, overwrite: true });
       if (!saved.ok) throw new Error(`save: ${JSON.stringify(saved.error)}`);
 
@@ -427,23 +384,7 @@ describe.skipIf(!runOverlayLab)('measure my network over a real Yggdrasil overla
         return (JSON.parse(stdout) as { stats64: { rx: { bytes: number } } }[])[0]!.stats64.rx.bytes;
       };
       const before = await received();
-      const events: MeasureProgress[] = [];
-      let resolveDone: (report: MeasureReport) => void = () => undefined;
-      const done = new Promise<MeasureReport>((r) => (resolveDone = r));
-      const disconnect = backend.services.events.connect((channel, payload) => {
-        const event = payload as MeasureProgress;
-        if (channel !== 'job:onDidProgress' || event.kind !== 'measure') return;
-        events.push(event);
-        if (event.type === 'done') resolveDone(event.report);
-      });
-      let report: MeasureReport;
-      try {
-        const startedJob = await backend.dispatch('measure:start', { name: 'family.clan-design.json', design, hostKeys: 'ask', seconds: 3, pings: { count: 20, intervalSeconds: 0.05 } });
-        if (!startedJob.ok) throw new Error(`measure:start: ${JSON.stringify(startedJob.error)}`);
-        report = await done;
-      } finally {
-        disconnect();
-      }
+      const { report, events } = await measureJob(backend, { name: 'family.clan-design.json', design, hostKeys: 'ask', seconds: 3, pings: { count: 20, intervalSeconds: 0.05 } });
       const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.stream} ${e.text}`] : [])).join('\n');
       const vpsAddress = canonicalIp(overlay.member('vps').address)!;
       // The default pair: the home's machine to the one with a public address (the admin's site has none).

@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Design } from '../../src/shared/model/types';
 import { generateClan } from '../../src/shared/nix/generate';
-import { labUsers, shouldRunLab, type LabSpec } from '../lab/lab';
-import { missingOverlayPrograms, registerOverlayOnSwitch, type OverlayVpn } from '../lab/overlays';
+import { familyLabDesign, familyLabSpec } from '../lab/family';
+import { labUsers, shouldRunLab } from '../lab/lab';
+import { overlayProgramsPresent, registerOverlayOnSwitch, waitForOverlayPairs, type OverlayVpn } from '../lab/overlays';
 import { useLab } from '../lab/suite';
 
 // The lab's NixOS switch brings the overlay up (test/lab/overlays.ts registerOverlayOnSwitch): a TEST DOUBLE of the
@@ -16,30 +16,9 @@ import { useLab } from '../lab/suite';
 // runs the same commands over SSH: test/e2e/verifyLab.e2e.ts), so what is checked is the hook itself: the daemon
 // runs when the switch returns, keys stay the machine's across switches, a system without the overlay stops it, and
 // nothing of this happens in a lab where no test registered.
-const runLab = (await shouldRunLab()) && overlayProgramsPresent();
+const runLab = (await shouldRunLab()) && overlayProgramsPresent('the overlay switch lab tests');
 
-function overlayProgramsPresent(): boolean {
-  const missing = missingOverlayPrograms();
-  if (missing.length === 0) return true;
-  const message = `Overlay switch lab tests need: ${missing.join('; ')}.`;
-  if (process.env.CI === 'true') throw new Error(`${message} CI=true, so this fails instead of skipping.`);
-  console.warn(`SKIPPING overlay switch lab tests. ${message}`);
-  return false;
-}
-
-const spec: LabSpec = {
-  prefix: 'cndos',
-  sites: [
-    { name: 'office', nat: false },
-    { name: 'home', nat: true },
-    { name: 'parents', nat: true },
-  ],
-  hosts: [
-    { name: 'vps', site: 'office', bastion: true, nixos: true },
-    { name: 'nas', site: 'home', nixos: true },
-    { name: 'parents-pi', site: 'parents', nixos: true },
-  ],
-};
+const spec = familyLabSpec('cndos', { machines: ['vps', 'nas', 'parents-pi'] });
 
 const CLAN = 'labfamily';
 
@@ -47,19 +26,12 @@ describe.skipIf(!runLab)('the NixOS stand-in’s switch starts the overlay from 
   const suite = useLab('overlay-switch', spec);
   const standIn = (name: string) => suite.lab.host(name).nixos!;
 
-  /** vps public (the VPN's anchor: Nebula's lighthouse, ...), nas and parents-pi behind their NATs, reached through vps. */
+  /**
+   * vps public (the VPN's anchor: Nebula's lighthouse, ...), nas and parents-pi behind their NATs, reached through vps;
+   * the admin in the office.
+   */
   function design(description = '', vpn: OverlayVpn = 'nebula'): Design {
-    const b = designBuilder();
-    const office = b.site('Office', 'public');
-    const home = b.site('Home', 'nat');
-    const parents = b.site('Parents', 'nat', { kind: 'family' });
-    const ssh = (name: string) => ({ host: suite.lab.host(name).address, port: 22, user: labUsers.sudo });
-    const vps = b.machine('vps', office, 'vps', { ssh: ssh('vps'), publicAddress: suite.lab.host('vps').address });
-    b.link('jumpHost', vps, b.machine('nas', home, 'nas', { ssh: ssh('nas') }));
-    b.link('jumpHost', vps, b.machine('parents-pi', parents, 'sbc', { ssh: ssh('parents-pi') }));
-    b.admin(office);
-    const d = b.vpn(vpn);
-    return { ...d, meta: { ...d.meta, clanName: CLAN, description } };
+    return familyLabDesign(suite.lab, vpn, { user: 'sudo', admin: 'office', parentsNat: 'nat', parentsName: 'Parents', meta: { clanName: CLAN, description } });
   }
 
   function files(d: Design): Record<string, string> {
@@ -114,15 +86,7 @@ describe.skipIf(!runLab)('the NixOS stand-in’s switch starts the overlay from 
       ]);
       // Both homes reach each other and the lighthouse over the overlay (Nebula may take a few handshakes).
       const pairs = [['nas', 'vps'], ['parents-pi', 'vps'], ['nas', 'parents-pi'], ['parents-pi', 'nas']] as const;
-      const deadline = Date.now() + 30_000;
-      const pending = new Set(pairs.map((p) => p.join('>')));
-      while (pending.size > 0 && Date.now() < deadline) {
-        for (const pair of [...pending]) {
-          const [from, to] = pair.split('>') as [string, string];
-          if (await overlay.ping(from, to)) pending.delete(pair);
-        }
-      }
-      expect([...pending], overlay.logTail('nas', 10)).toEqual([]);
+      expect(await waitForOverlayPairs(overlay, pairs, 30_000, { oneAtATime: true }), overlay.logTail('nas', 10)).toEqual([]);
 
       // 3. A changed configuration: the next switch restarts the daemon with it, with the machine's own key kept.
       const certOf = () => {
@@ -168,15 +132,8 @@ describe.skipIf(!runLab)('the NixOS stand-in’s switch starts the overlay from 
         expect(switched.stdout).toMatch(/(re)?starting the following units: \S+\.service/);
       }
       expect(overlay.switches().map((s) => s.outcome)).toEqual(['started', 'started', 'started']);
-      const pending = new Set(['nas>vps', 'parents-pi>vps', 'nas>parents-pi', 'parents-pi>nas', 'vps>nas']);
-      const deadline = Date.now() + 30_000;
-      while (pending.size > 0 && Date.now() < deadline) {
-        for (const pair of [...pending]) {
-          const [from, to] = pair.split('>') as [string, string];
-          if (await overlay.ping(from, to)) pending.delete(pair);
-        }
-      }
-      expect([...pending], `${overlay.logTail('nas', 10)}\n${overlay.logTail('parents-pi', 10)}`).toEqual([]);
+      const pairs = [['nas', 'vps'], ['parents-pi', 'vps'], ['nas', 'parents-pi'], ['parents-pi', 'nas'], ['vps', 'nas']] as const;
+      expect(await waitForOverlayPairs(overlay, pairs, 30_000, { oneAtATime: true }), `${overlay.logTail('nas', 10)}\n${overlay.logTail('parents-pi', 10)}`).toEqual([]);
     } finally {
       await overlay.destroy();
     }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Design } from '../../src/shared/model/types';
 import { generateClan } from '../../src/shared/nix/generate';
-import { shouldRunLab, type LabSpec } from '../lab/lab';
-import { missingOverlayPrograms, startOverlay, type OverlayVpn, type RunningOverlay } from '../lab/overlays';
+import { familyLabDesign, familyLabSpec, familyMachines as machines, orderedPairs, type FamilyMachine } from '../lab/family';
+import { shouldRunLab } from '../lab/lab';
+import { overlayProgramsPresent, startOverlay, type OverlayVpn, type RunningOverlay } from '../lab/overlays';
 import { useLab } from '../lab/suite';
 
 // Real overlays started from OUR generated configuration: the app's generator writes the flake for a family
@@ -12,60 +12,26 @@ import { useLab } from '../lab/suite';
 // double of the overlay part of the NixOS switch) starts Debian's real yggdrasil, nebula, wireguard-go and tincd in
 // the lab hosts' namespaces with exactly the peers, addresses, ports and roles that configuration gives them. Every
 // machine then pings every other over the overlay: a wrong peer list or lighthouse in the generator is a red cell.
-const runLab = (await shouldRunLab()) && overlayProgramsPresent();
-
-/** Skips with a message naming the missing programs locally, and fails with CI=true (as shouldRunLab does). */
-function overlayProgramsPresent(): boolean {
-  const missing = missingOverlayPrograms();
-  if (missing.length === 0) return true;
-  const message = `Overlay lab tests need: ${missing.join('; ')}.`;
-  if (process.env.CI === 'true') throw new Error(`${message} CI=true, so this fails instead of skipping.`);
-  console.warn(`SKIPPING overlay lab tests. ${message}`);
-  return false;
-}
+const runLab = (await shouldRunLab()) && overlayProgramsPresent('the overlay lab tests');
 
 /**
  * The public office (vps) and two homes behind NAT (home: nas and desktop; parents: parents-pi). The lab's NATed
  * sites masquerade behind the one lab router and let nothing in, so the two homes cannot reach each other directly.
+ * Plain hosts: the overlays run in the hosts' namespaces, and nothing logs in to them.
  */
-const spec: LabSpec = {
-  prefix: 'cndov',
-  sites: [
-    { name: 'office', nat: false },
-    { name: 'home', nat: true },
-    { name: 'parents', nat: true },
-  ],
-  hosts: [
-    { name: 'vps', site: 'office' },
-    { name: 'nas', site: 'home' },
-    { name: 'desktop', site: 'home' },
-    { name: 'parents-pi', site: 'parents' },
-  ],
-};
-
-const machines = ['vps', 'nas', 'desktop', 'parents-pi'] as const;
+const spec = familyLabSpec('cndov', { nixos: false, bastion: false });
 
 describe.skipIf(!runLab)('real overlays from the generated configuration', () => {
   const suite = useLab('overlays', spec);
 
   /**
-   * The family network as a user draws it, with the lab's addresses. The parents' site is drawn as strict
-   * (symmetric) NAT because that is how the lab's NAT behaves between the two homes: both leave through the same
-   * router address, which does not hairpin, so no hole can be punched between them and the NAT analysis must plan
-   * relays there.
+   * The family network with the admin at home, as the lab's plain user (no links: nothing logs in). The parents' site
+   * is drawn as strict (symmetric) NAT because that is how the lab's NAT behaves between the two homes: both leave
+   * through the same router address, which does not hairpin, so no hole can be punched between them and the NAT
+   * analysis must plan relays there.
    */
   function design(vpn: OverlayVpn, parentsNat: 'symmetric' | 'nat' = 'symmetric'): Design {
-    const b = designBuilder();
-    const office = b.site('Office', 'public');
-    const home = b.site('Home', 'nat');
-    const parents = b.site("Parents' house", parentsNat, { kind: 'family' });
-    const ssh = (name: string) => ({ host: suite.lab.host(name).address, port: 22, user: suite.lab.users.plain.name });
-    b.machine('vps', office, 'vps', { ssh: ssh('vps'), publicAddress: suite.lab.host('vps').address });
-    b.machine('nas', home, 'nas', { ssh: ssh('nas') });
-    b.machine('desktop', home, 'desktop', { ssh: ssh('desktop') });
-    b.machine('parents-pi', parents, 'sbc', { ssh: ssh('parents-pi') });
-    b.admin(home);
-    return b.vpn(vpn);
+    return familyLabDesign(suite.lab, vpn, { user: 'plain', admin: 'home', parentsNat });
   }
 
   function generate(vpn: OverlayVpn, parentsNat?: 'symmetric' | 'nat'): Record<string, string> {
@@ -85,19 +51,18 @@ describe.skipIf(!runLab)('real overlays from the generated configuration', () =>
 
   /** Every ordered pair's ping result, polled until it answers or `ms` runs out. */
   async function pingMatrix(overlay: RunningOverlay, ms: number): Promise<Record<string, 'ok' | 'no reply'>> {
-    const pairs = machines.flatMap((from) => machines.filter((to) => to !== from).map((to) => [from, to] as const));
-    const results = await Promise.all(pairs.map(async ([from, to]) => [`${from} -> ${to}`, (await pingsWithin(overlay, from, to, ms)) ? 'ok' : 'no reply'] as const));
+    const results = await Promise.all(orderedPairs(machines).map(async ([from, to]) => [`${from} -> ${to}`, (await pingsWithin(overlay, from, to, ms)) ? 'ok' : 'no reply'] as const));
     return Object.fromEntries(results);
   }
 
-  const allOk = Object.fromEntries(machines.flatMap((from) => machines.filter((to) => to !== from).map((to) => [`${from} -> ${to}`, 'ok'])));
+  const allOk = Object.fromEntries(orderedPairs(machines).map(([from, to]) => [`${from} -> ${to}`, 'ok']));
 
   /** What a failing overlay test should show besides the red cells: each daemon's last log lines. */
   function logs(overlay: RunningOverlay): string {
     return machines.map((m) => `--- ${m} (${overlay.member(m).address})\n${overlay.logTail(m, 15)}`).join('\n');
   }
 
-  async function expectWorkingOverlay(vpn: OverlayVpn, expectedRoles: Record<(typeof machines)[number], string[]>, expectConfig?: (overlay: RunningOverlay) => void): Promise<void> {
+  async function expectWorkingOverlay(vpn: OverlayVpn, expectedRoles: Record<FamilyMachine, string[]>, expectConfig?: (overlay: RunningOverlay) => void): Promise<void> {
     const overlay = await startOverlay(suite.lab, generate(vpn), vpn);
     try {
       expect(Object.fromEntries(machines.map((m) => [m, overlay.member(m).roles]))).toEqual(expectedRoles);

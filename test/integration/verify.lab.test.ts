@@ -2,17 +2,17 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createBackend, type Backend } from '../../src/main/rpc/createBackend';
-import { SshClientPool } from '../../src/main/ssh/sshClient';
+import type { Backend } from '../../src/main/rpc/createBackend';
 import type { VerifyProgress } from '../../src/shared/ipc/contract';
-import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Design } from '../../src/shared/model/types';
 import { generateClan } from '../../src/shared/nix/generate';
 import { canonicalIp } from '../../src/shared/verify/ip';
 import { overlayAddressVarPaths } from '../../src/shared/verify/discovery';
 import type { VerifyMachineResult, VerifyReport } from '../../src/shared/verify/schema';
-import { shouldRunLab, type LabSpec } from '../lab/lab';
-import { missingOverlayPrograms, startOverlay, type OverlayVpn, type RunningOverlay } from '../lab/overlays';
+import { labBackend } from '../lab/backend';
+import { familyLabDesign, familyLabSpec, familyMachines as machines, orderedPairs } from '../lab/family';
+import { shouldRunLab } from '../lab/lab';
+import { overlayProgramsPresent, startOverlay, waitForOverlayPairs, type OverlayVpn, type RunningOverlay } from '../lab/overlays';
 import { useLab } from '../lab/suite';
 
 // "Verify the network" (issue 15) on REAL overlays: the app's generator writes the flake for a family network across
@@ -30,81 +30,32 @@ import { useLab } from '../lab/suite';
 // is answered by the stand-in's systemctl TEST DOUBLE from whether the overlay stand-in's daemon for that unit lives.
 // Tinc's control program (the NixOS wrapper tinc.<net>) has no double: Debian's tinc 1.0 has no control program at
 // all, and the app says so (the path is unknown), as it would on any tinc 1.0 machine.
-const runLab = (await shouldRunLab()) && overlayProgramsPresent();
-
-/** Skips with a message naming the missing programs locally, and fails with CI=true (as shouldRunLab does). */
-function overlayProgramsPresent(): boolean {
-  const missing = missingOverlayPrograms();
-  if (missing.length === 0) return true;
-  const message = `Verify lab tests need: ${missing.join('; ')}.`;
-  if (process.env.CI === 'true') throw new Error(`${message} CI=true, so this fails instead of skipping.`);
-  console.warn(`SKIPPING verify lab tests. ${message}`);
-  return false;
-}
+const runLab = (await shouldRunLab()) && overlayProgramsPresent('the verify lab tests');
 
 /**
  * The public office (vps, also the bastion the test runner logs in through) and two homes behind NAT (home: nas and
  * desktop; parents: parents-pi), as in test/integration/overlays.lab.test.ts, on NixOS stand-ins.
  */
-const spec: LabSpec = {
-  prefix: 'cndvf',
-  sites: [
-    { name: 'office', nat: false },
-    { name: 'home', nat: true },
-    { name: 'parents', nat: true },
-  ],
-  hosts: [
-    { name: 'vps', site: 'office', bastion: true, nixos: true },
-    { name: 'nas', site: 'home', nixos: true },
-    { name: 'desktop', site: 'home', nixos: true },
-    { name: 'parents-pi', site: 'parents', nixos: true },
-  ],
-};
+const spec = familyLabSpec('cndvf');
 
-const machines = ['vps', 'nas', 'desktop', 'parents-pi'] as const;
 const DESIGN = 'family.clan-design.json';
 
 describe.skipIf(!runLab)('verify on real overlays from the generated configuration (NixOS stand-ins, real SSH)', () => {
   const suite = useLab('verify', spec);
   let workspace: string;
-  const knownHosts = () => join(suite.work, 'known_hosts');
 
   /**
-   * The family network with the lab's addresses, logged in to as the lab's sudo user: the admin's laptop is elsewhere
-   * behind NAT, so the homes are reached through vps (jump host links), as the lab's router lets only vps in.
+   * The family network logged in to as the lab's sudo user: the admin's laptop is elsewhere behind NAT, so the homes
+   * are reached through vps; the parents' house drawn as strict (symmetric) NAT, as the lab's NAT behaves between the
+   * two homes (test/integration/overlays.lab.test.ts).
    */
   function design(vpn: OverlayVpn): Design {
-    const b = designBuilder();
-    const laptop = b.site('Laptop', 'nat');
-    const office = b.site('Office', 'public');
-    const home = b.site('Home', 'nat');
-    const parents = b.site("Parents' house", 'symmetric', { kind: 'family' });
-    const ssh = (name: string) => ({ host: suite.lab.host(name).address, port: 22, user: suite.lab.users.sudo.name });
-    const vps = b.machine('vps', office, 'vps', { ssh: ssh('vps'), publicAddress: suite.lab.host('vps').address });
-    for (const [name, site, kind] of [['nas', home, 'nas'], ['desktop', home, 'desktop'], ['parents-pi', parents, 'sbc']] as const) b.link('jumpHost', vps, b.machine(name, site, kind, { ssh: ssh(name) }));
-    b.admin(laptop);
-    return b.vpn(vpn);
+    return familyLabDesign(suite.lab, vpn, { user: 'sudo', admin: 'laptop', parentsNat: 'symmetric' });
   }
 
   function makeBackend(): Backend {
     workspace ??= mkdtempSync(join(tmpdir(), 'cnd-verify-ws-'));
-    const dataDir = join(suite.work, 'data');
-    mkdirSync(dataDir, { recursive: true });
-    return createBackend({
-      mode: 'serve',
-      log: () => undefined,
-      workspaceDir: workspace,
-      dataDir,
-      cleanStaleTempFiles: false,
-      // The lab's sudo user's key and a known_hosts of the test's own; new host keys are trusted, as a person would
-      // after comparing them (the host-key prompt itself is the check tests' subject).
-      createMachineSsh: () => {
-        const pool = new SshClientPool({ knownHostsPath: knownHosts(), connectTimeoutMs: 5_000, hostKeyPolicy: { mode: 'tofu', confirm: async () => true } });
-        suite.track(pool);
-        return { pool, knownHostsPath: knownHosts(), identityFor: () => ({ privateKey: suite.lab.users.sudo.privateKey }) };
-      },
-      verify: { timeouts: { connect: 10_000, command: 10_000, probeSlack: 10_000 } },
-    });
+    return labBackend(suite, { workspace, verify: { timeouts: { connect: 10_000, command: 10_000, probeSlack: 10_000 } } });
   }
 
   /**
@@ -173,21 +124,11 @@ describe.skipIf(!runLab)('verify on real overlays from the generated configurati
   const statuses = (run: Run, lenient = false) =>
     Object.fromEntries(run.report.matrix!.cells.map((c) => [`${c.fromName} -> ${c.toName}`, lenient && c.cause === 'someLost' ? 'reached' : (c.cause ?? c.status)]));
   const explain = (run: Run, overlay: RunningOverlay) => `${run.report.matrix?.summary}\n${run.logs.slice(-80).join('\n')}\n${machines.map((m) => `--- ${m}\n${overlay.logTail(m, 8)}`).join('\n')}`;
-  const allPairs = machines.flatMap((from) => machines.filter((to) => to !== from).map((to) => `${from} -> ${to}`));
+  const pairs = orderedPairs(machines);
+  const allPairs = pairs.map(([from, to]) => `${from} -> ${to}`);
 
   /** Waits until every machine answers every other over the overlay (single pings from the namespaces, as root). */
-  async function converged(overlay: RunningOverlay, ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    const pending = new Set(allPairs);
-    while (pending.size > 0 && Date.now() < deadline) {
-      await Promise.all(
-        [...pending].map(async (pair) => {
-          const [from, to] = pair.split(' -> ') as [string, string];
-          if (await overlay.ping(from, to, { waitSeconds: 1 })) pending.delete(pair);
-        }),
-      );
-    }
-  }
+  const converged = (overlay: RunningOverlay, ms: number) => waitForOverlayPairs(overlay, pairs, ms);
 
   /** Verifies until every pair is reached (the overlay may still settle: Nebula's relays, a first handshake), twice at most. */
   async function verifyAllReached(backend: Backend, d: Design, overlay: RunningOverlay): Promise<Run> {

@@ -1095,6 +1095,42 @@ export function missingOverlayPrograms(): string[] {
     .map(([program, pkg]) => `${program} (Debian package ${pkg}; install with: sudo bash scripts/install-test-deps.sh)`);
 }
 
+/**
+ * Whether tests that start the overlay stand-in can run: skips with a message naming the missing programs locally,
+ * and throws with CI=true (as shouldRunLab does). `what` names those tests in the message ("the verify lab tests").
+ */
+export function overlayProgramsPresent(what: string): boolean {
+  const missing = missingOverlayPrograms();
+  if (missing.length === 0) return true;
+  const message = `The overlay stand-in needs: ${missing.join('; ')}.`;
+  if (process.env.CI === 'true') throw new Error(`Cannot run ${what}. ${message} CI=true, so this fails instead of skipping.`);
+  console.warn(`SKIPPING ${what}. ${message}`);
+  return false;
+}
+
+/**
+ * Pings every pair (`[from, to]`) over the overlay until each has answered once or `ms` runs out; returns the pairs
+ * still not answering, as `from -> to`. Each round pings the pairs still pending at the same time, or `oneAtATime`,
+ * so that no two tunnels or relays are set up at once. Each ping is one echo request waiting 1 s for its reply.
+ */
+export async function waitForOverlayPairs(
+  overlay: Pick<RunningOverlay, 'ping'>,
+  pairs: readonly (readonly [string, string])[],
+  ms: number,
+  options: { oneAtATime?: boolean } = {},
+): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  const pending = new Map(pairs.map(([from, to]) => [`${from} -> ${to}`, [from, to] as const]));
+  const answers = async ([label, [from, to]]: [string, readonly [string, string]]) => {
+    if (await overlay.ping(from, to, { waitSeconds: 1 })) pending.delete(label);
+  };
+  while (pending.size > 0 && Date.now() < deadline) {
+    if (options.oneAtATime === true) for (const entry of [...pending]) await answers(entry);
+    else await Promise.all([...pending].map(answers));
+  }
+  return [...pending.keys()];
+}
+
 const planners: Record<OverlayVpn, (ctx: PlanContext) => Promise<DaemonPlan[]>> = {
   nebula: planNebula,
   tinc: planTinc,
