@@ -310,6 +310,10 @@ async function buildLab(spec: LabSpec, prefix: string, record: LabRecord, childr
   await sh('ip', ['-n', router, 'link', 'set', 'lo', 'up']);
   await sh('ip', ['netns', 'exec', router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
   await sh('ip', ['link', 'add', uplink, 'type', 'veth', 'peer', 'name', 'up0', 'netns', router]);
+  // No IPv6 link-local address on the one link outside the lab: the kernel would add it a second or two after the lab
+  // is up, and Chromium takes any address change on this machine as a network change (ERR_NETWORK_CHANGED), failing
+  // the requests of a browser test that just started.
+  await sh('ip', ['link', 'set', uplink, 'addrgenmode', 'none']);
   await sh('ip', ['addr', 'add', `${net}.0.1/24`, 'dev', uplink]);
   await sh('ip', ['link', 'set', uplink, 'up']);
   await sh('ip', ['-n', router, 'addr', 'add', `${net}.0.254/24`, 'dev', 'up0']);
