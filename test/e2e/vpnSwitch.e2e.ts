@@ -335,6 +335,50 @@ describe.runIf(run)('switching VPN shows what changes (Chromium, serve mode)', (
     expect(outlined).toBe(true);
   });
 
+  test('after the window is resized, every error bar is drawn whole on its own bar at once, not growing back into place', async () => {
+    await showView(page, 'Charts');
+    const chart = page.locator('.charts figure.chart').first();
+    await expect.poll(() => chart.locator('.recharts-bar-rectangle').count()).toBeGreaterThanOrEqual(10);
+    /** Each bar's left and right edge, and each error bar's middle and height, in page pixels. */
+    const places = () =>
+      chart.evaluate((figure) => ({
+        bars: [...figure.querySelectorAll('.recharts-bar-rectangle path')].map((bar) => {
+          const box = bar.getBoundingClientRect();
+          return { left: box.left, right: box.right };
+        }),
+        whiskers: [...figure.querySelectorAll('.recharts-errorBar')].map((whisker) => {
+          const box = whisker.getBoundingClientRect();
+          return { middle: box.left + box.width / 2, height: Math.round(box.height) };
+        }),
+      }));
+    /** Error bars whose middle is over no bar. */
+    const strays = (at: Awaited<ReturnType<typeof places>>) => at.whiskers.filter((w) => !at.bars.some((bar) => w.middle >= bar.left - 1 && w.middle <= bar.right + 1));
+    // The chart as it stands once drawn: the same places twice in a row, a tenth of a second apart.
+    let wide = await places();
+    await expect
+      .poll(async () => {
+        const before = JSON.stringify(wide);
+        await page.waitForTimeout(100);
+        wide = await places();
+        return JSON.stringify(wide) === before;
+      })
+      .toBe(true);
+    expect(wide.whiskers.length).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...wide.whiskers.map((w) => w.height))).toBeGreaterThan(10);
+    expect(strays(wide)).toEqual([]);
+    try {
+      await page.setViewportSize({ width: 1024, height: 700 });
+      // As soon as the bars stand in their new places, the error bars stand on them, as tall as before (the chart's
+      // height and scale do not change with its width).
+      await expect.poll(async () => (await places()).bars[1]?.left, { interval: 16 }).not.toBe(wide.bars[1]?.left);
+      const narrow = await places();
+      expect(strays(narrow)).toEqual([]);
+      expect(narrow.whiskers.map((w) => w.height)).toEqual(wide.whiskers.map((w) => w.height));
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   test('the Compare dialog opens scrolled to its top, with its buttons on screen', async () => {
     await page.getByTestId('advice-wireguard').locator('.compare-check input').check();
     await page.getByTestId('advice-zerotier').locator('.compare-check input').check();

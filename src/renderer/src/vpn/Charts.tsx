@@ -78,7 +78,8 @@ export function Charts({ dataset, profile, focus, onFocus, inUse, vpns }: { data
               {bars.map((b) => (
                 <Cell key={b.vpn} fill={seriesColour(dataset, b.vpn)} fillOpacity={focus === null || focus === b.vpn ? 1 : 0.25} stroke={b.vpn === inUse ? 'var(--accent)' : undefined} strokeWidth={b.vpn === inUse ? 3 : 0} />
               ))}
-              <ErrorBar dataKey="spread" width={4} strokeWidth={1.5} stroke="currentColor" />
+              {/* Not animated: recharts grows every error bar again from nothing whenever the bars move (a resize). */}
+              <ErrorBar dataKey="spread" width={4} strokeWidth={1.5} stroke="currentColor" isAnimationActive={false} />
             </Bar>
           </BarChart>
         </ResponsiveContainer>
