@@ -2,6 +2,7 @@ import { attachedItemSchema, type AttachedItem } from '../../../shared/assistant
 import { applyChanges } from '../../../shared/assistant/changes';
 import { findProposal, useAssistantStore, type ProposalRef } from '../assistant/assistantStore';
 import { proposalFit } from '../assistant/proposalFit';
+import { clearChangeNotice, notifyChange } from './changeNotice';
 import { key, mod, primary } from './keys';
 import type { Command, CommandContext } from './types';
 
@@ -112,7 +113,7 @@ export const assistantCommands: readonly Command[] = [
         return;
       }
       useAssistantStore.getState().setProposalState(args as ProposalRef, 'applied', { before, after: applied.value });
-      ctx.notify(`Applied the assistant’s proposal. ${undoShortcut} undoes it.`);
+      notifyChange(ctx, `Applied the assistant’s proposal. ${undoShortcut} undoes it.`);
       return { design: applied.value };
     },
   },
@@ -140,6 +141,7 @@ export const assistantCommands: readonly Command[] = [
       const ref = args as ProposalRef;
       const { before } = useAssistantStore.getState().applied[ref.proposalId]!;
       ctx.design.getState().undo();
+      clearChangeNotice(ctx);
       const design = ctx.design.getState().design;
       ctx.selection.getState().select(ctx.selection.getState().selectedIds.filter((id) => id in design.machines || id in design.sites || id in design.links));
       if (design === before) useAssistantStore.getState().setProposalState(ref, 'open');

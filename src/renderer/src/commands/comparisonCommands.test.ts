@@ -25,8 +25,15 @@ describe('chooseVpn', () => {
     expect(app.design).toEqual(shown.after);
     expect(app.undoDepth).toBe(1);
     expect(app.notices).toEqual(['Now using Mycelium instead of ZeroTier: 1 machine changes its role. Undo switches back.']);
+    expect(app.notice).toBe(app.notices[0]);
     await executeCommand(app.ctx, 'undo');
     expect(app.design).toBe(before);
+    // Undone, the notice no longer holds and goes; one that is not about a change stays through an undo.
+    expect(app.notice).toBeNull();
+    await executeCommand(app.ctx, 'redo');
+    app.ctx.notify('Saved family');
+    await executeCommand(app.ctx, 'undo');
+    expect(app.notice).toBe('Saved family');
   });
 
   test('choosing the VPN already in use changes nothing and says nothing', async () => {

@@ -3,6 +3,7 @@ import { summarizeSwitch, switchVpn } from '../../../shared/model/vpnSwitch';
 import { profileIds, type LeaderboardWorkloadId, type PriorityId, type ProfileId, type SortColumn, type WeightPresetId } from '../../../shared/schema/comparisonIds';
 import type { VpnComparison } from '../../../shared/schema/design';
 import type { VpnId } from '../../../shared/vpn/ids';
+import { notifyChange } from './changeNotice';
 import type { Command, CommandContext } from './types';
 
 // The Choose VPN area's commands. Weights and priorities are document state: they say what matters for this
@@ -72,7 +73,7 @@ export const comparisonCommands: readonly Command[] = [
       const design = currentDesign(ctx);
       if (design.vpn.id === vpn) return;
       const next = switchVpn(design, vpn);
-      ctx.notify(summarizeSwitch(design, next));
+      notifyChange(ctx, summarizeSwitch(design, next));
       return { design: next, select: [] };
     },
   },

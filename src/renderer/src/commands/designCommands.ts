@@ -28,6 +28,7 @@ import { loadChunk, reportChunkFailure } from '../app/chunks';
 import { computeAutoLayout } from '../canvas/autoLayout';
 import { movesForDrag, resizeSite, type DraggedNode } from '../canvas/canvasActions';
 import { areas, type AreaId } from '../stores/uiStore';
+import { clearChangeNotice } from './changeNotice';
 import { newDocument, saveCurrent } from './fileActions';
 import { fitSiteAround, placeInNewSite, placeNewMachine, settleMachines, sizeOfFor } from './placementCommands';
 import { key, mod, primary, redoShortcut } from './keys';
@@ -360,6 +361,7 @@ export const designCommands: readonly Command[] = [
     predicate: (ctx) => ctx.design.temporal.getState().pastStates.length > 0 || ctx.design.getState().gestureStart !== null,
     perform: (ctx) => {
       ctx.design.getState().undo();
+      clearChangeNotice(ctx);
       pruneSelection(ctx);
     },
   },
@@ -374,6 +376,7 @@ export const designCommands: readonly Command[] = [
     predicate: (ctx) => ctx.design.temporal.getState().futureStates.length > 0 && ctx.design.getState().gestureStart === null,
     perform: (ctx) => {
       ctx.design.getState().redo();
+      clearChangeNotice(ctx);
       pruneSelection(ctx);
     },
   },

@@ -14,6 +14,7 @@ import type { CommandContext, ViewControls } from './types';
 export function createTestApp(initial?: Design, options: { confirm?: boolean; backend?: ApiTransport } = {}) {
   const confirmations: string[] = [];
   const notices: string[] = [];
+  let notice: string | null = null;
   const viewCalls: string[] = [];
   const view: ViewControls = {
     fitView: () => void viewCalls.push('fitView'),
@@ -35,14 +36,23 @@ export function createTestApp(initial?: Design, options: { confirm?: boolean; ba
       confirmations.push(title);
       return options.confirm ?? true;
     },
-    notify: (m) => void notices.push(m),
-    clearNotice: () => undefined,
+    notify: (m) => {
+      notices.push(m);
+      notice = m;
+    },
+    clearNotice: (m) => {
+      if (notice === m) notice = null;
+    },
   };
   return {
     ctx,
     confirmations,
     notices,
     viewCalls,
+    /** The notice the status line shows now (null when none or taken away). */
+    get notice() {
+      return notice;
+    },
     get design() {
       return ctx.design.getState().design;
     },
