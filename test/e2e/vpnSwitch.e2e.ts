@@ -174,17 +174,28 @@ describe.runIf(run)('switching VPN shows what changes (Chromium, serve mode)', (
     // The panel's own buttons stay on screen at 1024x700.
     const switchBox = await panel.getByTestId('what-if-switch').boundingBox();
     expect(switchBox!.y + switchBox!.height).toBeLessThanOrEqual(700);
-    await page.setViewportSize({ width: 1280, height: 800 });
 
     await panel.getByTestId('what-if-switch').click();
     await page.getByTestId('what-if').waitFor({ state: 'detached' });
     await expect.poll(() => page.getByTestId('use-zerotier').textContent()).toBe('In use');
-    // The status line says what changed, so even a switch from elsewhere is never silent.
-    expect(await page.locator('.status-bar').textContent()).toContain('Now using ZeroTier');
+    // The status line says what changed, so even a switch from elsewhere is never silent. At 1024 px it stays one
+    // line: the notice is cut short (whole in its tooltip), the rest of the line keeps its words.
+    const notice = page.getByTestId('notice');
+    expect(await notice.getAttribute('title')).toMatch(/^Now using ZeroTier instead of WireGuard: .*Undo switches back\.$/);
+    const line = await page.locator('.status-bar').evaluate((bar) => ({
+      height: bar.getBoundingClientRect().height,
+      tops: [...bar.children].filter((c) => c.getBoundingClientRect().height > 0).map((c) => Math.round(c.getBoundingClientRect().top + c.getBoundingClientRect().height / 2)),
+      wrapped: [...bar.children].filter((c) => c.getBoundingClientRect().height > 20).map((c) => c.textContent),
+    }));
+    expect(line.height).toBeLessThanOrEqual(27);
+    expect(Math.max(...line.tops) - Math.min(...line.tops), JSON.stringify(line)).toBeLessThanOrEqual(2);
+    expect(line.wrapped).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 800 });
 
-    // One undo step brings WireGuard and its roles back.
+    // One undo step brings WireGuard and its roles back, and takes the notice of the switch away: it no longer holds.
     await page.keyboard.press('Control+z');
     await expect.poll(() => page.getByTestId('use-wireguard').textContent()).toBe('In use');
+    expect(await notice.count()).toBe(0);
     expect(await page.getByTestId('use-zerotier').textContent()).toBe('Use this VPN');
     const again = await openWhatIf(page, 'zerotier');
     expect(await again.getByTestId('what-if-roles').locator('tr[data-machine="vps"]').textContent()).toMatch(/Controller \(hub\).*Controller, Peer/);

@@ -36,7 +36,7 @@ export function StatusBar() {
       {notice !== null && (
         <>
           <span className="status-sep" aria-hidden="true" />
-          <span className="status-notice" data-testid="notice">
+          <span className="status-notice" data-testid="notice" title={notice}>
             {notice}
           </span>
         </>
