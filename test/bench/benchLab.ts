@@ -7,7 +7,6 @@ import { promisify } from 'node:util';
 import { createBackend, type Backend, type BackendOptions } from '../../src/main/rpc/createBackend';
 import { SshClientPool } from '../../src/main/ssh/sshClient';
 import { nixPlatformOf } from '../../src/shared/check';
-import type { JobEventOf, JobProgress, JobReportOf } from '../../src/shared/ipc/contract';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Design, Machine, MachineId } from '../../src/shared/model/types';
 import type { VpnId } from '../../src/shared/vpn/ids';
@@ -185,42 +184,3 @@ export function labDesign(lab: Lab, names: readonly string[], vpn: VpnId): { des
   return { design: b.vpn(vpn), ids };
 }
 
-/** A job's events as they arrive, each with when (ms since `begin()`), until its done event. */
-export interface JobRecording<K extends 'deploy' | 'verify'> {
-  events: { at: number; event: JobEventOf<K> }[];
-  /** Where `at` counts from: call it just before starting the job. */
-  begin(): void;
-  /** ms since begin(). */
-  elapsed(): number;
-  /** The report of the done event. */
-  done: Promise<JobReportOf<K>>;
-  /** Stops recording. */
-  stop(): void;
-}
-
-/** Records the events of the next job of `kind` on the back end; see JobRecording. */
-export function recordJob<K extends 'deploy' | 'verify'>(backend: Backend, kind: K): JobRecording<K> {
-  const events: JobRecording<K>['events'] = [];
-  // Typed loosely inside: TypeScript cannot relate a promise of JobReportOf<K> to its resolver while K is open.
-  let resolveDone: (report: unknown) => void = () => undefined;
-  const done = new Promise<unknown>((resolve) => {
-    resolveDone = resolve;
-  }) as Promise<JobReportOf<K>>;
-  let t0 = performance.now();
-  const stop = backend.services.events.connect((channel, payload) => {
-    if (channel !== 'job:onDidProgress') return;
-    const event = payload as JobProgress;
-    if (event.kind !== kind) return;
-    events.push({ at: performance.now() - t0, event: event as JobEventOf<K> });
-    if (event.type === 'done') resolveDone(event.report);
-  });
-  return {
-    events,
-    begin: () => {
-      t0 = performance.now();
-    },
-    elapsed: () => performance.now() - t0,
-    done,
-    stop,
-  };
-}

@@ -11,7 +11,8 @@ import type { DeployProgress } from '../../src/shared/ipc/contract';
 import type { Design, MachineId } from '../../src/shared/model/types';
 import type { Lab } from '../lab/lab';
 import type { NixosSleep } from '../lab/nixos';
-import { benchEnvironment, exec, homeHosts, labDesign, labHostNames, loadAverage, machineBusyTicks, median, recordJob, repetitions, root, round, seconds, startBenchLab, ticksPerSecond, warmupRounds, type BenchLab } from './benchLab';
+import { benchEnvironment, exec, homeHosts, labDesign, labHostNames, loadAverage, machineBusyTicks, median, repetitions, root, round, seconds, startBenchLab, ticksPerSecond, warmupRounds, type BenchLab } from './benchLab';
+import { recordJob } from '../jobRecording';
 import { writeReadmeTable } from './readme';
 
 // `npm run bench:deploy`: wall time of plan + deploy of 1, 6 and 12 lab hosts by the app, against the same upload and

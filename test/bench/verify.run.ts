@@ -10,7 +10,8 @@ import { probeCountRange, probeTiming } from '../../src/shared/verify/probe';
 import type { VerifyReport } from '../../src/shared/verify/schema';
 import type { Lab } from '../lab/lab';
 import { missingOverlayPrograms, startOverlay, type RunningOverlay } from '../lab/overlays';
-import { benchEnvironment, exec, labDesign, labHostNames, loadAverage, machineBusyTicks, median, recordJob, repetitions, root, round, seconds, startBenchLab, ticksPerSecond, warmupRounds, type BenchLab } from './benchLab';
+import { benchEnvironment, exec, labDesign, labHostNames, loadAverage, machineBusyTicks, median, repetitions, root, round, seconds, startBenchLab, ticksPerSecond, warmupRounds, type BenchLab } from './benchLab';
+import { recordJob } from '../jobRecording';
 import { writeReadmeTable } from './readme';
 
 // `npm run bench:verify` (issue 15): wall time of "Verify the network" for 2, 6 and 12 lab machines in one run, every

@@ -13,6 +13,7 @@ import type { DeployProgress } from '../../src/shared/ipc/contract';
 import { nixPlatformOf } from '../../src/shared/check';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Design, Machine, MachineId } from '../../src/shared/model/types';
+import { recordJob } from '../jobRecording';
 import { shouldRunLab, type LabSpec } from '../lab/lab';
 import { useLab } from '../lab/suite';
 
@@ -108,30 +109,22 @@ describe.skipIf(!runLab)('deploy against the SSH lab (NixOS stand-ins)', () => {
     if (!saved.ok) throw new Error(`save: ${JSON.stringify(saved.error)}`);
   }
 
-  /** Deploys and waits for the end; `during` runs with the events so far (to cancel, for example). */
-  async function deploy(b: Backend, design: Design, options: { machines?: string[]; during?: (events: DeployProgress[], jobId: string) => void | Promise<void> } = {}): Promise<Run> {
+  /** Deploys and waits for the end; `during` runs with the events so far, as they come (to cancel, for example). */
+  async function deploy(b: Backend, design: Design, options: { machines?: string[]; during?: (eventsSoFar: () => DeployProgress[], jobId: string) => void | Promise<void> } = {}): Promise<Run> {
     await save(b, design);
-    const events: DeployProgress[] = [];
-    const logs: string[] = [];
-    let resolveDone: (report: DeployReport) => void;
-    const done = new Promise<DeployReport>((r) => (resolveDone = r));
-    const disconnect = b.services.events.connect((channel, payload) => {
-      if (channel !== 'job:onDidProgress') return;
-      const event = payload as DeployProgress;
-      if (event.kind !== 'deploy') return;
-      events.push(event);
-      if (event.type === 'log') logs.push(`${event.machineId ?? '-'} ${event.text}`);
-      if (event.type === 'done') resolveDone(event.report);
-    });
+    const recording = recordJob(b, 'deploy');
+    const eventsSoFar = () => recording.events.map((e) => e.event);
     try {
       const started = await b.dispatch('deploy:start', { name: 'lab.clan-design.json', design, hostKeys: 'ask', ...(options.machines === undefined ? {} : { machines: options.machines }) });
       if (!started.ok) throw new Error(`deploy:start: ${JSON.stringify(started.error)}`);
       const jobId = (started.value as { jobId: string }).jobId;
-      await options.during?.(events, jobId);
-      const report = await done;
+      await options.during?.(eventsSoFar, jobId);
+      const report = await recording.done;
+      const events = eventsSoFar();
+      const logs = events.flatMap((event) => (event.type === 'log' ? [`${event.machineId ?? '-'} ${event.text}`] : []));
       return { report, events, logs, byName: Object.fromEntries(report.machines.map((m) => [m.name, m])) };
     } finally {
-      disconnect();
+      recording.stop();
     }
   }
 
@@ -292,9 +285,9 @@ describe.skipIf(!runLab)('deploy against the SSH lab (NixOS stand-ins)', () => {
     const generations = Object.fromEntries(['gamma', 'delta', 'epsilon', 'zeta', 'alpha', 'bastion'].map((n) => [n, standIn(n).generation()]));
     try {
       const run = await deploy(backend, { ...design, meta: { ...design.meta, description: 'cancel' } }, {
-        during: async (events, jobId) => {
+        during: async (eventsSoFar, jobId) => {
           // Three of the four machines behind the bastion build at once (concurrency 3); cancel while they do.
-          await expect.poll(() => events.filter((e) => e.type === 'machineStep' && e.step.label === 'Build the system on the machine').length, { timeout: 20_000 }).toBe(3);
+          await expect.poll(() => eventsSoFar().filter((e) => e.type === 'machineStep' && e.step.label === 'Build the system on the machine').length, { timeout: 20_000 }).toBe(3);
           await backend.dispatch('job:cancel', { jobId });
         },
       });

@@ -6,10 +6,10 @@ import { createBackend, type Backend } from '../../src/main/rpc/createBackend';
 import { SshClientPool } from '../../src/main/ssh/sshClient';
 import { buildArgv, decryptMachineKeyArgv, disarmArgv, remoteFlakeDir, removeFileArgv, setProfileArgv, switchArgv, varsGenerateArgv, watchdogArgv } from '../../src/shared/deploy/commands';
 import type { DeployReport } from '../../src/shared/deploy/report';
-import type { DeployProgress } from '../../src/shared/ipc/contract';
 import { nixPlatformOf } from '../../src/shared/check';
 import { designBuilder } from '../../src/shared/model/designBuilder';
 import type { Design, Machine, MachineId } from '../../src/shared/model/types';
+import { recordJob } from '../jobRecording';
 import { ODD_HOME, shouldRunLab, type LabSpec } from '../lab/lab';
 import { useLab } from '../lab/suite';
 
@@ -85,17 +85,12 @@ describe.skipIf(!runLab)('deploy corpus: hostile names and paths reach the machi
   async function deploy(backend: Backend, design: Design): Promise<{ started: Awaited<ReturnType<Backend['dispatch']>>; report: DeployReport | null }> {
     const saved = await backend.dispatch('project:save', { name: 'corpus.clan-design.json', design, overwrite: true });
     if (!saved.ok) return { started: saved, report: null };
-    let resolveDone: (report: DeployReport) => void;
-    const done = new Promise<DeployReport>((r) => (resolveDone = r));
-    const disconnect = backend.services.events.connect((channel, payload) => {
-      const event = payload as DeployProgress;
-      if (channel === 'job:onDidProgress' && event.kind === 'deploy' && event.type === 'done') resolveDone(event.report);
-    });
+    const recording = recordJob(backend, 'deploy');
     try {
       const started = await backend.dispatch('deploy:start', { name: 'corpus.clan-design.json', design, hostKeys: 'ask' });
-      return { started, report: started.ok ? await done : null };
+      return { started, report: started.ok ? await recording.done : null };
     } finally {
-      disconnect();
+      recording.stop();
     }
   }
 

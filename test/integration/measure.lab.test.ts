@@ -30,6 +30,7 @@ import type { Design } from '../../src/shared/model/types';
 import { verifyReportSchema } from '../../src/shared/verify/schema';
 import { canonicalIp } from '../../src/shared/verify/ip';
 import { generateClan } from '../../src/shared/nix/generate';
+import { runJob } from '../jobRecording';
 import { labBackend } from '../lab/backend';
 import { familyLabDesign, familyLabSpec } from '../lab/family';
 import { shouldRunLab, type LabHost, type LabSpec } from '../lab/lab';
@@ -126,23 +127,11 @@ if (!loaded.ok) throw new Error(`the bundled dataset does not load: ${loaded.err
 const dataset = loaded.value;
 
 /** Runs a measure job through the back end's contract; returns its report and every progress event it sent. */
-async function measureJob(backend: Backend, request: RequestOf<'measure:start'>): Promise<{ report: MeasureReport; events: MeasureProgress[] }> {
-  const events: MeasureProgress[] = [];
-  let resolveDone: (report: MeasureReport) => void = () => undefined;
-  const done = new Promise<MeasureReport>((r) => (resolveDone = r));
-  const disconnect = backend.services.events.connect((channel, payload) => {
-    const event = payload as MeasureProgress;
-    if (channel !== 'job:onDidProgress' || event.kind !== 'measure') return;
-    events.push(event);
-    if (event.type === 'done') resolveDone(event.report);
-  });
-  try {
+function measureJob(backend: Backend, request: RequestOf<'measure:start'>): Promise<{ report: MeasureReport; events: MeasureProgress[] }> {
+  return runJob(backend, 'measure', async () => {
     const startedJob = await backend.dispatch('measure:start', request);
     if (!startedJob.ok) throw new Error(`measure:start: ${JSON.stringify(startedJob.error)}`);
-    return { report: await done, events };
-  } finally {
-    disconnect();
-  }
+  });
 }
 
 describe.skipIf(!runLab)('measure my network against the SSH lab (rate limit and loss)', () => {

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Backend } from '../../src/main/rpc/createBackend';
-import type { VerifyProgress } from '../../src/shared/ipc/contract';
 import type { Design } from '../../src/shared/model/types';
 import { generateClan } from '../../src/shared/nix/generate';
 import { canonicalIp } from '../../src/shared/verify/ip';
 import { overlayAddressVarPaths } from '../../src/shared/verify/discovery';
 import type { VerifyMachineResult, VerifyReport } from '../../src/shared/verify/schema';
+import { runJob } from '../jobRecording';
 import { labBackend } from '../lab/backend';
 import { familyLabDesign, familyLabSpec, familyMachines as machines, orderedPairs } from '../lab/family';
 import { shouldRunLab } from '../lab/lab';
@@ -91,25 +91,13 @@ describe.skipIf(!runLab)('verify on real overlays from the generated configurati
   }
 
   async function verify(backend: Backend, d: Design): Promise<Run> {
-    const events: VerifyProgress[] = [];
-    let resolveDone: (report: VerifyReport) => void = () => undefined;
-    const done = new Promise<VerifyReport>((r) => (resolveDone = r));
-    const disconnect = backend.services.events.connect((channel, payload) => {
-      const event = payload as VerifyProgress;
-      if (channel !== 'job:onDidProgress' || event.kind !== 'verify') return;
-      events.push(event);
-      if (event.type === 'done') resolveDone(event.report);
-    });
-    try {
+    const { report, events } = await runJob(backend, 'verify', async () => {
       const started = await backend.dispatch('verify:start', { name: DESIGN, design: d, hostKeys: 'ask', count: 3 });
       if (!started.ok) throw new Error(`verify:start: ${JSON.stringify(started.error)}`);
-      const report = await done;
-      const results = Object.fromEntries(events.flatMap((e) => (e.type === 'machineDone' ? [[e.result.name, e.result] as const] : [])));
-      const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.machineId ?? '-'} ${e.stream} ${e.text}`] : []));
-      return { report, results, logs };
-    } finally {
-      disconnect();
-    }
+    });
+    const results = Object.fromEntries(events.flatMap((e) => (e.type === 'machineDone' ? [[e.result.name, e.result] as const] : [])));
+    const logs = events.flatMap((e) => (e.type === 'log' ? [`${e.machineId ?? '-'} ${e.stream} ${e.text}`] : []));
+    return { report, results, logs };
   }
 
   const cellOf = (run: Run, from: string, to: string) => {

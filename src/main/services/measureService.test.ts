@@ -11,6 +11,7 @@ import type { Design } from '../../shared/model/types';
 import { verifyReportSchema } from '../../shared/verify/schema';
 import { measuredMachines, yggdrasilAddresses as addresses, yggdrasilFamily as family, type ScriptedMachines } from '../cli/deployTestDoubles';
 import { createBackend, type Backend } from '../rpc/createBackend';
+import { runJob } from '../../../test/jobRecording';
 import { VERIFY_FRESH_MS } from './measureService';
 
 // "Measure my network" as a job, through the app's own back end (dispatch, job engine, measure service, verify's
@@ -54,23 +55,11 @@ async function savedFamily(machines: ScriptedMachines, timeouts: Record<string, 
 }
 
 /** Starts a measurement and waits for its end. */
-async function measure(backend: Backend, design: Design, extra: Record<string, unknown> = {}, whileRunning?: (jobId: string) => Promise<void>): Promise<{ report: MeasureReport; events: MeasureProgress[] }> {
-  const events: MeasureProgress[] = [];
-  let resolveDone: (report: MeasureReport) => void = () => undefined;
-  const done = new Promise<MeasureReport>((r) => (resolveDone = r));
-  const disconnect = backend.services.events.connect((channel, payload) => {
-    const event = payload as MeasureProgress;
-    if (channel !== 'job:onDidProgress' || event.kind !== 'measure') return;
-    events.push(event);
-    if (event.type === 'done') resolveDone(event.report);
-  });
-  try {
+function measure(backend: Backend, design: Design, extra: Record<string, unknown> = {}, whileRunning?: (jobId: string) => Promise<void>): Promise<{ report: MeasureReport; events: MeasureProgress[] }> {
+  return runJob(backend, 'measure', async () => {
     const started = await ask(backend, 'measure:start', { name: DESIGN, design, hostKeys: 'strict', seconds: 2, pings: { count: 200, intervalSeconds: 0.05 }, ...extra });
     await whileRunning?.(started.jobId);
-    return { report: await done, events };
-  } finally {
-    disconnect();
-  }
+  });
 }
 
 const pairOf = (report: MeasureReport, from: string, to: string) => report.pairs.find((p) => p.fromName === from && p.toName === to)!;

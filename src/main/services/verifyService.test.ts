@@ -10,6 +10,7 @@ import { PROBE_SCRIPT } from '../../shared/verify/probe';
 import { verifyReportSchema, type VerifyReport } from '../../shared/verify/schema';
 import { ScriptedMachines, storePathOf, yggdrasilAddresses as addresses, yggdrasilFamily as family } from '../cli/deployTestDoubles';
 import { createBackend, type Backend } from '../rpc/createBackend';
+import { runJob } from '../../../test/jobRecording';
 import { deployJobKind } from './deployService';
 
 // Verify as a job, through the app's own back end (dispatch, job engine, verify service, discovery, probe parser,
@@ -78,22 +79,8 @@ async function save(backend: Backend, design: Design): Promise<void> {
 }
 
 /** Starts a verify and waits for its end. */
-async function verify(backend: Backend, design: Design, extra: Record<string, unknown> = {}): Promise<{ report: VerifyReport; events: VerifyProgress[] }> {
-  const events: VerifyProgress[] = [];
-  let resolveDone: (report: VerifyReport) => void = () => undefined;
-  const done = new Promise<VerifyReport>((r) => (resolveDone = r));
-  const disconnect = backend.services.events.connect((channel, payload) => {
-    const event = payload as VerifyProgress;
-    if (channel !== 'job:onDidProgress' || event.kind !== 'verify') return;
-    events.push(event);
-    if (event.type === 'done') resolveDone(event.report);
-  });
-  try {
-    await ask(backend, 'verify:start', { name: 'family.clan-design.json', design, hostKeys: 'strict', ...extra });
-    return { report: await done, events };
-  } finally {
-    disconnect();
-  }
+function verify(backend: Backend, design: Design, extra: Record<string, unknown> = {}): Promise<{ report: VerifyReport; events: VerifyProgress[] }> {
+  return runJob(backend, 'verify', () => ask(backend, 'verify:start', { name: 'family.clan-design.json', design, hostKeys: 'strict', ...extra }));
 }
 
 describe('verify service', () => {
