@@ -57,17 +57,22 @@ beforeEach(() => {
 });
 afterEach(() => tab.tearDown());
 
+/** Shows the tab with a check of nas, pi and desktop that ended with `results`. */
+async function showCheck(results: readonly MachineCheckResult[], outcome: 'finished' | 'cancelled'): Promise<void> {
+  useCheckStore.setState({
+    forFile: fileName,
+    order: [ids.nas!, ids.pi!, ids.desktop!],
+    machines: Object.fromEntries(results.map((r) => [r.machineId, { status: r.status, result: r }])),
+    report: { finishedAt: Date.UTC(2026, 11, 7, 9), outcome, machines: results } as never,
+  });
+  tab.render();
+  await settle();
+}
+
 describe('the Machines tab', () => {
   test('a problem two machines share (each naming its own address) is said once above the list; each row says whether its machine answered', async () => {
     const results = [result(ids.nas!, 'nas', true, noKey('nas.lan')), result(ids.pi!, 'pi', true, noKey('pi.lan')), result(ids.desktop!, 'desktop', false, '')];
-    useCheckStore.setState({
-      forFile: fileName,
-      order: [ids.nas!, ids.pi!, ids.desktop!],
-      machines: Object.fromEntries(results.map((r) => [r.machineId, { status: r.status, result: r }])),
-      report: { finishedAt: Date.UTC(2026, 11, 7, 9), outcome: 'finished', machines: results } as never,
-    });
-    tab.render();
-    await settle();
+    await showCheck(results, 'finished');
     const common = [...tab.container.querySelectorAll('[data-testid="check-common"]')].map(text);
     expect(common).toEqual([`2 of 3 machines have the same problem; as found on “nas”: ${noKey('nas.lan')}`]);
     expect(text(tab.byTestId('check-nas')!.querySelector('.check-summary'))).toBe('The machine answered on its SSH port; the problem above.');
@@ -93,14 +98,7 @@ describe('the Machines tab', () => {
       })),
     });
     const results = [result(ids.nas!, 'nas', false, ''), cancelled(ids.pi!, 'pi'), cancelled(ids.desktop!, 'desktop')];
-    useCheckStore.setState({
-      forFile: fileName,
-      order: [ids.nas!, ids.pi!, ids.desktop!],
-      machines: Object.fromEntries(results.map((r) => [r.machineId, { status: r.status, result: r }])),
-      report: { finishedAt: Date.UTC(2026, 11, 7, 9), outcome: 'cancelled', machines: results } as never,
-    });
-    tab.render();
-    await settle();
+    await showCheck(results, 'cancelled');
     expect(tab.container.querySelectorAll('[data-testid="check-common"]')).toHaveLength(0);
     for (const name of ['pi', 'desktop']) expect(text(tab.byTestId(`check-${name}`)!.querySelector('.check-summary'))).toContain('was cancelled');
     expect(text(tab.byTestId('check-summary'))).toContain('(cancelled)');
