@@ -9,7 +9,7 @@ import type { Machine } from '../../src/shared/model/types';
 import { nixPlatformOf } from '../../src/shared/check';
 import { serializeDesign } from '../../src/shared/schema/envelope';
 import { createLab, defaultLabSpec, destroyLeftovers, shouldRunLab, type Lab } from '../lab/lab';
-import { launchBrowser, screenshotPath, shouldRunE2e, startServe, type ServeProcess } from './support';
+import { openApp, openDesignFile, screenshotPath, shouldRunE2e, type OpenApp, type ServeProcess } from './support';
 
 // "Check machines" end to end: the app in Chromium (serve mode) checks a design whose six machines are the SSH lab's
 // real sshd servers (test/lab/lab.ts), three in a public office site and three behind NAT reached through the
@@ -22,8 +22,8 @@ const arch = nixPlatformOf(process.arch === 'arm64' ? 'aarch64' : 'x86_64') as M
 describe.runIf(run)('Check machines against the SSH lab (Chromium, serve mode)', () => {
   let lab: Lab;
   let home: string;
+  let app: OpenApp;
   let serve: ServeProcess;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
 
   beforeAll(async () => {
@@ -50,22 +50,15 @@ describe.runIf(run)('Check machines against the SSH lab (Chromium, serve mode)',
     for (const name of ['gamma', 'delta', 'epsilon']) b.link('jumpHost', bastion, machine(name, homeSite, lab.users.plain.name));
     b.admin(laptop);
 
-    serve = await startServe([], { HOME: home, SSH_AUTH_SOCK: '' });
-    writeFileSync(join(serve.workspaceDir, 'lab.clan-design.json'), serializeDesign(b.design, '0.0.0'));
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
+    app = await openApp({ wizard: 'close', env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    ({ serve, page } = app);
     await page.setViewportSize({ width: 1440, height: 900 });
-    await page.goto(serve.pairingUrl);
-    await page.getByTestId('wizard').waitFor();
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.keyboard.press('Control+o');
-    await page.getByTestId('open-lab').click();
-    await page.locator('.react-flow__node-machine').first().waitFor();
+    writeFileSync(join(serve.workspaceDir, 'lab.clan-design.json'), serializeDesign(b.design, '0.0.0'));
+    await openDesignFile(page, 'lab');
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
+    await app?.close();
     await lab?.destroy();
     if (home !== undefined) rmSync(home, { recursive: true, force: true });
   });

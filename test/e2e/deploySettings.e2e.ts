@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openApp, root, screenshotPath, shouldRunE2e, type OpenApp } from './support';
+import { openApp, openDesignFile, root, screenshotPath, shouldRunE2e, type OpenApp } from './support';
 
 const run = shouldRunE2e();
 
@@ -24,8 +24,7 @@ describe.runIf(run)('deploy settings in the inspector (Chromium, serve mode)', (
     // The shipped three-households example: ZeroTier, every machine with an SSH address, the VPS as vars helper.
     copyFileSync(join(root, 'resources/examples/three-households.clan-design.json'), join(app.serve.workspaceDir, 'households.clan-design.json'));
     await clearSelection();
-    await page.keyboard.press('Control+o');
-    await page.getByTestId('open-households').click();
+    await openDesignFile(page, 'households');
     await page.getByTestId('machine-vps').waitFor();
   });
 

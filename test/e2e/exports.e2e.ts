@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { computeOverlay } from '../../src/shared/model/overlay';
 import type { Design, Link, LinkId, MachineId, SiteId } from '../../src/shared/model/types';
 import { serializeDesign } from '../../src/shared/schema/envelope';
-import { openApp, resultsDir, root, screenshotPath, shouldRunE2e, type OpenApp } from './support';
+import { openApp, openDesignFile, resultsDir, root, screenshotPath, shouldRunE2e, type OpenApp } from './support';
 
 // Issue 17: "Export PNG/SVG drops every link and every predicted VPN path, includes the selection handles, and the SVG
 // is a 1 MB HTML-in-SVG wrapper (foreignObject)". The exports are drawings now: SVG elements for every site, machine,
@@ -189,8 +189,7 @@ describe.runIf(run)('exports are drawings: SVG, PNG and the network sheet (Chrom
     page = app.page;
     writeFileSync(join(app.serve.workspaceDir, 'households.clan-design.json'), serializeDesign(design, '0.0.0'));
     await page.locator('.react-flow__pane').click({ position: { x: 12, y: 12 } });
-    await page.keyboard.press('Control+o');
-    await page.getByTestId('open-households').click();
+    await openDesignFile(page, 'households');
     await page.getByTestId('machine-vps').waitFor();
     await page.locator('.react-flow__edge-link').nth(2).waitFor({ state: 'attached' });
   });

@@ -11,7 +11,7 @@ import { SshSettings } from '../../src/main/ssh/sshSettings';
 import type { Design } from '../../src/shared/model/types';
 import { serializeDesign } from '../../src/shared/schema/envelope';
 import type { Lab } from '../lab/lab';
-import { launchBrowser, root } from './support';
+import { launchBrowser, openDesignFile, root } from './support';
 
 /** A fresh browser, as launchBrowser starts it. */
 export type LabBrowser = Awaited<ReturnType<typeof launchBrowser>>;
@@ -109,9 +109,7 @@ export async function openLabDesign(serve: LabServe): Promise<{ browser: LabBrow
       throw new Error(`The app's style sheet did not apply after the first screen showed. Failed requests: ${failed.join('; ') || 'none'}. Style sheets: ${await styleSheets(page)}`);
     }
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.keyboard.press('Control+o');
-    await page.getByTestId(`open-${basename(serve.file, '.clan-design.json')}`).click();
-    await page.locator('.react-flow__node-machine').first().waitFor();
+    await openDesignFile(page, basename(serve.file, '.clan-design.json'));
     return { browser, page };
   } catch (error) {
     await browser.close();

@@ -198,6 +198,16 @@ export async function openApp(options: { wizard: 'close' | RegExp; env?: NodeJS.
   };
 }
 
+/**
+ * Opens the design file `<stem>.clan-design.json` of the server's workspace from the Open dialog (Ctrl+O) and waits
+ * for its machines on the canvas.
+ */
+export async function openDesignFile(page: Page, stem: string): Promise<void> {
+  await page.keyboard.press('Control+o');
+  await page.getByTestId(`open-${stem}`).click();
+  await page.locator('.react-flow__node-machine').first().waitFor();
+}
+
 /** A loopback port nothing listens on (taken from the system, then let go). */
 export async function closedPort(): Promise<number> {
   const server = createServer();
